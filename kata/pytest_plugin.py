@@ -1,0 +1,260 @@
+"""The kata's pytest plugin: target loading, seeding, task markers and a calm report.
+
+Loaded with ``-p kata.pytest_plugin`` (``pyproject.toml`` does it for you).
+
+* ``--target`` / ``KATA_TARGET`` choose the directory graded; the ``ex`` fixture
+  hands a test the module of its exercise (``tests/test_<exercise>.py``), loaded
+  by file path from there. A module that cannot be imported fails only its own
+  exercise's tests, in one line each.
+* ``--exercise`` / ``--task`` run one exercise or one task.
+* Every test is seeded from ``kata.seeding`` before it runs.
+* A function that still raises ``NotImplementedError`` shows as "not started",
+  with no traceback; the run ends with a table of exercises (``--kata-tasks``:
+  one row per task) and the next task to do.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from kata import ROOT, catalogue, results, seeding, target
+
+STATE_DIR = ROOT / ".kata"
+RESULTS_KEY = pytest.StashKey[dict]()
+TARGET_KEY = pytest.StashKey[Path]()
+MODULES_KEY = pytest.StashKey[dict]()
+
+
+class MissingName(AttributeError):
+    """The learner's module does not define a name the test needs."""
+
+
+class Submission:
+    """The learner's module, with a friendly error for a name it lacks."""
+
+    def __init__(self, module, exercise: str, path: Path):
+        self._module, self._exercise, self._path = module, exercise, path
+
+    def __getattr__(self, name):
+        try:
+            return getattr(self._module, name)
+        except AttributeError:
+            raise MissingName(
+                f"{target.describe(self._path)} defines no `{name}`: task {self._exercise}.{name} "
+                f"asks for it (check its spelling, or restore the stub with make reset EX={self._exercise})"
+            ) from None
+
+
+# --------------------------------------------------------------------- options
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("kata")
+    group.addoption("--target", default=None, help="directory graded: exercises (default), solutions, or a path")
+    group.addoption("--exercise", default=None, help="grade one exercise, e.g. ex03_custom_init (or ex03)")
+    group.addoption("--task", default=None, help="grade one task of --exercise, e.g. WeirdInit")
+    group.addoption("--kata-tasks", action="store_true", help="end with one row per task, not per exercise")
+    group.addoption("--kata-state", default=None, help="write the per-task results as JSON to this file")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "task(name): the catalogue task the test grades")
+    config.addinivalue_line("markers", "hidden: instructor-only test, left out of the student release")
+    try:
+        config.stash[TARGET_KEY] = target.resolve(config.getoption("target"))
+        ex_opt, task_opt = config.getoption("exercise"), config.getoption("task")
+        if task_opt and not ex_opt:
+            raise catalogue.UnknownName("--task (TASK=) needs --exercise (EX=) too")
+        if ex_opt:
+            ex = catalogue.exercise(ex_opt)
+            if task_opt:
+                ex.task(task_opt)
+        seeding.base_seed()
+    except (target.TargetError, catalogue.UnknownName, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[RESULTS_KEY] = results.empty()
+    config.stash[MODULES_KEY] = {}
+
+
+# ------------------------------------------------------------------ collection
+
+
+def exercise_of(item) -> str | None:
+    name = Path(str(item.fspath)).stem
+    return name[len("test_") :] if name.startswith("test_") else None
+
+
+def task_of(item) -> str | None:
+    mark = item.get_closest_marker("task")
+    return mark.args[0] if mark and mark.args else None
+
+
+def pytest_collection_modifyitems(config, items):
+    ex_opt, task_opt = config.getoption("exercise"), config.getoption("task")
+    want_ex = catalogue.exercise(ex_opt).name if ex_opt else None
+    keep, drop, problems = [], [], []
+    known = set(catalogue.names())
+    for item in items:
+        ex, task = exercise_of(item), task_of(item)
+        if ex in known:
+            if task is None:
+                problems.append(f"{item.nodeid}: no @pytest.mark.task(...)")
+            else:
+                try:
+                    catalogue.exercise(ex).task(task)
+                except catalogue.UnknownName as exc:
+                    problems.append(f"{item.nodeid}: {exc}")
+        if (want_ex and ex != want_ex) or (task_opt and task != task_opt):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if problems:
+        raise pytest.UsageError("tests out of step with kata/catalogue.toml:\n  " + "\n  ".join(problems))
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# -------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def ex(request):
+    """The module under test for this test file's exercise, loaded from the target."""
+    name = exercise_of(request.node)
+    if name is None:
+        raise RuntimeError("the `ex` fixture serves tests/test_<exercise>.py files only")
+    cache = request.config.stash[MODULES_KEY]
+    directory = request.config.stash[TARGET_KEY]
+    if name not in cache:
+        try:
+            cache[name] = target.load(name, directory)
+        except target.LoadError as exc:
+            cache[name] = exc
+    loaded = cache[name]
+    if isinstance(loaded, target.LoadError):
+        raise loaded
+    return Submission(loaded, name, directory / f"{name}.py")
+
+
+@pytest.fixture(autouse=True)
+def _kata_seed(request):
+    """Seed everything from KATA_SEED and this test's stable name."""
+    key = f"{exercise_of(request.node)}::{request.node.name}"
+    seeding.seed_everything(seeding.seed_for(key))
+
+
+# ------------------------------------------------------------------- reporting
+
+
+def _outcome(excinfo) -> str | None:
+    if excinfo is None:
+        return None
+    if excinfo.errisinstance(target.LoadError):
+        return results.BROKEN
+    if excinfo.errisinstance(MissingName):
+        return results.MISSING
+    if excinfo.errisinstance(NotImplementedError):
+        return results.NOT_STARTED
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    special = _outcome(call.excinfo)  # seen before pytest-check rewrites it
+    out = yield
+    report = out.get_result()
+    ex, task = exercise_of(item), task_of(item)
+    report.user_properties.extend([("kata_exercise", ex), ("kata_task", task)])
+    if special and report.failed:
+        where = f"{ex}.{task}" if task else item.nodeid
+        msg = str(call.excinfo.value).splitlines()[0] if str(call.excinfo.value) else ""
+        if special == results.NOT_STARTED:
+            line = f"not started: {where} still raises NotImplementedError"
+        elif special == results.BROKEN:
+            line = f"cannot import {ex}: {msg}"
+        else:
+            line = msg
+        report.longrepr = line
+        report.user_properties.append(("kata_outcome", special))
+        report.user_properties.append(("kata_reason", line))
+
+
+def _props(report) -> dict:
+    return dict(report.user_properties)
+
+
+def pytest_report_teststatus(report, config):
+    outcome = _props(report).get("kata_outcome")
+    if outcome in (results.NOT_STARTED, results.MISSING):
+        return "not started", "n", "NOT STARTED"
+    if outcome == results.BROKEN:
+        return "cannot import", "b", "CANNOT IMPORT"
+    return None
+
+
+def pytest_runtest_logreport(report):
+    props = _props(report)
+    ex, task = props.get("kata_exercise"), props.get("kata_task")
+    if not ex or not task or ex not in catalogue.names():
+        return
+    config = _CONFIG.get("config")
+    if config is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        if report.passed:
+            outcome = results.PASSED
+        elif report.skipped:
+            return
+        else:
+            outcome = props.get("kata_outcome", results.FAILED)
+        results.record(config.stash[RESULTS_KEY], ex, task, outcome, props.get("kata_reason", ""))
+    elif report.when == "teardown" and report.failed:
+        slot = config.stash[RESULTS_KEY].get(f"{ex}::{task}")
+        if slot and slot.outcomes and slot.outcomes[-1] == results.PASSED:
+            slot.outcomes[-1] = results.FAILED
+
+
+_CONFIG: dict = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    _CONFIG["config"] = session.config
+
+
+def pytest_report_header(config):
+    return f"kata target: {target.describe(config.stash[TARGET_KEY])}, KATA_SEED={seeding.base_seed()}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    res = config.stash[RESULTS_KEY]
+    graded = {k: v for k, v in res.items() if v.total}
+    if not graded:
+        return
+    tw = terminalreporter
+    tw.section(f"kata: {target.describe(config.stash[TARGET_KEY])}", sep="=", bold=True)
+    text = results.render(graded, per_task=config.getoption("kata_tasks"), color=tw.hasmarkup, width=tw._tw.fullwidth)
+    tw.write(text)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    res = config.stash.get(RESULTS_KEY, None)
+    if res is None:
+        return
+    path = config.getoption("kata_state")
+    if not path:
+        return
+    data = {
+        "target": str(config.stash[TARGET_KEY]),
+        "seed": seeding.base_seed(),
+        "time": time.time(),
+        "tasks": {k: {"outcomes": v.outcomes, "reason": v.reason} for k, v in res.items() if v.total},
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=1))

@@ -1,0 +1,270 @@
+"""Graded suite for ex01_access_params: reading parameters."""
+
+import keras
+import numpy as np
+import pytest
+from pytest_check import check
+
+from tests.helpers import assert_unchanged, snapshot
+
+task = pytest.mark.task
+
+
+def chapter_mlp(width=20):
+    """The reference MLP, built by the test itself (never by the learner's code)."""
+    net = keras.Sequential(
+        [keras.layers.Flatten(), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)]
+    )
+    net.build((None, width))
+    return net
+
+
+def nested(blocks=2):
+    inner = keras.Sequential(
+        [
+            keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4, activation="relu")], name=f"block-{i}")
+            for i in range(blocks)
+        ]
+    )
+    net = keras.Sequential([inner, keras.layers.Dense(1)])
+    net.build((None, 4))
+    return net
+
+
+def tied(units=3):
+    shared = keras.layers.Dense(units, activation="relu")
+    net = keras.Sequential([keras.layers.Dense(units, activation="relu"), shared, shared, keras.layers.Dense(1)])
+    net.build((None, 5))
+    return net
+
+
+# ------------------------------------------------------------------ build_mlp
+
+
+@task("build_mlp")
+def test_build_mlp_is_not_built(ex):
+    net = ex.build_mlp()
+    with check:
+        assert isinstance(net, keras.Sequential), f"expected a keras.Sequential, got {type(net).__name__}"
+    with check:
+        assert net.weights == [], "build_mlp() must not build the net: no keras.Input, no call (net.weights should be [])"
+
+
+@task("build_mlp")
+def test_build_mlp_layers(ex):
+    net = ex.build_mlp()
+    kinds = [type(layer).__name__ for layer in net.layers]
+    with check:
+        assert kinds == ["Flatten", "Dense", "Dense"], f"layers are {kinds}, expected Flatten, Dense, Dense"
+    if kinds == ["Flatten", "Dense", "Dense"]:
+        hidden, out = net.layers[1], net.layers[2]
+        with check:
+            assert hidden.units == 256 and out.units == 10, f"units are {hidden.units}, {out.units}; expected 256, 10"
+        with check:
+            assert hidden.activation is keras.activations.relu, "the hidden layer needs activation='relu'"
+        with check:
+            assert out.activation is keras.activations.linear, "the output layer has no activation"
+
+
+@task("build_mlp")
+def test_build_mlp_arguments_and_output_shape(ex):
+    net = ex.build_mlp(hidden_units=7, outputs=3)
+    y = net(np.zeros((2, 4, 5), dtype="float32"))
+    with check:
+        assert tuple(y.shape) == (2, 3), f"output shape {tuple(y.shape)}, expected (2, 3) for outputs=3"
+    shapes = [tuple(v.shape) for v in net.weights]
+    with check:
+        assert shapes == [(20, 7), (7,), (7, 3), (3,)], f"variable shapes {shapes}; Flatten turns (4, 5) into 20 inputs"
+
+
+# -------------------------------------------------------------- hidden_kernel
+
+
+@task("hidden_kernel")
+def test_hidden_kernel_is_the_variable_itself(ex):
+    net = chapter_mlp()
+    k = ex.hidden_kernel(net)
+    with check:
+        assert k is net.layers[1].kernel, (
+            "return the variable object itself (net.layers[1].kernel), not its values or a copy; "
+            f"got a {type(k).__name__}"
+        )
+    with check:
+        assert tuple(k.shape) == (20, 256) and k.dtype == "float32", f"shape {tuple(k.shape)}, dtype {k.dtype}"
+
+
+@task("hidden_kernel")
+def test_hidden_kernel_first_dense_not_first_variable(ex):
+    # A BatchNormalization before the Dense layer owns the first variables.
+    net = keras.Sequential([keras.layers.BatchNormalization(), keras.layers.Dense(3)])
+    net.build((None, 6))
+    k = ex.hidden_kernel(net)
+    with check:
+        assert k is net.layers[1].kernel, "the kernel of the first *Dense* layer, not net.weights[0]"
+
+
+@task("hidden_kernel")
+def test_hidden_kernel_searches_nested_models(ex):
+    net = nested()
+    k = ex.hidden_kernel(net)
+    first = net.layers[0].layers[0].layers[1]
+    with check:
+        assert k is first.kernel, f"the first Dense layer is {first.path} (inside block-0); got {getattr(k, 'path', k)!r}"
+
+
+@task("hidden_kernel")
+def test_hidden_kernel_unbuilt_raises(ex):
+    net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4)])
+    with pytest.raises(ValueError):
+        ex.hidden_kernel(net)
+
+
+# --------------------------------------------------------------- layer_params
+
+
+@task("layer_params")
+def test_layer_params_returns_the_variables(ex):
+    net = chapter_mlp()
+    for i in (1, 2):
+        kernel, bias = ex.layer_params(net, i)
+        layer = net.layers[i]
+        with check:
+            assert kernel is layer.kernel and bias is layer.bias, f"layer {i}: return (layer.kernel, layer.bias) themselves"
+    kernel, bias = ex.layer_params(net, 2)
+    with check:
+        assert (tuple(kernel.shape), tuple(bias.shape)) == ((256, 10), (10,))
+
+
+@task("layer_params")
+def test_layer_params_index_out_of_range(ex):
+    net = chapter_mlp()
+    for index in (3, 10, -4):
+        with pytest.raises(IndexError):
+            ex.layer_params(net, index)
+
+
+@task("layer_params")
+def test_layer_params_layer_without_parameters(ex):
+    net = chapter_mlp()
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=r"(?i)param|weight|variable|flatten"):
+        ex.layer_params(net, 0)
+    assert_unchanged(net, before)
+
+
+@task("layer_params")
+def test_layer_params_unbuilt_layer(ex):
+    net = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(2)])
+    with pytest.raises(ValueError):
+        ex.layer_params(net, 0)
+
+
+# --------------------------------------------------------------- param_shapes
+
+
+@task("param_shapes")
+def test_param_shapes_paths_in_order(ex):
+    net = nested(3)
+    shapes = ex.param_shapes(net)
+    with check:
+        assert isinstance(shapes, dict), f"return a dict, got {type(shapes).__name__}"
+    with check:
+        assert list(shapes) == [v.path for v in net.weights], (
+            "keys are the variables' .path (unique; .name is just 'kernel'), in net.weights order"
+        )
+
+
+@task("param_shapes")
+def test_param_shapes_values_are_int_tuples(ex):
+    net = chapter_mlp()
+    shapes = ex.param_shapes(net)
+    with check:
+        assert list(shapes.values()) == [(20, 256), (256,), (256, 10), (10,)]
+    for path, shape in shapes.items():
+        with check:
+            assert type(shape) is tuple and all(type(d) is int for d in shape), (
+                f"{path}: {shape!r} should be a tuple of Python ints"
+            )
+
+
+# --------------------------------------------------------------- count_params
+
+
+@task("count_params")
+def test_count_params_chapter_mlp(ex):
+    n = ex.count_params(chapter_mlp())
+    with check:
+        assert type(n) is int, f"return a Python int, got {type(n).__name__}"
+    with check:
+        assert n == 20 * 256 + 256 + 256 * 10 + 10, f"got {n}"
+
+
+@task("count_params")
+def test_count_params_counts_shared_once(ex):
+    net = tied(3)
+    expected = (5 * 3 + 3) + (3 * 3 + 3) + (3 * 1 + 1)
+    n = ex.count_params(net)
+    with check:
+        assert n == expected, f"got {n}, expected {expected}: the shared layer appears twice in net.layers but its variables count once"
+
+
+# --------------------------------------------------------------- build_nested
+
+
+@task("build_nested")
+def test_build_nested_structure(ex):
+    net = ex.build_nested()
+    with check:
+        assert net.weights == [], "build_nested() must return an unbuilt net"
+    outer = net.layers
+    with check:
+        assert len(outer) == 2 and isinstance(outer[0], keras.Sequential) and isinstance(outer[1], keras.layers.Dense), (
+            f"expected [Sequential of blocks, Dense(1)], got {[type(x).__name__ for x in outer]}"
+        )
+    if len(outer) == 2 and isinstance(outer[0], keras.Sequential):
+        blocks = outer[0].layers
+        with check:
+            assert [b.name for b in blocks] == [f"block-{i}" for i in range(4)], f"block names {[b.name for b in blocks]}"
+        for b in blocks:
+            kinds = [type(x).__name__ for x in getattr(b, "layers", [])]
+            with check:
+                assert kinds == ["Flatten", "Dense"], f"{b.name}: layers {kinds}, expected Flatten, Dense"
+            if kinds == ["Flatten", "Dense"]:
+                d = b.layers[1]
+                with check:
+                    assert d.units == 4 and d.activation is keras.activations.relu, f"{b.name}: Dense(4, relu)"
+        with check:
+            assert outer[1].units == 1, "the head is Dense(1)"
+
+
+@task("build_nested")
+def test_build_nested_blocks_argument_and_output(ex):
+    net = ex.build_nested(blocks=3)
+    y = net(np.ones((2, 4), dtype="float32"))
+    with check:
+        assert tuple(y.shape) == (2, 1), f"output shape {tuple(y.shape)}"
+    with check:
+        assert len(net.weights) == 2 * 3 + 2, f"{len(net.weights)} variables; 3 blocks and a head have 8"
+
+
+# ----------------------------------------------------------------- find_param
+
+
+@task("find_param")
+def test_find_param_finds_every_variable(ex):
+    net = nested(3)
+    for v in net.weights:
+        found = ex.find_param(net, v.path)
+        with check:
+            assert found is v, f"find_param(net, {v.path!r}) returned {getattr(found, 'path', found)!r}"
+
+
+@task("find_param")
+def test_find_param_unknown_path_lists_available(ex):
+    net = nested(2)
+    with pytest.raises(KeyError) as info:
+        ex.find_param(net, "no/such/kernel")
+    message = str(info.value)
+    missing = [v.path for v in net.weights if v.path not in message]
+    with check:
+        assert not missing, f"the KeyError message should list the available paths; it lacks {missing}"
