@@ -250,11 +250,16 @@ def pytest_sessionfinish(session, exitstatus):
     path = config.getoption("kata_state")
     if not path:
         return
-    data = {
-        "target": str(config.stash[TARGET_KEY]),
-        "seed": seeding.base_seed(),
-        "time": time.time(),
-        "tasks": {k: {"outcomes": v.outcomes, "reason": v.reason} for k, v in res.items() if v.total},
-    }
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(data, indent=1))
+    path = Path(path)
+    here = str(config.stash[TARGET_KEY])
+    try:  # keep the other exercises' last results when one exercise was graded
+        data = json.loads(path.read_text(encoding="utf-8"))
+        tasks = data["tasks"] if data.get("target") == here and isinstance(data.get("tasks"), dict) else {}
+    except (OSError, ValueError, AttributeError, KeyError):
+        tasks = {}
+    tasks.update({k: {"outcomes": v.outcomes, "reason": v.reason} for k, v in res.items() if v.total})
+    data = {"target": here, "seed": seeding.base_seed(), "time": time.time(), "tasks": tasks}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)

@@ -145,7 +145,7 @@ def render(results: dict[str, TaskResult], *, per_task: bool, color: bool = Fals
     if nxt is not None:
         console.print(f"next: [bold]{nxt.exercise}.{nxt.name}[/bold] — {nxt.title}", highlight=False)
         console.print(
-            f"      make test EX={nxt.exercise} TASK={nxt.name}   ·   make hint EX={nxt.exercise} TASK={nxt.name}",
+            f"      make test EX={nxt.exercise[:4]} TASK={nxt.name}   ·   stuck? make hint EX={nxt.exercise[:4]} TASK={nxt.name}",
             highlight=False,
         )
     elif possible:

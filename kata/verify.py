@@ -1,0 +1,336 @@
+"""Prove the graded suites: ``python -m kata.verify`` (part of ``make verify``).
+
+Five checks, each printed as a table, any failure making the exit status 1:
+
+1. invariant — every graded test passes on ``solutions/`` and fails on the stubs
+   (generated from the solutions, so a learner's own work never counts here);
+2. mutants — every wrong implementation in ``tests/mutants/<exercise>/`` is
+   killed by at least one test of its exercise (a kill table names the tests);
+3. alternatives — every right implementation written differently, in
+   ``tests/alternatives/<exercise>/``, passes every test (none over-specified);
+4. parity — ``exercises/``, ``solutions/`` and ``../shared/curriculum.md`` agree
+   on public names, signatures and docstrings;
+5. seeds — the solutions pass under several ``KATA_SEED`` values.
+
+Grading runs in-process (``pytest.main``) in a pool of worker processes, one per
+core, so TensorFlow is imported once per worker and not once per mutant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import concurrent.futures as cf
+import contextlib
+import io
+import multiprocessing
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kata import ROOT, catalogue, stubs
+
+TESTS = ROOT / "tests"
+MUTANTS = TESTS / "mutants"
+ALTERNATIVES = TESTS / "alternatives"
+CURRICULUM = ROOT.parent / "shared" / "curriculum.md"
+SEEDS = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
+
+
+# ------------------------------------------------------------ running pytest
+
+
+class _Collector:
+    """Records each test's verdict (passed, or failed/errored in any phase)."""
+
+    def __init__(self):
+        self.passed: dict[str, bool] = {}
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or report.failed:
+            ok = report.passed and self.passed.get(report.nodeid, True)
+            if report.when == "teardown" and report.failed:
+                ok = False
+            self.passed[report.nodeid] = ok
+
+
+def test_files(exercise: str) -> list[str]:
+    """The graded test files of one exercise (visible and hidden)."""
+    files = [TESTS / f"test_{exercise}.py", TESTS / "hidden" / f"test_{exercise}.py"]
+    return [str(f) for f in files if f.exists()]
+
+
+def run_pytest(paths: list[str], target: str, seed: int | None = None) -> dict[str, bool]:
+    """Grade ``target`` with the given test files in this process; ``{nodeid: passed}``."""
+    import pytest
+
+    collector = _Collector()
+    old = os.environ.get("KATA_SEED")
+    if seed is not None:
+        os.environ["KATA_SEED"] = str(seed)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main([*paths, "--target", target, "-p", "no:cacheprovider", "-q"], plugins=[collector])
+    finally:
+        if old is None:
+            os.environ.pop("KATA_SEED", None)
+        else:
+            os.environ["KATA_SEED"] = old
+    import keras
+
+    keras.backend.clear_session()
+    if code not in (0, 1) or not collector.passed:
+        raise RuntimeError(f"pytest exit code {int(code)} for {paths} on {target}: nothing graded")
+    return collector.passed
+
+
+def _job(kind: str, name: str, paths: list[str], module: str | None, exercise: str, seed: int | None):
+    """Worker: grade one module file (or a whole directory) and return the verdicts."""
+    if module is None:
+        return kind, name, run_pytest(paths, str(ROOT / "solutions"), seed)
+    with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
+        shutil.copy(module, Path(tmp) / f"{exercise}.py")
+        return kind, name, run_pytest(paths, tmp, seed)
+
+
+def _warm():
+    import keras  # noqa: F401  (each worker pays TensorFlow's import once)
+
+
+# ------------------------------------------------------------------ parity
+
+
+@dataclass
+class Api:
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (signature, docstring)
+
+
+def public_api(path: Path) -> Api:
+    """Public functions and classes of a module: signature text and docstring."""
+    api = Api()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_"):
+            if isinstance(node, ast.FunctionDef):
+                sig = ast.unparse(node.args)
+            else:
+                init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+                bases = ", ".join(ast.unparse(b) for b in node.bases)
+                sig = f"({bases}) init({ast.unparse(init.args) if init else ''})"
+            api.names[node.name] = (sig, ast.get_docstring(node) or "")
+    return api
+
+
+def curriculum_api(text: str) -> dict[str, dict[str, str | None]]:
+    """``{exercise: {name: "arg=default, ..." or None}}`` from the contract's tables."""
+    out: dict[str, dict[str, str | None]] = {}
+    current = None
+    for line in text.splitlines():
+        m = re.match(r"## (ex\d\d_\w+)", line)
+        if m:
+            current = out.setdefault(m.group(1), {})
+            continue
+        if line.startswith("## "):
+            current = None
+        m = re.match(r"\| `(\w+)(?:\((.*?)\))?` \|", line)
+        if current is not None and m:
+            current[m.group(1)] = m.group(2)
+    return out
+
+
+def _params(sig: str) -> list[tuple[str, str | None]]:
+    """``[(name, default)]`` from an argument list like ``net, mean=0.0``."""
+    out = []
+    for part in [p.strip() for p in sig.split(",") if p.strip()]:
+        name, _, default = part.partition("=")
+        name = name.split(":")[0].strip()
+        out.append((name, default.strip() or None))
+    return out
+
+
+def parity() -> list[str]:
+    problems = []
+    contract = curriculum_api(CURRICULUM.read_text(encoding="utf-8")) if CURRICULUM.exists() else None
+    for ex in catalogue.exercises():
+        sol, exe = ROOT / "solutions" / ex.filename, ROOT / "exercises" / ex.filename
+        if not sol.exists() or not exe.exists():
+            problems.append(f"{ex.name}: missing {'solutions' if not sol.exists() else 'exercises'}/{ex.filename}")
+            continue
+        a, b = public_api(sol), public_api(exe)
+        for name in sorted(set(a.names) | set(b.names)):
+            if name not in a.names or name not in b.names:
+                problems.append(f"{ex.name}.{name}: only in {'solutions' if name in a.names else 'exercises'}/")
+            elif a.names[name] != b.names[name]:
+                what = "signature" if a.names[name][0] != b.names[name][0] else "docstring"
+                problems.append(f"{ex.name}.{name}: {what} differs between solutions/ and exercises/")
+        tasks = {t.name for t in ex.tasks}
+        if missing := tasks - set(a.names):
+            problems.append(f"{ex.name}: catalogue tasks not defined in solutions/: {sorted(missing)}")
+        if contract is None:
+            continue
+        names = contract.get(ex.name, {})
+        if set(names) != tasks:
+            problems.append(f"{ex.name}: catalogue tasks {sorted(tasks)} != curriculum {sorted(names)}")
+        for name, args in names.items():
+            if name not in a.names or args is None:
+                continue
+            sig = a.names[name][0]
+            sig = sig.split("init(", 1)[1][:-1] if " init(" in sig else sig
+            have = [p for p in _params(sig) if p[0] not in ("self", "*", "**kwargs")]
+            want = _params(args)
+            if have[: len(want)] != want or any(d is None for _, d in have[len(want) :]):
+                problems.append(f"{ex.name}.{name}: signature ({sig}) does not match the curriculum ({args})")
+    return problems
+
+
+# ------------------------------------------------------------------- report
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]):
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", box=None, header_style="bold", show_edge=False)
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*r)
+    Console(width=max(shutil.get_terminal_size((120, 20)).columns, 120), highlight=False).print(t)
+
+
+def _doc(path: Path) -> str:
+    """The first line of a module's docstring: a mutant's mistake, an alternative's approach."""
+    doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return doc.splitlines()[0] if doc else ""
+
+
+def _short(nodeids: list[str], limit: int = 3) -> str:
+    names = [n.split("::")[-1] for n in nodeids]
+    return ", ".join(names[:limit]) + (f" (+{len(names) - limit})" if len(names) > limit else "")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kata.verify", description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    parser.add_argument("--seeds", type=int, default=len(SEEDS), help="how many KATA_SEED values to sweep")
+    parser.add_argument("--only", choices=["invariant", "mutants", "alternatives", "parity", "seeds"], nargs="*")
+    args = parser.parse_args(argv)
+    only = set(args.only or ["invariant", "mutants", "alternatives", "parity", "seeds"])
+    start = time.perf_counter()
+    failures: list[str] = []
+
+    exercises = [e.name for e in catalogue.exercises() if test_files(e.name)]
+    jobs = []
+    with tempfile.TemporaryDirectory(prefix="kata-stubs-") as stub_dir:
+        if "invariant" in only:
+            for name in exercises:
+                Path(stub_dir, f"{name}.py").write_text(stubs.generate(name), encoding="utf-8")
+                jobs.append(("solution", name, test_files(name), None, name, None))
+                jobs.append(("stub", name, test_files(name), str(Path(stub_dir, f"{name}.py")), name, None))
+        for kind, folder in (("mutant", MUTANTS), ("alternative", ALTERNATIVES)):
+            if kind + "s" not in only:
+                continue
+            for name in exercises:
+                for f in sorted((folder / name).glob("*.py")):
+                    jobs.append((kind, f"{name}/{f.stem}", test_files(name), str(f), name, None))
+        if "seeds" in only:
+            all_files = [p for e in exercises for p in test_files(e)]
+            for seed in SEEDS[: args.seeds]:
+                jobs.append(("seed", str(seed), all_files, None, "", seed))
+
+        outcomes: dict[tuple[str, str], dict[str, bool]] = {}
+        if jobs:
+            ctx = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx, initializer=_warm) as pool:
+                futures = [pool.submit(_job, *j) for j in jobs]
+                for fut in cf.as_completed(futures):
+                    try:
+                        kind, name, verdicts = fut.result()
+                    except Exception as exc:  # a job that could not grade is a failure, never a pass
+                        failures.append(f"a grading job failed: {exc}")
+                        continue
+                    outcomes[(kind, name)] = verdicts
+
+    if "invariant" in only:
+        rows, bad = [], []
+        for name in exercises:
+            sol, stub = outcomes.get(("solution", name), {}), outcomes.get(("stub", name), {})
+            fail_on_solution = [n for n, ok in sol.items() if not ok]
+            pass_on_stub = [n for n, ok in stub.items() if ok]
+            ok = sol and stub and not fail_on_solution and not pass_on_stub
+            rows.append([name, f"{sum(sol.values())}/{len(sol)}", f"{len(stub) - sum(stub.values())}/{len(stub)}", "✓" if ok else "✗"])
+            bad += [f"fails on solutions/: {n}" for n in fail_on_solution]
+            bad += [f"passes on the stub: {n}" for n in pass_on_stub]
+            if not sol or not stub:
+                bad.append(f"{name}: no verdicts")
+        _table("invariant: each graded test passes on solutions/ and fails on the stub", ["exercise", "pass on solutions", "fail on stub", ""], rows)
+        for b in bad:
+            print("  ✗", b)
+        failures += bad
+
+    for kind, want_killed in (("mutant", True), ("alternative", False)):
+        if kind + "s" not in only:
+            continue
+        rows, bad = [], []
+        for (k, name), verdicts in sorted(outcomes.items()):
+            if k != kind:
+                continue
+            failed = [n for n, ok in verdicts.items() if not ok]
+            path = (MUTANTS if kind == "mutant" else ALTERNATIVES) / f"{name}.py"
+            if want_killed:
+                verdict = f"killed by {_short(failed)}" if failed else "[red]SURVIVED[/red]"
+                if not failed:
+                    bad.append(f"mutant survived: {name} — {_doc(path)}")
+            else:
+                verdict = "accepted" if not failed else f"[red]REJECTED by {_short(failed)}[/red]"
+                if failed:
+                    bad.append(f"alternative rejected: {name} by {_short(failed, 10)}")
+            rows.append([name, _doc(path), verdict])
+        n = len(rows)
+        good = n - len(bad)
+        title = (
+            f"mutants: {good}/{n} killed ({100 * good / n:.0f}%)" if kind == "mutant" and n else f"alternatives: {good}/{n} accepted"
+        )
+        _table(title, [kind, "mistake" if want_killed else "approach", "verdict"], rows)
+        if kind == "mutant":
+            per_ex = {e: sum(1 for (k, nm) in outcomes if k == "mutant" and nm.startswith(e + "/")) for e in exercises}
+            thin = [f"{e} ({c})" for e, c in per_ex.items() if c < 5]
+            if thin:
+                bad.append(f"fewer than 5 mutants for: {', '.join(thin)}")
+            if n < 35:
+                bad.append(f"only {n} mutants in all (at least 35 wanted)")
+        for b in bad:
+            print("  ✗", b)
+        failures += bad
+
+    if "parity" in only:
+        problems = parity()
+        where = "exercises/ = solutions/" + (" = curriculum" if CURRICULUM.exists() else " (../shared/curriculum.md not found: contract not compared)")
+        print(f"\nparity ({where}): " + ("✓" if not problems else f"{len(problems)} problem(s)"))
+        for p in problems:
+            print("  ✗", p)
+        failures += problems
+
+    if "seeds" in only:
+        rows, bad = [], []
+        for seed in SEEDS[: args.seeds]:
+            verdicts = outcomes.get(("seed", str(seed)), {})
+            failed = [n for n, ok in verdicts.items() if not ok]
+            rows.append([str(seed), f"{len(verdicts) - len(failed)}/{len(verdicts)}", "✓" if verdicts and not failed else "✗ " + _short(failed)])
+            if failed or not verdicts:
+                bad.append(f"solutions fail under KATA_SEED={seed}: {_short(failed, 10)}")
+        _table("seed sweep: solutions/ under other KATA_SEED values", ["KATA_SEED", "passed", ""], rows)
+        failures += bad
+
+    took = time.perf_counter() - start
+    print(f"\nverify: {len(failures)} problem(s) in {took:.1f} s with {args.jobs} worker(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

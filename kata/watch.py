@@ -1,0 +1,195 @@
+"""Watch mode: ``make watch`` re-grades an exercise each time you save it.
+
+One long-lived process keeps TensorFlow loaded; on each save of
+``exercises/<name>.py`` (or of the file in ``KATA_TARGET``) the exercise's tests
+run in this process through ``pytest.main``, which loads your module afresh,
+so no state survives from one run to the next. A syntax error shows as a status
+line; code that never returns is stopped after ``--timeout`` seconds (the watcher
+restarts itself if Python cannot interrupt it). Ctrl-C exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import io
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kata import catalogue, results, target
+
+
+class _Collector:
+    """Per-task outcomes and the first line of each failure, for one run."""
+
+    def __init__(self):
+        self.results = results.empty()
+        self.failures: dict[str, str] = {}
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        ex, task = props.get("kata_exercise"), props.get("kata_task")
+        if not ex or not task or not (report.when == "call" or report.failed):
+            return
+        outcome = results.PASSED if report.passed else props.get("kata_outcome", results.FAILED)
+        results.record(self.results, ex, task, outcome, props.get("kata_reason", ""))
+        if not report.passed and task not in self.failures:
+            text = props.get("kata_reason") or report.longreprtext
+            lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("-" * 10)]
+            lines = [ln for ln in lines if not ln.startswith(("FAILURE:", "Failed Checks:"))] or lines
+            first = next((ln.removeprefix("E").strip() for ln in lines if ln.startswith("E ")), lines[0] if lines else "")
+            self.failures[task] = re.sub(r"^\S+::\S+:\d+: ", "", first)
+
+
+def grade(name: str, directory: Path) -> tuple[_Collector, int]:
+    """Grade one exercise of ``directory`` in this process; output is captured."""
+    import pytest
+
+    collector = _Collector()
+    files = [f"tests/test_{name}.py"]
+    args = [*files, "--target", str(directory), "-p", "no:cacheprovider", "-q", "--kata-state", ".kata/last-run.json"]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = pytest.main(args, plugins=[collector])
+    return collector, int(code)
+
+
+def _interrupt(thread: threading.Thread) -> None:
+    """Raise KeyboardInterrupt inside ``thread``, which makes pytest stop the run.
+
+    It works while the thread runs Python code; a loop in native code ignores it.
+    """
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt))
+
+
+def grade_with_timeout(name: str, directory: Path, timeout: float):
+    box: dict = {}
+
+    def work():
+        try:
+            box["value"] = grade(name, directory)
+        except BaseException as exc:  # noqa: BLE001 - reported as a status, the watcher lives on
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        _interrupt(thread)
+        thread.join(2.0)
+        if thread.is_alive():
+            return None  # stuck in native code: the caller restarts the process
+        return "timeout"
+    if "error" in box:
+        return box["error"]
+    return box["value"]
+
+
+OUT = sys.stdout  # grading redirects sys.stdout process-wide: status lines go here
+
+
+def say(text: str) -> None:
+    print(text, file=OUT, flush=True)
+
+
+def show(name: str, outcome, took: float | None) -> None:
+    ex = catalogue.exercise(name)
+    stamp = time.strftime("%H:%M:%S")
+    if outcome == "timeout":
+        say(f"[{stamp}] {name}: ⏱ no verdict after the time limit — an infinite loop? (stopped; fix and save again)")
+        return
+    if isinstance(outcome, BaseException):
+        say(f"[{stamp}] {name}: ! grading crashed: {type(outcome).__name__}: {outcome}")
+        return
+    collector, code = outcome
+    rows = [collector.results[t.key] for t in ex.tasks if collector.results[t.key].total]
+    if code not in (0, 1) or not rows:
+        say(f"[{stamp}] {name}: ! could not grade (pytest exit code {code})")
+        return
+    status = results.exercise_status(rows)
+    done = sum(r.status == "done" for r in rows)
+    label = {"done": "✓ done", "not started": "· not started", "broken": "! cannot import"}.get(status, "✗ failing")
+    after = f"  (verdict {took:.2f} s after the save)" if took is not None else ""
+    say(f"[{stamp}] {name}: {label} — {done}/{len(rows)} tasks done{after}")
+    for r in rows:
+        if r.status == "broken":
+            say(f"    ! {r.reason}")
+            break
+        if r.status != "done":
+            why = collector.failures.get(r.task.name, "")
+            mark = "·" if r.status == "not started" else "✗"
+            say(f"    {mark} {r.task.name}: {r.status}" + (f" — {why[:120]}" if why and r.status == "failing" else ""))
+
+
+def _import_quietly() -> None:
+    """Import TensorFlow (the warm start this mode exists for) without its C++ start-up lines."""
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+        import pytest  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for name in catalogue.names():
+        try:
+            st = (directory / f"{name}.py").stat()
+            out[name] = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            out[name] = (0, 0)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kata.watch", description=__doc__.splitlines()[0])
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a run counts as stuck")
+    parser.add_argument("--interval", type=float, default=0.05, help="seconds between checks for a save")
+    parser.add_argument("--first", default=None, help="grade this exercise once at start")
+    args = parser.parse_args(argv)
+    try:
+        directory = target.resolve()
+    except target.TargetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    os.chdir(Path(__file__).resolve().parent.parent)
+    global OUT
+    OUT = sys.stdout
+    say("loading TensorFlow once…")
+    _import_quietly()
+
+    say(f"watching {target.describe(directory)}/ — save an exercise to grade it (Ctrl-C to stop)")
+    stamps = _stamps(directory)
+    first = catalogue.exercise(args.first).name if args.first else None
+    try:
+        while True:
+            now = _stamps(directory)
+            changed = [n for n, st in now.items() if st != stamps[n] and st != (0, 0)]
+            if first:
+                changed, first = [first], None
+                now[changed[0]] = (0, now[changed[0]][1])  # graded at start: no save time
+            for name in changed:
+                stamps[name] = now[name]
+                outcome = grade_with_timeout(name, directory, args.timeout)
+                took = time.time() - now[name][0] / 1e9 if now[name][0] else None
+                if outcome is None:
+                    say(f"{name}: ⏱ stuck in native code past the time limit; restarting the watcher…")
+                    os.execv(sys.executable, [sys.executable, "-m", "kata.watch", *(argv or sys.argv[1:])])
+                show(name, outcome, took)
+            stamps.update({n: st for n, st in now.items() if st == (0, 0)})
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        say("\nwatch stopped.")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
