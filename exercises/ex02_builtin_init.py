@@ -1,0 +1,112 @@
+"""Exercise 2 — built-in initializers (D2L §4.2.2, "参数初始化").
+
+Every layer fills its variables when it creates them, with its *initializers*:
+``Dense(units, kernel_initializer=..., bias_initializer=...)``. By default a
+``Dense`` kernel is Glorot-uniform (Xavier) and its bias is zeros. Keras ships
+the classic ones in ``keras.initializers``: ``RandomNormal(mean, stddev)``,
+``TruncatedNormal``, ``RandomUniform``, ``Zeros``, ``Ones``, ``Constant(value)``,
+``GlorotUniform``, ``GlorotNormal``, ``HeNormal`` … (strings such as
+``"zeros"`` or ``"glorot_uniform"`` work too).
+
+There are two ways to initialize:
+
+* **when you build the net**: pass initializers to each layer, so different
+  layers can start differently (the chapter's ``Linear`` model and its
+  Xavier-then-42 net);
+* **after the net is built**: overwrite the values of the existing variables in
+  place with ``variable.assign(values)``. The variables stay the same objects, so
+  everything that holds them (an optimizer, a tied layer) still sees them.
+  Fresh random values come from ``keras.random.normal(shape, mean, stddev)``,
+  which draws new numbers on every call.
+
+Keras 3 facts that matter here:
+
+* An initializer **instance** with no ``seed`` picks one seed when it is created
+  and returns the **same values on every call**. Reusing one
+  ``RandomNormal(...)`` instance for every layer silently gives all same-shaped
+  layers identical kernels. Draw with ``keras.random.normal`` (or create a new
+  initializer per layer).
+* ``RandomNormal`` is a plain normal; ``TruncatedNormal`` redraws everything
+  beyond two standard deviations, so it is narrower and has no tails.
+* ``GlorotUniform`` is uniform on ``[-limit, limit]`` with
+  ``limit = sqrt(6 / (fan_in + fan_out))``; ``GlorotNormal`` is a *truncated*
+  normal: not the same distribution.
+* You cannot swap a built layer's variables (``layer.kernel = ...`` and building
+  the layer again both raise ``ValueError``): assign new values to the old ones.
+* A net built without ``keras.Input`` has no variables before its first call or
+  ``build``; a subclassed ``Model`` marked built may still have none.
+"""
+
+from __future__ import annotations
+import keras
+
+
+def init_normal(net, mean: float = 0.0, stddev: float = 0.01):
+    """Re-initialize the built ``net`` in place: kernels ~ N(mean, stddev²), biases 0.
+
+    For every Dense layer (nested models included, each once), assign fresh,
+    independent samples to the kernel (two same-shaped layers must not get the
+    same values) and zeros to the bias. The variables stay the same objects.
+    Return ``net``. Raise ``ValueError`` (and change nothing) if ``stddev <= 0``
+    or the net is not built.
+
+    >>> net = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])
+    >>> net.build((None, 3))
+    >>> kernel = net.layers[0].kernel
+    >>> init_normal(net) is net, net.layers[0].kernel is kernel
+    (True, True)
+    >>> net.layers[0].bias.numpy()
+    array([0., 0., 0., 0.], dtype=float32)
+    """
+    raise NotImplementedError
+
+
+def init_constant(net, value: float):
+    """Fill every Dense kernel of the built ``net`` with ``value`` and every bias with 0, in place.
+
+    Nested models included; the variables stay the same objects. Return ``net``;
+    ``ValueError`` (and change nothing) if the net is not built.
+
+    >>> init_constant(net, 1.0).layers[0].kernel.numpy()[0]
+    array([1., 1., 1., 1.], dtype=float32)
+    """
+    raise NotImplementedError
+
+
+class Linear(keras.Model):
+    """The chapter's model with one initializer per layer.
+
+    ``self.d1 = Dense(10)`` with kernel N(0, 0.01²) (a plain normal, not
+    truncated) and zero bias; ``self.d2 = Dense(1)`` with kernel and bias all
+    ones. ``call`` applies ``d1`` then ``d2``, with no activation.
+
+    >>> net = Linear()
+    >>> net(np.zeros((2, 20))).shape
+    TensorShape([2, 1])
+    >>> net.d2.kernel.numpy().ravel()
+    array([1., 1., 1., 1., 1., 1., 1., 1., 1., 1.], dtype=float32)
+    """
+
+    def __init__(self, **kwargs):
+        """Call ``super().__init__(**kwargs)``, then create ``self.d1`` and ``self.d2``.
+
+        Give each layer its initializers: ``kernel_initializer=...``, ``bias_initializer=...``.
+        """
+        raise NotImplementedError
+
+    def call(self, inputs):
+        """``d2(d1(inputs))``."""
+        raise NotImplementedError
+
+
+def xavier_then_constant(hidden_units: int = 8, outputs: int = 1, constant: float = 42.0):
+    """A ``Sequential`` whose two Dense layers start differently; not built.
+
+    ``Dense(hidden_units)`` with a Glorot-uniform (Xavier) kernel, then
+    ``Dense(outputs)`` whose kernel is all ``constant``; both biases zero.
+
+    >>> net = xavier_then_constant(); net.build((None, 3))
+    >>> net.layers[1].kernel.numpy().ravel()
+    array([42., 42., 42., 42., 42., 42., 42., 42.], dtype=float32)
+    """
+    raise NotImplementedError

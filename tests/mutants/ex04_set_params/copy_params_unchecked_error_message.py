@@ -1,0 +1,145 @@
+"""Raises a ValueError that does not say which variable mismatches.
+
+Exercise 4 — setting parameters directly (D2L §4.2.2, "direct assignment").
+
+A parameter is a *variable*: a box of values that stays the same object while its
+values change. You change the values in place, through the variable's methods:
+
+* ``v.assign(values)`` replaces every value (the shape must match exactly);
+* ``v.assign_add(delta)`` and ``v.assign_sub(delta)`` add or subtract in place;
+* ``v.numpy()`` reads a NumPy copy of the values.
+
+Because the model holds the variable object, an in-place change is seen by the
+model at once, and every other holder of that object (a tied layer, an optimizer)
+sees it too. Writing ``v = v + 1`` only builds a new *tensor*: the variable, and
+the model, are untouched.
+
+Keras 3 facts that break the book's TensorFlow code:
+
+* A ``keras.Variable`` supports no item assignment: ``v[0, 0] = 42`` raises
+  ``TypeError``. The book's ``v[0, 0].assign(42)`` works only because the
+  TensorFlow backend hands back a sliced ``tf.Variable``; the portable way is to
+  build the new values (``keras.ops.scatter_update`` or ``keras.ops.slice_update``)
+  and ``assign`` them.
+* ``v.assign(...)`` and ``v.assign_add(...)`` return a *tensor*, not the variable:
+  ``return v.assign_add(1)`` hands back a copy of the values.
+* ``model.get_weights()`` returns NumPy copies; ``model.set_weights(arrays)``
+  assigns the variables one after the other and stops at the first shape that
+  does not fit, so the leading variables are already overwritten when it fails.
+  Check everything before you assign anything.
+* ``layer.trainable = False`` freezes a layer: its variables move from
+  ``layer.trainable_weights`` to ``layer.non_trainable_weights`` (the same
+  objects, same values), and an optimizer given ``model.trainable_variables``
+  leaves them alone. Those two lists are computed afresh on every access, so
+  appending to or clearing them changes nothing. If a model was already compiled
+  and trained, ``compile()`` it again after freezing.
+"""
+
+from __future__ import annotations
+
+import keras
+
+
+def _check_variable(variable) -> None:
+    if not hasattr(variable, "assign") or not hasattr(variable, "shape"):
+        raise ValueError(
+            f"expected a variable (e.g. layer.kernel), got a {type(variable).__name__}: "
+            "only a variable can change in place"
+        )
+
+
+def add_one(variable):
+    """Add 1 to every element of ``variable`` in place; return the same variable.
+
+    The dtype stays the variable's own (float64 stays float64).
+
+    >>> v = keras.Variable([[1.0, 2.0], [3.0, 4.0]])
+    >>> add_one(v) is v
+    True
+    >>> v.numpy()
+    array([[2., 3.],
+           [4., 5.]], dtype=float32)
+    """
+    _check_variable(variable)
+    variable.assign_add(keras.ops.ones_like(variable))
+    return variable
+
+
+def set_first_element(variable, value=42.0):
+    """Set the first element of ``variable`` to ``value`` in place; return the variable.
+
+    The first element is ``[0, 0]`` of a matrix (a kernel), ``[0]`` of a vector
+    (a bias); every other element keeps its value.
+
+    >>> v = keras.Variable([[1.0, 2.0], [3.0, 4.0]])
+    >>> set_first_element(v) is v
+    True
+    >>> v.numpy()
+    array([[42.,  2.],
+           [ 3.,  4.]], dtype=float32)
+    >>> b = keras.Variable([1.0, 2.0]); set_first_element(b, -1.0).numpy()
+    array([-1.,  2.], dtype=float32)
+    """
+    _check_variable(variable)
+    if len(variable.shape) == 0 or 0 in tuple(variable.shape):
+        raise ValueError(
+            f"{getattr(variable, 'path', 'the variable')} has shape {tuple(variable.shape)}: no first element to set"
+        )
+    first = [[0] * len(variable.shape)]
+    update = keras.ops.convert_to_tensor([value], dtype=variable.dtype)
+    variable.assign(keras.ops.scatter_update(variable, first, update))
+    return variable
+
+
+def _built_weights(net, name: str) -> list:
+    if not getattr(net, "built", False):
+        raise ValueError(f"{name} ({net.name}) is not built: it has no parameters to copy yet")
+    if not net.weights:
+        raise ValueError(f"{name} ({net.name}) has no parameters to copy")
+    return list(net.weights)
+
+
+def copy_params(src, dst):
+    """Copy every parameter value of the built model ``src`` into the built model ``dst``.
+
+    The two models have the same architecture: variables are matched by their
+    order in ``.weights`` (names and paths may differ). Afterwards the values are
+    equal but no variable is shared: ``dst`` keeps its own variable objects.
+
+    All or nothing: if the number of variables or any shape differs, raise
+    ``ValueError`` naming the first mismatching variable and leave ``dst``
+    completely unchanged (check everything before assigning anything).
+    Unbuilt models raise ``ValueError`` too.
+
+    >>> src, dst = make_net(), make_net()   # same architecture, different values
+    >>> copy_params(src, dst)
+    >>> (dst.weights[0].numpy() == src.weights[0].numpy()).all()
+    np.True_
+    >>> dst.weights[0] is src.weights[0]
+    False
+    """
+    src_vars, dst_vars = _built_weights(src, "src"), _built_weights(dst, "dst")
+    if len(src_vars) != len(dst_vars) or any(
+        tuple(s.shape) != tuple(d.shape) for s, d in zip(src_vars, dst_vars)
+    ):
+        raise ValueError("the models do not have the same architecture")
+    for s, d in zip(src_vars, dst_vars):
+        d.assign(s)
+
+
+def freeze(layer):
+    """Make the parameters of ``layer`` non-trainable; return the same layer.
+
+    Afterwards ``layer.trainable_weights`` is empty and every variable of the
+    layer is in ``layer.non_trainable_weights`` (the same objects, the same
+    values); a model holding the layer no longer lists them in its
+    ``trainable_weights``, so training leaves them alone.
+
+    >>> dense = keras.layers.Dense(3); dense.build((None, 4))
+    >>> freeze(dense) is dense
+    True
+    >>> dense.trainable_weights, len(dense.non_trainable_weights)
+    ([], 2)
+    """
+    layer.trainable = False
+    return layer

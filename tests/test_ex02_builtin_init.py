@@ -1,0 +1,376 @@
+"""Graded suite for ex02_builtin_init: built-in initializers."""
+
+import math
+from itertools import combinations
+
+import keras
+import numpy as np
+import pytest
+from pytest_check import check
+from scipy import stats
+
+from kata.stats import assert_distribution, assert_independent, assert_normal
+from tests.helpers import assert_same_variables, assert_unchanged, snapshot, values
+
+task = pytest.mark.task
+
+Dense = keras.layers.Dense
+
+
+def dense_layers(net):
+    """Every Dense layer of ``net`` (nested models included), each once, in order."""
+    out, stack = [], [net]
+    while stack:
+        layer = stack.pop(0)
+        if isinstance(layer, Dense) and all(layer is not d for d in out):
+            out.append(layer)
+        stack[:0] = getattr(layer, "layers", [])
+    return out
+
+
+def built(layers, width):
+    """A ``Sequential`` of ``layers`` built for inputs of width ``width``."""
+    net = keras.Sequential(layers)
+    net.build((None, width))
+    return net
+
+
+def square_net(units=128, n=3):
+    """``n`` Dense layers of the same shape ``(units, units)``: 16384 kernel values each for 128."""
+    return built([Dense(units) for _ in range(n)], units)
+
+
+def nested_net(units=64):
+    """Dense layers at three depths: inside an inner-inner model, an inner model, and on top."""
+    inner = keras.Sequential(
+        [keras.Sequential([Dense(units)], name="deep"), Dense(units)], name="inner"
+    )
+    return built([inner, Dense(units)], units)
+
+
+def describe(result):
+    """How a wrong return value reads in a message."""
+    return "another object" if isinstance(result, keras.Model) else f"a {type(result).__name__}"
+
+
+def spoil_biases(net):
+    """Give every bias non-zero values, so that "bias becomes zeros" is really tested."""
+    for layer in dense_layers(net):
+        layer.bias.assign(np.random.uniform(0.5, 1.5, layer.bias.shape).astype("float32"))
+
+
+def bad_biases(net):
+    """The paths of the biases that are not all zeros."""
+    return [layer.bias.path for layer in dense_layers(net) if np.any(values(layer.bias) != 0)]
+
+
+# ----------------------------------------------------------------- init_normal
+
+
+@task("init_normal")
+def test_init_normal_in_place_returns_net(ex):
+    net = square_net(8)
+    before = list(net.weights)
+    result = ex.init_normal(net)
+    with check:
+        assert result is net, (
+            f"change the net in place and return that same object; got {describe(result)}"
+        )
+    with check:
+        assert_same_variables(net.weights, before, "the variables after init_normal")
+    with check:
+        assert net.layers[0].kernel is before[0], (
+            "layer.kernel must stay the same object: assign new values with kernel.assign(...), "
+            "do not create new variables or a new model"
+        )
+
+
+@task("init_normal")
+def test_init_normal_kernels_are_normal_001(ex):
+    net = square_net()
+    ex.init_normal(net)
+    for layer in net.layers:
+        with check:
+            assert_normal(
+                layer.kernel, 0.0, 0.01, what=f"{layer.kernel.path} values after init_normal(net)"
+            )
+
+
+@task("init_normal")
+def test_init_normal_biases_become_zero(ex):
+    net = square_net(16)
+    spoil_biases(net)
+    ex.init_normal(net)
+    with check:
+        assert not bad_biases(net), (
+            f"every bias must become zeros; still non-zero: {bad_biases(net)} "
+            "(the bias keeps its old values unless you assign zeros to it)"
+        )
+
+
+@task("init_normal")
+def test_init_normal_layers_get_independent_samples(ex):
+    net = square_net()
+    ex.init_normal(net)
+    first = [values(layer.kernel) for layer in net.layers]
+    for (i, a), (j, b) in combinations(enumerate(first), 2):
+        with check:
+            assert_independent(a, b, what=f"the kernels of layers {i} and {j} (same shape)")
+    ex.init_normal(net)
+    with check:
+        assert_independent(
+            first[0],
+            net.layers[0].kernel,
+            what="layer 0's kernel after a first and a second init_normal",
+        )
+
+
+@task("init_normal")
+def test_init_normal_mean_and_stddev_arguments(ex):
+    net = built([Dense(256)], 64)
+    ex.init_normal(net, mean=1.0, stddev=0.5)
+    with check:
+        assert_normal(
+            net.layers[0].kernel,
+            1.0,
+            0.5,
+            what="kernel values after init_normal(net, mean=1.0, stddev=0.5)",
+        )
+
+
+@task("init_normal")
+def test_init_normal_reaches_nested_models(ex):
+    net = nested_net()
+    spoil_biases(net)
+    ex.init_normal(net)
+    for layer in dense_layers(net):
+        with check:
+            assert_normal(
+                layer.kernel,
+                0.0,
+                0.01,
+                what=f"{layer.kernel.path} values (Dense layers of nested models count too)",
+            )
+    with check:
+        assert not bad_biases(net), (
+            f"biases of nested models must become zeros too; non-zero: {bad_biases(net)}"
+        )
+
+
+@task("init_normal")
+@pytest.mark.parametrize("stddev", [0.0, -0.01])
+def test_init_normal_bad_stddev_raises_and_changes_nothing(ex, stddev):
+    net = square_net(8)
+    spoil_biases(net)
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=r"(?i)std|deviation|sigma|positive"):
+        ex.init_normal(net, stddev=stddev)
+    with check:
+        assert_unchanged(net, before)  # check every argument before assigning anything
+
+
+@task("init_normal")
+def test_init_normal_unbuilt_raises(ex):
+    net = keras.Sequential([Dense(4), Dense(2)])
+    with pytest.raises(ValueError, match=r"(?i)built|build"):
+        ex.init_normal(net)
+    with check:
+        assert net.weights == [], "an unbuilt net must stay unbuilt"
+
+
+# --------------------------------------------------------------- init_constant
+
+
+@task("init_constant")
+def test_init_constant_values(ex):
+    net = nested_net(8)
+    spoil_biases(net)
+    ex.init_constant(net, 3.5)
+    for layer in dense_layers(net):
+        kernel = values(layer.kernel)
+        with check:
+            assert np.all(kernel == 3.5), (
+                f"{layer.kernel.path} should be all 3.5 (the value argument; nested models count too), "
+                f"got values from {kernel.min():g} to {kernel.max():g}"
+            )
+    with check:
+        assert not bad_biases(net), (
+            f"every bias must become zeros; still non-zero: {bad_biases(net)}"
+        )
+
+
+@task("init_constant")
+def test_init_constant_in_place_returns_net(ex):
+    net = square_net(4)
+    before = list(net.weights)
+    result = ex.init_constant(net, -1.0)
+    with check:
+        assert result is net, (
+            f"change the net in place and return that same object; got {describe(result)}"
+        )
+    with check:
+        assert_same_variables(net.weights, before, "the variables after init_constant")
+    with check:
+        assert np.all(values(net.layers[0].kernel) == -1.0), "kernels should be all -1.0"
+
+
+@task("init_constant")
+def test_init_constant_unbuilt_raises(ex):
+    net = keras.Sequential([Dense(4), Dense(2)])
+    with pytest.raises(ValueError, match=r"(?i)built|build"):
+        ex.init_constant(net, 1.0)
+    with check:
+        assert net.weights == [], "an unbuilt net must stay unbuilt"
+
+
+# ---------------------------------------------------------------------- Linear
+
+
+@task("Linear")
+def test_linear_is_a_model_with_two_dense_layers(ex):
+    net = ex.Linear()
+    with check:
+        assert isinstance(net, keras.Model), "Linear must subclass keras.Model"
+    d1, d2 = getattr(net, "d1", None), getattr(net, "d2", None)
+    with check:
+        assert isinstance(d1, Dense) and d1.units == 10, f"self.d1 should be Dense(10), got {d1!r}"
+    with check:
+        assert isinstance(d2, Dense) and d2.units == 1, f"self.d2 should be Dense(1), got {d2!r}"
+
+
+@task("Linear")
+def test_linear_d1_kernel_is_normal_001(ex):
+    net = ex.Linear()
+    net(np.zeros((1, 2048), dtype="float32"))  # d1.kernel: 2048 x 10 values
+    with check:
+        assert_normal(
+            net.d1.kernel, 0.0, 0.01, what="d1.kernel values (RandomNormal(0, 0.01), not truncated)"
+        )
+
+
+@task("Linear")
+def test_linear_d1_bias_is_zero(ex):
+    net = ex.Linear()
+    net(np.zeros((1, 5), dtype="float32"))
+    bias = values(net.d1.bias)
+    with check:
+        assert bias.shape == (10,) and np.all(bias == 0), f"d1.bias should be 10 zeros, got {bias}"
+
+
+@task("Linear")
+def test_linear_d2_is_all_ones(ex):
+    net = ex.Linear()
+    net(np.zeros((1, 5), dtype="float32"))
+    kernel, bias = values(net.d2.kernel), values(net.d2.bias)
+    with check:
+        assert kernel.shape == (10, 1) and np.all(kernel == 1), (
+            f"d2.kernel should be all ones (10, 1), got {kernel.ravel()}"
+        )
+    with check:
+        assert bias.shape == (1,) and np.all(bias == 1), f"d2.bias should be [1.], got {bias}"
+
+
+@task("Linear")
+def test_linear_call_is_d2_of_d1_without_activation(ex):
+    net = ex.Linear()
+    x = np.random.normal(size=(4, 6)).astype("float32")
+    net(x)
+    # Known weights of both signs, so that an activation or a skipped layer shows.
+    for v in (net.d1.kernel, net.d1.bias, net.d2.kernel, net.d2.bias):
+        v.assign(np.random.normal(size=v.shape).astype("float32"))
+    w1, b1, w2, b2 = (values(v) for v in (net.d1.kernel, net.d1.bias, net.d2.kernel, net.d2.bias))
+    expected = (x @ w1 + b1) @ w2 + b2
+    y = keras.ops.convert_to_numpy(net(x))
+    with check:
+        assert y.shape == (4, 1), f"output shape {y.shape}, expected (4, 1)"
+    with check:
+        assert y.shape == expected.shape and np.allclose(y, expected, rtol=1e-4, atol=1e-5), (
+            "call(x) should be d2(d1(x)) with no activation in between: "
+            f"got {y.ravel()}, expected {expected.ravel()}"
+        )
+
+
+# -------------------------------------------------------- xavier_then_constant
+
+
+@task("xavier_then_constant")
+def test_xavier_then_constant_is_unbuilt_sequential(ex):
+    net = ex.xavier_then_constant()
+    with check:
+        assert isinstance(net, keras.Sequential), (
+            f"expected a keras.Sequential, got {type(net).__name__}"
+        )
+    with check:
+        assert net.weights == [], (
+            "do not build the net: no keras.Input, no call (net.weights should be [])"
+        )
+    units = [layer.units for layer in dense_layers(net)]
+    with check:
+        assert units == [8, 1], (
+            f"Dense layers with units {units}, expected [8, 1] (hidden_units, outputs)"
+        )
+
+
+@task("xavier_then_constant")
+def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex):
+    net = ex.xavier_then_constant(hidden_units=256)
+    net(np.zeros((1, 64), dtype="float32"))
+    kernel = values(dense_layers(net)[0].kernel)
+    fan_in, fan_out = kernel.shape
+    limit = math.sqrt(6 / (fan_in + fan_out))
+    largest = float(np.abs(kernel).max())
+    with check:
+        assert kernel.shape == (64, 256), f"first kernel shape {kernel.shape}, expected (64, 256)"
+    with check:
+        assert largest <= limit * (1 + 1e-6), (
+            f"Glorot-uniform values lie in [-{limit:.4f}, {limit:.4f}] = ±sqrt(6 / (fan_in + fan_out)); "
+            f"got values up to {largest:.4f}"
+        )
+    with check:
+        assert_distribution(
+            kernel,
+            stats.uniform(-limit, 2 * limit),
+            what="first kernel values",
+            name=f"U(-{limit:.4f}, {limit:.4f}) (Glorot uniform, not Glorot normal)",
+        )
+
+
+@task("xavier_then_constant")
+def test_xavier_then_constant_second_kernel_is_42(ex):
+    net = ex.xavier_then_constant()
+    net(np.zeros((1, 3), dtype="float32"))
+    kernel = values(dense_layers(net)[-1].kernel)
+    with check:
+        assert kernel.shape == (8, 1) and np.all(kernel == 42.0), (
+            f"second kernel should be all 42 (8, 1), got {kernel.ravel()}"
+        )
+
+
+@task("xavier_then_constant")
+def test_xavier_then_constant_arguments(ex):
+    net = ex.xavier_then_constant(hidden_units=5, outputs=3, constant=3.0)
+    y = net(np.zeros((2, 7), dtype="float32"))
+    dense = dense_layers(net)
+    with check:
+        assert tuple(y.shape) == (2, 3), (
+            f"output shape {tuple(y.shape)}, expected (2, 3) for outputs=3"
+        )
+    with check:
+        assert [tuple(d.kernel.shape) for d in dense] == [(7, 5), (5, 3)], (
+            f"kernel shapes {[tuple(d.kernel.shape) for d in dense]}, expected [(7, 5), (5, 3)]"
+        )
+    kernel = values(dense[-1].kernel)
+    with check:
+        assert np.all(kernel == 3.0), (
+            f"constant=3.0: the second kernel should be all 3.0, got {np.unique(kernel)}"
+        )
+
+
+@task("xavier_then_constant")
+def test_xavier_then_constant_biases_are_zero(ex):
+    net = ex.xavier_then_constant(hidden_units=6, outputs=2, constant=5.0)
+    net(np.zeros((1, 4), dtype="float32"))
+    with check:
+        assert not bad_biases(net), (
+            f"both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases(net)}"
+        )

@@ -1,0 +1,342 @@
+"""Graded suite for ex03_custom_init: custom initializers."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from pytest_check import check
+from scipy import stats
+
+from kata.stats import (
+    as_array,
+    assert_distribution,
+    assert_fraction,
+    assert_independent,
+    assert_normal,
+    describe,
+)
+
+task = pytest.mark.task
+
+TOL = 1e-5  # float32 rounding at the edges of [5, 10]
+
+
+def dtype_of(x) -> str:
+    """The dtype of a tensor or array as a Keras string ("float32", "float64", ...)."""
+    return keras.backend.standardize_dtype(x.dtype)
+
+
+def built_dense(units, inputs, initializer, dtype="float32"):
+    """A Dense layer built by the test, with the learner's kernel initializer."""
+    layer = keras.layers.Dense(units, kernel_initializer=initializer, dtype=dtype)
+    layer.build((None, inputs))
+    return layer
+
+
+def fresh_seed() -> int:
+    """A seed that moves with KATA_SEED (the plugin seeds NumPy before each test)."""
+    return int(np.random.randint(1, 2**20))
+
+
+# -------------------------------------------------------------------- my_init
+
+
+@task("my_init")
+def test_my_init_fills_ones(ex):
+    init = ex.my_init()
+    for shape in [(3, 4), (2, 3, 5), (7,)]:
+        w = init(shape, dtype="float32")
+        x = as_array(w)
+        with check:
+            assert tuple(w.shape) == shape, f"init({shape}) has shape {tuple(w.shape)}"
+        with check:
+            assert np.all(x == 1.0), f"init({shape}) should be all ones, got {describe(x)}"
+        with check:
+            assert dtype_of(w) == "float32", f"asked for float32, got {dtype_of(w)}"
+
+
+@task("my_init")
+def test_my_init_honours_float64(ex):
+    w = ex.my_init()((4, 3), dtype="float64")
+    with check:
+        assert dtype_of(w) == "float64", f"asked for float64, got {dtype_of(w)}: pass dtype on"
+    with check:
+        assert np.all(as_array(w) == 1.0), "all ones in float64 too"
+
+
+@task("my_init")
+def test_my_init_in_dense(ex):
+    layer = built_dense(64, 20, ex.my_init())
+    kernel = as_array(layer.kernel)
+    with check:
+        assert tuple(layer.kernel.shape) == (20, 64)
+    with check:
+        assert np.all(kernel == 1.0), (
+            f"Dense(64, kernel_initializer=my_init()) kernel: {describe(kernel)}, expected all ones"
+        )
+    with check:
+        assert np.all(as_array(layer.bias) == 0.0), (
+            "only the kernel uses my_init; the bias keeps its zeros"
+        )
+
+
+# -------------------------------------------------------------- scaled_normal
+
+
+@task("scaled_normal")
+def test_scaled_normal_shape_and_default_dtype(ex):
+    for shape in [(20, 30), (3, 3, 4, 8)]:
+        w = ex.scaled_normal(shape)
+        with check:
+            assert tuple(w.shape) == shape, f"scaled_normal({shape}) has shape {tuple(w.shape)}"
+        with check:
+            assert dtype_of(w) == "float32", f"dtype=None means float32, got {dtype_of(w)}"
+
+
+@task("scaled_normal")
+def test_scaled_normal_honours_float64(ex):
+    w = ex.scaled_normal((20, 30), dtype="float64")
+    with check:
+        assert dtype_of(w) == "float64", (
+            f"asked for float64, got {dtype_of(w)}: pass dtype to the sampler"
+        )
+    with check:
+        assert tuple(w.shape) == (20, 30)
+
+
+@task("scaled_normal")
+def test_scaled_normal_dense_kernel_distribution(ex):
+    # fan_in = shape[0] = 512 (the last dimension, 128, is fan_out).
+    w = ex.scaled_normal((512, 128))
+    with check:
+        assert_normal(w, 0.0, math.sqrt(2 / 512), what="values of scaled_normal((512, 128))")
+
+
+@task("scaled_normal")
+def test_scaled_normal_conv_kernel_fan_in(ex):
+    # A (3, 3, 64, 128) conv kernel: fan_in = 3 * 3 * 64 = 576, not 3 and not 128.
+    w = ex.scaled_normal((3, 3, 64, 128))
+    with check:
+        assert_normal(
+            w,
+            0.0,
+            math.sqrt(2 / 576),
+            what="values of scaled_normal((3, 3, 64, 128)) (fan_in = 3*3*64 = 576)",
+        )
+
+
+@task("scaled_normal")
+def test_scaled_normal_calls_are_independent(ex):
+    a = ex.scaled_normal((128, 128))
+    b = ex.scaled_normal((128, 128))
+    with check:
+        assert_independent(a, b, what="two calls of scaled_normal((128, 128))")
+
+
+@task("scaled_normal")
+def test_scaled_normal_in_dense(ex):
+    first = built_dense(128, 256, ex.scaled_normal)
+    second = built_dense(128, 256, ex.scaled_normal)
+    with check:
+        assert tuple(first.kernel.shape) == (256, 128)
+    with check:
+        assert_normal(
+            first.kernel, 0.0, math.sqrt(2 / 256), what="Dense(128) kernel for 256 inputs"
+        )
+    with check:
+        assert_independent(
+            first.kernel, second.kernel, what="the kernels of two same-shaped Dense layers"
+        )
+
+
+# ------------------------------------------------------------------ WeirdInit
+
+
+def check_weird_sample(x) -> None:
+    """Check a large WeirdInit sample, each property in its own soft check."""
+    x = as_array(x)
+    nonzero = x[x != 0]
+    pos, neg = x[x > 0], x[x < 0]
+    with check:
+        assert_fraction(
+            int(np.sum(x == 0)), x.size, 0.5, what="zeros (each element is 0 with probability 1/2)"
+        )
+    with check:
+        assert_fraction(
+            pos.size,
+            max(nonzero.size, 1),
+            0.5,
+            what="positives among the non-zeros (each sign has probability 1/4)",
+        )
+    mags = np.abs(nonzero)
+    with check:
+        assert mags.size == 0 or (mags.min() >= 5 - TOL and mags.max() <= 10 + TOL), (
+            f"non-zero values must have 5 <= |x| <= 10; got |x| from {mags.min():.4g} to {mags.max():.4g}"
+        )
+    for part, lo, name in ((pos, 5.0, "U(5, 10)"), (neg, -10.0, "U(-10, -5)")):
+        if part.size >= 100:  # otherwise the fractions above already failed
+            with check:
+                assert_distribution(
+                    part,
+                    stats.uniform(lo, 5.0),
+                    what=f"{'positive' if lo > 0 else 'negative'} values",
+                    name=name,
+                )
+
+
+def float64_call(fn, *args):
+    """``fn(*args, dtype="float64")``; an error other than NotImplementedError fails with a lesson."""
+    try:
+        return fn(*args, dtype="float64")
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        pytest.fail(
+            f"calling it with dtype='float64' raised {type(exc).__name__}: {str(exc)[:200]}\n"
+            "TensorFlow does not mix float32 and float64: keep every step in the requested dtype "
+            "(e.g. cast a mask to data.dtype, not tf.float32)"
+        )
+
+
+@task("WeirdInit")
+def test_weird_init_is_an_initializer(ex):
+    init = ex.WeirdInit()
+    with check:
+        assert isinstance(init, keras.initializers.Initializer), (
+            f"WeirdInit must subclass keras.initializers.Initializer; its bases are {type(init).__mro__[1:]}"
+        )
+
+
+@task("WeirdInit")
+@pytest.mark.parametrize("seeded", [False, True], ids=["unseeded", "seeded"])
+def test_weird_init_distribution(ex, seeded):
+    init = ex.WeirdInit(seed=fresh_seed()) if seeded else ex.WeirdInit()
+    w = init((256, 256), dtype="float32")
+    with check:
+        assert tuple(w.shape) == (256, 256) and dtype_of(w) == "float32", (
+            f"expected shape (256, 256) float32, got {tuple(w.shape)} {dtype_of(w)}"
+        )
+    check_weird_sample(w)
+
+
+@task("WeirdInit")
+def test_weird_init_default_dtype_float32(ex):
+    w = ex.WeirdInit()((8, 8))
+    with check:
+        assert dtype_of(w) == "float32", f"dtype=None means float32, got {dtype_of(w)}"
+
+
+@task("WeirdInit")
+def test_weird_init_honours_float64(ex):
+    w = float64_call(ex.WeirdInit(), (256, 256))
+    with check:
+        assert dtype_of(w) == "float64", (
+            f"asked for float64, got {dtype_of(w)}: keep every step in the requested dtype"
+        )
+    check_weird_sample(w)
+
+
+@task("WeirdInit")
+def test_weird_init_in_dense_float64(ex):
+    init = ex.WeirdInit()
+    layer = float64_call(built_dense, 16, 32, init)
+    k = as_array(layer.kernel)
+    with check:
+        assert dtype_of(layer.kernel) == "float64" and tuple(layer.kernel.shape) == (32, 16)
+    with check:
+        assert np.all((k == 0) | ((np.abs(k) >= 5 - TOL) & (np.abs(k) <= 10 + TOL))), (
+            f"kernel values must be 0 or 5 <= |x| <= 10; {describe(k)}"
+        )
+
+
+@task("WeirdInit")
+def test_weird_init_seed_repeats(ex):
+    for seed in (0, fresh_seed()):
+        init = ex.WeirdInit(seed=seed)
+        a = as_array(init((32, 16)))
+        b = as_array(init((32, 16)))
+        c = as_array(ex.WeirdInit(seed=seed)((32, 16)))
+        with check:
+            assert np.array_equal(a, b), (
+                f"WeirdInit(seed={seed}) gave different values on two calls: with an int seed use a "
+                "stateless draw (keras.random.uniform(..., seed=int)); a SeedGenerator or tf.random's op "
+                "seed moves on at every call (and seed=0 is a seed, not None)"
+            )
+        with check:
+            assert np.array_equal(a, c), (
+                f"two WeirdInit(seed={seed}) instances should give the same values"
+            )
+
+
+@task("WeirdInit")
+def test_weird_init_different_seeds_differ(ex):
+    s = fresh_seed()
+    a = ex.WeirdInit(seed=s)((128, 128))
+    b = ex.WeirdInit(seed=s + 1)((128, 128))
+    with check:
+        assert_independent(a, b, what=f"WeirdInit(seed={s}) and WeirdInit(seed={s + 1})")
+
+
+@task("WeirdInit")
+def test_weird_init_get_config(ex):
+    for seed in (7, None):
+        config = ex.WeirdInit(seed=seed).get_config()
+        with check:
+            assert config == {"seed": seed}, f"WeirdInit(seed={seed}).get_config() is {config!r}"
+    clone = ex.WeirdInit.from_config(ex.WeirdInit(seed=11).get_config())
+    with check:
+        assert np.array_equal(as_array(clone((8, 8))), as_array(ex.WeirdInit(seed=11)((8, 8)))), (
+            "WeirdInit.from_config(init.get_config()) should give the same values as init"
+        )
+
+
+@task("WeirdInit")
+def test_weird_init_is_registered(ex):
+    init = ex.WeirdInit(seed=3)
+    registered = keras.saving.get_registered_object(keras.saving.get_registered_name(ex.WeirdInit))
+    with check:
+        assert registered is not None and registered is ex.WeirdInit, (
+            "Keras does not know WeirdInit: decorate the class with "
+            "@keras.saving.register_keras_serializable(package=...)"
+        )
+    config = keras.saving.serialize_keras_object(init)
+    try:
+        again = keras.saving.deserialize_keras_object(config)
+    except (TypeError, ValueError) as exc:
+        pytest.fail(
+            f"Keras could not rebuild WeirdInit from {config!r}: {type(exc).__name__}: {str(exc)[:300]}"
+        )
+    with check:
+        assert isinstance(again, ex.WeirdInit) and again.get_config() == {"seed": 3}, (
+            f"serialize then deserialize gave {again!r} with config {getattr(again, 'get_config', dict)()!r}"
+        )
+
+
+@task("WeirdInit")
+def test_weird_init_survives_save_and_load(ex, tmp_path):
+    init = ex.WeirdInit(seed=7)
+    net = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, kernel_initializer=init)])
+    path = tmp_path / "weird.keras"
+    net.save(path)
+    try:
+        loaded = keras.models.load_model(path)
+    except (TypeError, ValueError) as exc:
+        pytest.fail(
+            "Keras could not load a model that uses WeirdInit(seed=7): register the class with "
+            f"@keras.saving.register_keras_serializable(package=...).\n{type(exc).__name__}: {str(exc)[:300]}"
+        )
+    again = loaded.layers[0].kernel_initializer
+    with check:
+        assert isinstance(again, ex.WeirdInit), (
+            f"after loading, the kernel initializer is a {type(again).__name__}"
+        )
+    if isinstance(again, ex.WeirdInit):
+        with check:
+            assert again.get_config().get("seed") == 7, (
+                f"the seed was lost: get_config() is {again.get_config()!r}"
+            )
+        with check:
+            assert np.array_equal(as_array(again((5, 5))), as_array(init((5, 5)))), (
+                "the loaded WeirdInit(seed=7) should draw the same values as the original"
+            )

@@ -1,0 +1,461 @@
+"""Graded suite for ex04_set_params: setting parameters directly."""
+
+import keras
+import numpy as np
+import pytest
+from pytest_check import check
+
+from tests.helpers import assert_same_variables, assert_unchanged, distinct_pairs, snapshot, values
+
+task = pytest.mark.task
+
+
+def variable(shape, dtype="float32"):
+    """A fresh variable of random values (seeded by the plugin), built by the test."""
+    return keras.Variable(np.random.normal(size=shape).astype(dtype))
+
+
+def mlp(units, width=5):
+    """A built Sequential of Dense layers with the given units, its values randomized."""
+    net = keras.Sequential(
+        [keras.layers.Dense(u, activation="relu") for u in units[:-1]]
+        + [keras.layers.Dense(units[-1])]
+    )
+    net.build((None, width))
+    return randomize(net)
+
+
+def nested(blocks=2, width=4):
+    """A built nested net (the chapter's blocks), its values randomized."""
+    inner = keras.Sequential(
+        [
+            keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4, activation="relu")])
+            for _ in range(blocks)
+        ]
+    )
+    net = keras.Sequential([inner, keras.layers.Dense(1)])
+    net.build((None, width))
+    return randomize(net)
+
+
+def randomize(net):
+    """Give every variable (biases too) random values, so src and dst differ everywhere."""
+    for v in net.weights:
+        v.assign(np.random.normal(size=tuple(v.shape)).astype(v.dtype))
+    return net
+
+
+def dense_layers(net):
+    """Every Dense layer inside ``net``, nested models included."""
+    out = []
+    for layer in getattr(net, "layers", []):
+        out += [layer] if isinstance(layer, keras.layers.Dense) else dense_layers(layer)
+    return out
+
+
+def differing(a_vars, b_vars):
+    """Paths of the variables of ``b_vars`` whose values differ from ``a_vars``."""
+    a_vars, b_vars = list(a_vars), list(b_vars)
+    out = [
+        b.path
+        for a, b in zip(a_vars, b_vars, strict=False)
+        if not np.array_equal(values(a), values(b))
+    ]
+    return out + (
+        [f"{len(a_vars)} variables against {len(b_vars)}"] if len(a_vars) != len(b_vars) else []
+    )
+
+
+def ids(variables):
+    return {id(v) for v in variables}
+
+
+# -------------------------------------------------------------------- add_one
+
+
+@task("add_one")
+def test_add_one_returns_the_same_variable(ex):
+    v = variable((3, 4))
+    out = ex.add_one(v)
+    with check:
+        assert out is v, (
+            f"return the variable itself, got a {type(out).__name__}: note that v.assign_add(...) "
+            "and v + 1 give a tensor, not the variable"
+        )
+
+
+@task("add_one")
+def test_add_one_changes_the_variable_in_place(ex):
+    v = variable((3, 4))
+    before = values(v)
+    ex.add_one(v)
+    after = values(v)
+    with check:
+        assert np.allclose(after, before + 1, rtol=1e-6, atol=0), (
+            "every element of the variable itself must grow by 1 (in place, with assign_add or assign); "
+            f"the change is {np.unique(np.round(after - before, 4))[:5]}. "
+            "v + 1 or a new keras.Variable leaves the original untouched"
+        )
+
+
+@task("add_one")
+def test_add_one_keeps_float64(ex):
+    v = variable((2, 5), dtype="float64")
+    before = values(v)
+    ex.add_one(v)
+    with check:
+        assert v.dtype == "float64", f"the variable's dtype became {v.dtype}; keep float64"
+    with check:
+        assert np.allclose(values(v), before + 1, rtol=1e-12, atol=0), (
+            "a float64 variable must get before + 1 at float64 precision (no detour through float32)"
+        )
+
+
+@task("add_one")
+def test_add_one_on_a_model_bias(ex):
+    layer = keras.layers.Dense(3)
+    net = keras.Sequential([layer])
+    net.build((None, 2))
+    kernel_before, vars_before = values(layer.kernel), list(net.weights)
+    ex.add_one(layer.bias)
+    with check:
+        assert np.allclose(values(layer.bias), 1.0), (
+            f"the model's bias (zeros) should now be ones, it holds {values(layer.bias)}: change the variable the model owns"
+        )
+    with check:
+        assert np.array_equal(values(layer.kernel), kernel_before), (
+            "only the bias may change, not the kernel"
+        )
+    with check:
+        assert_same_variables(net.weights, vars_before, "the model's variables after add_one")
+
+
+# ---------------------------------------------------------- set_first_element
+
+
+@task("set_first_element")
+def test_set_first_element_returns_the_same_variable(ex):
+    v = variable((3, 4))
+    out = ex.set_first_element(v)
+    with check:
+        assert out is v, f"return the variable itself, got a {type(out).__name__}"
+
+
+@task("set_first_element")
+def test_set_first_element_matrix_default_42(ex):
+    v = variable((3, 4))
+    before = values(v)
+    ex.set_first_element(v)
+    after = values(v)
+    with check:
+        assert after[0, 0] == 42.0, f"v[0, 0] should be 42 (the default value), it is {after[0, 0]}"
+    rest = np.ones(before.shape, dtype=bool)
+    rest[0, 0] = False
+    changed = np.argwhere(rest & (after != before)).tolist()
+    with check:
+        assert not changed, (
+            f"only [0, 0] may change, but {changed} changed too "
+            "(setting the whole first row or the whole variable?)"
+        )
+
+
+@task("set_first_element")
+def test_set_first_element_vector(ex):
+    v = variable((6,))
+    before = values(v)
+    ex.set_first_element(v, -3.5)
+    after = values(v)
+    with check:
+        assert after[0] == -3.5, f"a vector's first element is [0]: expected -3.5, got {after[0]}"
+    with check:
+        assert np.array_equal(after[1:], before[1:]), "only [0] may change in a vector"
+
+
+@task("set_first_element")
+def test_set_first_element_keeps_float64(ex):
+    v = variable((2, 3), dtype="float64")
+    before = values(v)
+    ex.set_first_element(v, 0.1)
+    after = values(v)
+    with check:
+        assert v.dtype == "float64", f"the variable's dtype became {v.dtype}; keep float64"
+    with check:
+        assert after[0, 0] == 0.1, (
+            f"v[0, 0] should be exactly 0.1 in float64, it is {after[0, 0]!r}"
+        )
+    with check:
+        assert np.array_equal(after.ravel()[1:], before.ravel()[1:]), "only [0, 0] may change"
+
+
+@task("set_first_element")
+def test_set_first_element_on_a_model_kernel(ex):
+    net = mlp([4, 2])
+    layer = net.layers[0]
+    vars_before = list(net.weights)
+    ex.set_first_element(layer.kernel, 7.0)
+    with check:
+        assert values(net.weights[0])[0, 0] == 7.0, "the model's own kernel must change, in place"
+    with check:
+        assert_same_variables(
+            net.weights, vars_before, "the model's variables after set_first_element"
+        )
+
+
+# ---------------------------------------------------------------- copy_params
+
+
+@task("copy_params")
+def test_copy_params_copies_every_value(ex):
+    src, dst = nested(), nested()
+    assert differing(src.weights, dst.weights), "test setup: src and dst should start different"
+    ex.copy_params(src, dst)
+    wrong = differing(src.weights, dst.weights)
+    with check:
+        assert not wrong, (
+            f"after copy_params these dst variables differ from src: {wrong}. Match the variables "
+            "by their order in .weights (paths differ between two models), biases included"
+        )
+
+
+@task("copy_params")
+def test_copy_params_across_different_nesting(ex):
+    src = nested(blocks=2, width=4)  # blocks of Flatten + Dense(4), then Dense(1)
+    dst = mlp([4, 4, 1], width=4)  # the same variables' shapes, no nesting
+    ex.copy_params(src, dst)
+    wrong = differing(src.weights, dst.weights)
+    with check:
+        assert not wrong, (
+            f"variables not copied: {wrong}; the same architecture may be nested differently "
+            "and named differently: pair the variables of src.weights and dst.weights in order"
+        )
+
+
+@task("copy_params")
+def test_copy_params_shares_no_variable(ex):
+    src, dst = nested(), nested()
+    dst_vars = list(dst.weights)
+    ex.copy_params(src, dst)
+    with check:
+        assert_same_variables(
+            dst.weights, dst_vars, "dst must keep its own variables: its variables after the copy"
+        )
+    shared = [v.path for v in dst.weights if id(v) in ids(src.weights)]
+    with check:
+        assert not shared, (
+            f"dst now holds src's variables {shared}: copy the values, do not share the objects"
+        )
+    rebound = [
+        f"{d.name}.{attr}"
+        for d in dense_layers(dst)
+        for attr in ("kernel", "bias")
+        if id(getattr(d, attr)) in ids(src.weights)
+    ]
+    with check:
+        assert not rebound, (
+            f"dst's layers use src's variables through {rebound}: copy values with assign instead"
+        )
+
+
+@task("copy_params")
+def test_copy_params_leaves_src_unchanged(ex):
+    src, dst = nested(), nested()
+    before = snapshot(src)
+    ex.copy_params(src, dst)
+    with check:
+        assert_unchanged(src, before)  # copying dst into src (swapped arguments) changes src
+
+
+@task("copy_params")
+def test_copy_params_copies_are_independent(ex):
+    src, dst = nested(), nested()
+    x = np.random.normal(size=(3, 4)).astype("float32")
+    ex.copy_params(src, dst)
+    after_copy, y_before = snapshot(dst), values(dst(x))
+    for v in src.weights:
+        v.assign(v + 1.0)
+    with check:
+        assert_unchanged(dst, after_copy)
+    with check:
+        assert np.array_equal(values(dst(x)), y_before), (
+            "changing src after the copy changed dst's output: dst's layers still use src's variables"
+        )
+
+
+def mismatched_last_layer():
+    """Same architecture except the output layer: a shape mismatch at the very end."""
+    return mlp([8, 8, 2]), mlp([8, 8, 3])
+
+
+@task("copy_params")
+def test_copy_params_shape_mismatch_changes_nothing(ex):
+    src, dst = mismatched_last_layer()
+    dst_before, src_before = snapshot(dst), snapshot(src)
+    with pytest.raises(ValueError):
+        ex.copy_params(src, dst)
+    with check:
+        assert_unchanged(
+            dst, dst_before
+        )  # dst.set_weights(...) has already overwritten the leading layers here
+    with check:
+        assert_unchanged(src, src_before)
+
+
+@task("copy_params")
+def test_copy_params_shape_mismatch_names_the_variable(ex):
+    src, dst = mismatched_last_layer()
+    first = 4  # the output kernels: (8, 2) against (8, 3)
+    with pytest.raises(ValueError) as info:
+        ex.copy_params(src, dst)
+    message = str(info.value)
+    with check:
+        assert src.weights[first].path in message or dst.weights[first].path in message, (
+            f"the message should name the first mismatching variable ({src.weights[first].path} "
+            f"or {dst.weights[first].path}, shapes (8, 2) and (8, 3)); it says: {message!r}"
+        )
+
+
+@task("copy_params")
+@pytest.mark.parametrize("longer", ["dst", "src"])
+def test_copy_params_different_number_of_variables(ex, longer):
+    short, long_ = mlp([6, 2]), mlp([6, 2, 1])  # the leading shapes agree
+    src, dst = (short, long_) if longer == "dst" else (long_, short)
+    dst_before = snapshot(dst)
+    with pytest.raises(ValueError) as info:
+        ex.copy_params(src, dst)
+    with check:
+        assert_unchanged(dst, dst_before)
+    message, extra = str(info.value), long_.weights[4].path
+    with check:
+        assert extra in message or (
+            str(len(src.weights)) in message and str(len(dst.weights)) in message
+        ), (
+            f"{len(src.weights)} variables in src against {len(dst.weights)} in dst: say so, or name {extra}; "
+            f"the message says: {message!r}"
+        )
+
+
+@task("copy_params")
+def test_copy_params_unbuilt_models(ex):
+    def unbuilt():
+        return keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])
+
+    with pytest.raises(ValueError):
+        ex.copy_params(unbuilt(), unbuilt())  # nothing to copy: not a silent success
+    dst = unbuilt()
+    with pytest.raises(ValueError):
+        ex.copy_params(mlp([4, 1], width=3), dst)
+    with check:
+        assert dst.weights == [], "an unbuilt dst must stay unbuilt: raise before touching it"
+    dst = mlp([4, 1], width=3)
+    before = snapshot(dst)
+    with pytest.raises(ValueError):
+        ex.copy_params(unbuilt(), dst)
+    with check:
+        assert_unchanged(dst, before)
+
+
+# --------------------------------------------------------------------- freeze
+
+
+def built_dense(units=3, width=4):
+    layer = keras.layers.Dense(units)
+    layer.build((None, width))
+    return layer
+
+
+@task("freeze")
+def test_freeze_returns_the_same_layer(ex):
+    layer = built_dense()
+    out = ex.freeze(layer)
+    with check:
+        assert out is layer, (
+            f"return the layer itself (frozen in place), got {type(out).__name__} {getattr(out, 'name', '')}"
+        )
+
+
+@task("freeze")
+def test_freeze_empties_trainable_weights(ex):
+    layer = built_dense()
+    ex.freeze(layer)
+    left = [v.path for v in layer.trainable_weights]
+    with check:
+        assert not left, (
+            f"still trainable: {left}. Freeze every parameter (the bias too), e.g. with layer.trainable = False; "
+            "layer.trainable_weights is a fresh list on each access, so editing it changes nothing"
+        )
+
+
+@task("freeze")
+def test_freeze_moves_the_same_variables_to_non_trainable(ex):
+    layer = built_dense()
+    original = list(layer.weights)
+    ex.freeze(layer)
+    missing = [v.path for v in original if id(v) not in ids(layer.non_trainable_weights)]
+    with check:
+        assert not missing, f"these variables are not in layer.non_trainable_weights: {missing}"
+    with check:
+        assert not distinct_pairs(sorted(layer.weights, key=id), sorted(original, key=id)), (
+            "the layer must keep its own variable objects: freezing does not create new variables"
+        )
+
+
+@task("freeze")
+def test_freeze_keeps_values(ex):
+    layer = randomize(built_dense())
+    before = {id(v): values(v) for v in layer.weights}
+    ex.freeze(layer)
+    changed = [
+        v.path
+        for v in layer.weights
+        if id(v) not in before or not np.array_equal(values(v), before[id(v)])
+    ]
+    with check:
+        assert not changed, f"freezing must not change any value; changed: {changed}"
+
+
+@task("freeze")
+def test_freeze_layer_inside_a_model(ex):
+    net = mlp([5, 4, 1])
+    frozen, others = net.layers[1], [net.layers[0], net.layers[2]]
+    ex.freeze(frozen)
+    trainable = ids(net.trainable_weights)
+    with check:
+        assert not ids(frozen.weights) & trainable, (
+            "the model still lists the frozen layer's variables in net.trainable_weights, so training would change them"
+        )
+    with check:
+        assert all(id(v) in trainable for layer in others for v in layer.weights), (
+            "only that layer is frozen, not its neighbours"
+        )
+
+
+@task("freeze")
+def test_freeze_batch_normalization(ex):
+    layer = keras.layers.BatchNormalization()
+    layer.build((None, 3))
+    original = list(layer.weights)  # gamma, beta (trainable) and the moving statistics
+    ex.freeze(layer)
+    with check:
+        assert layer.trainable_weights == [], "gamma and beta must become non-trainable too"
+    with check:
+        assert ids(layer.non_trainable_weights) == ids(original), (
+            "all four variables end up non-trainable"
+        )
+
+
+@task("freeze")
+def test_freeze_unbuilt_layer_is_not_a_silent_no_op(ex):
+    layer = keras.layers.Dense(3)
+    try:
+        out = ex.freeze(layer)
+    except ValueError:
+        return  # refusing an unbuilt layer is fine
+    with check:
+        assert out is layer, "return the layer itself"
+    layer.build((None, 4))
+    left = [v.path for v in layer.trainable_weights]
+    with check:
+        assert not left, (
+            f"freeze() accepted an unbuilt layer, yet once built its parameters {left} are trainable: "
+            "freeze the layer itself (layer.trainable = False), or raise ValueError when it is not built"
+        )

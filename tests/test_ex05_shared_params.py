@@ -1,0 +1,429 @@
+"""Graded suite for ex05_shared_params: tied (shared) parameters."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from pytest_check import check
+
+from tests.helpers import assert_unchanged, snapshot
+
+task = pytest.mark.task
+
+
+def dense(units, width, activation=None):
+    """A built Dense layer (made by the test, never by the learner's code)."""
+    layer = keras.layers.Dense(units, activation=activation)
+    layer.build((None, width))
+    return layer
+
+
+def tied_net(units=8, outputs=1, width=5, build=True):
+    """The reference tied MLP: layers 1 and 2 are one Dense instance."""
+    shared = keras.layers.Dense(units, activation="relu")
+    net = keras.Sequential(
+        [keras.layers.Dense(units, activation="relu"), shared, shared, keras.layers.Dense(outputs)]
+    )
+    if build:
+        net.build((None, width))
+    return net
+
+
+class Holder(keras.layers.Layer):
+    """A layer object of its own that tracks the variables it is given."""
+
+    def __init__(self, *variables):
+        super().__init__()
+        self.held = list(variables)
+        self.built = True
+
+
+def untied_gradient(net, x):
+    """The shared kernel's gradient, computed independently of the learner's code.
+
+    An untied copy of ``net`` gives each use of the shared layer its own Dense
+    holding a copy of the shared weights; the tied gradient is the sum of the
+    gradients w.r.t. the two copies' kernels.
+    """
+    copies = []
+    width = x.shape[-1]
+    for layer in net.layers:
+        copy = dense(layer.units, width, layer.activation)
+        copy.set_weights(layer.get_weights())
+        copies.append(copy)
+        width = layer.units
+    with tf.GradientTape() as tape:
+        h = tf.convert_to_tensor(x, "float32")
+        for copy in copies:
+            h = copy(h)
+        y = tf.reduce_sum(h)
+    first, second = tape.gradient(y, [copies[1].kernel, copies[2].kernel])
+    return (first + second).numpy(), first.numpy(), second.numpy()
+
+
+def as_numpy(t):
+    return np.asarray(t.numpy() if hasattr(t, "numpy") else t)
+
+
+def randomize(model):
+    """Give every variable random values (non-zero biases included)."""
+    for v in model.weights:
+        v.assign(np.random.normal(0.0, 0.5, size=v.shape).astype("float32"))
+
+
+# ------------------------------------------------------------- build_tied_mlp
+
+
+@task("build_tied_mlp")
+def test_build_tied_mlp_is_not_built(ex):
+    net = ex.build_tied_mlp()
+    with check:
+        assert isinstance(net, keras.Sequential), (
+            f"expected a keras.Sequential, got {type(net).__name__}"
+        )
+    with check:
+        assert net.weights == [], (
+            "build_tied_mlp() must not build the net: no keras.Input, no call (net.weights should be [])"
+        )
+
+
+@task("build_tied_mlp")
+def test_build_tied_mlp_layers_one_and_two_are_one_object(ex):
+    net = ex.build_tied_mlp()
+    layers = net.layers
+    kinds = [type(layer).__name__ for layer in layers]
+    with check:
+        assert kinds == ["Dense"] * 4, (
+            f"layers are {kinds}; expected 4 entries: Dense, the shared Dense twice, Dense "
+            "(Sequential.layers lists a shared layer once per use)"
+        )
+    if len(layers) == 4:
+        with check:
+            assert layers[1] is layers[2], (
+                "net.layers[1] and net.layers[2] must be the same layer object: create the shared "
+                "Dense once and put that one instance in the list twice (two Dense(...) calls make two layers)"
+            )
+        with check:
+            assert layers[0] is not layers[1] and layers[3] is not layers[1], (
+                "only layers 1 and 2 are shared"
+            )
+
+
+@task("build_tied_mlp")
+def test_build_tied_mlp_units_and_activations(ex):
+    net = ex.build_tied_mlp(units=5, outputs=3)
+    layers = net.layers
+    if len(layers) != 4 or not all(isinstance(x, keras.layers.Dense) for x in layers):
+        pytest.fail(
+            f"expected 4 Dense entries in net.layers, got {[type(x).__name__ for x in layers]}"
+        )
+    units = [x.units for x in layers]
+    with check:
+        assert units == [5, 5, 5, 3], f"units {units}; expected [5, 5, 5, 3] for units=5, outputs=3"
+    acts = [x.activation.__name__ for x in layers]
+    with check:
+        assert acts == ["relu", "relu", "relu", "linear"], (
+            f"activations {acts}; the hidden layers use relu, the output none"
+        )
+
+
+@task("build_tied_mlp")
+def test_build_tied_mlp_built_shares_variables(ex):
+    net = ex.build_tied_mlp(units=6, outputs=2)
+    y = net(np.random.normal(size=(3, 5)).astype("float32"))
+    with check:
+        assert tuple(y.shape) == (3, 2), (
+            f"output shape {tuple(y.shape)}, expected (3, 2) for outputs=2"
+        )
+    shapes = [tuple(v.shape) for v in net.weights]
+    with check:
+        assert shapes == [(5, 6), (6,), (6, 6), (6,), (6, 2), (2,)], (
+            f"variable shapes {shapes}; a tied net has 6 variables: the shared kernel and bias count once"
+        )
+    with check:
+        assert net.count_params() == 5 * 6 + 6 + 6 * 6 + 6 + 6 * 2 + 2, (
+            f"count_params() is {net.count_params()}"
+        )
+    if len(net.layers) == 4:
+        with check:
+            assert net.layers[1].kernel is net.layers[2].kernel, (
+                "the two uses must hold the same kernel object"
+            )
+
+
+# ------------------------------------------------------------------- are_tied
+
+
+@task("are_tied")
+def test_are_tied_same_layer_used_twice(ex):
+    net = tied_net()
+    result = ex.are_tied(net.layers[1], net.layers[2])
+    with check:
+        assert result is True, (
+            f"the shared layer and itself are tied; got {result!r} ({type(result).__name__})"
+        )
+
+
+@task("are_tied")
+def test_are_tied_equal_values_are_not_tied(ex):
+    a, b = dense(4, 4), dense(4, 4)
+    b.set_weights(a.get_weights())
+    result = ex.are_tied(a, b)
+    with check:
+        assert result is False, (
+            "two distinct layers holding equal values are not tied (the next training step moves them apart): "
+            f"compare the variables with `is`, not their values; got {result!r}"
+        )
+    net = tied_net(units=5, width=5)
+    result = ex.are_tied(net.layers[0], net.layers[1])
+    with check:
+        assert result is False, f"layers 0 and 1 of the tied net share nothing; got {result!r}"
+
+
+@task("are_tied")
+def test_are_tied_distinct_layer_objects_holding_the_same_variables(ex):
+    d = dense(3, 4)
+    holder, other_holder = Holder(d.kernel, d.bias), Holder(d.kernel, d.bias)
+    results = [ex.are_tied(holder, d), ex.are_tied(d, holder), ex.are_tied(holder, other_holder)]
+    with check:
+        assert results == [True, True, True], (
+            "two different layer objects whose variables are the very same objects are tied: compare the "
+            f"variables one by one (layer.weights), not the layers; got {results}"
+        )
+
+
+@task("are_tied")
+def test_are_tied_partial_tie_is_not_tied(ex):
+    d, e = dense(3, 4), dense(3, 4)
+    results = [ex.are_tied(d, Holder(d.kernel, e.bias)), ex.are_tied(d, Holder(e.kernel, d.bias))]
+    with check:
+        assert results == [False, False], (
+            f"only one of the two variables is shared, so the layers are not tied; got {results} "
+            "(check every variable, the bias too)"
+        )
+
+
+@task("are_tied")
+def test_are_tied_different_number_of_variables(ex):
+    d = dense(3, 4)
+    extra = keras.Variable(np.zeros(3, "float32"))
+    results = [
+        ex.are_tied(d, Holder(d.kernel)),
+        ex.are_tied(Holder(d.kernel), d),
+        ex.are_tied(d, Holder(d.kernel, d.bias, extra)),
+    ]
+    with check:
+        assert results == [False, False, False], (
+            "layers with different numbers of variables are not tied, even when one's variables start "
+            f"the other's (zip stops at the shorter list); got {results}"
+        )
+
+
+@task("are_tied")
+def test_are_tied_layers_without_parameters(ex):
+    flat = keras.layers.Flatten()
+    flat.build((None, 2, 3))
+    unbuilt = keras.layers.Dense(3)
+    results = [
+        ex.are_tied(flat, flat),
+        ex.are_tied(unbuilt, unbuilt),
+        ex.are_tied(flat, keras.layers.Flatten()),
+    ]
+    with check:
+        assert results == [False, False, False], (
+            "a layer without parameters (a Flatten, a Dense not built yet) is tied to nothing, "
+            f"not even itself; got {results} (all() of an empty list is True)"
+        )
+
+
+# ------------------------------------------------------------ shared_gradient
+
+
+@task("shared_gradient")
+def test_shared_gradient_shape(ex):
+    net = tied_net(units=6, outputs=2)
+    x = np.random.normal(size=(16, 5)).astype("float32")
+    g = ex.shared_gradient(net, x)
+    with check:
+        assert not isinstance(g, (list, tuple)), f"return one tensor, got a {type(g).__name__}"
+    with check:
+        assert as_numpy(g).shape == (6, 6), (
+            f"shape {as_numpy(g).shape}; the shared kernel is (6, 6): the gradient has the variable's shape"
+        )
+
+
+def gradient_problem(got, net, x):
+    """What is wrong with ``got`` as the shared kernel's gradient ("" when it is right)."""
+    want, first, second = untied_gradient(net, x)
+    if got.shape != want.shape:
+        return f"shape {got.shape}, expected the shared kernel's shape {want.shape}"
+
+    def close(a, b):
+        return np.allclose(a, b, rtol=1e-4, atol=1e-6)
+
+    if close(got, want):
+        return ""
+    if close(got, 2 * want):
+        why = "yours is twice too large: the tape already adds both uses, do not add them again"
+    elif close(got, first) or close(got, second):
+        why = "yours has one use only: run the whole net(x) inside the GradientTape"
+    elif close(got * x.shape[0] * net.layers[-1].units, want):
+        why = "yours is the gradient of the mean: use reduce_sum"
+    else:
+        why = "is it the gradient w.r.t. the shared layer's kernel?"
+    return (
+        "expected d reduce_sum(net(x)) / d kernel of the shared layer, the sum of the gradients of "
+        f"its two uses; max difference {np.abs(got - want).max():.3g} ({why})"
+    )
+
+
+@task("shared_gradient")
+def test_shared_gradient_adds_both_uses(ex):
+    net = tied_net(units=8, outputs=3)
+    x = np.random.normal(size=(16, 5)).astype("float32")
+    got = as_numpy(ex.shared_gradient(net, x))
+    problem = gradient_problem(got, net, x)
+    with check:
+        assert not problem, problem
+
+
+@task("shared_gradient")
+def test_shared_gradient_on_an_unbuilt_net(ex):
+    net = tied_net(units=4, outputs=1, build=False)
+    x = np.random.normal(size=(16, 7)).astype("float32")
+    got = as_numpy(ex.shared_gradient(net, x))
+    with check:
+        assert net.built, "shared_gradient should build the net by calling it on x"
+    if net.built:
+        problem = gradient_problem(got, net, x)
+        with check:
+            assert not problem, (
+                f"for a net not built before the call: {problem}. The shared kernel exists only after "
+                "net(x): read it after the call (inside the tape is fine)"
+            )
+
+
+@task("shared_gradient")
+def test_shared_gradient_needs_a_shared_layer(ex):
+    net = keras.Sequential(
+        [keras.layers.Dense(4, activation="relu") for _ in range(3)] + [keras.layers.Dense(1)]
+    )
+    net.build((None, 5))
+    before = snapshot(net)
+    with pytest.raises(ValueError, match=r"(?i)shar|tied|twice|reuse"):
+        ex.shared_gradient(net, np.ones((2, 5), "float32"))
+    assert_unchanged(net, before)
+
+
+# -------------------------------------------------------------- build_siamese
+
+
+def siamese_parts(model):
+    """(encoder, head) of the learner's model, or a failure that says what is missing."""
+    encoder = model.get_layer("encoder")
+    heads = [x for x in model.layers if isinstance(x, keras.layers.Dense) and x is not encoder]
+    if len(heads) != 1:
+        pytest.fail(
+            f"expected the encoder and one Dense head, found Dense layers {[x.name for x in model.layers]}"
+        )
+    return encoder, heads[0]
+
+
+@task("build_siamese")
+def test_build_siamese_inputs_and_output_shape(ex):
+    model = ex.build_siamese(input_dim=7, units=3)
+    with check:
+        assert isinstance(model, keras.Model), f"expected a keras.Model, got {type(model).__name__}"
+    shapes = [tuple(t.shape) for t in model.inputs]
+    with check:
+        assert shapes == [(None, 7), (None, 7)], (
+            f"inputs {shapes}; expected two keras.Input of shape (input_dim,)"
+        )
+    a, b = np.random.normal(size=(2, 5, 7)).astype("float32")
+    y = model([a, b])
+    with check:
+        assert tuple(y.shape) == (5, 1), f"output shape {tuple(y.shape)}, expected (5, 1)"
+
+
+@task("build_siamese")
+def test_build_siamese_one_encoder_for_both_inputs(ex):
+    model = ex.build_siamese()
+    encoder = model.get_layer("encoder")
+    with check:
+        assert isinstance(encoder, keras.layers.Dense) and encoder.units == 8, (
+            "the encoder is Dense(units) = Dense(8)"
+        )
+    with check:
+        assert encoder.activation is keras.activations.relu, "the encoder uses activation='relu'"
+    with check:
+        assert len(model.weights) == 4, (
+            f"{len(model.weights)} variables {[v.path for v in model.weights]}; expected 4: the encoder's kernel "
+            "and bias (one layer called on both inputs) and the head's kernel and bias"
+        )
+    if encoder.built:
+        with check:
+            assert tuple(encoder.kernel.shape) == (20, 8), (
+                f"encoder kernel {tuple(encoder.kernel.shape)}, expected (20, 8)"
+            )
+        with check:
+            assert sum(v is encoder.kernel for v in model.weights) == 1, (
+                "the encoder's kernel should be in model.weights once"
+            )
+
+
+@task("build_siamese")
+def test_build_siamese_is_symmetric(ex):
+    model = ex.build_siamese(input_dim=6, units=5)
+    randomize(model)
+    a, b = np.random.normal(size=(2, 16, 6)).astype("float32")
+    ab, ba = as_numpy(model([a, b])), as_numpy(model([b, a]))
+    symmetric = np.allclose(ab, ba, rtol=1e-5, atol=1e-5)
+    with check:
+        assert symmetric, (
+            "model([a, b]) should equal model([b, a]): the head sees |encoder(a) - encoder(b)|, "
+            f"the same both ways; max difference {np.abs(ab - ba).max():.3g}"
+        )
+
+
+@task("build_siamese")
+def test_build_siamese_same_inputs_give_the_head_bias(ex):
+    model = ex.build_siamese(input_dim=6, units=5)
+    randomize(model)
+    a = np.random.normal(size=(4, 6)).astype("float32")
+    y = as_numpy(model([a, a]))
+    _, head = siamese_parts(model)
+    bias = head.bias.numpy()
+    is_bias = y.shape == (4, 1) and np.allclose(y, bias, rtol=1e-5, atol=1e-6)
+    with check:
+        assert is_bias, (
+            f"for two equal inputs the encodings are equal, their distance is 0 and the output is the head's bias "
+            f"{bias}; got {y.ravel()[:4]}"
+        )
+
+
+@task("build_siamese")
+def test_build_siamese_matches_the_formula(ex):
+    model = ex.build_siamese(input_dim=6, units=5)
+    randomize(model)
+    a, b = np.random.normal(size=(2, 16, 6)).astype("float32")
+    y = as_numpy(model([a, b]))
+    encoder, head = siamese_parts(model)
+    w, c = encoder.kernel.numpy(), encoder.bias.numpy()
+    v, d = head.kernel.numpy(), head.bias.numpy()
+    with check:
+        assert v.shape == (5, 1), (
+            f"the head's kernel is {v.shape}; Dense(1) on the (batch, 5) distance has (5, 1)"
+        )
+    if v.shape == (5, 1) and w.shape == (6, 5):
+        want = np.abs(np.maximum(a @ w + c, 0) - np.maximum(b @ w + c, 0)) @ v + d
+        same_shape = y.shape == want.shape
+        matches = same_shape and np.allclose(y, want, rtol=1e-4, atol=1e-5)
+        with check:
+            assert matches, (
+                "expected head(|relu(a W + c) - relu(b W + c)|) with the one encoder (W, c); "
+                + (
+                    f"max difference {np.abs(y - want).max():.3g}"
+                    if same_shape
+                    else f"got shape {y.shape}"
+                )
+            )

@@ -1,0 +1,348 @@
+"""Graded suite for ex06_lazy_init: lazy (deferred) initialization."""
+
+import keras
+import numpy as np
+import pytest
+from pytest_check import check
+
+from tests.helpers import assert_unchanged, snapshot
+
+task = pytest.mark.task
+
+MLP_SHAPES = [(20, 256), (256,), (256, 10), (10,)]
+
+
+def mlp(width=None):
+    """The reference MLP (made by the test), built for ``width`` inputs when given."""
+    net = keras.Sequential([keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+    if width is not None:
+        net.build((None, width))
+    return net
+
+
+def data(*shape):
+    return np.random.normal(size=shape).astype("float32")
+
+
+def shapes_of(net):
+    return [tuple(v.shape) for v in net.weights]
+
+
+class Probe(keras.layers.Layer):
+    """Passes its input through and counts the times real data ran through it.
+
+    A symbolic trace (``net.build``, a call on ``keras.Input``) never executes
+    the counter's update; an eager call or ``predict`` does.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.runs = self.add_weight(shape=(), initializer="zeros", trainable=False, name="runs")
+
+    def call(self, x):
+        self.runs.assign_add(1.0)
+        return x
+
+
+class TwoHeads(keras.Model):
+    """A model with two Dense layers that uses (and builds) only the first."""
+
+    def __init__(self):
+        super().__init__()
+        self.used = keras.layers.Dense(3)
+        self.unused = keras.layers.Dense(2)
+
+    def build(self, input_shape):
+        self.used.build(input_shape)
+
+    def call(self, x):
+        return self.used(x)
+
+
+# ---------------------------------------------------------------- unbuilt_mlp
+
+
+@task("unbuilt_mlp")
+def test_unbuilt_mlp_has_no_parameters(ex):
+    net = ex.unbuilt_mlp()
+    with check:
+        assert isinstance(net, keras.Sequential), (
+            f"expected a keras.Sequential, got {type(net).__name__}"
+        )
+    with check:
+        assert net.weights == [] and not net.built, (
+            f"the net must have no parameters yet (net.weights == [], net.built False); got {len(net.weights)} "
+            "variables: leave out keras.Input and do not call or build the net"
+        )
+
+
+@task("unbuilt_mlp")
+def test_unbuilt_mlp_layers(ex):
+    net = ex.unbuilt_mlp()
+    kinds = [type(layer).__name__ for layer in net.layers]
+    with check:
+        assert kinds == ["Dense", "Dense"], (
+            f"layers are {kinds}, expected Dense, Dense (no Flatten here)"
+        )
+    if kinds == ["Dense", "Dense"]:
+        hidden, out = net.layers
+        with check:
+            assert (hidden.units, out.units) == (256, 10), (
+                f"units are {hidden.units}, {out.units}; expected 256, 10"
+            )
+        with check:
+            assert hidden.activation is keras.activations.relu, (
+                "the hidden layer needs activation='relu'"
+            )
+        with check:
+            assert out.activation is keras.activations.linear, "the output layer has no activation"
+
+
+@task("unbuilt_mlp")
+def test_unbuilt_mlp_takes_its_shape_from_the_first_call(ex):
+    net = ex.unbuilt_mlp()
+    y = net(data(2, 20))
+    with check:
+        assert tuple(y.shape) == (2, 10), f"output shape {tuple(y.shape)}, expected (2, 10)"
+    with check:
+        assert shapes_of(net) == MLP_SHAPES, (
+            f"after a call on (2, 20) data the shapes are {shapes_of(net)}"
+        )
+    other = ex.unbuilt_mlp()
+    other(data(3, 7))
+    with check:
+        assert shapes_of(other)[:1] == [(7, 256)], (
+            f"a fresh net called on (3, 7) data should get a (7, 256) kernel, got {shapes_of(other)[:1]}: "
+            "the input width must come from the first call, not be fixed in advance"
+        )
+
+
+# ------------------------------------------------------------- is_initialized
+
+
+@task("is_initialized")
+def test_is_initialized_false_before_build(ex):
+    net = mlp()
+    result = ex.is_initialized(net)
+    with check:
+        assert result is False, f"a net never called nor built is not initialized; got {result!r}"
+    with check:
+        assert net.weights == [] and not net.built, (
+            "is_initialized must not build the net (it only looks)"
+        )
+
+
+@task("is_initialized")
+def test_is_initialized_true_once_built(ex):
+    built = mlp(20)
+    called = mlp()
+    called(data(2, 20))
+    with_input = keras.Sequential(
+        [keras.Input(shape=(20,)), keras.layers.Dense(256), keras.layers.Dense(10)]
+    )
+    results = [ex.is_initialized(net) for net in (built, called, with_input)]
+    with check:
+        assert results == [True, True, True], (
+            f"after net.build, after a first call and with keras.Input every layer is built; got {results} "
+            "(built, called, keras.Input)"
+        )
+    with check:
+        assert all(type(r) is bool for r in results), (
+            f"return a Python bool, got {[type(r).__name__ for r in results]}"
+        )
+
+
+@task("is_initialized")
+def test_is_initialized_partially_built_is_false(ex):
+    net = mlp()
+    net.layers[0].build(
+        (None, 20)
+    )  # the first layer only: 2 variables exist, the output layer has none
+    result = ex.is_initialized(net)
+    with check:
+        assert result is False, (
+            "only the first layer created its parameters, the output layer has none yet: not initialized. "
+            f"Having some variables (net.weights != []) is not enough; got {result!r}"
+        )
+
+
+@task("is_initialized")
+def test_is_initialized_layers_without_parameters(ex):
+    net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4)])
+    before = ex.is_initialized(net)
+    net.build((None, 2, 3))
+    after = ex.is_initialized(net)
+    with check:
+        assert (before, after) == (False, True), (
+            f"a Flatten has no variables but is built like any layer (layer.built); got {before!r} before "
+            f"and {after!r} after net.build, expected False then True"
+        )
+
+
+@task("is_initialized")
+def test_is_initialized_looks_inside_nested_models(ex):
+    nested = keras.Sequential([keras.Sequential([keras.layers.Dense(4)]), keras.layers.Dense(2)])
+    nested.build((None, 5))
+    net = keras.Sequential([keras.layers.Dense(3), TwoHeads()])
+    net(data(2, 5))
+    results = [ex.is_initialized(nested), ex.is_initialized(net)]
+    with check:
+        assert results[0] is True, (
+            f"a built net of nested models is initialized; got {results[0]!r}"
+        )
+    with check:
+        assert results[1] is False, (
+            "net = Sequential([Dense(3), TwoHeads()]) was called, so net and TwoHeads are built, but "
+            "TwoHeads.unused was never used and has no parameters: look at the layers of nested models "
+            f"too (their .layers), not only net.built and net.layers; got {results[1]!r}"
+        )
+
+
+# ---------------------------------------------------------------- materialize
+
+
+@task("materialize")
+def test_materialize_returns_the_shapes(ex):
+    net = mlp()
+    shapes = ex.materialize(net, 20)
+    with check:
+        assert isinstance(shapes, list), f"return a list, got {type(shapes).__name__}"
+    with check:
+        assert list(shapes) == MLP_SHAPES, f"got {shapes}, expected {MLP_SHAPES}"
+    with check:
+        assert all(type(s) is tuple and all(type(d) is int for d in s) for s in shapes), (
+            f"each shape should be a tuple of Python ints, got {[type(s).__name__ for s in shapes]}"
+        )
+
+
+@task("materialize")
+def test_materialize_follows_net_weights_order(ex):
+    net = keras.Sequential(
+        [keras.layers.Dense(5, activation="relu"), keras.layers.Dense(3), keras.layers.Dense(2)]
+    )
+    shapes = ex.materialize(net, 11)
+    want = [(11, 5), (5,), (5, 3), (3,), (3, 2), (2,)]
+    with check:
+        assert list(shapes) == want and shapes_of(net) == want, (
+            f"got {shapes}; expected every variable (kernels and biases) in net.weights order: {want}"
+        )
+
+
+@task("materialize")
+def test_materialize_builds_every_layer(ex):
+    net = mlp()
+    ex.materialize(net, 13)
+    with check:
+        assert net.built and all(layer.built for layer in net.layers), (
+            f"after materialize the net and its layers should be built; net.built={net.built}, "
+            f"layers {[layer.built for layer in net.layers]}"
+        )
+    with check:
+        assert shapes_of(net)[:1] == [(13, 256)], (
+            f"the first kernel is {shapes_of(net)[:1]}, expected (13, 256)"
+        )
+
+
+@task("materialize")
+def test_materialize_runs_no_data(ex):
+    probe = Probe()
+    net = keras.Sequential(
+        [probe, keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)]
+    )
+    ex.materialize(net, 20)
+    runs = int(probe.runs.numpy())
+    with check:
+        assert runs == 0, (
+            f"data ran through the net {runs} time(s): create the parameters with net.build((None, input_dim)), "
+            "which only traces the layers symbolically, instead of calling the net (or predict) on zeros"
+        )
+    with check:
+        assert [tuple(layer.kernel.shape) for layer in net.layers[1:]] == [(20, 256), (256, 10)], (
+            "wrong kernel shapes"
+        )
+
+
+@task("materialize")
+def test_materialize_rejects_a_bad_input_dim(ex):
+    for bad in (0, -3):
+        net = mlp()
+        with pytest.raises(ValueError):
+            ex.materialize(net, bad)
+        with check:
+            assert net.weights == [] and not net.built, (
+                f"materialize(net, {bad}) must raise ValueError before building anything "
+                f"(Keras itself happily builds a (0, 256) kernel); the net has {shapes_of(net)}"
+            )
+
+
+@task("materialize")
+def test_materialize_already_built_for_another_width(ex):
+    net = mlp(20)
+    before = snapshot(net)
+    with pytest.raises(ValueError):
+        ex.materialize(net, 30)
+    assert_unchanged(net, before)
+
+
+@task("materialize")
+def test_materialize_already_built_for_this_width(ex):
+    net = mlp(20)
+    before = snapshot(net)
+    shapes = ex.materialize(net, 20)
+    with check:
+        assert list(shapes) == MLP_SHAPES, (
+            f"a net already built for 20 inputs has shapes {MLP_SHAPES}; got {shapes}"
+        )
+    with check:
+        assert_unchanged(net, before)
+
+
+# ---------------------------------------------------------------- input_width
+
+
+@task("input_width")
+def test_input_width_of_built_nets(ex):
+    called = mlp()
+    called(data(3, 13))
+    with_input = keras.Sequential([keras.Input(shape=(12,)), keras.layers.Dense(5)])
+    widths = [ex.input_width(mlp(20)), ex.input_width(called), ex.input_width(with_input)]
+    with check:
+        assert widths == [20, 13, 12], (
+            f"got {widths}, expected [20, 13, 12] (built, called on (3, 13), keras.Input(12))"
+        )
+    with check:
+        assert all(type(w) is int for w in widths), (
+            f"return a Python int, got {[type(w).__name__ for w in widths]}"
+        )
+
+
+@task("input_width")
+def test_input_width_counts_flattened_inputs(ex):
+    net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4)])
+    net.build((None, 2, 3))
+    width = ex.input_width(net)
+    with check:
+        assert width == 6, (
+            f"got {width}; the Dense layer after Flatten gets 2 * 3 = 6 inputs: read the first Dense "
+            "kernel's first dimension, not the last dimension of the model's input shape"
+        )
+
+
+@task("input_width")
+def test_input_width_finds_dense_in_nested_models(ex):
+    net = keras.Sequential([keras.Sequential([keras.layers.Dense(4)]), keras.layers.Dense(2)])
+    net.build((None, 9))
+    width = ex.input_width(net)
+    with check:
+        assert width == 9, (
+            f"got {width}; the first Dense layer is inside the nested Sequential, its kernel is (9, 4)"
+        )
+
+
+@task("input_width")
+def test_input_width_unbuilt_raises(ex):
+    for net in (mlp(), keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4)])):
+        with pytest.raises(ValueError, match=r"(?i)built|build"):
+            ex.input_width(net)
+        with check:
+            assert net.weights == [] and not net.built, "input_width must not build the net"
