@@ -2,7 +2,8 @@
 
 ``python -m kata.stubs`` rewrites ``exercises/`` from ``solutions/``: every public
 function and method keeps its signature and docstring and its body becomes
-``raise NotImplementedError``; private helpers (``_name``) are dropped; the module
+``raise NotImplementedError`` (decorators go: they are part of the answer);
+private helpers (``_name``) are dropped; the module
 docstring (the lesson), imports and public constants stay. ``--check`` only
 reports exercises that differ from what would be generated (used by ``make
 verify``), and never writes.
@@ -42,9 +43,11 @@ def stub_source(source: str) -> str:
             if not _public(node.name):
                 continue
             node.body = _stub_body(node)
+            node.decorator_list = []  # part of the answer (e.g. Keras registration)
         elif isinstance(node, ast.ClassDef):
             if not _public(node.name):
                 continue
+            node.decorator_list = []
             members = []
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -52,7 +55,9 @@ def stub_source(source: str) -> str:
                         continue
                     item.body = _stub_body(item)
                     members.append(item)
-                elif isinstance(item, ast.Expr) and isinstance(getattr(item, "value", None), ast.Constant):
+                elif isinstance(item, ast.Expr) and isinstance(
+                    getattr(item, "value", None), ast.Constant
+                ):
                     members.append(item)  # the class docstring
             node.body = members or [ast.parse("pass").body[0]]
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -87,7 +92,9 @@ def generate(name: str) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kata.stubs", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.stubs", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="report drift, write nothing")
     parser.add_argument("names", nargs="*", help="exercises to stub (default: all)")
     args = parser.parse_args(argv)
