@@ -1,0 +1,242 @@
+"""The grader's outputs: Gradescope ``results.json``, ``junit.xml``, ``grade.json`` and a table."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from kata.grade import GRADED, Grade, TaskGrade
+
+STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
+
+
+def _short(text: str, limit: int = 800) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _failures(tg: TaskGrade, hidden: bool | None = None) -> list[str]:
+    out = []
+    for t in tg.tests:
+        if hidden is not None and t.hidden != hidden:
+            continue
+        if not t.passed:
+            out.append(
+                f"{t.id.split('::')[-1]}: {t.outcome}"
+                + (f"\n{_short(t.message)}" if t.message else "")
+            )
+    return out
+
+
+def _task_output(e, tg: TaskGrade, hidden: bool | None) -> str:
+    if e.status != GRADED:
+        return f"0 points: {e.status}: {e.reason}"
+    fails = _failures(tg, hidden)
+    mine = [t for t in tg.tests if hidden is None or t.hidden == hidden]
+    head = f"{sum(t.passed for t in mine)}/{len(mine)} checks pass"
+    return head + ("\n\n" + "\n\n".join(fails) if fails else "")
+
+
+# --------------------------------------------------------------- results.json
+
+
+def gradescope(result: Grade) -> dict:
+    """The Gradescope autograder results: one test entry per task (hidden tests apart)."""
+    tests = []
+    for i, e in enumerate(result.exercises.values(), 1):
+        if not e.counted:
+            continue
+        for j, tg in enumerate(e.tasks.values(), 1):
+            parts = [(False, "visible", "")]
+            if any(t.hidden for t in tg.tests):
+                parts.append((True, "after_due_date", " (hidden tests)"))
+            for hidden, visibility, suffix in parts:
+                score, max_score = tg.share(hidden if len(parts) > 1 else None)
+                tests.append(
+                    {
+                        "name": f"{e.exercise.name}.{tg.task.name}{suffix}: {tg.task.title}",
+                        "number": f"{i}.{j}" + (".h" if hidden else ""),
+                        "score": round(score, 4),
+                        "max_score": round(max_score, 4),
+                        "status": "passed" if score >= max_score - 1e-9 else "failed",
+                        "output": _task_output(e, tg, hidden if len(parts) > 1 else None),
+                        "visibility": visibility,
+                    }
+                )
+        if e.flags:
+            tests.append(
+                {
+                    "name": f"{e.exercise.name}: instructor flags",
+                    "number": f"{i}.flags",
+                    "score": 0,
+                    "max_score": 0,
+                    "status": "passed",
+                    "output": "\n".join(e.flags),
+                    "visibility": "hidden",
+                }
+            )
+    summary = [
+        f"{e.exercise.name}: {e.score:g}/{e.max_score:g}"
+        + (f" ({e.status}: {e.reason})" if e.status != GRADED else "")
+        for e in result.exercises.values()
+        if e.counted
+    ]
+    return {
+        "score": round(result.score, 4),
+        "execution_time": int(round(result.seconds)),
+        "output": "\n".join(summary + [f"total: {result.score:g}/{result.max_score:g}"]),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def summary(result: Grade) -> dict:
+    """Everything the grader decided, for tools (``grade.json``, the gradebook)."""
+    return {
+        "submission": result.submission,
+        "score": result.score,
+        "max_score": result.max_score,
+        "seconds": round(result.seconds, 1),
+        "flags": result.flags,
+        "exercises": {
+            name: {
+                "score": e.score,
+                "max_score": e.max_score,
+                "status": e.status,
+                "reason": e.reason,
+                "module": e.module,
+                "flags": e.flags,
+                "tasks": {
+                    tg.task.name: {
+                        "score": tg.score,
+                        "max_score": tg.task.points,
+                        "status": tg.status,
+                        "tests": [
+                            {"id": t.id, "outcome": t.outcome, "hidden": t.hidden} for t in tg.tests
+                        ],
+                    }
+                    for tg in e.tasks.values()
+                },
+            }
+            for name, e in result.exercises.items()
+        },
+    }
+
+
+# ------------------------------------------------------------------ junit.xml
+
+
+def junit(result: Grade) -> ET.ElementTree:
+    suites = ET.Element("testsuites", name="kata grade", time=f"{result.seconds:.1f}")
+    for e in result.exercises.values():
+        if not e.counted:
+            continue
+        suite = ET.SubElement(suites, "testsuite", name=e.exercise.name)
+        cases = fails = 0
+        for tg in e.tasks.values():
+            tests = tg.tests or [None]
+            for t in tests:
+                name = t.id.split("::")[-1] if t else tg.task.name
+                case = ET.SubElement(
+                    suite, "testcase", classname=f"{e.exercise.name}.{tg.task.name}", name=name
+                )
+                cases += 1
+                if e.status != GRADED:
+                    ET.SubElement(case, "failure", message=f"{e.status}: {e.reason}")
+                    fails += 1
+                elif t is not None and not t.passed:
+                    ET.SubElement(case, "failure", message=t.outcome).text = t.message
+                    fails += 1
+        suite.set("tests", str(cases))
+        suite.set("failures", str(fails))
+    ET.indent(suites)
+    return ET.ElementTree(suites)
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)  # replaces whatever the submission may have put there
+
+
+def write_all(result: Grade, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    _write(out / "results.json", json.dumps(gradescope(result), indent=1))
+    _write(out / "grade.json", json.dumps(summary(result), indent=1))
+    buf = io.BytesIO()
+    junit(result).write(buf, encoding="utf-8", xml_declaration=True)
+    _write(out / "junit.xml", buf.getvalue().decode())
+
+
+# ---------------------------------------------------------------------- table
+
+
+def _status_style(status: str) -> str:
+    if status == "done":
+        return "green"
+    if status.startswith("failing"):
+        return "red"
+    return STYLE.get(status, "magenta")
+
+
+def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
+    """A table per exercise and task with the points, the total and the flags."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    buf = io.StringIO()
+    console = Console(
+        file=buf, force_terminal=color, color_system="standard" if color else None, width=width
+    )
+    t = Table(
+        box=None,
+        pad_edge=False,
+        header_style="bold",
+        title=f"grade: {result.submission}",
+        title_justify="left",
+    )
+    for col in ("exercise", "task", "status", "points", "note"):
+        t.add_column(col, justify="right" if col == "points" else "left", overflow="fold")
+    for e in result.exercises.values():
+        if not e.counted:
+            t.add_row(e.exercise.name, "", "[yellow]no tests[/yellow]", "-", e.reason)
+            continue
+        head = (
+            ""
+            if e.status == GRADED
+            else f"[magenta]{escape(e.status)}: {escape(e.reason)}[/magenta]"
+        )
+        t.add_row(
+            f"[bold]{e.exercise.name}[/bold]",
+            "",
+            head,
+            f"[bold]{e.score:g}/{e.max_score:g}[/bold]",
+            "",
+        )
+        for tg in e.tasks.values():
+            status = tg.status
+            note = ""
+            fails = [x for x in tg.tests if not x.passed and x.message]
+            if e.status == GRADED and fails and not status == "not started":
+                note = escape(fails[0].message.strip().splitlines()[-1][:70])
+            t.add_row(
+                "",
+                tg.task.name,
+                f"[{_status_style(status)}]{escape(status)}[/]",
+                f"{tg.score:g}/{tg.task.points}",
+                note,
+            )
+        for flag in e.flags:
+            t.add_row("", "", "[yellow]flag[/yellow]", "", escape(flag))
+    console.print(t)
+    console.print(
+        f"[bold]total: {result.score:g}/{result.max_score:g} points[/bold]  ({result.seconds:.0f} s)"
+    )
+    for flag in result.flags:
+        console.print(f"[yellow]flag:[/yellow] {escape(flag)}")
+    return buf.getvalue().rstrip()

@@ -1,0 +1,171 @@
+"""Pytest plugin used only by the grader (``-p kata.grade_reporter``).
+
+It streams one JSON line per event to the file named by ``KATA_GRADE_STREAM``
+(written with ``os.write`` on a raw descriptor, so every finished test survives a
+crash of the process): ``collected`` (the graded tests), ``start`` and ``end`` of
+each test, and ``finish``. Every line carries the token the grader sends on
+stdin, so lines forged by the code under test are recognised and dropped.
+
+Before each test it snapshots the identity of the checking machinery (pytest,
+pytest-check, NumPy/SciPy, the kata's plugin, the test modules, builtins, the
+``KATA_*`` environment) and compares after it: a difference is reported on that
+test's ``end`` line as tampering.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+STREAM_VAR = "KATA_GRADE_STREAM"
+
+# Modules whose functions and classes the checks rely on; the prefixes cover submodules.
+WATCHED = {
+    "builtins",
+    "pytest",
+    "pluggy",
+    "pytest_check",
+    "kata",
+    "tests",
+    "numpy",
+    "numpy.testing",
+    "numpy.linalg",
+    "numpy.random",
+    "scipy.stats",
+    "scipy.special",
+    "keras.utils",
+}
+WATCHED_PREFIXES = ("_pytest.", "pluggy.", "pytest_check.", "kata.", "tests.")
+# Attributes that pytest itself swaps around each test.
+ALLOWED = {("builtins", "_"), ("builtins", "input"), ("builtins", "breakpoint")}
+
+_fd: int | None = None
+_token = ""
+
+
+def _open() -> None:
+    global _fd, _token
+    path = os.environ.pop(STREAM_VAR, None)
+    if not path:
+        return
+    _fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:  # the token comes on stdin, so it is not in the environment of the process
+        _token = os.read(0, 256).decode().strip()
+    except OSError:
+        _token = ""
+
+
+def _emit(event: str, **data) -> None:
+    if _fd is None:
+        return
+    data.update(event=event, token=_token, t=time.time())
+    os.write(_fd, (json.dumps(data) + "\n").encode())
+
+
+_open()
+
+
+# ------------------------------------------------------------------- snapshot
+
+
+def _watched(name: str) -> bool:
+    return name in WATCHED or name.startswith(WATCHED_PREFIXES)
+
+
+def snapshot() -> dict:
+    """Ids of every function, class and module reachable from the watched modules."""
+    out: dict = {}
+    for modname, mod in list(sys.modules.items()):
+        if mod is None or not _watched(modname):
+            continue
+        out[("sys.modules", modname)] = id(mod)
+        for attr, value in list(vars(mod).items()):
+            if not (callable(value) or isinstance(value, type(sys))):
+                continue
+            code = getattr(value, "__code__", None)  # a swapped __code__ counts too
+            out[(modname, attr)] = (id(value), id(code))
+            if isinstance(value, type) and getattr(value, "__module__", None) == modname:
+                for cattr, cvalue in list(vars(value).items()):
+                    if callable(cvalue) or isinstance(
+                        cvalue, (property, classmethod, staticmethod)
+                    ):
+                        out[(f"{modname}.{attr}", cattr)] = id(cvalue)
+    for key, value in os.environ.items():
+        if key.startswith(("KATA_", "PYTEST")):
+            out[("os.environ", key)] = value
+    return out
+
+
+def compare(before: dict, after: dict) -> list[str]:
+    """What was replaced, removed or (in the environment) added since ``before``."""
+    changed = []
+    for key, value in before.items():
+        if key in ALLOWED:
+            continue
+        if key not in after:
+            changed.append(f"{key[0]}.{key[1]} removed")
+        elif after[key] != value:
+            changed.append(f"{key[0]}.{key[1]} replaced")
+    changed += [
+        f"os.environ[{k[1]!r}] set" for k in after if k[0] == "os.environ" and k not in before
+    ]
+    return changed
+
+
+# ---------------------------------------------------------------------- hooks
+
+_before: dict = {}
+_reports: dict = {}
+
+
+def _identity(item) -> dict:
+    from kata.pytest_plugin import exercise_of, task_of
+
+    return {
+        "id": item.nodeid,
+        "exercise": exercise_of(item),
+        "task": task_of(item),
+        "hidden": item.get_closest_marker("hidden") is not None,
+    }
+
+
+def pytest_collection_finish(session):
+    _emit("collected", tests=[_identity(item) for item in session.items])
+
+
+def pytest_runtest_logstart(nodeid, location):
+    _reports[nodeid] = []
+    _emit("start", id=nodeid)
+    _before[nodeid] = snapshot()
+
+
+def pytest_runtest_logreport(report):
+    _reports.setdefault(report.nodeid, []).append(report)
+
+
+def _verdict(reports) -> tuple[str, str]:
+    """(outcome, message) of a test from its setup/call/teardown reports."""
+    outcome, message = "passed", ""
+    for r in reports:
+        props = dict(r.user_properties)
+        if r.skipped and r.when in ("setup", "call"):
+            return "skipped", ""
+        if r.failed:
+            if outcome == "passed":
+                outcome = props.get("kata_outcome", "failed" if r.when == "call" else "error")
+                message = props.get("kata_reason") or r.longreprtext
+    if not any(r.when == "call" for r in reports) and outcome == "passed":
+        outcome = "error"
+    return outcome, message[-3000:]
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    tampered = compare(_before.pop(nodeid, {}), snapshot())
+    outcome, message = _verdict(_reports.pop(nodeid, []))
+    _emit("end", id=nodeid, outcome=outcome, message=message, tampered=tampered[:20])
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _emit("finish", exitstatus=int(exitstatus))

@@ -1,0 +1,248 @@
+"""The student edition: ``python -m kata.release [--out dist/student]`` (``make release``).
+
+Copies what a learner needs — ``Makefile`` (minus the blocks between ``#
+instructor-only: begin`` and ``# instructor-only: end``), ``pyproject.toml``,
+``README.md``, ``kata/`` (minus the instructor's modules), ``exercises/`` and the
+graded suites of ``tests/`` with their helpers — and nothing that reveals
+answers: no ``solutions/``, hidden tests, mutants, alternatives or grading
+tools. Then it checks the copy: no line of a solution body appears in it, and
+its own pytest, run as a learner would, reports every task as not started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from kata import ROOT, catalogue
+
+FILES = (
+    "Makefile",
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    ".gitignore",
+    ".github/workflows/classroom.yml",
+)
+DIRS = ("exercises",)
+# Instructor-only modules of kata/: grading, release, the kata's own checks.
+KATA_EXCLUDED = {
+    "grade.py",
+    "grade_report.py",
+    "grade_reporter.py",
+    "grade_sandbox.py",
+    "grade_scan.py",
+    "gradebook.py",
+    "release.py",
+    "gradescope.py",
+    "stubs.py",
+    "verify.py",
+}
+TEST_DIRS_EXCLUDED = {"hidden", "mutants", "alternatives", "tooling"}
+MARK = ".kata-release"
+BEGIN, END = "# instructor-only: begin", "# instructor-only: end"
+
+
+def _strip_instructor(text: str) -> str:
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.strip().startswith(BEGIN):
+            skipping = True
+        elif line.strip().startswith(END):
+            skipping = False
+        elif not skipping:
+            out.append(line)
+    return "".join(out)
+
+
+def _ignore(_dir, names):
+    return [
+        n for n in names if n in ("__pycache__", ".pytest_cache", ".kata") or n.endswith(".pyc")
+    ]
+
+
+def build(out: Path, root: Path = ROOT) -> Path:
+    """Write the student edition into ``out`` (replacing an earlier release there)."""
+    if out.exists():
+        if not (out / MARK).exists() and any(out.iterdir()):
+            raise SystemExit(f"error: {out} exists and is not a release; remove it first")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / MARK).write_text("made by python -m kata.release\n")
+    for name in FILES:
+        src = root / name
+        if src.is_file():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            text = src.read_text(encoding="utf-8")
+            (out / name).write_text(
+                _strip_instructor(text) if name == "Makefile" else text, encoding="utf-8"
+            )
+    for name in DIRS:
+        shutil.copytree(root / name, out / name, ignore=_ignore)
+    shutil.copytree(
+        root / "kata",
+        out / "kata",
+        ignore=lambda d, n: _ignore(d, n) + [x for x in n if x in KATA_EXCLUDED],
+    )
+    _pristine_stubs(out / "kata" / "pristine", root)
+    tests = out / "tests"
+    tests.mkdir()
+    for path in sorted((root / "tests").iterdir()):
+        if path.is_file() and path.suffix == ".py":
+            shutil.copy2(path, tests / path.name)
+        elif path.is_dir() and path.name not in TEST_DIRS_EXCLUDED | {"__pycache__"}:
+            shutil.copytree(path, tests / path.name, ignore=_ignore)
+    return out
+
+
+def _pristine_stubs(dest: Path, root: Path) -> None:
+    """The stubs ``make reset`` restores (``kata.learn`` reads ``kata/pristine/``)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for e in catalogue.exercises():
+        if (root / "solutions" / e.filename).is_file():
+            from kata import stubs
+
+            (dest / e.filename).write_text(stubs.generate(e.name), encoding="utf-8")
+        elif (root / "exercises" / e.filename).is_file():
+            shutil.copyfile(root / "exercises" / e.filename, dest / e.filename)
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def _bodies(source: str) -> dict[str, str]:
+    """Fingerprints (AST dumps) of the non-trivial function bodies in ``source``."""
+    out = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            dump = "\n".join(ast.dump(stmt) for stmt in body)
+            if body and "NotImplementedError" not in dump:
+                out[dump] = node.name
+    return out
+
+
+def _public_lines(root: Path) -> set[str]:
+    """Lines the learner sees anyway: stubs, graded tests, helpers, the kata package, README."""
+    files = [
+        *(root / "exercises").glob("*.py"),
+        *(root / "tests").glob("*.py"),
+        *(root / "kata").glob("*.py"),
+    ]
+    files += [root / "README.md"]
+    return {
+        line.strip()
+        for f in files
+        if f.is_file()
+        for line in f.read_text(encoding="utf-8").splitlines()
+    }
+
+
+def solution_lines(root: Path = ROOT) -> set[str]:
+    """Distinctive lines of the solutions' function bodies: in no public file of the kata."""
+    public = _public_lines(root)
+    lines: set[str] = set()
+    for sol in (root / "solutions").glob("*.py"):
+        src = sol.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(src))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                for stmt in body:
+                    for line in src[stmt.lineno - 1 : stmt.end_lineno]:
+                        s = line.strip()
+                        if len(s) >= 20 and s not in public and not s.startswith(("#", '"', "'")):
+                            lines.add(s)
+    return lines
+
+
+def leaks(out: Path, root: Path = ROOT) -> list[str]:
+    """Forbidden paths in the release, and files holding a solution's function body or lines."""
+    problems = [
+        f"{p} present"
+        for p in (
+            "solutions",
+            "tests/hidden",
+            "tests/mutants",
+            "tests/alternatives",
+            "tests/tooling",
+        )
+        if (out / p).exists()
+    ]
+    problems += [f"kata/{n} present" for n in KATA_EXCLUDED if (out / "kata" / n).exists()]
+    secret_lines = solution_lines(root)
+    secret_bodies = {
+        k: f"{p.stem}.{v}"
+        for p in (root / "solutions").glob("*.py")
+        for k, v in _bodies(p.read_text(encoding="utf-8")).items()
+    }
+    for path in sorted(out.rglob("*")):
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        rel = path.relative_to(out)
+        if path.suffix == ".py":
+            try:
+                same = [secret_bodies[b] for b in _bodies(text) if b in secret_bodies]
+            except SyntaxError:
+                same = []
+            if same:
+                problems.append(f"{rel}: the body of {', '.join(sorted(same))}")
+        found = {line.strip() for line in text.splitlines()} & secret_lines
+        if found:
+            problems.append(f"{rel}: {len(found)} solution lines, e.g. {sorted(found)[0]!r}")
+    return problems
+
+
+def learner_run(out: Path) -> tuple[int, dict]:
+    """Run the release's pytest as a learner would (its own kata/ first); its exit code and state."""
+    state = out / ".kata" / "release-check.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KATA_", "PYTEST_ADDOPTS"))}
+    env["PYTHONPATH"] = str(out)
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--kata-state", str(state)]
+    proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True)
+    print(proc.stdout[-2500:])
+    data = json.loads(state.read_text()) if state.is_file() else {}
+    shutil.rmtree(out / ".kata", ignore_errors=True)
+    return proc.returncode, data
+
+
+def check(out: Path) -> list[str]:
+    problems = leaks(out)
+    code, data = learner_run(out)
+    tasks = data.get("tasks", {})
+    if not tasks:
+        problems.append(f"the release's pytest recorded no tasks (exit {code})")
+    started = [k for k, v in tasks.items() if set(v["outcomes"]) - {"not started", "missing"}]
+    if started:
+        problems.append(f"tasks not reported 'not started' in the release: {started[:5]}")
+    if data and not Path(data.get("target", "")).resolve().is_relative_to(out.resolve()):
+        problems.append(f"the release's tests graded {data.get('target')}, not its own exercises/")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m kata.release", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default=str(ROOT / "dist" / "student"))
+    p.add_argument("--no-check", action="store_true", help="skip running the release's tests")
+    args = p.parse_args(argv)
+    out = build(Path(args.out).resolve())
+    print(f"wrote the student edition to {out}")
+    problems = leaks(out) if args.no_check else check(out)
+    for line in problems:
+        print(f"release problem: {line}", file=sys.stderr)
+    if not problems:
+        print("release checked: no solution code, every task 'not started' for a learner")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Instructor-only tests: run by the grader, left out of the student release."""

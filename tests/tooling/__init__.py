@@ -1,0 +1,1 @@
+"""Tests of the instructor tooling: grading, its attacks, release and Gradescope bundle."""
