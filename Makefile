@@ -12,7 +12,7 @@ PYTEST := $(PY) -m pytest
 SEL := $(if $(EX),--exercise $(EX)) $(if $(TASK),--task $(TASK))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test progress hint reset watch verify lint format check stubs bench clean
+.PHONY: help setup test progress hint reset watch verify lint format stubs bench grade grade-all release gradescope clean
 
 help: ## list the targets
 	@echo "tf-params-kata — learn to access, initialize and share Keras 3 parameters"
@@ -46,11 +46,33 @@ reset: $(STAMP) ## restore an exercise's stub (your file is backed up first): ma
 watch: $(STAMP) ## re-grade an exercise each time you save it (Ctrl-C to stop)
 	@$(PY) -m kata.watch
 
+# instructor-only: begin (the student edition made by `make release` drops these targets)
 verify: $(STAMP) ## check the kata itself: solutions pass, stubs fail, mutants die, parity, lint, tooling
 	@$(PYTEST) --target solutions
 	@$(PY) -m kata.verify
 	@$(MAKE) --no-print-directory lint
 	@$(PYTEST) tests/tooling -p no:cacheprovider
+
+stubs: $(STAMP) ## regenerate exercises/ from solutions/ (maintainers only: overwrites exercises/)
+	@$(PY) -m kata.stubs
+
+bench: $(STAMP) ## measure the suite against TensorFlow's import (writes bench.json)
+	@$(PY) -m kata.bench
+
+grade: $(STAMP) ## grade a submission: make grade SUBMISSION=<dir> [OUT=<dir>]
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<dir> [OUT=<dir>]" >&2; exit 2; }
+	@$(PY) -m kata.grade "$(SUBMISSION)" $(if $(OUT),--out "$(OUT)")
+
+grade-all: $(STAMP) ## grade every sub-folder: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]" >&2; exit 2; }
+	@$(PY) -m kata.gradebook "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
+
+release: $(STAMP) ## the student edition, checked: make release [OUT=dist/student]
+	@$(PY) -m kata.release --out "$(or $(OUT),dist/student)"
+
+gradescope: $(STAMP) ## autograder.zip for Gradescope
+	@$(PY) -m kata.gradescope --out autograder.zip
+# instructor-only: end
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	@$(VENV)/bin/ruff check .
@@ -58,12 +80,6 @@ lint: $(STAMP) ## ruff check and ruff format --check
 
 format: $(STAMP) ## format the code with ruff
 	@$(VENV)/bin/ruff format .
-
-stubs: $(STAMP) ## regenerate exercises/ from solutions/ (maintainers only: overwrites exercises/)
-	@$(PY) -m kata.stubs
-
-bench: $(STAMP) ## measure the suite against TensorFlow's import (writes bench.json)
-	@$(PY) -m kata.bench
 
 clean: ## remove caches and generated outputs (keeps .venv and your work)
 	@rm -rf .pytest_cache .ruff_cache dist out grades autograder.zip bench.json

@@ -45,14 +45,19 @@ def _read_json(path: Path) -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        print(f"note: {path.relative_to(ROOT)} was unreadable ({exc}); starting it afresh", file=sys.stderr)
+        print(
+            f"note: {path.relative_to(ROOT)} was unreadable ({exc}); starting it afresh",
+            file=sys.stderr,
+        )
         return {}
 
 
 def load_state() -> dict:
     state = _read_json(STATE)
     hints = state.get("hints")
-    state["hints"] = {k: v for k, v in hints.items() if isinstance(v, int)} if isinstance(hints, dict) else {}
+    state["hints"] = (
+        {k: v for k, v in hints.items() if isinstance(v, int)} if isinstance(hints, dict) else {}
+    )
     return state
 
 
@@ -122,7 +127,9 @@ def _pick_task(ex: catalogue.Exercise, name: str | None) -> catalogue.Task:
 
 def hint(args) -> int:
     if not args.exercise:
-        raise UsageError(f"which exercise? e.g. make hint EX=ex01_access_params; exercises: {', '.join(catalogue.names())}")
+        raise UsageError(
+            f"which exercise? e.g. make hint EX=ex01_access_params; exercises: {', '.join(catalogue.names())}"
+        )
     ex = catalogue.exercise(args.exercise)
     task = _pick_task(ex, args.task)
     if not task.hints:
@@ -137,7 +144,9 @@ def hint(args) -> int:
         level = min(seen + 1, len(task.hints))
     state["hints"][task.key] = max(seen, level)
     save_state(state)
-    body = textwrap.fill(task.hints[level - 1], width=88, initial_indent="  ", subsequent_indent="  ")
+    body = textwrap.fill(
+        task.hints[level - 1], width=88, initial_indent="  ", subsequent_indent="  "
+    )
     print(f"hint {level}/{len(task.hints)} for {ex.name}.{task.name} — {task.title}\n\n{body}\n")
     if level < len(task.hints):
         print(f"(run the same command again for hint {level + 1}; LEVEL=n shows a given one)")
@@ -162,7 +171,7 @@ def pristine_stub(name: str) -> str:
 def _backup(path: Path) -> Path:
     """Copy ``path`` to a new, timestamped file in .kata/backups (never overwriting one)."""
     BACKUPS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # sorts in time order
     data = path.read_bytes()
     for n in range(1000):
         dest = BACKUPS / f"{path.stem}.{stamp}{f'-{n}' if n else ''}.py"
@@ -177,7 +186,9 @@ def _backup(path: Path) -> Path:
 
 def reset(args) -> int:
     if not args.exercise:
-        raise UsageError(f"which exercise? e.g. make reset EX=ex01_access_params; exercises: {', '.join(catalogue.names())}")
+        raise UsageError(
+            f"which exercise? e.g. make reset EX=ex01_access_params; exercises: {', '.join(catalogue.names())}"
+        )
     ex = catalogue.exercise(args.exercise)
     path = ROOT / "exercises" / ex.filename
     stub = pristine_stub(ex.name)
@@ -191,7 +202,10 @@ def reset(args) -> int:
         print(f"your previous version is saved as {backup.relative_to(ROOT)}")
     backups = sorted(BACKUPS.glob(f"{ex.name}.*.py"))
     if len(backups) > 1:
-        print("all backups of this exercise:\n  " + "\n  ".join(str(b.relative_to(ROOT)) for b in backups))
+        print(
+            "all backups of this exercise:\n  "
+            + "\n  ".join(str(b.relative_to(ROOT)) for b in backups)
+        )
     return 0
 
 
@@ -199,7 +213,9 @@ def reset(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kata.learn", description="The kata's learner commands.")
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.learn", description="The kata's learner commands."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("progress", help="grade quietly and show every task").set_defaults(run=progress)
     p = sub.add_parser("hint", help="show the next hint of a task")

@@ -15,6 +15,7 @@ Loaded with ``-p kata.pytest_plugin`` (``pyproject.toml`` does it for you).
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from pathlib import Path
@@ -54,16 +55,26 @@ class Submission:
 
 def pytest_addoption(parser):
     group = parser.getgroup("kata")
-    group.addoption("--target", default=None, help="directory graded: exercises (default), solutions, or a path")
-    group.addoption("--exercise", default=None, help="grade one exercise, e.g. ex03_custom_init (or ex03)")
+    group.addoption(
+        "--target", default=None, help="directory graded: exercises (default), solutions, or a path"
+    )
+    group.addoption(
+        "--exercise", default=None, help="grade one exercise, e.g. ex03_custom_init (or ex03)"
+    )
     group.addoption("--task", default=None, help="grade one task of --exercise, e.g. WeirdInit")
-    group.addoption("--kata-tasks", action="store_true", help="end with one row per task, not per exercise")
-    group.addoption("--kata-state", default=None, help="write the per-task results as JSON to this file")
+    group.addoption(
+        "--kata-tasks", action="store_true", help="end with one row per task, not per exercise"
+    )
+    group.addoption(
+        "--kata-state", default=None, help="write the per-task results as JSON to this file"
+    )
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "task(name): the catalogue task the test grades")
-    config.addinivalue_line("markers", "hidden: instructor-only test, left out of the student release")
+    config.addinivalue_line(
+        "markers", "hidden: instructor-only test, left out of the student release"
+    )
     try:
         config.stash[TARGET_KEY] = target.resolve(config.getoption("target"))
         ex_opt, task_opt = config.getoption("exercise"), config.getoption("task")
@@ -113,7 +124,9 @@ def pytest_collection_modifyitems(config, items):
         else:
             keep.append(item)
     if problems:
-        raise pytest.UsageError("tests out of step with kata/catalogue.toml:\n  " + "\n  ".join(problems))
+        raise pytest.UsageError(
+            "tests out of step with kata/catalogue.toml:\n  " + "\n  ".join(problems)
+        )
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -163,25 +176,47 @@ def _outcome(excinfo) -> str | None:
     return None
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):
-    special = _outcome(call.excinfo)  # seen before pytest-check rewrites it
-    out = yield
-    report = out.get_result()
+def _one_line(item, call, special: str) -> str:
     ex, task = exercise_of(item), task_of(item)
-    report.user_properties.extend([("kata_exercise", ex), ("kata_task", task)])
-    if special and report.failed:
-        where = f"{ex}.{task}" if task else item.nodeid
-        msg = str(call.excinfo.value).splitlines()[0] if str(call.excinfo.value) else ""
-        if special == results.NOT_STARTED:
-            line = f"not started: {where} still raises NotImplementedError"
-        elif special == results.BROKEN:
-            line = f"cannot import {ex}: {msg}"
-        else:
-            line = msg
-        report.longrepr = line
-        report.user_properties.append(("kata_outcome", special))
-        report.user_properties.append(("kata_reason", line))
+    where = f"{ex}.{task}" if task else item.nodeid
+    if special == results.NOT_STARTED:
+        return f"not started: {where} still raises NotImplementedError"
+    text = str(call.excinfo.value).splitlines()
+    if special == results.BROKEN:
+        return f"cannot import {ex}: {text[0] if text else ''}"
+    return text[0] if text else where
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Tag every report with its exercise and task; make the special outcomes one line.
+
+    A not-started, missing or unimportable exercise gets a one-line report built
+    here, which also spares pytest formatting a traceback nobody will read.
+    """
+    item.user_properties.extend(
+        p
+        for p in [("kata_exercise", exercise_of(item)), ("kata_task", task_of(item))]
+        if p not in item.user_properties
+    )
+    special = _outcome(call.excinfo)
+    if special is None:
+        return None
+    line = _one_line(item, call, special)
+    props = [*item.user_properties, ("kata_outcome", special), ("kata_reason", line)]
+    return pytest.TestReport(
+        item.nodeid,
+        item.location,
+        dict.fromkeys(item.keywords, 1),
+        "failed",
+        line,
+        call.when,
+        [(f"Captured {key} {rwhen}", content) for rwhen, key, content in item._report_sections],
+        call.duration,
+        call.start,
+        call.stop,
+        user_properties=props,
+    )
 
 
 def _props(report) -> dict:
@@ -227,8 +262,18 @@ def pytest_sessionstart(session):
     _CONFIG["config"] = session.config
 
 
+def pytest_collection_finish(session):
+    """Move everything imported so far (TensorFlow's large heap) out of the garbage
+    collector's sight: its full collections then cost milliseconds, not a tenth of
+    a second each, in every test."""
+    gc.collect()
+    gc.freeze()
+
+
 def pytest_report_header(config):
-    return f"kata target: {target.describe(config.stash[TARGET_KEY])}, KATA_SEED={seeding.base_seed()}"
+    return (
+        f"kata target: {target.describe(config.stash[TARGET_KEY])}, KATA_SEED={seeding.base_seed()}"
+    )
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -238,7 +283,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     tw = terminalreporter
     tw.section(f"kata: {target.describe(config.stash[TARGET_KEY])}", sep="=", bold=True)
-    text = results.render(graded, per_task=config.getoption("kata_tasks"), color=tw.hasmarkup, width=tw._tw.fullwidth)
+    text = results.render(
+        graded, per_task=config.getoption("kata_tasks"), color=tw.hasmarkup, width=tw._tw.fullwidth
+    )
     tw.write(text)
 
 
@@ -254,10 +301,16 @@ def pytest_sessionfinish(session, exitstatus):
     here = str(config.stash[TARGET_KEY])
     try:  # keep the other exercises' last results when one exercise was graded
         data = json.loads(path.read_text(encoding="utf-8"))
-        tasks = data["tasks"] if data.get("target") == here and isinstance(data.get("tasks"), dict) else {}
+        tasks = (
+            data["tasks"]
+            if data.get("target") == here and isinstance(data.get("tasks"), dict)
+            else {}
+        )
     except (OSError, ValueError, AttributeError, KeyError):
         tasks = {}
-    tasks.update({k: {"outcomes": v.outcomes, "reason": v.reason} for k, v in res.items() if v.total})
+    tasks.update(
+        {k: {"outcomes": v.outcomes, "reason": v.reason} for k, v in res.items() if v.total}
+    )
     data = {"target": here, "seed": seeding.base_seed(), "time": time.time(), "tasks": tasks}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from kata import catalogue
 
 # Outcome of one graded test.
-PASSED, FAILED, NOT_STARTED, MISSING, BROKEN = "passed", "failed", "not started", "missing", "broken"
+PASSED, FAILED, NOT_STARTED, MISSING, BROKEN = (
+    "passed",
+    "failed",
+    "not started",
+    "missing",
+    "broken",
+)
 
 STYLE = {
     "done": ("✓ done", "green"),
@@ -57,8 +63,12 @@ def empty() -> dict[str, TaskResult]:
     return {t.key: TaskResult(t) for e in catalogue.exercises() for t in e.tasks}
 
 
-def record(results: dict[str, TaskResult], exercise: str, task: str, outcome: str, reason: str = "") -> None:
-    slot = results.setdefault(f"{exercise}::{task}", TaskResult(catalogue.exercise(exercise).task(task)))
+def record(
+    results: dict[str, TaskResult], exercise: str, task: str, outcome: str, reason: str = ""
+) -> None:
+    slot = results.setdefault(
+        f"{exercise}::{task}", TaskResult(catalogue.exercise(exercise).task(task))
+    )
     slot.outcomes.append(outcome)
     if outcome == BROKEN and reason:
         slot.reason = reason
@@ -118,7 +128,12 @@ def table(results: dict[str, TaskResult], *, per_task: bool, only: Iterable[str]
         earned, possible = earned + score, possible + points
         if per_task:
             for i, r in enumerate(rows):
-                t.add_row(e.name if i == 0 else "", r.task.name, _label(r.status, r), f"{r.score:g}/{r.task.points}")
+                t.add_row(
+                    e.name if i == 0 else "",
+                    r.task.name,
+                    _label(r.status, r),
+                    f"{r.score:g}/{r.task.points}",
+                )
         else:
             status = exercise_status(rows)
             done = sum(r.status == "done" for r in rows)
@@ -132,20 +147,33 @@ def table(results: dict[str, TaskResult], *, per_task: bool, only: Iterable[str]
     return t, earned, possible
 
 
-def render(results: dict[str, TaskResult], *, per_task: bool, color: bool = False, width: int = 100, only=None) -> str:
+def render(
+    results: dict[str, TaskResult],
+    *,
+    per_task: bool,
+    color: bool = False,
+    width: int = 100,
+    only=None,
+) -> str:
     """The table, the total and the next task to do, as text for a terminal."""
     from rich.console import Console
 
     buf = io.StringIO()
-    console = Console(file=buf, force_terminal=color, color_system="standard" if color else None, width=width)
+    console = Console(
+        file=buf, force_terminal=color, color_system="standard" if color else None, width=width
+    )
     t, earned, possible = table(results, per_task=per_task, only=only)
     console.print(t)
     console.print(f"[bold]total: {earned:g}/{possible:g} points[/bold]")
-    nxt = next_task({k: v for k, v in results.items() if only is None or v.task.exercise in set(only)})
+    nxt = next_task(
+        {k: v for k, v in results.items() if only is None or v.task.exercise in set(only)}
+    )
     if nxt is not None:
-        console.print(f"next: [bold]{nxt.exercise}.{nxt.name}[/bold] — {nxt.title}", highlight=False)
         console.print(
-            f"      make test EX={nxt.exercise[:4]} TASK={nxt.name}   ·   stuck? make hint EX={nxt.exercise[:4]} TASK={nxt.name}",
+            f"next: [bold]{nxt.exercise}.{nxt.name}[/bold] — {nxt.title}", highlight=False
+        )
+        console.print(
+            f"  make test EX={nxt.exercise[:4]} TASK={nxt.name}  ·  make hint EX={nxt.exercise[:4]} TASK={nxt.name}",
             highlight=False,
         )
     elif possible:

@@ -73,7 +73,9 @@ def z_for(alpha: float) -> float:
     return float(stats.norm.isf(alpha / 2))
 
 
-def assert_mean(values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA) -> None:
+def assert_mean(
+    values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA
+) -> None:
     """The sample mean is within z standard errors of ``mean`` (std known)."""
     x = as_array(values)
     tol = z_for(alpha) * std / math.sqrt(x.size)
@@ -87,7 +89,9 @@ def assert_mean(values, mean: float, std: float, *, what: str = "values", alpha:
         )
 
 
-def assert_std(values, std: float, *, what: str = "values", dist=None, alpha: float = ALPHA) -> None:
+def assert_std(
+    values, std: float, *, what: str = "values", dist=None, alpha: float = ALPHA
+) -> None:
     """The sample std is inside the chi-square interval for a true ``std``."""
     x = as_array(values)
     n = x.size
@@ -130,7 +134,9 @@ def assert_fraction(count: int, n: int, p: float, *, what: str, alpha: float = A
         )
 
 
-def assert_normal(values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA) -> None:
+def assert_normal(
+    values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA
+) -> None:
     """Mean, std, the two-sigma tails and the shape of N(mean, std²).
 
     One check made of four, each at ``alpha / 4`` (Bonferroni), so the whole

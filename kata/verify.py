@@ -75,7 +75,9 @@ def run_pytest(paths: list[str], target: str, seed: int | None = None) -> dict[s
         os.environ["KATA_SEED"] = str(seed)
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = pytest.main([*paths, "--target", target, "-p", "no:cacheprovider", "-q"], plugins=[collector])
+            code = pytest.main(
+                [*paths, "--target", target, "-p", "no:cacheprovider", "-q"], plugins=[collector]
+            )
     finally:
         if old is None:
             os.environ.pop("KATA_SEED", None)
@@ -89,7 +91,9 @@ def run_pytest(paths: list[str], target: str, seed: int | None = None) -> dict[s
     return collector.passed
 
 
-def _job(kind: str, name: str, paths: list[str], module: str | None, exercise: str, seed: int | None):
+def _job(
+    kind: str, name: str, paths: list[str], module: str | None, exercise: str, seed: int | None
+):
     """Worker: grade one module file (or a whole directory) and return the verdicts."""
     if module is None:
         return kind, name, run_pytest(paths, str(ROOT / "solutions"), seed)
@@ -107,7 +111,9 @@ def _warm():
 
 @dataclass
 class Api:
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (signature, docstring)
+    names: dict[str, tuple[str, str]] = field(
+        default_factory=dict
+    )  # name -> (signature, docstring)
 
 
 def public_api(path: Path) -> Api:
@@ -119,7 +125,14 @@ def public_api(path: Path) -> Api:
             if isinstance(node, ast.FunctionDef):
                 sig = ast.unparse(node.args)
             else:
-                init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+                init = next(
+                    (
+                        n
+                        for n in node.body
+                        if isinstance(n, ast.FunctionDef) and n.name == "__init__"
+                    ),
+                    None,
+                )
                 bases = ", ".join(ast.unparse(b) for b in node.bases)
                 sig = f"({bases}) init({ast.unparse(init.args) if init else ''})"
             api.names[node.name] = (sig, ast.get_docstring(node) or "")
@@ -155,27 +168,39 @@ def _params(sig: str) -> list[tuple[str, str | None]]:
 
 def parity() -> list[str]:
     problems = []
-    contract = curriculum_api(CURRICULUM.read_text(encoding="utf-8")) if CURRICULUM.exists() else None
+    contract = (
+        curriculum_api(CURRICULUM.read_text(encoding="utf-8")) if CURRICULUM.exists() else None
+    )
     for ex in catalogue.exercises():
         sol, exe = ROOT / "solutions" / ex.filename, ROOT / "exercises" / ex.filename
         if not sol.exists() or not exe.exists():
-            problems.append(f"{ex.name}: missing {'solutions' if not sol.exists() else 'exercises'}/{ex.filename}")
+            problems.append(
+                f"{ex.name}: missing {'solutions' if not sol.exists() else 'exercises'}/{ex.filename}"
+            )
             continue
         a, b = public_api(sol), public_api(exe)
         for name in sorted(set(a.names) | set(b.names)):
             if name not in a.names or name not in b.names:
-                problems.append(f"{ex.name}.{name}: only in {'solutions' if name in a.names else 'exercises'}/")
+                problems.append(
+                    f"{ex.name}.{name}: only in {'solutions' if name in a.names else 'exercises'}/"
+                )
             elif a.names[name] != b.names[name]:
                 what = "signature" if a.names[name][0] != b.names[name][0] else "docstring"
-                problems.append(f"{ex.name}.{name}: {what} differs between solutions/ and exercises/")
+                problems.append(
+                    f"{ex.name}.{name}: {what} differs between solutions/ and exercises/"
+                )
         tasks = {t.name for t in ex.tasks}
         if missing := tasks - set(a.names):
-            problems.append(f"{ex.name}: catalogue tasks not defined in solutions/: {sorted(missing)}")
+            problems.append(
+                f"{ex.name}: catalogue tasks not defined in solutions/: {sorted(missing)}"
+            )
         if contract is None:
             continue
         names = contract.get(ex.name, {})
         if set(names) != tasks:
-            problems.append(f"{ex.name}: catalogue tasks {sorted(tasks)} != curriculum {sorted(names)}")
+            problems.append(
+                f"{ex.name}: catalogue tasks {sorted(tasks)} != curriculum {sorted(names)}"
+            )
         for name, args in names.items():
             if name not in a.names or args is None:
                 continue
@@ -184,7 +209,9 @@ def parity() -> list[str]:
             have = [p for p in _params(sig) if p[0] not in ("self", "*", "**kwargs")]
             want = _params(args)
             if have[: len(want)] != want or any(d is None for _, d in have[len(want) :]):
-                problems.append(f"{ex.name}.{name}: signature ({sig}) does not match the curriculum ({args})")
+                problems.append(
+                    f"{ex.name}.{name}: signature ({sig}) does not match the curriculum ({args})"
+                )
     return problems
 
 
@@ -215,10 +242,16 @@ def _short(nodeids: list[str], limit: int = 3) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kata.verify", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.verify", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
-    parser.add_argument("--seeds", type=int, default=len(SEEDS), help="how many KATA_SEED values to sweep")
-    parser.add_argument("--only", choices=["invariant", "mutants", "alternatives", "parity", "seeds"], nargs="*")
+    parser.add_argument(
+        "--seeds", type=int, default=len(SEEDS), help="how many KATA_SEED values to sweep"
+    )
+    parser.add_argument(
+        "--only", choices=["invariant", "mutants", "alternatives", "parity", "seeds"], nargs="*"
+    )
     args = parser.parse_args(argv)
     only = set(args.only or ["invariant", "mutants", "alternatives", "parity", "seeds"])
     start = time.perf_counter()
@@ -231,7 +264,9 @@ def main(argv=None) -> int:
             for name in exercises:
                 Path(stub_dir, f"{name}.py").write_text(stubs.generate(name), encoding="utf-8")
                 jobs.append(("solution", name, test_files(name), None, name, None))
-                jobs.append(("stub", name, test_files(name), str(Path(stub_dir, f"{name}.py")), name, None))
+                jobs.append(
+                    ("stub", name, test_files(name), str(Path(stub_dir, f"{name}.py")), name, None)
+                )
         for kind, folder in (("mutant", MUTANTS), ("alternative", ALTERNATIVES)):
             if kind + "s" not in only:
                 continue
@@ -246,12 +281,16 @@ def main(argv=None) -> int:
         outcomes: dict[tuple[str, str], dict[str, bool]] = {}
         if jobs:
             ctx = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx, initializer=_warm) as pool:
+            with cf.ProcessPoolExecutor(
+                max_workers=max(1, args.jobs), mp_context=ctx, initializer=_warm
+            ) as pool:
                 futures = [pool.submit(_job, *j) for j in jobs]
                 for fut in cf.as_completed(futures):
                     try:
                         kind, name, verdicts = fut.result()
-                    except Exception as exc:  # a job that could not grade is a failure, never a pass
+                    except (
+                        Exception
+                    ) as exc:  # a job that could not grade is a failure, never a pass
                         failures.append(f"a grading job failed: {exc}")
                         continue
                     outcomes[(kind, name)] = verdicts
@@ -263,12 +302,23 @@ def main(argv=None) -> int:
             fail_on_solution = [n for n, ok in sol.items() if not ok]
             pass_on_stub = [n for n, ok in stub.items() if ok]
             ok = sol and stub and not fail_on_solution and not pass_on_stub
-            rows.append([name, f"{sum(sol.values())}/{len(sol)}", f"{len(stub) - sum(stub.values())}/{len(stub)}", "✓" if ok else "✗"])
+            rows.append(
+                [
+                    name,
+                    f"{sum(sol.values())}/{len(sol)}",
+                    f"{len(stub) - sum(stub.values())}/{len(stub)}",
+                    "✓" if ok else "✗",
+                ]
+            )
             bad += [f"fails on solutions/: {n}" for n in fail_on_solution]
             bad += [f"passes on the stub: {n}" for n in pass_on_stub]
             if not sol or not stub:
                 bad.append(f"{name}: no verdicts")
-        _table("invariant: each graded test passes on solutions/ and fails on the stub", ["exercise", "pass on solutions", "fail on stub", ""], rows)
+        _table(
+            "invariant: each graded test passes on solutions/ and fails on the stub",
+            ["exercise", "pass on solutions", "fail on stub", ""],
+            rows,
+        )
         for b in bad:
             print("  ✗", b)
         failures += bad
@@ -294,11 +344,16 @@ def main(argv=None) -> int:
         n = len(rows)
         good = n - len(bad)
         title = (
-            f"mutants: {good}/{n} killed ({100 * good / n:.0f}%)" if kind == "mutant" and n else f"alternatives: {good}/{n} accepted"
+            f"mutants: {good}/{n} killed ({100 * good / n:.0f}%)"
+            if kind == "mutant" and n
+            else f"alternatives: {good}/{n} accepted"
         )
         _table(title, [kind, "mistake" if want_killed else "approach", "verdict"], rows)
         if kind == "mutant":
-            per_ex = {e: sum(1 for (k, nm) in outcomes if k == "mutant" and nm.startswith(e + "/")) for e in exercises}
+            per_ex = {
+                e: sum(1 for (k, nm) in outcomes if k == "mutant" and nm.startswith(e + "/"))
+                for e in exercises
+            }
             thin = [f"{e} ({c})" for e, c in per_ex.items() if c < 5]
             if thin:
                 bad.append(f"fewer than 5 mutants for: {', '.join(thin)}")
@@ -310,7 +365,11 @@ def main(argv=None) -> int:
 
     if "parity" in only:
         problems = parity()
-        where = "exercises/ = solutions/" + (" = curriculum" if CURRICULUM.exists() else " (../shared/curriculum.md not found: contract not compared)")
+        where = "exercises/ = solutions/" + (
+            " = curriculum"
+            if CURRICULUM.exists()
+            else " (../shared/curriculum.md not found: contract not compared)"
+        )
         print(f"\nparity ({where}): " + ("✓" if not problems else f"{len(problems)} problem(s)"))
         for p in problems:
             print("  ✗", p)
@@ -321,10 +380,18 @@ def main(argv=None) -> int:
         for seed in SEEDS[: args.seeds]:
             verdicts = outcomes.get(("seed", str(seed)), {})
             failed = [n for n, ok in verdicts.items() if not ok]
-            rows.append([str(seed), f"{len(verdicts) - len(failed)}/{len(verdicts)}", "✓" if verdicts and not failed else "✗ " + _short(failed)])
+            rows.append(
+                [
+                    str(seed),
+                    f"{len(verdicts) - len(failed)}/{len(verdicts)}",
+                    "✓" if verdicts and not failed else "✗ " + _short(failed),
+                ]
+            )
             if failed or not verdicts:
                 bad.append(f"solutions fail under KATA_SEED={seed}: {_short(failed, 10)}")
-        _table("seed sweep: solutions/ under other KATA_SEED values", ["KATA_SEED", "passed", ""], rows)
+        _table(
+            "seed sweep: solutions/ under other KATA_SEED values", ["KATA_SEED", "passed", ""], rows
+        )
         failures += bad
 
     took = time.perf_counter() - start

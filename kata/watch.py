@@ -40,9 +40,16 @@ class _Collector:
         results.record(self.results, ex, task, outcome, props.get("kata_reason", ""))
         if not report.passed and task not in self.failures:
             text = props.get("kata_reason") or report.longreprtext
-            lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("-" * 10)]
-            lines = [ln for ln in lines if not ln.startswith(("FAILURE:", "Failed Checks:"))] or lines
-            first = next((ln.removeprefix("E").strip() for ln in lines if ln.startswith("E ")), lines[0] if lines else "")
+            lines = [
+                ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("-" * 10)
+            ]
+            lines = [
+                ln for ln in lines if not ln.startswith(("FAILURE:", "Failed Checks:"))
+            ] or lines
+            first = next(
+                (ln.removeprefix("E").strip() for ln in lines if ln.startswith("E ")),
+                lines[0] if lines else "",
+            )
             self.failures[task] = re.sub(r"^\S+::\S+:\d+: ", "", first)
 
 
@@ -52,7 +59,16 @@ def grade(name: str, directory: Path) -> tuple[_Collector, int]:
 
     collector = _Collector()
     files = [f"tests/test_{name}.py"]
-    args = [*files, "--target", str(directory), "-p", "no:cacheprovider", "-q", "--kata-state", ".kata/last-run.json"]
+    args = [
+        *files,
+        "--target",
+        str(directory),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--kata-state",
+        ".kata/last-run.json",
+    ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = pytest.main(args, plugins=[collector])
     return collector, int(code)
@@ -63,7 +79,9 @@ def _interrupt(thread: threading.Thread) -> None:
 
     It works while the thread runs Python code; a loop in native code ignores it.
     """
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt))
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt)
+    )
 
 
 def grade_with_timeout(name: str, directory: Path, timeout: float):
@@ -100,7 +118,9 @@ def show(name: str, outcome, took: float | None) -> None:
     ex = catalogue.exercise(name)
     stamp = time.strftime("%H:%M:%S")
     if outcome == "timeout":
-        say(f"[{stamp}] {name}: ⏱ no verdict after the time limit — an infinite loop? (stopped; fix and save again)")
+        say(
+            f"[{stamp}] {name}: ⏱ no verdict after the time limit — an infinite loop? (stopped; fix and save again)"
+        )
         return
     if isinstance(outcome, BaseException):
         say(f"[{stamp}] {name}: ! grading crashed: {type(outcome).__name__}: {outcome}")
@@ -112,7 +132,9 @@ def show(name: str, outcome, took: float | None) -> None:
         return
     status = results.exercise_status(rows)
     done = sum(r.status == "done" for r in rows)
-    label = {"done": "✓ done", "not started": "· not started", "broken": "! cannot import"}.get(status, "✗ failing")
+    label = {"done": "✓ done", "not started": "· not started", "broken": "! cannot import"}.get(
+        status, "✗ failing"
+    )
     after = f"  (verdict {took:.2f} s after the save)" if took is not None else ""
     say(f"[{stamp}] {name}: {label} — {done}/{len(rows)} tasks done{after}")
     for r in rows:
@@ -122,7 +144,10 @@ def show(name: str, outcome, took: float | None) -> None:
         if r.status != "done":
             why = collector.failures.get(r.task.name, "")
             mark = "·" if r.status == "not started" else "✗"
-            say(f"    {mark} {r.task.name}: {r.status}" + (f" — {why[:120]}" if why and r.status == "failing" else ""))
+            say(
+                f"    {mark} {r.task.name}: {r.status}"
+                + (f" — {why[:120]}" if why and r.status == "failing" else "")
+            )
 
 
 def _import_quietly() -> None:
@@ -150,9 +175,15 @@ def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kata.watch", description=__doc__.splitlines()[0])
-    parser.add_argument("--timeout", type=float, default=10.0, help="seconds before a run counts as stuck")
-    parser.add_argument("--interval", type=float, default=0.05, help="seconds between checks for a save")
+    parser = argparse.ArgumentParser(
+        prog="python -m kata.watch", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds before a run counts as stuck"
+    )
+    parser.add_argument(
+        "--interval", type=float, default=0.05, help="seconds between checks for a save"
+    )
     parser.add_argument("--first", default=None, help="grade this exercise once at start")
     args = parser.parse_args(argv)
     try:
@@ -181,8 +212,13 @@ def main(argv=None) -> int:
                 outcome = grade_with_timeout(name, directory, args.timeout)
                 took = time.time() - now[name][0] / 1e9 if now[name][0] else None
                 if outcome is None:
-                    say(f"{name}: ⏱ stuck in native code past the time limit; restarting the watcher…")
-                    os.execv(sys.executable, [sys.executable, "-m", "kata.watch", *(argv or sys.argv[1:])])
+                    say(
+                        f"{name}: ⏱ stuck in native code past the time limit; restarting the watcher…"
+                    )
+                    os.execv(
+                        sys.executable,
+                        [sys.executable, "-m", "kata.watch", *(argv or sys.argv[1:])],
+                    )
                 show(name, outcome, took)
             stamps.update({n: st for n, st in now.items() if st == (0, 0)})
             time.sleep(args.interval)

@@ -24,10 +24,14 @@ def snapshot(net_or_vars) -> list[tuple[object, np.ndarray]]:
 def assert_unchanged(net_or_vars, before) -> None:
     """The same variable objects as in ``before``, holding the same values."""
     after = list(getattr(net_or_vars, "weights", net_or_vars))
-    assert len(after) == len(before), f"the number of variables changed from {len(before)} to {len(after)}"
+    assert len(after) == len(before), (
+        f"the number of variables changed from {len(before)} to {len(after)}"
+    )
     for v, (old, old_values) in zip(after, before):
         assert v is old, f"{old.path} was replaced by another variable object"
-        assert np.array_equal(values(v), old_values), f"{v.path} changed, but the call should change nothing"
+        assert np.array_equal(values(v), old_values), (
+            f"{v.path} changed, but the call should change nothing"
+        )
 
 
 def distinct_pairs(got, expected) -> list[str]:
@@ -47,4 +51,6 @@ def distinct_pairs(got, expected) -> list[str]:
 def assert_same_variables(got, expected, what: str = "variables") -> None:
     """``got`` and ``expected`` hold the very same variable objects, in order."""
     problems = distinct_pairs(list(got), list(expected))
-    assert not problems, f"{what} are distinct objects, not the same ones:\n  " + "\n  ".join(problems)
+    assert not problems, f"{what} are distinct objects, not the same ones:\n  " + "\n  ".join(
+        problems
+    )

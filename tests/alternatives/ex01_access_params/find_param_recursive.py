@@ -1,6 +1,5 @@
 """Searches layer by layer, recursing into nested models, instead of scanning net.weights."""
 
-
 from __future__ import annotations
 
 import keras
@@ -52,7 +51,9 @@ def hidden_kernel(net):
     """
     dense = _dense_layers(net)
     if not net.built or not dense or not dense[0].built:
-        raise ValueError("the net is not built yet: call it on data or net.build(input_shape) first")
+        raise ValueError(
+            "the net is not built yet: call it on data or net.build(input_shape) first"
+        )
     return dense[0].kernel
 
 
@@ -72,7 +73,9 @@ def layer_params(net, index: int):
     layer = layers[index]
     if not layer.weights:
         if layer.built:
-            raise ValueError(f"layer {index} ({layer.name}, {type(layer).__name__}) has no parameters")
+            raise ValueError(
+                f"layer {index} ({layer.name}, {type(layer).__name__}) has no parameters"
+            )
         raise ValueError(f"layer {index} ({layer.name}) is not built yet, so it has no parameters")
     kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
     if kernel is None or bias is None:
@@ -127,6 +130,7 @@ def find_param(net, path: str):
     >>> find_param(rgnet, rgnet.weights[0].path) is rgnet.weights[0]
     True
     """
+
     def walk(layer):
         for v in layer.weights:
             if v.path == path:

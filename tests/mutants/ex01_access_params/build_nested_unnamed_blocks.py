@@ -1,6 +1,5 @@
 """Leaves the blocks unnamed, so they are not called block-0, block-1, …"""
 
-
 from __future__ import annotations
 
 import keras
@@ -52,7 +51,9 @@ def hidden_kernel(net):
     """
     dense = _dense_layers(net)
     if not net.built or not dense or not dense[0].built:
-        raise ValueError("the net is not built yet: call it on data or net.build(input_shape) first")
+        raise ValueError(
+            "the net is not built yet: call it on data or net.build(input_shape) first"
+        )
     return dense[0].kernel
 
 
@@ -72,7 +73,9 @@ def layer_params(net, index: int):
     layer = layers[index]
     if not layer.weights:
         if layer.built:
-            raise ValueError(f"layer {index} ({layer.name}, {type(layer).__name__}) has no parameters")
+            raise ValueError(
+                f"layer {index} ({layer.name}, {type(layer).__name__}) has no parameters"
+            )
         raise ValueError(f"layer {index} ({layer.name}) is not built yet, so it has no parameters")
     kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
     if kernel is None or bias is None:
