@@ -25,8 +25,10 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	@test -x $(PY) || { echo "creating $(VENV) (first run only)…"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing dependencies into $(VENV) (first run takes a few minutes)…"
-	@$(PY) -m pip install --quiet --upgrade pip
-	@$(PY) -m pip install --quiet -e ".[dev]"
+	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
+	  && $(PY) -m pip install -e ".[dev]" >> $(VENV)/install.log 2>&1 \
+	  || { tail -n 30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log" >&2; exit 1; }
+	@echo "installed (log: $(VENV)/install.log)"
 	@touch $@
 
 setup: $(STAMP) ## create .venv and install the dependencies (done for you by the other targets)

@@ -8,3 +8,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # Keep TensorFlow's C++ start-up chatter out of the learner's terminal (set before
 # any TensorFlow import: every tool and the test plugin import this package first).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def import_quietly() -> None:
+    """Import TensorFlow, Keras and pytest with the C++ start-up lines (written to
+    file descriptor 2 before any Python logging exists) sent to /dev/null."""
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import keras  # noqa: F401
+        import pytest  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

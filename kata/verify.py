@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata import ROOT, catalogue, stubs
+from kata import ROOT, catalogue, import_quietly, stubs
 
 TESTS = ROOT / "tests"
 MUTANTS = TESTS / "mutants"
@@ -103,7 +103,7 @@ def _job(
 
 
 def _warm():
-    import keras  # noqa: F401  (each worker pays TensorFlow's import once)
+    import_quietly()  # each worker pays TensorFlow's import once
 
 
 # ------------------------------------------------------------------ parity
@@ -218,16 +218,102 @@ def parity() -> list[str]:
 # ------------------------------------------------------------------- report
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]):
-    from rich.console import Console
-    from rich.table import Table
+def report_invariant(outcomes, exercises) -> list[str]:
+    print("invariant: every graded test passes on solutions/ and fails on the stub")
+    bad = []
+    for name in exercises:
+        sol, stub = outcomes.get(("solution", name), {}), outcomes.get(("stub", name), {})
+        fail_on_solution = [n for n, ok in sol.items() if not ok]
+        pass_on_stub = [n for n, ok in stub.items() if ok]
+        ok = sol and stub and not fail_on_solution and not pass_on_stub
+        print(
+            f"  {'✓' if ok else '✗'} {name}: {sum(sol.values())}/{len(sol)} pass on solutions/, "
+            f"{len(stub) - sum(stub.values())}/{len(stub)} fail on the stub"
+        )
+        bad += [f"fails on solutions/: {n}" for n in fail_on_solution]
+        bad += [f"passes on the stub: {n}" for n in pass_on_stub]
+        if not sol or not stub:
+            bad.append(f"{name}: no verdicts")
+    for b in bad:
+        print("    ✗", b)
+    return bad
 
-    t = Table(title=title, title_justify="left", box=None, header_style="bold", show_edge=False)
-    for c in columns:
-        t.add_column(c, overflow="fold")
-    for r in rows:
-        t.add_row(*r)
-    Console(width=max(shutil.get_terminal_size((120, 20)).columns, 120), highlight=False).print(t)
+
+def report_catalogue(kind: str, outcomes, exercises) -> list[str]:
+    """The kill table (mutants) or the acceptance list (alternatives)."""
+    folder = MUTANTS if kind == "mutant" else ALTERNATIVES
+    rows = {name: v for (k, name), v in outcomes.items() if k == kind}
+    bad = []
+    lines = []
+    for ex in exercises:
+        mine = sorted(n for n in rows if n.startswith(ex + "/"))
+        if kind == "mutant" and len(mine) < 5:
+            bad.append(f"{ex}: {len(mine)} mutants, at least 5 wanted")
+        if mine:
+            lines.append(f"  {ex} ({len(mine)})")
+        for name in mine:
+            failed = [n for n, ok in rows[name].items() if not ok]
+            doc = _doc(folder / f"{name}.py")
+            stem = name.split("/", 1)[1]
+            if kind == "mutant":
+                mark, verdict = (
+                    ("✓", f"killed by {_short(failed)}") if failed else ("✗", "SURVIVED")
+                )
+                if not failed:
+                    bad.append(f"mutant survived: {name} — {doc}")
+            else:
+                mark, verdict = (
+                    ("✓", "accepted") if not failed else ("✗", f"REJECTED by {_short(failed)}")
+                )
+                if failed:
+                    bad.append(f"alternative rejected: {name} by {_short(failed, 10)}")
+            lines.append(f"    {mark} {stem}: {doc}\n        {verdict}")
+    n = len(rows)
+    good = n - sum(1 for b in bad if b.startswith(("mutant survived", "alternative rejected")))
+    if kind == "mutant":
+        print(
+            f"\nmutants: {good}/{n} killed ({100 * good / max(n, 1):.0f}%) — each a realistic wrong answer"
+        )
+        if n < 35:
+            bad.append(f"only {n} mutants in all, at least 35 wanted")
+    else:
+        print(f"\nalternatives: {good}/{n} accepted — right answers written differently")
+    print("\n".join(lines))
+    for b in bad:
+        print("  ✗", b)
+    return bad
+
+
+def report_parity() -> list[str]:
+    problems = parity()
+    where = "exercises/ = solutions/" + (
+        " = ../shared/curriculum.md"
+        if CURRICULUM.exists()
+        else " (../shared/curriculum.md not found: contract not compared)"
+    )
+    print(
+        f"\nparity of names, signatures and docstrings, {where}: "
+        + ("✓" if not problems else f"{len(problems)} problem(s)")
+    )
+    for p in problems:
+        print("  ✗", p)
+    return problems
+
+
+def report_seeds(outcomes, seeds) -> list[str]:
+    print("\nseed sweep: solutions/ under other KATA_SEED values")
+    bad = []
+    for seed in seeds:
+        verdicts = outcomes.get(("seed", str(seed)), {})
+        failed = [n for n, ok in verdicts.items() if not ok]
+        ok = verdicts and not failed
+        print(
+            f"  {'✓' if ok else '✗'} KATA_SEED={seed}: {len(verdicts) - len(failed)}/{len(verdicts)} pass"
+            + ("" if ok else f" — {_short(failed)}")
+        )
+        if not ok:
+            bad.append(f"solutions fail under KATA_SEED={seed}: {_short(failed, 10)}")
+    return bad
 
 
 def _doc(path: Path) -> str:
@@ -296,103 +382,14 @@ def main(argv=None) -> int:
                     outcomes[(kind, name)] = verdicts
 
     if "invariant" in only:
-        rows, bad = [], []
-        for name in exercises:
-            sol, stub = outcomes.get(("solution", name), {}), outcomes.get(("stub", name), {})
-            fail_on_solution = [n for n, ok in sol.items() if not ok]
-            pass_on_stub = [n for n, ok in stub.items() if ok]
-            ok = sol and stub and not fail_on_solution and not pass_on_stub
-            rows.append(
-                [
-                    name,
-                    f"{sum(sol.values())}/{len(sol)}",
-                    f"{len(stub) - sum(stub.values())}/{len(stub)}",
-                    "✓" if ok else "✗",
-                ]
-            )
-            bad += [f"fails on solutions/: {n}" for n in fail_on_solution]
-            bad += [f"passes on the stub: {n}" for n in pass_on_stub]
-            if not sol or not stub:
-                bad.append(f"{name}: no verdicts")
-        _table(
-            "invariant: each graded test passes on solutions/ and fails on the stub",
-            ["exercise", "pass on solutions", "fail on stub", ""],
-            rows,
-        )
-        for b in bad:
-            print("  ✗", b)
-        failures += bad
-
-    for kind, want_killed in (("mutant", True), ("alternative", False)):
-        if kind + "s" not in only:
-            continue
-        rows, bad = [], []
-        for (k, name), verdicts in sorted(outcomes.items()):
-            if k != kind:
-                continue
-            failed = [n for n, ok in verdicts.items() if not ok]
-            path = (MUTANTS if kind == "mutant" else ALTERNATIVES) / f"{name}.py"
-            if want_killed:
-                verdict = f"killed by {_short(failed)}" if failed else "[red]SURVIVED[/red]"
-                if not failed:
-                    bad.append(f"mutant survived: {name} — {_doc(path)}")
-            else:
-                verdict = "accepted" if not failed else f"[red]REJECTED by {_short(failed)}[/red]"
-                if failed:
-                    bad.append(f"alternative rejected: {name} by {_short(failed, 10)}")
-            rows.append([name, _doc(path), verdict])
-        n = len(rows)
-        good = n - len(bad)
-        title = (
-            f"mutants: {good}/{n} killed ({100 * good / n:.0f}%)"
-            if kind == "mutant" and n
-            else f"alternatives: {good}/{n} accepted"
-        )
-        _table(title, [kind, "mistake" if want_killed else "approach", "verdict"], rows)
-        if kind == "mutant":
-            per_ex = {
-                e: sum(1 for (k, nm) in outcomes if k == "mutant" and nm.startswith(e + "/"))
-                for e in exercises
-            }
-            thin = [f"{e} ({c})" for e, c in per_ex.items() if c < 5]
-            if thin:
-                bad.append(f"fewer than 5 mutants for: {', '.join(thin)}")
-            if n < 35:
-                bad.append(f"only {n} mutants in all (at least 35 wanted)")
-        for b in bad:
-            print("  ✗", b)
-        failures += bad
-
+        failures += report_invariant(outcomes, exercises)
+    for kind in ("mutant", "alternative"):
+        if kind + "s" in only:
+            failures += report_catalogue(kind, outcomes, exercises)
     if "parity" in only:
-        problems = parity()
-        where = "exercises/ = solutions/" + (
-            " = curriculum"
-            if CURRICULUM.exists()
-            else " (../shared/curriculum.md not found: contract not compared)"
-        )
-        print(f"\nparity ({where}): " + ("✓" if not problems else f"{len(problems)} problem(s)"))
-        for p in problems:
-            print("  ✗", p)
-        failures += problems
-
+        failures += report_parity()
     if "seeds" in only:
-        rows, bad = [], []
-        for seed in SEEDS[: args.seeds]:
-            verdicts = outcomes.get(("seed", str(seed)), {})
-            failed = [n for n, ok in verdicts.items() if not ok]
-            rows.append(
-                [
-                    str(seed),
-                    f"{len(verdicts) - len(failed)}/{len(verdicts)}",
-                    "✓" if verdicts and not failed else "✗ " + _short(failed),
-                ]
-            )
-            if failed or not verdicts:
-                bad.append(f"solutions fail under KATA_SEED={seed}: {_short(failed, 10)}")
-        _table(
-            "seed sweep: solutions/ under other KATA_SEED values", ["KATA_SEED", "passed", ""], rows
-        )
-        failures += bad
+        failures += report_seeds(outcomes, SEEDS[: args.seeds])
 
     took = time.perf_counter() - start
     print(f"\nverify: {len(failures)} problem(s) in {took:.1f} s with {args.jobs} worker(s)")

@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from kata import catalogue, results, target
+from kata import catalogue, import_quietly, results, target
 
 
 class _Collector:
@@ -150,19 +150,6 @@ def show(name: str, outcome, took: float | None) -> None:
             )
 
 
-def _import_quietly() -> None:
-    """Import TensorFlow (the warm start this mode exists for) without its C++ start-up lines."""
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        import keras  # noqa: F401
-        import pytest  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
     out = {}
     for name in catalogue.names():
@@ -195,10 +182,10 @@ def main(argv=None) -> int:
     global OUT
     OUT = sys.stdout
     say("loading TensorFlow once…")
-    _import_quietly()
+    import_quietly()
 
+    stamps = _stamps(directory)  # before saying so: a save right after the message counts
     say(f"watching {target.describe(directory)}/ — save an exercise to grade it (Ctrl-C to stop)")
-    stamps = _stamps(directory)
     first = catalogue.exercise(args.first).name if args.first else None
     try:
         while True:
