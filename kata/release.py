@@ -33,6 +33,7 @@ FILES = (
 DIRS = ("exercises",)
 # Instructor-only modules of kata/: grading, release, the kata's own checks.
 KATA_EXCLUDED = {
+    "bench.py",
     "grade.py",
     "grade_report.py",
     "grade_reporter.py",

@@ -1,0 +1,541 @@
+"""Benchmark of the kata (issue 6): ``python -m kata.bench`` (``make bench``).
+
+Measures, each several times (median and min–max), against their targets:
+
+1. the floor: a fresh Python that imports TensorFlow, pytest and SciPy — wall time
+   and peak resident memory;
+2. the graded suite on ``solutions/`` in a cold process, as ``make verify`` runs it:
+   wall time ≤ 1.5× the floor's, peak memory ≤ 1.3× the floor's;
+3. watch mode: save-to-verdict time of one exercise in a warm ``kata.watch`` ≤ 0.5 s;
+4. batch grading (``kata.gradebook``) of copies of the solutions: one job vs one
+   per core, parallel ≥ 1.7× faster (on 2 cores).
+
+Prints a table, writes the figures and the machine's description as JSON
+(``bench.json``). A missed target is a result, not an error: the exit status is
+non-zero only when a measurement could not be made. Timings are honest only on
+an otherwise idle machine; the load average is recorded with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import queue
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from kata import ROOT, catalogue
+
+FLOOR_CODE = "import tensorflow, pytest, scipy.stats"
+SUITE_ARGS = ("-m", "pytest", "--target", "solutions", "-p", "no:cacheprovider")
+WATCHED = ("ex04_set_params", "ex01_access_params")
+TARGETS = {"suite_wall": 1.5, "suite_rss": 1.3, "watch_s": 0.5, "batch_speedup": 1.7}
+CHILD_TIMEOUT = 3600.0  # seconds for any one measured process, a last resort
+WATCH_TIMEOUT = 120.0  # seconds to wait for a line of the watcher
+SETTLE = 0.5  # seconds before each save: the watcher stats the files just after "watching"
+
+
+class MeasurementError(RuntimeError):
+    """A figure could not be measured (a process failed, hung or printed nothing useful)."""
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def summarize(samples: list[float]) -> dict:
+    """Median, min, max and the samples themselves (rounded), JSON-ready."""
+    if not samples:
+        raise ValueError("no samples")
+    return {
+        "median": round(statistics.median(samples), 4),
+        "min": round(min(samples), 4),
+        "max": round(max(samples), 4),
+        "samples": [round(s, 4) for s in samples],
+    }
+
+
+def ratio(a: dict, b: dict) -> float:
+    """Ratio of two summaries' medians."""
+    return round(a["median"] / b["median"], 3)
+
+
+def cpu_model(cpuinfo: str) -> str:
+    """The CPU's model name from the text of ``/proc/cpuinfo``."""
+    m = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.M)
+    return m.group(1).strip() if m else platform.processor() or "unknown"
+
+
+def mem_total_mib(meminfo: str) -> int | None:
+    """Total memory in MiB from the text of ``/proc/meminfo``."""
+    m = re.search(r"^MemTotal:\s*(\d+)\s*kB", meminfo, re.M)
+    return int(m.group(1)) // 1024 if m else None
+
+
+STATUS = re.compile(
+    r"^\[[\d:]+\] (?P<name>\w+): (?P<label>.+?) — (?P<done>\d+)/(?P<total>\d+) tasks done"
+    r"(?:\s+\(verdict (?P<took>[\d.]+) s after the save\))?\s*$"
+)
+
+
+def parse_status(line: str) -> dict | None:
+    """The watcher's status line as ``{name, label, done, total, took}``, or None."""
+    m = STATUS.match(line.strip())
+    if not m:
+        return None
+    d = m.groupdict()
+    took = float(d["took"]) if d["took"] else None
+    return {**d, "done": int(d["done"]), "total": int(d["total"]), "took": took}
+
+
+@dataclass
+class Check:
+    """One figure of the table: its median, spread, ratio and target."""
+
+    figure: str
+    value: str
+    spread: str = ""
+    ratio: str = ""
+    target: str = ""
+    met: bool | None = None  # None: no target for this figure
+
+    @property
+    def mark(self) -> str:
+        return {True: "✓", False: "✗", None: ""}[self.met]
+
+
+def _s(x: float) -> str:
+    return f"{x:.2f} s" if x < 10 else f"{x:.1f} s"
+
+
+def _spread(stats: dict, fmt) -> str:
+    return f"{fmt(stats['min'])} – {fmt(stats['max'])}" if len(stats["samples"]) > 1 else ""
+
+
+def _mib(x: float) -> str:
+    return f"{x:.0f} MiB"
+
+
+def _floor_rows(floor: dict) -> list[Check]:
+    w, m = floor["wall_s"], floor["peak_rss_mib"]
+    return [
+        Check("floor: import tensorflow, pytest, scipy", _s(w["median"]), _spread(w, _s)),
+        Check("floor: peak memory", _mib(m["median"]), _spread(m, _mib)),
+    ]
+
+
+def _vs_floor(figure: str, value: str, spread: str, times: float, limit: float) -> Check:
+    return Check(figure, value, spread, f"{times:.2f}× floor", f"≤ {limit}× floor", times <= limit)
+
+
+def _suite_rows(suite: dict) -> list[Check]:
+    w, m = suite["wall_s"], suite["peak_rss_mib"]
+    return [
+        _vs_floor(
+            "graded suite on solutions/ (cold)",
+            _s(w["median"]),
+            _spread(w, _s),
+            suite["wall_ratio"],
+            TARGETS["suite_wall"],
+        ),
+        _vs_floor(
+            "graded suite: peak memory",
+            _mib(m["median"]),
+            _spread(m, _mib),
+            suite["rss_ratio"],
+            TARGETS["suite_rss"],
+        ),
+    ]
+
+
+def _watch_rows(watch: dict) -> list[Check]:
+    rows, limit = [], TARGETS["watch_s"]
+    for name, w in watch.items():
+        s = w["save_to_verdict_s"]
+        verdict = Check(f"watch {name}: save → verdict", _s(s["median"]), _spread(s, _s))
+        verdict.target, verdict.met = f"≤ {limit} s", s["median"] <= limit
+        rows += [verdict, Check(f"watch {name}: first save (not counted)", _s(w["first_save_s"]))]
+    return rows
+
+
+def _batch_rows(batch: dict) -> list[Check]:
+    ser, par, n, jobs = batch["serial_s"], batch["parallel_s"], batch["copies"], batch["jobs"]
+    parallel = Check(
+        f"batch grading, {n} copies, {jobs} at once",
+        _s(par["median"]),
+        _spread(par, _s),
+        f"{batch['speedup']:.2f}× faster",
+        "n/a (1 core)",
+    )
+    if jobs >= 2:  # the target is for 2 cores or more
+        limit = TARGETS["batch_speedup"]
+        parallel.target, parallel.met = f"≥ {limit}× faster", batch["speedup"] >= limit
+    serial = Check(f"batch grading, {n} copies, one at a time", _s(ser["median"]), _spread(ser, _s))
+    return [serial, parallel]
+
+
+SECTIONS = {"floor": _floor_rows, "suite": _suite_rows, "watch": _watch_rows, "batch": _batch_rows}
+
+
+def checks(figures: dict) -> list[Check]:
+    """The table's rows, from the measured figures (a section not measured is left out)."""
+    return [row for key, rows in SECTIONS.items() if figures.get(key) for row in rows(figures[key])]
+
+
+def render(figures: dict):
+    """The rich table of ``figures``, titled with the machine and its load."""
+    from rich.table import Table
+
+    m = figures.get("machine", {})
+    load = m.get("load_before"), m.get("load_after")
+    title = (
+        f"kata bench — {m.get('cpu', '?')}, {m.get('cores', '?')} cores, "
+        f"load {load[0]} → {load[1]} (1-min average)"
+    )
+    t = Table(title=title, title_justify="left", box=None, header_style="bold", show_edge=False)
+    for c in ("figure", "median", "min – max", "ratio", "target", ""):
+        t.add_column(c, overflow="fold")
+    for c in checks(figures):
+        t.add_row(c.figure, c.value, c.spread, c.ratio, c.target, c.mark)
+    return t
+
+
+def print_table(figures: dict, file=None) -> None:
+    from rich.console import Console
+
+    width = max(shutil.get_terminal_size((120, 20)).columns, 110)
+    Console(file=file, width=width, highlight=False).print(render(figures))
+
+
+def write_json(figures: dict, path: Path) -> None:
+    """The figures with each target's verdict, as indented JSON."""
+    data = {
+        **figures,
+        "targets": [
+            {
+                "figure": c.figure,
+                "value": c.value,
+                "ratio": c.ratio,
+                "target": c.target,
+                "met": c.met,
+            }
+            for c in checks(figures)
+            if c.target
+        ],
+    }
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# ------------------------------------------------------------- the machine
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def machine_info() -> dict:
+    """CPU, cores, memory, versions and date (TensorFlow is not imported here)."""
+    return {
+        "cpu": cpu_model(_read("/proc/cpuinfo")),
+        "cores": os.cpu_count(),
+        "memory_mib": mem_total_mib(_read("/proc/meminfo")),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "tensorflow": _version("tensorflow"),
+        "keras": _version("keras"),
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "load_before": round(os.getloadavg()[0], 2),
+    }
+
+
+# -------------------------------------------------------------- processes
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment the suite gets: quiet TensorFlow, no learner settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KATA_", "PYTEST_ADDOPTS"))}
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return {**env, **extra}
+
+
+def run_child(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run ``cmd`` in ROOT; its wall time (s) and its own peak RSS (MiB, from ``wait4``)."""
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env or child_env(), stdout=log, stderr=subprocess.STDOUT
+        )
+        timer = threading.Timer(CHILD_TIMEOUT, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        took = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-1500:]
+            raise MeasurementError(f"{' '.join(cmd)} exited {proc.returncode}:\n{tail}")
+    return took, usage.ru_maxrss / 1024  # Linux reports KiB
+
+
+def progress(text: str) -> None:
+    print(f"  measuring {text}…", file=sys.stderr, flush=True)
+
+
+def measure_floor_and_suite(repeat: int) -> dict:
+    """``{"floor", "suite"}``: measured alternately, so both see the same machine load."""
+    floor_cmd = [sys.executable, "-c", FLOOR_CODE]
+    suite_cmd = [sys.executable, *SUITE_ARGS]
+    run_child(floor_cmd)  # untimed: warms the disk cache so the first sample is not cold
+    fw, fm, sw, sm = [], [], [], []
+    for i in range(repeat):
+        progress(f"floor {i + 1}/{repeat}")
+        w, m = run_child(floor_cmd)
+        fw.append(w)
+        fm.append(m)
+        progress(f"graded suite {i + 1}/{repeat}")
+        w, m = run_child(suite_cmd)
+        sw.append(w)
+        sm.append(m)
+    floor = {"command": floor_cmd[1:], "wall_s": summarize(fw), "peak_rss_mib": summarize(fm)}
+    suite = {"command": list(SUITE_ARGS), "wall_s": summarize(sw), "peak_rss_mib": summarize(sm)}
+    suite["wall_ratio"] = ratio(suite["wall_s"], floor["wall_s"])
+    suite["rss_ratio"] = ratio(suite["peak_rss_mib"], floor["peak_rss_mib"])
+    return {"floor": floor, "suite": suite}
+
+
+# ------------------------------------------------------------------- watch
+
+
+def copy_solutions(dest: Path) -> Path:
+    """Copies of the solutions' exercise modules in ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for ex in catalogue.exercises():
+        src = ROOT / "solutions" / ex.filename
+        if src.is_file():
+            shutil.copy(src, dest / ex.filename)
+    return dest
+
+
+def kata_copy(dest: Path) -> Path:
+    """A copy of the kata's tooling and graded suites, so the watcher's ``.kata/`` state
+    lands in ``dest`` and not in the repository."""
+    shutil.copytree(ROOT / "kata", dest / "kata", ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "tests").mkdir()
+    for f in (ROOT / "tests").glob("*.py"):
+        shutil.copy(f, dest / "tests" / f.name)
+    shutil.copy(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+class Watcher:
+    """A ``kata.watch`` subprocess whose output lines are read, time-stamped, by a thread."""
+
+    def __init__(self, root: Path, target: Path):
+        env = child_env(PYTHONPATH=str(root), KATA_TARGET=str(target))
+        self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
+        self.seen: list[str] = []
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", "-m", "kata.watch"],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put((time.perf_counter(), line))
+
+    def wait_for(self, test) -> tuple[float, str]:
+        """The first line passing ``test``, with the time it was read."""
+        end = time.monotonic() + WATCH_TIMEOUT
+        while (left := end - time.monotonic()) > 0:
+            try:
+                at, line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if test(line):
+                return at, line
+        tail = "".join(self.seen[-20:])
+        raise MeasurementError(f"the watcher printed no expected line in time:\n{tail}")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)  # Ctrl-C: the watcher exits cleanly
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def time_save(watcher: Watcher, path: Path, text: str, mark: int) -> tuple[float, float | None]:
+    """Save ``path`` (a changed comment); seconds until its ✓ status line, and the watcher's own figure."""
+    name = path.stem
+    time.sleep(SETTLE)  # the watcher idle, its baseline taken, and a distinct mtime
+    start = time.perf_counter()
+    path.write_text(f"{text}\n# bench save {mark}\n", encoding="utf-8")
+    at, line = watcher.wait_for(
+        lambda ln: (s := parse_status(ln)) is not None and s["name"] == name
+    )
+    status = parse_status(line)
+    if status["done"] != status["total"]:
+        raise MeasurementError(f"the watcher did not grade {name} as done: {line.strip()}")
+    return at - start, status["took"]
+
+
+def measure_watch(names: tuple[str, ...], repeat: int) -> dict:
+    """``{"watch"}``: save-to-verdict times of ``names`` in one warm watcher (a first save
+    per exercise warms it up and is reported apart)."""
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="kata-bench-watch-") as tmp:
+        root = kata_copy(Path(tmp) / "kata-copy")
+        target = copy_solutions(Path(tmp) / "target")
+        watcher = Watcher(root, target)
+        try:
+            watcher.wait_for(lambda ln: "watching" in ln)
+            for name in names:
+                path = target / f"{name}.py"
+                text = path.read_text(encoding="utf-8")
+                progress(f"watch {name}: first save")
+                first, _ = time_save(watcher, path, text, 0)
+                walls, own = [], []
+                for i in range(repeat):
+                    progress(f"watch {name} {i + 1}/{repeat}")
+                    wall, took = time_save(watcher, path, text, i + 1)
+                    walls.append(wall)
+                    own.append(took)
+                out[name] = {
+                    "save_to_verdict_s": summarize(walls),
+                    "reported_by_watch_s": None if None in own else summarize(own),
+                    "first_save_s": round(first, 4),
+                }
+        finally:
+            watcher.stop()
+    return {"watch": out}
+
+
+# ------------------------------------------------------------------- batch
+
+
+def check_gradebook(out: Path, copies: int) -> None:
+    """Every copy of the solutions must be in the gradebook with full marks."""
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != copies:
+        raise MeasurementError(f"the gradebook has {len(rows)} rows, not {copies}")
+    bad = [r["name"] for r in rows if r["total"] != r["max"] or r["notes"]]
+    if bad:
+        raise MeasurementError(f"solutions not graded in full: {bad[:5]} (see {out})")
+
+
+def measure_batch(copies: int, repeat: int, jobs: int) -> dict:
+    """``{"batch"}``: ``kata.gradebook`` on ``copies`` copies of the solutions, one job
+    then ``jobs`` at once."""
+    ser, par = [], []
+    with tempfile.TemporaryDirectory(prefix="kata-bench-batch-") as tmp:
+        subs = Path(tmp) / "submissions"
+        for i in range(copies):
+            copy_solutions(subs / f"copy{i + 1:02d}")
+        for i in range(repeat):
+            for n, samples in ((1, ser), (jobs, par)):
+                progress(f"batch of {copies}, {n} job(s), {i + 1}/{repeat}")
+                out = Path(tmp) / f"grades-{n}-{i}"
+                cmd = [sys.executable, "-m", "kata.gradebook", str(subs), "--out", str(out)]
+                wall, _ = run_child([*cmd, "--jobs", str(n)])
+                check_gradebook(out, copies)
+                samples.append(wall)
+    serial, parallel = summarize(ser), summarize(par)
+    speedup = ratio(serial, parallel)
+    return {
+        "batch": {
+            "copies": copies,
+            "jobs": jobs,
+            "serial_s": serial,
+            "parallel_s": parallel,
+            "speedup": speedup,
+        }
+    }
+
+
+# --------------------------------------------------------------------- CLI
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m kata.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeat", type=int, default=3, help="samples of each figure (default 3)")
+    p.add_argument(
+        "--batch-repeat", type=int, default=1, help="samples of the batch grading (default 1)"
+    )
+    p.add_argument("--copies", type=int, default=20, help="submissions in the batch (default 20)")
+    p.add_argument("--skip-batch", action="store_true", help="do not measure batch grading")
+    p.add_argument("--quick", action="store_true", help="--repeat 1 --skip-batch")
+    p.add_argument("--out", default=str(ROOT / "bench.json"), help="JSON output (bench.json)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.quick:
+        args.repeat, args.skip_batch = 1, True
+    repeat = max(1, args.repeat)
+    jobs = os.cpu_count() or 1  # kata.gradebook's default
+    figures: dict = {
+        "machine": machine_info(),
+        "settings": {"repeat": repeat, "batch_repeat": args.batch_repeat, "copies": args.copies},
+        "errors": [],
+    }
+    steps = {
+        "floor and graded suite": partial(measure_floor_and_suite, repeat),
+        "watch": partial(measure_watch, WATCHED, repeat),
+    }
+    if not args.skip_batch:
+        steps["batch grading"] = partial(
+            measure_batch, max(1, args.copies), max(1, args.batch_repeat), jobs
+        )
+    for what, measure in steps.items():
+        try:
+            figures.update(measure())
+        except (MeasurementError, OSError) as exc:
+            figures["errors"].append(f"{what}: {exc}")
+            print(f"error: {what} not measured: {exc}", file=sys.stderr)
+    figures["machine"]["load_after"] = round(os.getloadavg()[0], 2)
+    print_table(figures)
+    out = Path(args.out)
+    write_json(figures, out)
+    print(f"wrote {out}")
+    return 1 if figures["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
