@@ -28,12 +28,12 @@ def as_array(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64).ravel()
 
 
-def histogram(values, dist=None, *, bins: int = 12, width: int = 24, lo=None, hi=None) -> str:
+def histogram(values, dist=None, *, bins: int = 16, width: int = 24, lo=None, hi=None) -> str:
     """A compact text histogram of ``values``, beside the counts ``dist`` expects."""
     x = as_array(values)
     if lo is None or hi is None:
         if dist is not None:
-            lo0, hi0 = dist.ppf(1e-4), dist.isf(1e-4)
+            lo0, hi0 = dist.ppf(3.2e-5), dist.isf(3.2e-5)  # ±4σ for a normal: bins of σ/2
             lo, hi = min(lo0, x.min()), max(hi0, x.max())
         else:
             lo, hi = x.min(), x.max()
@@ -59,8 +59,16 @@ def histogram(values, dist=None, *, bins: int = 12, width: int = 24, lo=None, hi
     return "\n".join(lines)
 
 
+class CheckFailed(AssertionError):
+    """A failed statistical check; ``brief`` is its text without the histogram."""
+
+    def __init__(self, brief: str, picture: str = ""):
+        super().__init__(f"{brief}\n{picture}" if picture else brief)
+        self.brief = brief
+
+
 def _fail(what: str, detail: str, values, dist=None) -> None:
-    raise AssertionError(f"{what}\n{detail}\n{histogram(values, dist)}")
+    raise CheckFailed(f"{what}\n{detail}", histogram(values, dist))
 
 
 def describe(values) -> str:
@@ -161,9 +169,9 @@ def assert_normal(
         try:
             check()
         except AssertionError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise AssertionError("\n\n".join(problems))
+            problems.append(getattr(exc, "brief", str(exc)))
+    if problems:  # every problem, then one picture of the values
+        raise CheckFailed("\n".join(problems), histogram(x, dist))
 
 
 def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = ALPHA) -> None:
