@@ -70,8 +70,13 @@ def save_state(state: dict) -> None:
 
 
 def last_results() -> dict[str, results.TaskResult]:
-    """The per-task results of the last ``make test`` / ``progress`` run, if any."""
-    data = _read_json(LAST_RUN).get("tasks", {})
+    """The per-task results of the last ``make test`` / ``progress`` run of this target, if any."""
+    raw = _read_json(LAST_RUN)
+    try:  # results of another KATA_TARGET say nothing about this one
+        same = raw.get("target") == str(target.resolve())
+    except target.TargetError:
+        same = False
+    data = raw.get("tasks", {}) if same else {}
     out = results.empty()
     if isinstance(data, dict):
         for key, row in data.items():

@@ -101,7 +101,7 @@ def next_task(results: dict[str, TaskResult]) -> catalogue.Task | None:
 def _label(status: str, r: TaskResult | None = None) -> str:
     text, style = STYLE[status]
     if status == "failing" and r is not None and r.total:
-        text += f" ({r.passed}/{r.total} checks pass)"
+        text += f" ({r.passed}/{r.total} tests pass)"
     return f"[{style}]{text}[/{style}]"
 
 
