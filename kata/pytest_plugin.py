@@ -154,6 +154,44 @@ def ex(request):
     return Submission(loaded, name, directory / f"{name}.py")
 
 
+class ModelCache:
+    """Built reference models shared by the tests of a session (building Keras models
+    is most of the suite's cost).
+
+    ``get(key, build)`` returns the model made by ``build()`` under ``key``, as long
+    as its structure is untouched: the same layers and the very same variable
+    objects with the same shapes and trainable flags. Anything else (a learner's
+    code replaced a variable, froze a layer, rebuilt the net) gets a new model.
+    Values are not guarded: a test that cares about them sets them first.
+    """
+
+    def __init__(self):
+        self._models: dict = {}
+
+    @staticmethod
+    def _fingerprint(net) -> tuple:
+        layers = (
+            tuple(id(x) for x in net._flatten_layers()) if hasattr(net, "_flatten_layers") else ()
+        )
+        variables = tuple((id(v), tuple(v.shape), bool(v.trainable)) for v in net.weights)
+        trainable = tuple(id(v) for v in net.trainable_weights)
+        return (bool(net.built), layers, variables, trainable)
+
+    def get(self, key, build):
+        entry = self._models.get(key)
+        if entry is not None and self._fingerprint(entry[0]) == entry[1]:
+            return entry[0]
+        net = build()
+        self._models[key] = (net, self._fingerprint(net))
+        return net
+
+
+@pytest.fixture(scope="session")
+def models():
+    """A ``ModelCache`` for this session: ``models.get("name", factory)``."""
+    return ModelCache()
+
+
 @pytest.fixture(autouse=True)
 def _kata_seed(request):
     """Seed everything from KATA_SEED and this test's stable name."""
