@@ -34,6 +34,16 @@ def nested(blocks=2):
     return net
 
 
+def cached_chapter_mlp(models):
+    """The reference MLP from the session cache (the tests using it only read it)."""
+    return models.get("ex01_chapter_mlp", chapter_mlp)
+
+
+def cached_nested(models):
+    """The reference nested net (2 blocks) from the session cache (read only)."""
+    return models.get("ex01_nested", nested)
+
+
 def tied(units=3):
     shared = keras.layers.Dense(units, activation="relu")
     net = keras.Sequential(
@@ -100,8 +110,8 @@ def test_build_mlp_arguments_and_output_shape(ex):
 
 
 @task("hidden_kernel")
-def test_hidden_kernel_is_the_variable_itself(ex):
-    net = chapter_mlp()
+def test_hidden_kernel_is_the_variable_itself(ex, models):
+    net = cached_chapter_mlp(models)
     k = ex.hidden_kernel(net)
     with check:
         assert k is net.layers[1].kernel, (
@@ -127,8 +137,8 @@ def test_hidden_kernel_first_dense_not_first_variable(ex):
 
 
 @task("hidden_kernel")
-def test_hidden_kernel_searches_nested_models(ex):
-    net = nested()
+def test_hidden_kernel_searches_nested_models(ex, models):
+    net = cached_nested(models)
     k = ex.hidden_kernel(net)
     first = net.layers[0].layers[0].layers[1]
     with check:
@@ -148,8 +158,8 @@ def test_hidden_kernel_unbuilt_raises(ex):
 
 
 @task("layer_params")
-def test_layer_params_returns_the_variables(ex):
-    net = chapter_mlp()
+def test_layer_params_returns_the_variables(ex, models):
+    net = cached_chapter_mlp(models)
     for i in (1, 2):
         kernel, bias = ex.layer_params(net, i)
         layer = net.layers[i]
@@ -163,16 +173,16 @@ def test_layer_params_returns_the_variables(ex):
 
 
 @task("layer_params")
-def test_layer_params_index_out_of_range(ex):
-    net = chapter_mlp()
+def test_layer_params_index_out_of_range(ex, models):
+    net = cached_chapter_mlp(models)
     for index in (3, 10, -4):
         with pytest.raises(IndexError):
             ex.layer_params(net, index)
 
 
 @task("layer_params")
-def test_layer_params_layer_without_parameters(ex):
-    net = chapter_mlp()
+def test_layer_params_layer_without_parameters(ex, models):
+    net = cached_chapter_mlp(models)
     before = snapshot(net)
     with pytest.raises(ValueError, match=r"(?i)param|weight|variable|flatten"):
         ex.layer_params(net, 0)
@@ -190,8 +200,8 @@ def test_layer_params_unbuilt_layer(ex):
 
 
 @task("param_shapes")
-def test_param_shapes_paths_in_order(ex):
-    net = nested(3)
+def test_param_shapes_paths_in_order(ex, models):
+    net = cached_nested(models)
     shapes = ex.param_shapes(net)
     with check:
         assert isinstance(shapes, dict), f"return a dict, got {type(shapes).__name__}"
@@ -202,8 +212,8 @@ def test_param_shapes_paths_in_order(ex):
 
 
 @task("param_shapes")
-def test_param_shapes_values_are_int_tuples(ex):
-    net = chapter_mlp()
+def test_param_shapes_values_are_int_tuples(ex, models):
+    net = cached_chapter_mlp(models)
     shapes = ex.param_shapes(net)
     with check:
         assert list(shapes.values()) == [(20, 256), (256,), (256, 10), (10,)]
@@ -218,8 +228,8 @@ def test_param_shapes_values_are_int_tuples(ex):
 
 
 @task("count_params")
-def test_count_params_chapter_mlp(ex):
-    n = ex.count_params(chapter_mlp())
+def test_count_params_chapter_mlp(ex, models):
+    n = ex.count_params(cached_chapter_mlp(models))
     with check:
         assert type(n) is int, f"return a Python int, got {type(n).__name__}"
     with check:
@@ -276,13 +286,13 @@ def test_build_nested_structure(ex):
 
 @task("build_nested")
 def test_build_nested_blocks_argument_and_output(ex):
-    net = ex.build_nested(blocks=3)
+    net = ex.build_nested(blocks=2)
     y = net(np.ones((2, 4), dtype="float32"))
     with check:
         assert tuple(y.shape) == (2, 1), f"output shape {tuple(y.shape)}"
     with check:
-        assert len(net.weights) == 2 * 3 + 2, (
-            f"{len(net.weights)} variables; 3 blocks and a head have 8"
+        assert len(net.weights) == 2 * 2 + 2, (
+            f"{len(net.weights)} variables; 2 blocks and a head have 6"
         )
 
 
@@ -290,8 +300,8 @@ def test_build_nested_blocks_argument_and_output(ex):
 
 
 @task("find_param")
-def test_find_param_finds_every_variable(ex):
-    net = nested(3)
+def test_find_param_finds_every_variable(ex, models):
+    net = cached_nested(models)
     for v in net.weights:
         found = ex.find_param(net, v.path)
         with check:
@@ -301,8 +311,8 @@ def test_find_param_finds_every_variable(ex):
 
 
 @task("find_param")
-def test_find_param_unknown_path_lists_available(ex):
-    net = nested(2)
+def test_find_param_unknown_path_lists_available(ex, models):
+    net = cached_nested(models)
     with pytest.raises(KeyError) as info:
         ex.find_param(net, "no/such/kernel")
     message = str(info.value)

@@ -1,6 +1,7 @@
 """Graded suite for ex02_builtin_init: built-in initializers."""
 
 import math
+import random
 from itertools import combinations
 
 import keras
@@ -48,6 +49,48 @@ def nested_net(units=64):
     return built([inner, Dense(units)], units)
 
 
+def renew(net):
+    """Give every Dense layer of ``net`` the values of a fresh build: a Glorot-uniform
+    kernel (numpy draws, seeded per test) and a zero bias. A shared reference net
+    then starts every test in the same state, whatever earlier tests left in it."""
+    for layer in dense_layers(net):
+        fan_in, fan_out = layer.kernel.shape
+        limit = math.sqrt(6 / (fan_in + fan_out))
+        layer.kernel.assign(np.random.uniform(-limit, limit, (fan_in, fan_out)).astype("float32"))
+        layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
+    return net
+
+
+def reference(models, key, build):
+    """The session's built net ``key`` (see ``ModelCache``) with fresh values (``renew``).
+
+    Python's random state is restored around ``models.get``, so that whether the net
+    was built now or by an earlier test does not change this test's random numbers.
+    """
+    state = random.getstate()
+    net = models.get(f"ex02_builtin_init:{key}", build)
+    random.setstate(state)
+    return renew(net)
+
+
+def square(models):
+    """3 Dense(128) layers of kernel shape (128, 128), shared by the session, fresh values."""
+    return reference(models, "square_net", square_net)
+
+
+def nested(models):
+    """``nested_net()`` shared by the session, with fresh values."""
+    return reference(models, "nested_net", nested_net)
+
+
+def unbuilt(models):
+    """An unbuilt ``Sequential([Dense(4), Dense(2)])`` (a new one once anything built it)."""
+    state = random.getstate()
+    net = models.get("ex02_builtin_init:unbuilt", lambda: keras.Sequential([Dense(4), Dense(2)]))
+    random.setstate(state)
+    return net
+
+
 def describe(result):
     """How a wrong return value reads in a message."""
     return "another object" if isinstance(result, keras.Model) else f"a {type(result).__name__}"
@@ -68,8 +111,8 @@ def bad_biases(net):
 
 
 @task("init_normal")
-def test_init_normal_in_place_returns_net(ex):
-    net = square_net(8)
+def test_init_normal_in_place_returns_net(ex, models):
+    net = square(models)
     before = list(net.weights)
     result = ex.init_normal(net)
     with check:
@@ -86,8 +129,8 @@ def test_init_normal_in_place_returns_net(ex):
 
 
 @task("init_normal")
-def test_init_normal_kernels_are_normal_001(ex):
-    net = square_net()
+def test_init_normal_kernels_are_normal_001(ex, models):
+    net = square(models)
     ex.init_normal(net)
     for layer in net.layers:
         with check:
@@ -97,8 +140,8 @@ def test_init_normal_kernels_are_normal_001(ex):
 
 
 @task("init_normal")
-def test_init_normal_biases_become_zero(ex):
-    net = square_net(16)
+def test_init_normal_biases_become_zero(ex, models):
+    net = square(models)
     spoil_biases(net)
     ex.init_normal(net)
     with check:
@@ -109,8 +152,8 @@ def test_init_normal_biases_become_zero(ex):
 
 
 @task("init_normal")
-def test_init_normal_layers_get_independent_samples(ex):
-    net = square_net()
+def test_init_normal_layers_get_independent_samples(ex, models):
+    net = square(models)
     ex.init_normal(net)
     first = [values(layer.kernel) for layer in net.layers]
     for (i, a), (j, b) in combinations(enumerate(first), 2):
@@ -126,8 +169,8 @@ def test_init_normal_layers_get_independent_samples(ex):
 
 
 @task("init_normal")
-def test_init_normal_mean_and_stddev_arguments(ex):
-    net = built([Dense(256)], 64)
+def test_init_normal_mean_and_stddev_arguments(ex, models):
+    net = square(models)
     ex.init_normal(net, mean=1.0, stddev=0.5)
     with check:
         assert_normal(
@@ -139,8 +182,8 @@ def test_init_normal_mean_and_stddev_arguments(ex):
 
 
 @task("init_normal")
-def test_init_normal_reaches_nested_models(ex):
-    net = nested_net()
+def test_init_normal_reaches_nested_models(ex, models):
+    net = nested(models)
     spoil_biases(net)
     ex.init_normal(net)
     for layer in dense_layers(net):
@@ -159,8 +202,8 @@ def test_init_normal_reaches_nested_models(ex):
 
 @task("init_normal")
 @pytest.mark.parametrize("stddev", [0.0, -0.01])
-def test_init_normal_bad_stddev_raises_and_changes_nothing(ex, stddev):
-    net = square_net(8)
+def test_init_normal_bad_stddev_raises_and_changes_nothing(ex, models, stddev):
+    net = square(models)
     spoil_biases(net)
     before = snapshot(net)
     with pytest.raises(ValueError, match=r"(?i)std|deviation|sigma|positive"):
@@ -170,8 +213,8 @@ def test_init_normal_bad_stddev_raises_and_changes_nothing(ex, stddev):
 
 
 @task("init_normal")
-def test_init_normal_unbuilt_raises(ex):
-    net = keras.Sequential([Dense(4), Dense(2)])
+def test_init_normal_unbuilt_raises(ex, models):
+    net = unbuilt(models)
     with pytest.raises(ValueError, match=r"(?i)built|build"):
         ex.init_normal(net)
     with check:
@@ -182,8 +225,8 @@ def test_init_normal_unbuilt_raises(ex):
 
 
 @task("init_constant")
-def test_init_constant_values(ex):
-    net = nested_net(8)
+def test_init_constant_values(ex, models):
+    net = nested(models)
     spoil_biases(net)
     ex.init_constant(net, 3.5)
     for layer in dense_layers(net):
@@ -200,8 +243,8 @@ def test_init_constant_values(ex):
 
 
 @task("init_constant")
-def test_init_constant_in_place_returns_net(ex):
-    net = square_net(4)
+def test_init_constant_in_place_returns_net(ex, models):
+    net = square(models)
     before = list(net.weights)
     result = ex.init_constant(net, -1.0)
     with check:
@@ -215,8 +258,8 @@ def test_init_constant_in_place_returns_net(ex):
 
 
 @task("init_constant")
-def test_init_constant_unbuilt_raises(ex):
-    net = keras.Sequential([Dense(4), Dense(2)])
+def test_init_constant_unbuilt_raises(ex, models):
+    net = unbuilt(models)
     with pytest.raises(ValueError, match=r"(?i)built|build"):
         ex.init_constant(net, 1.0)
     with check:
@@ -314,7 +357,7 @@ def test_xavier_then_constant_is_unbuilt_sequential(ex):
 @task("xavier_then_constant")
 def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex):
     net = ex.xavier_then_constant(hidden_units=256)
-    net(np.zeros((1, 64), dtype="float32"))
+    net.build((None, 64))
     kernel = values(dense_layers(net)[0].kernel)
     fan_in, fan_out = kernel.shape
     limit = math.sqrt(6 / (fan_in + fan_out))
@@ -338,7 +381,7 @@ def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex):
 @task("xavier_then_constant")
 def test_xavier_then_constant_second_kernel_is_42(ex):
     net = ex.xavier_then_constant()
-    net(np.zeros((1, 3), dtype="float32"))
+    net.build((None, 3))
     kernel = values(dense_layers(net)[-1].kernel)
     with check:
         assert kernel.shape == (8, 1) and np.all(kernel == 42.0), (
@@ -369,7 +412,7 @@ def test_xavier_then_constant_arguments(ex):
 @task("xavier_then_constant")
 def test_xavier_then_constant_biases_are_zero(ex):
     net = ex.xavier_then_constant(hidden_units=6, outputs=2, constant=5.0)
-    net(np.zeros((1, 4), dtype="float32"))
+    net.build((None, 4))
     with check:
         assert not bad_biases(net), (
             f"both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases(net)}"

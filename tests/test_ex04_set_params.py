@@ -15,18 +15,18 @@ def variable(shape, dtype="float32"):
     return keras.Variable(np.random.normal(size=shape).astype(dtype))
 
 
-def mlp(units, width=5):
-    """A built Sequential of Dense layers with the given units, its values randomized."""
+def build_mlp(units, width=5):
+    """A built Sequential of Dense layers with the given units (values as initialized)."""
     net = keras.Sequential(
         [keras.layers.Dense(u, activation="relu") for u in units[:-1]]
         + [keras.layers.Dense(units[-1])]
     )
     net.build((None, width))
-    return randomize(net)
+    return net
 
 
-def nested(blocks=2, width=4):
-    """A built nested net (the chapter's blocks), its values randomized."""
+def build_nested(blocks=2, width=4):
+    """A built nested net (the chapter's blocks of Flatten + Dense(4), then Dense(1))."""
     inner = keras.Sequential(
         [
             keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4, activation="relu")])
@@ -35,7 +35,31 @@ def nested(blocks=2, width=4):
     )
     net = keras.Sequential([inner, keras.layers.Dense(1)])
     net.build((None, width))
-    return randomize(net)
+    return net
+
+
+# Reference models, built once per session (the ``models`` fixture) and randomized by
+# every test that takes one: key -> factory. Two keys of one factory are two models.
+NETS = {
+    "ex04/nested/a": build_nested,
+    "ex04/nested/b": build_nested,
+    "ex04/mlp-4-4-1": lambda: build_mlp([4, 4, 1], width=4),  # nested's shapes, no nesting
+    "ex04/mlp-4-4-2": lambda: build_mlp([4, 4, 2], width=4),  # ...but for the output layer
+    "ex04/mlp-4-4": lambda: build_mlp([4, 4], width=4),  # ...without the output layer
+}
+
+
+def reference(models, key):
+    """The session's built model ``key``, every value (biases too) freshly randomized.
+
+    The cache hands out a new model when the structure changed (variables replaced,
+    frozen, rebuilt); a Dense layer rebound to variables it does not track (a
+    learner's copy_params sharing src's objects) is caught here, and gets one too.
+    """
+    model = models.get(key, NETS[key])
+    if not all({id(d.kernel), id(d.bias)} == ids(d.weights) for d in dense_layers(model)):
+        model = NETS[key]()
+    return randomize(model)
 
 
 def randomize(net):
@@ -112,11 +136,11 @@ def test_add_one_keeps_float64(ex):
 
 
 @task("add_one")
-def test_add_one_on_a_model_bias(ex):
-    layer = keras.layers.Dense(3)
-    net = keras.Sequential([layer])
-    net.build((None, 2))
-    kernel_before, vars_before = values(layer.kernel), list(net.weights)
+def test_add_one_on_a_model_bias(ex, models):
+    model = reference(models, "ex04/mlp-4-4")
+    layer = model.layers[0]
+    layer.bias.assign(np.zeros(tuple(layer.bias.shape), dtype=layer.bias.dtype))
+    kernel_before, vars_before = values(layer.kernel), list(model.weights)
     ex.add_one(layer.bias)
     with check:
         assert np.allclose(values(layer.bias), 1.0), (
@@ -127,7 +151,7 @@ def test_add_one_on_a_model_bias(ex):
             "only the bias may change, not the kernel"
         )
     with check:
-        assert_same_variables(net.weights, vars_before, "the model's variables after add_one")
+        assert_same_variables(model.weights, vars_before, "the model's variables after add_one")
 
 
 # ---------------------------------------------------------- set_first_element
@@ -188,16 +212,16 @@ def test_set_first_element_keeps_float64(ex):
 
 
 @task("set_first_element")
-def test_set_first_element_on_a_model_kernel(ex):
-    net = mlp([4, 2])
-    layer = net.layers[0]
-    vars_before = list(net.weights)
+def test_set_first_element_on_a_model_kernel(ex, models):
+    model = reference(models, "ex04/mlp-4-4")
+    layer = model.layers[0]
+    vars_before = list(model.weights)
     ex.set_first_element(layer.kernel, 7.0)
     with check:
-        assert values(net.weights[0])[0, 0] == 7.0, "the model's own kernel must change, in place"
+        assert values(model.weights[0])[0, 0] == 7.0, "the model's own kernel must change, in place"
     with check:
         assert_same_variables(
-            net.weights, vars_before, "the model's variables after set_first_element"
+            model.weights, vars_before, "the model's variables after set_first_element"
         )
 
 
@@ -205,8 +229,8 @@ def test_set_first_element_on_a_model_kernel(ex):
 
 
 @task("copy_params")
-def test_copy_params_copies_every_value(ex):
-    src, dst = nested(), nested()
+def test_copy_params_copies_every_value(ex, models):
+    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
     assert differing(src.weights, dst.weights), "test setup: src and dst should start different"
     ex.copy_params(src, dst)
     wrong = differing(src.weights, dst.weights)
@@ -218,9 +242,9 @@ def test_copy_params_copies_every_value(ex):
 
 
 @task("copy_params")
-def test_copy_params_across_different_nesting(ex):
-    src = nested(blocks=2, width=4)  # blocks of Flatten + Dense(4), then Dense(1)
-    dst = mlp([4, 4, 1], width=4)  # the same variables' shapes, no nesting
+def test_copy_params_across_different_nesting(ex, models):
+    src = reference(models, "ex04/nested/a")  # 2 blocks of Flatten + Dense(4), then Dense(1)
+    dst = reference(models, "ex04/mlp-4-4-1")  # the same variables' shapes, no nesting
     ex.copy_params(src, dst)
     wrong = differing(src.weights, dst.weights)
     with check:
@@ -231,8 +255,8 @@ def test_copy_params_across_different_nesting(ex):
 
 
 @task("copy_params")
-def test_copy_params_shares_no_variable(ex):
-    src, dst = nested(), nested()
+def test_copy_params_shares_no_variable(ex, models):
+    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
     dst_vars = list(dst.weights)
     ex.copy_params(src, dst)
     with check:
@@ -257,8 +281,8 @@ def test_copy_params_shares_no_variable(ex):
 
 
 @task("copy_params")
-def test_copy_params_leaves_src_unchanged(ex):
-    src, dst = nested(), nested()
+def test_copy_params_leaves_src_unchanged(ex, models):
+    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
     before = snapshot(src)
     ex.copy_params(src, dst)
     with check:
@@ -266,8 +290,8 @@ def test_copy_params_leaves_src_unchanged(ex):
 
 
 @task("copy_params")
-def test_copy_params_copies_are_independent(ex):
-    src, dst = nested(), nested()
+def test_copy_params_copies_are_independent(ex, models):
+    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
     x = np.random.normal(size=(3, 4)).astype("float32")
     ex.copy_params(src, dst)
     after_copy, y_before = snapshot(dst), values(dst(x))
@@ -281,14 +305,14 @@ def test_copy_params_copies_are_independent(ex):
         )
 
 
-def mismatched_last_layer():
+def mismatched_last_layer(models):
     """Same architecture except the output layer: a shape mismatch at the very end."""
-    return mlp([8, 8, 2]), mlp([8, 8, 3])
+    return reference(models, "ex04/mlp-4-4-1"), reference(models, "ex04/mlp-4-4-2")
 
 
 @task("copy_params")
-def test_copy_params_shape_mismatch_changes_nothing(ex):
-    src, dst = mismatched_last_layer()
+def test_copy_params_shape_mismatch_changes_nothing(ex, models):
+    src, dst = mismatched_last_layer(models)
     dst_before, src_before = snapshot(dst), snapshot(src)
     with pytest.raises(ValueError):
         ex.copy_params(src, dst)
@@ -301,23 +325,25 @@ def test_copy_params_shape_mismatch_changes_nothing(ex):
 
 
 @task("copy_params")
-def test_copy_params_shape_mismatch_names_the_variable(ex):
-    src, dst = mismatched_last_layer()
-    first = 4  # the output kernels: (8, 2) against (8, 3)
+def test_copy_params_shape_mismatch_names_the_variable(ex, models):
+    src, dst = mismatched_last_layer(models)
+    first = 4  # the output kernels: (4, 1) against (4, 2)
     with pytest.raises(ValueError) as info:
         ex.copy_params(src, dst)
     message = str(info.value)
     with check:
         assert src.weights[first].path in message or dst.weights[first].path in message, (
             f"the message should name the first mismatching variable ({src.weights[first].path} "
-            f"or {dst.weights[first].path}, shapes (8, 2) and (8, 3)); it says: {message!r}"
+            f"or {dst.weights[first].path}, shapes {tuple(src.weights[first].shape)} and "
+            f"{tuple(dst.weights[first].shape)}); it says: {message!r}"
         )
 
 
 @task("copy_params")
 @pytest.mark.parametrize("longer", ["dst", "src"])
-def test_copy_params_different_number_of_variables(ex, longer):
-    short, long_ = mlp([6, 2]), mlp([6, 2, 1])  # the leading shapes agree
+def test_copy_params_different_number_of_variables(ex, models, longer):
+    short = reference(models, "ex04/mlp-4-4")
+    long_ = reference(models, "ex04/mlp-4-4-1")  # the leading shapes agree
     src, dst = (short, long_) if longer == "dst" else (long_, short)
     dst_before = snapshot(dst)
     with pytest.raises(ValueError) as info:
@@ -335,7 +361,7 @@ def test_copy_params_different_number_of_variables(ex, longer):
 
 
 @task("copy_params")
-def test_copy_params_unbuilt_models(ex):
+def test_copy_params_unbuilt_models(ex, models):
     def unbuilt():
         return keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])
 
@@ -343,10 +369,10 @@ def test_copy_params_unbuilt_models(ex):
         ex.copy_params(unbuilt(), unbuilt())  # nothing to copy: not a silent success
     dst = unbuilt()
     with pytest.raises(ValueError):
-        ex.copy_params(mlp([4, 1], width=3), dst)
+        ex.copy_params(reference(models, "ex04/mlp-4-4"), dst)
     with check:
         assert dst.weights == [], "an unbuilt dst must stay unbuilt: raise before touching it"
-    dst = mlp([4, 1], width=3)
+    dst = reference(models, "ex04/mlp-4-4")
     before = snapshot(dst)
     with pytest.raises(ValueError):
         ex.copy_params(unbuilt(), dst)
@@ -414,11 +440,11 @@ def test_freeze_keeps_values(ex):
 
 
 @task("freeze")
-def test_freeze_layer_inside_a_model(ex):
-    net = mlp([5, 4, 1])
-    frozen, others = net.layers[1], [net.layers[0], net.layers[2]]
+def test_freeze_layer_inside_a_model(ex, models):
+    model = reference(models, "ex04/mlp-4-4-1")
+    frozen, others = model.layers[1], [model.layers[0], model.layers[2]]
     ex.freeze(frozen)
-    trainable = ids(net.trainable_weights)
+    trainable = ids(model.trainable_weights)
     with check:
         assert not ids(frozen.weights) & trainable, (
             "the model still lists the frozen layer's variables in net.trainable_weights, so training would change them"

@@ -11,13 +11,6 @@ from tests.helpers import assert_unchanged, snapshot
 task = pytest.mark.task
 
 
-def dense(units, width, activation=None):
-    """A built Dense layer (made by the test, never by the learner's code)."""
-    layer = keras.layers.Dense(units, activation=activation)
-    layer.build((None, width))
-    return layer
-
-
 def tied_net(units=8, outputs=1, width=5, build=True):
     """The reference tied MLP: layers 1 and 2 are one Dense instance."""
     shared = keras.layers.Dense(units, activation="relu")
@@ -27,6 +20,55 @@ def tied_net(units=8, outputs=1, width=5, build=True):
     if build:
         net.build((None, width))
     return net
+
+
+def like_new(*layers):
+    """Give the layers the values of freshly built ones (Glorot-uniform kernels, zero biases).
+
+    Tests that take a reference model from the session cache call this first, so
+    their verdict never depends on values left by another test.
+    """
+    for layer in layers:
+        for v in layer.weights:
+            if len(v.shape) == 2:
+                limit = np.sqrt(6.0 / (v.shape[0] + v.shape[1]))
+                v.assign(np.random.uniform(-limit, limit, size=v.shape).astype("float32"))
+            else:
+                v.assign(np.zeros(v.shape, "float32"))
+    return layers[0] if len(layers) == 1 else layers
+
+
+def untied_net():
+    """A net shaped like the tied MLP whose four layers are all distinct objects."""
+    net = keras.Sequential(
+        [keras.layers.Dense(4, activation="relu") for _ in range(3)] + [keras.layers.Dense(1)]
+    )
+    net.build((None, 5))
+    return net
+
+
+def cached_tied_net(models):
+    """The reference tied net (units=8, outputs=3, width=5) from the session cache, values reset."""
+    return like_new(models.get("ex05_tied_net", lambda: tied_net(units=8, outputs=3)))
+
+
+def cached_square_tied_net(models):
+    """A tied net whose layers 0 and 1 have equal shapes (units == width == 5), values reset."""
+    return like_new(models.get("ex05_square_tied_net", lambda: tied_net(units=5, width=5)))
+
+
+def cached_untied_net(models):
+    """The untied net from the session cache, values reset."""
+    net = models.get("ex05_untied_net", untied_net)
+    like_new(*net.layers)
+    return net
+
+
+def cached_dense_pair(models):
+    """Two distinct built Dense(4) layers on 4 inputs (layers 1 and 2 of the cached untied
+    net), values reset."""
+    net = models.get("ex05_untied_net", untied_net)
+    return like_new(net.layers[1], net.layers[2])
 
 
 class Holder(keras.layers.Layer):
@@ -41,23 +83,20 @@ class Holder(keras.layers.Layer):
 def untied_gradient(net, x):
     """The shared kernel's gradient, computed independently of the learner's code.
 
-    An untied copy of ``net`` gives each use of the shared layer its own Dense
-    holding a copy of the shared weights; the tied gradient is the sum of the
+    An untied copy of ``net``, written out as plain TensorFlow ops
+    (``activation(h @ kernel + bias)`` per layer), gives each use of the shared
+    layer its own copy of the shared weights; the tied gradient is the sum of the
     gradients w.r.t. the two copies' kernels.
     """
-    copies = []
-    width = x.shape[-1]
-    for layer in net.layers:
-        copy = dense(layer.units, width, layer.activation)
-        copy.set_weights(layer.get_weights())
-        copies.append(copy)
-        width = layer.units
+    params = [[tf.constant(w) for w in layer.get_weights()] for layer in net.layers]
+    first_kernel, second_kernel = params[1][0], params[2][0]  # two distinct tensors
     with tf.GradientTape() as tape:
+        tape.watch([first_kernel, second_kernel])
         h = tf.convert_to_tensor(x, "float32")
-        for copy in copies:
-            h = copy(h)
+        for layer, (kernel, bias) in zip(net.layers, params):
+            h = layer.activation(tf.matmul(h, kernel) + bias)
         y = tf.reduce_sum(h)
-    first, second = tape.gradient(y, [copies[1].kernel, copies[2].kernel])
+    first, second = tape.gradient(y, [first_kernel, second_kernel])
     return (first + second).numpy(), first.numpy(), second.numpy()
 
 
@@ -155,8 +194,8 @@ def test_build_tied_mlp_built_shares_variables(ex):
 
 
 @task("are_tied")
-def test_are_tied_same_layer_used_twice(ex):
-    net = tied_net()
+def test_are_tied_same_layer_used_twice(ex, models):
+    net = cached_square_tied_net(models)
     result = ex.are_tied(net.layers[1], net.layers[2])
     with check:
         assert result is True, (
@@ -165,8 +204,8 @@ def test_are_tied_same_layer_used_twice(ex):
 
 
 @task("are_tied")
-def test_are_tied_equal_values_are_not_tied(ex):
-    a, b = dense(4, 4), dense(4, 4)
+def test_are_tied_equal_values_are_not_tied(ex, models):
+    a, b = cached_dense_pair(models)
     b.set_weights(a.get_weights())
     result = ex.are_tied(a, b)
     with check:
@@ -174,15 +213,15 @@ def test_are_tied_equal_values_are_not_tied(ex):
             "two distinct layers holding equal values are not tied (the next training step moves them apart): "
             f"compare the variables with `is`, not their values; got {result!r}"
         )
-    net = tied_net(units=5, width=5)
+    net = cached_square_tied_net(models)
     result = ex.are_tied(net.layers[0], net.layers[1])
     with check:
         assert result is False, f"layers 0 and 1 of the tied net share nothing; got {result!r}"
 
 
 @task("are_tied")
-def test_are_tied_distinct_layer_objects_holding_the_same_variables(ex):
-    d = dense(3, 4)
+def test_are_tied_distinct_layer_objects_holding_the_same_variables(ex, models):
+    d, _ = cached_dense_pair(models)
     holder, other_holder = Holder(d.kernel, d.bias), Holder(d.kernel, d.bias)
     results = [ex.are_tied(holder, d), ex.are_tied(d, holder), ex.are_tied(holder, other_holder)]
     with check:
@@ -193,8 +232,8 @@ def test_are_tied_distinct_layer_objects_holding_the_same_variables(ex):
 
 
 @task("are_tied")
-def test_are_tied_partial_tie_is_not_tied(ex):
-    d, e = dense(3, 4), dense(3, 4)
+def test_are_tied_partial_tie_is_not_tied(ex, models):
+    d, e = cached_dense_pair(models)
     results = [ex.are_tied(d, Holder(d.kernel, e.bias)), ex.are_tied(d, Holder(e.kernel, d.bias))]
     with check:
         assert results == [False, False], (
@@ -204,8 +243,8 @@ def test_are_tied_partial_tie_is_not_tied(ex):
 
 
 @task("are_tied")
-def test_are_tied_different_number_of_variables(ex):
-    d = dense(3, 4)
+def test_are_tied_different_number_of_variables(ex, models):
+    d, _ = cached_dense_pair(models)
     extra = keras.Variable(np.zeros(3, "float32"))
     results = [
         ex.are_tied(d, Holder(d.kernel)),
@@ -240,15 +279,16 @@ def test_are_tied_layers_without_parameters(ex):
 
 
 @task("shared_gradient")
-def test_shared_gradient_shape(ex):
-    net = tied_net(units=6, outputs=2)
+def test_shared_gradient_shape(ex, models):
+    net = cached_tied_net(models)
     x = np.random.normal(size=(16, 5)).astype("float32")
     g = ex.shared_gradient(net, x)
     with check:
         assert not isinstance(g, (list, tuple)), f"return one tensor, got a {type(g).__name__}"
     with check:
-        assert as_numpy(g).shape == (6, 6), (
-            f"shape {as_numpy(g).shape}; the shared kernel is (6, 6): the gradient has the variable's shape"
+        assert as_numpy(g).shape == (8, 8), (
+            f"shape {as_numpy(g).shape}; the shared kernel is (8, 8) (the first layer's is (5, 8)): "
+            "the gradient has the variable's shape"
         )
 
 
@@ -278,8 +318,8 @@ def gradient_problem(got, net, x):
 
 
 @task("shared_gradient")
-def test_shared_gradient_adds_both_uses(ex):
-    net = tied_net(units=8, outputs=3)
+def test_shared_gradient_adds_both_uses(ex, models):
+    net = cached_tied_net(models)
     x = np.random.normal(size=(16, 5)).astype("float32")
     got = as_numpy(ex.shared_gradient(net, x))
     problem = gradient_problem(got, net, x)
@@ -304,11 +344,8 @@ def test_shared_gradient_on_an_unbuilt_net(ex):
 
 
 @task("shared_gradient")
-def test_shared_gradient_needs_a_shared_layer(ex):
-    net = keras.Sequential(
-        [keras.layers.Dense(4, activation="relu") for _ in range(3)] + [keras.layers.Dense(1)]
-    )
-    net.build((None, 5))
+def test_shared_gradient_needs_a_shared_layer(ex, models):
+    net = cached_untied_net(models)
     before = snapshot(net)
     with pytest.raises(ValueError, match=r"(?i)shar|tied|twice|reuse"):
         ex.shared_gradient(net, np.ones((2, 5), "float32"))

@@ -20,6 +20,30 @@ def mlp(width=None):
     return net
 
 
+def called_mlp():
+    """The reference MLP built by a first (eager) call on (3, 13) data."""
+    net = mlp()
+    net(np.zeros((3, 13), dtype="float32"))
+    return net
+
+
+def input_net():
+    """A net that starts with ``keras.Input(shape=(12,))``: built at once."""
+    return keras.Sequential([keras.Input(shape=(12,)), keras.layers.Dense(5)])
+
+
+def nested_net():
+    """A Dense layer inside a nested Sequential, then a Dense layer; built for 9 inputs."""
+    net = keras.Sequential([keras.Sequential([keras.layers.Dense(4)]), keras.layers.Dense(2)])
+    net.build((None, 9))
+    return net
+
+
+def reference(models, key, build):
+    """The session's net ``key`` (see ``ModelCache``): only read, never changed, by these tests."""
+    return models.get(f"ex06_lazy_init:{key}", build)
+
+
 def data(*shape):
     return np.random.normal(size=shape).astype("float32")
 
@@ -121,8 +145,8 @@ def test_unbuilt_mlp_takes_its_shape_from_the_first_call(ex):
 
 
 @task("is_initialized")
-def test_is_initialized_false_before_build(ex):
-    net = mlp()
+def test_is_initialized_false_before_build(ex, models):
+    net = reference(models, "mlp", mlp)
     result = ex.is_initialized(net)
     with check:
         assert result is False, f"a net never called nor built is not initialized; got {result!r}"
@@ -133,13 +157,10 @@ def test_is_initialized_false_before_build(ex):
 
 
 @task("is_initialized")
-def test_is_initialized_true_once_built(ex):
-    built = mlp(20)
-    called = mlp()
-    called(data(2, 20))
-    with_input = keras.Sequential(
-        [keras.Input(shape=(20,)), keras.layers.Dense(256), keras.layers.Dense(10)]
-    )
+def test_is_initialized_true_once_built(ex, models):
+    built = reference(models, "mlp20", lambda: mlp(20))
+    called = reference(models, "called_mlp", called_mlp)
+    with_input = reference(models, "input_net", input_net)
     results = [ex.is_initialized(net) for net in (built, called, with_input)]
     with check:
         assert results == [True, True, True], (
@@ -180,9 +201,8 @@ def test_is_initialized_layers_without_parameters(ex):
 
 
 @task("is_initialized")
-def test_is_initialized_looks_inside_nested_models(ex):
-    nested = keras.Sequential([keras.Sequential([keras.layers.Dense(4)]), keras.layers.Dense(2)])
-    nested.build((None, 5))
+def test_is_initialized_looks_inside_nested_models(ex, models):
+    nested = reference(models, "nested_net", nested_net)
     net = keras.Sequential([keras.layers.Dense(3), TwoHeads()])
     net(data(2, 5))
     results = [ex.is_initialized(nested), ex.is_initialized(net)]
@@ -263,9 +283,9 @@ def test_materialize_runs_no_data(ex):
 
 
 @task("materialize")
-def test_materialize_rejects_a_bad_input_dim(ex):
+def test_materialize_rejects_a_bad_input_dim(ex, models):
     for bad in (0, -3):
-        net = mlp()
+        net = reference(models, "mlp", mlp)  # a new one if materialize built it
         with pytest.raises(ValueError):
             ex.materialize(net, bad)
         with check:
@@ -276,8 +296,8 @@ def test_materialize_rejects_a_bad_input_dim(ex):
 
 
 @task("materialize")
-def test_materialize_already_built_for_another_width(ex):
-    net = mlp(20)
+def test_materialize_already_built_for_another_width(ex, models):
+    net = reference(models, "mlp20", lambda: mlp(20))
     before = snapshot(net)
     with pytest.raises(ValueError):
         ex.materialize(net, 30)
@@ -285,8 +305,8 @@ def test_materialize_already_built_for_another_width(ex):
 
 
 @task("materialize")
-def test_materialize_already_built_for_this_width(ex):
-    net = mlp(20)
+def test_materialize_already_built_for_this_width(ex, models):
+    net = reference(models, "mlp20", lambda: mlp(20))
     before = snapshot(net)
     shapes = ex.materialize(net, 20)
     with check:
@@ -301,11 +321,11 @@ def test_materialize_already_built_for_this_width(ex):
 
 
 @task("input_width")
-def test_input_width_of_built_nets(ex):
-    called = mlp()
-    called(data(3, 13))
-    with_input = keras.Sequential([keras.Input(shape=(12,)), keras.layers.Dense(5)])
-    widths = [ex.input_width(mlp(20)), ex.input_width(called), ex.input_width(with_input)]
+def test_input_width_of_built_nets(ex, models):
+    built = reference(models, "mlp20", lambda: mlp(20))
+    called = reference(models, "called_mlp", called_mlp)
+    with_input = reference(models, "input_net", input_net)
+    widths = [ex.input_width(built), ex.input_width(called), ex.input_width(with_input)]
     with check:
         assert widths == [20, 13, 12], (
             f"got {widths}, expected [20, 13, 12] (built, called on (3, 13), keras.Input(12))"
@@ -329,9 +349,8 @@ def test_input_width_counts_flattened_inputs(ex):
 
 
 @task("input_width")
-def test_input_width_finds_dense_in_nested_models(ex):
-    net = keras.Sequential([keras.Sequential([keras.layers.Dense(4)]), keras.layers.Dense(2)])
-    net.build((None, 9))
+def test_input_width_finds_dense_in_nested_models(ex, models):
+    net = reference(models, "nested_net", nested_net)
     width = ex.input_width(net)
     with check:
         assert width == 9, (
@@ -340,8 +359,11 @@ def test_input_width_finds_dense_in_nested_models(ex):
 
 
 @task("input_width")
-def test_input_width_unbuilt_raises(ex):
-    for net in (mlp(), keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4)])):
+def test_input_width_unbuilt_raises(ex, models):
+    for net in (
+        reference(models, "mlp", mlp),
+        keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4)]),
+    ):
         with pytest.raises(ValueError, match=r"(?i)built|build"):
             ex.input_width(net)
         with check:

@@ -17,10 +17,14 @@ def with_batchnorm():
     return net
 
 
+def cached_with_batchnorm(models):
+    """``with_batchnorm()`` from the session cache (the tests using it only read it)."""
+    return models.get("ex01_hidden_with_batchnorm", with_batchnorm)
+
+
 @task("layer_params")
-def test_layer_params_negative_index(ex):
-    net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(5), keras.layers.Dense(2)])
-    net.build((None, 3))
+def test_layer_params_negative_index(ex, models):
+    net = cached_with_batchnorm(models)  # its last layer is a Dense, the one before has no kernel
     kernel, bias = ex.layer_params(net, -1)
     with check:
         assert kernel is net.layers[-1].kernel and bias is net.layers[-1].bias, (
@@ -29,8 +33,8 @@ def test_layer_params_negative_index(ex):
 
 
 @task("count_params")
-def test_count_params_includes_non_trainable(ex):
-    net = with_batchnorm()
+def test_count_params_includes_non_trainable(ex, models):
+    net = cached_with_batchnorm(models)
     n = ex.count_params(net)
     expected = int(
         sum(np.prod(v.shape) for v in net.weights)
@@ -42,8 +46,8 @@ def test_count_params_includes_non_trainable(ex):
 
 
 @task("param_shapes")
-def test_param_shapes_non_trainable_in_order(ex):
-    net = with_batchnorm()
+def test_param_shapes_non_trainable_in_order(ex, models):
+    net = cached_with_batchnorm(models)
     shapes = ex.param_shapes(net)
     with check:
         assert type(shapes) is dict and list(shapes) == [v.path for v in net.weights], (
