@@ -51,11 +51,14 @@ BEGIN, END = "# instructor-only: begin", "# instructor-only: end"
 
 
 def _strip_instructor(text: str) -> str:
+    """Drop the blocks between the instructor-only markers: ``# …`` lines in the
+    Makefile, ``<!-- … -->`` comments in the README."""
     out, skipping = [], False
     for line in text.splitlines(keepends=True):
-        if line.strip().startswith(BEGIN):
+        bare = line.strip().removeprefix("<!--").removesuffix("-->").strip()
+        if bare.startswith(BEGIN):
             skipping = True
-        elif line.strip().startswith(END):
+        elif bare.startswith(END):
             skipping = False
         elif not skipping:
             out.append(line)
@@ -82,7 +85,8 @@ def build(out: Path, root: Path = ROOT) -> Path:
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             text = src.read_text(encoding="utf-8")
             (out / name).write_text(
-                _strip_instructor(text) if name == "Makefile" else text, encoding="utf-8"
+                _strip_instructor(text) if name in ("Makefile", "README.md") else text,
+                encoding="utf-8",
             )
     for name in DIRS:
         shutil.copytree(root / name, out / name, ignore=_ignore)
