@@ -1,0 +1,65 @@
+"""Repository invariants that need no TensorFlow: stubs on main, catalogue ↔ tests, mutant docs."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+
+import pytest
+
+from kata import ROOT, catalogue, stubs
+
+
+def committed(path: str) -> str | None:
+    """The text of ``path`` at HEAD (what main holds), or None outside a git checkout."""
+    done = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else None
+
+
+@pytest.mark.parametrize("name", catalogue.names())
+def test_committed_exercise_is_the_generated_stub(name):
+    """exercises/ on main holds the stubs made from solutions/, never a solved exercise.
+
+    Compares the committed file, so a learner's uncommitted work never fails this.
+    """
+    text = committed(f"exercises/{name}.py")
+    if text is None:
+        pytest.skip("not a git checkout")
+    assert text == stubs.generate(name), (
+        f"exercises/{name}.py differs from its stub: run make stubs"
+    )
+
+
+def _tasks_in(path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = ast.unparse(node.func)
+            if func in ("task", "pytest.mark.task"):
+                found.add(node.args[0].value)
+    return found
+
+
+@pytest.mark.parametrize("exercise", catalogue.exercises(), ids=lambda e: e.name)
+def test_every_task_has_a_visible_graded_test(exercise):
+    graded = _tasks_in(ROOT / exercise.test_file)
+    missing = [t.name for t in exercise.tasks if t.name not in graded]
+    assert not missing, f"{exercise.test_file} grades no test for: {missing}"
+
+
+@pytest.mark.parametrize("exercise", catalogue.exercises(), ids=lambda e: e.name)
+def test_every_task_has_three_hints(exercise):
+    thin = [t.name for t in exercise.tasks if len(t.hints) < 3]
+    assert not thin, f"tasks with fewer than three hints: {thin}"
+
+
+@pytest.mark.parametrize("folder", ["mutants", "alternatives"])
+def test_mutants_and_alternatives_say_what_they_are(folder):
+    bad = []
+    for path in sorted((ROOT / "tests" / folder).glob("*/*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+        if path.parent.name not in catalogue.names() or not re.match(r"\S.{10,}", doc):
+            bad.append(str(path.relative_to(ROOT)))
+    assert not bad, f"need an exercise folder and a one-line docstring: {bad}"
