@@ -95,7 +95,7 @@ def pytest_configure(config):
 
 
 def exercise_of(item) -> str | None:
-    name = Path(str(item.fspath)).stem
+    name = Path(str(item.path)).stem
     return name[len("test_") :] if name.startswith("test_") else None
 
 
