@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import functools
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import tomllib
 
 CATALOGUE = Path(__file__).with_name("catalogue.toml")
 

@@ -26,10 +26,10 @@ import io
 import multiprocessing
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,14 +92,39 @@ def run_pytest(paths: list[str], target: str, seed: int | None = None) -> dict[s
 
 
 def _job(
-    kind: str, name: str, paths: list[str], module: str | None, exercise: str, seed: int | None
+    kind: str, name: str, paths: list[str], source: str | None, exercise: str, seed: int | None
 ):
-    """Worker: grade one module file (or a whole directory) and return the verdicts."""
-    if module is None:
+    """Worker: grade one module's source (or solutions/ when None) and return the verdicts."""
+    if source is None:
         return kind, name, run_pytest(paths, str(ROOT / "solutions"), seed)
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
-        shutil.copy(module, Path(tmp) / f"{exercise}.py")
+        Path(tmp, f"{exercise}.py").write_text(source, encoding="utf-8")
         return kind, name, run_pytest(paths, tmp, seed)
+
+
+def mutants(exercise: str) -> dict[str, tuple[str, str]]:
+    """``{name: (mistake, module source)}`` from ``tests/mutants/<exercise>.toml``.
+
+    Each mutant is the reference solution with its edits applied: every ``old``
+    text must occur exactly once, so a mutant that no longer fits the solution is
+    reported instead of silently testing something else.
+    """
+    path = MUTANTS / f"{exercise}.toml"
+    if not path.exists():
+        return {}
+    solution = (ROOT / "solutions" / f"{exercise}.py").read_text(encoding="utf-8")
+    out = {}
+    for name, mutant in tomllib.loads(path.read_text(encoding="utf-8")).items():
+        source = solution
+        for edit in mutant["edit"]:
+            if source.count(edit["old"]) != 1:
+                raise ValueError(
+                    f"{path.relative_to(ROOT)} [{name}]: an edit's old text is not found exactly "
+                    f"once in solutions/{exercise}.py (update the mutant to the solution)"
+                )
+            source = source.replace(edit["old"], edit["new"])
+        out[name] = (mutant["mistake"], source)
+    return out
 
 
 def _warm():
@@ -239,9 +264,8 @@ def report_invariant(outcomes, exercises) -> list[str]:
     return bad
 
 
-def report_catalogue(kind: str, outcomes, exercises) -> list[str]:
+def report_catalogue(kind: str, outcomes, exercises, docs: dict[str, str]) -> list[str]:
     """The kill table (mutants) or the acceptance list (alternatives)."""
-    folder = MUTANTS if kind == "mutant" else ALTERNATIVES
     rows = {name: v for (k, name), v in outcomes.items() if k == kind}
     bad = []
     lines = []
@@ -253,7 +277,7 @@ def report_catalogue(kind: str, outcomes, exercises) -> list[str]:
             lines.append(f"  {ex} ({len(mine)})")
         for name in mine:
             failed = [n for n, ok in rows[name].items() if not ok]
-            doc = _doc(folder / f"{name}.py")
+            doc = docs.get(name, "")
             stem = name.split("/", 1)[1]
             if kind == "mutant":
                 mark, verdict = (
@@ -351,47 +375,54 @@ def main(argv=None) -> int:
         if test_files(e.name) and (wanted is None or e.name in wanted)
     ]
     jobs = []
-    with tempfile.TemporaryDirectory(prefix="kata-stubs-") as stub_dir:
-        if "invariant" in only:
-            for name in exercises:
-                Path(stub_dir, f"{name}.py").write_text(stubs.generate(name), encoding="utf-8")
-                jobs.append(("solution", name, test_files(name), None, name, None))
-                jobs.append(
-                    ("stub", name, test_files(name), str(Path(stub_dir, f"{name}.py")), name, None)
-                )
-        for kind, folder in (("mutant", MUTANTS), ("alternative", ALTERNATIVES)):
-            if kind + "s" not in only:
+    docs: dict[str, str] = {}  # mutant's mistake / alternative's approach, by name
+    if "invariant" in only:
+        for name in exercises:
+            jobs.append(("solution", name, test_files(name), None, name, None))
+            jobs.append(("stub", name, test_files(name), stubs.generate(name), name, None))
+    if "mutants" in only:
+        for name in exercises:
+            try:
+                found = mutants(name)
+            except (ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
+                failures.append(f"{name}: cannot read its mutants: {exc}")
                 continue
-            for name in exercises:
-                for f in sorted((folder / name).glob("*.py")):
-                    jobs.append((kind, f"{name}/{f.stem}", test_files(name), str(f), name, None))
-        if "seeds" in only:
-            all_files = [p for e in exercises for p in test_files(e)]
-            for seed in SEEDS[: args.seeds]:
-                jobs.append(("seed", str(seed), all_files, None, "", seed))
+            for mutant, (mistake, source) in found.items():
+                docs[f"{name}/{mutant}"] = mistake
+                jobs.append(("mutant", f"{name}/{mutant}", test_files(name), source, name, None))
+    if "alternatives" in only:
+        for name in exercises:
+            for f in sorted((ALTERNATIVES / name).glob("*.py")):
+                docs[f"{name}/{f.stem}"] = _doc(f)
+                source = f.read_text(encoding="utf-8")
+                jobs.append(
+                    ("alternative", f"{name}/{f.stem}", test_files(name), source, name, None)
+                )
+    if "seeds" in only:
+        all_files = [p for e in exercises for p in test_files(e)]
+        for seed in SEEDS[: args.seeds]:
+            jobs.append(("seed", str(seed), all_files, None, "", seed))
 
-        outcomes: dict[tuple[str, str], dict[str, bool]] = {}
-        if jobs:
-            ctx = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(
-                max_workers=max(1, args.jobs), mp_context=ctx, initializer=_warm
-            ) as pool:
-                futures = [pool.submit(_job, *j) for j in jobs]
-                for fut in cf.as_completed(futures):
-                    try:
-                        kind, name, verdicts = fut.result()
-                    except (
-                        Exception
-                    ) as exc:  # a job that could not grade is a failure, never a pass
-                        failures.append(f"a grading job failed: {exc}")
-                        continue
-                    outcomes[(kind, name)] = verdicts
+    outcomes: dict[tuple[str, str], dict[str, bool]] = {}
+    if jobs:
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(
+            max_workers=max(1, args.jobs), mp_context=ctx, initializer=_warm
+        ) as pool:
+            futures = [pool.submit(_job, *j) for j in jobs]
+            for fut in cf.as_completed(futures):
+                try:
+                    kind, name, verdicts = fut.result()
+                except Exception as exc:  # a job that could not grade is a failure, never a pass
+                    failures.append(f"a grading job failed: {exc}")
+                    continue
+                outcomes[(kind, name)] = verdicts
 
     if "invariant" in only:
         failures += report_invariant(outcomes, exercises)
     for kind in ("mutant", "alternative"):
         if kind + "s" in only:
-            failures += report_catalogue(kind, outcomes, exercises)
+            failures += report_catalogue(kind, outcomes, exercises, docs)
     if "parity" in only:
         failures += report_parity()
     if "seeds" in only:

@@ -1,4 +1,4 @@
-"""Repository invariants that need no TensorFlow: stubs on main, catalogue ↔ tests, mutant docs."""
+"""Repository invariants that need no TensorFlow: stubs on main, catalogue ↔ tests, mutants."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from kata import ROOT, catalogue, stubs
+from kata import ROOT, catalogue, stubs, verify
 
 
 def committed(path: str) -> str | None:
@@ -55,11 +55,22 @@ def test_every_task_has_three_hints(exercise):
     assert not thin, f"tasks with fewer than three hints: {thin}"
 
 
-@pytest.mark.parametrize("folder", ["mutants", "alternatives"])
-def test_mutants_and_alternatives_say_what_they_are(folder):
+def test_alternatives_say_what_they_are():
     bad = []
-    for path in sorted((ROOT / "tests" / folder).glob("*/*.py")):
+    for path in sorted((ROOT / "tests" / "alternatives").glob("*/*.py")):
         doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
         if path.parent.name not in catalogue.names() or not re.match(r"\S.{10,}", doc):
             bad.append(str(path.relative_to(ROOT)))
     assert not bad, f"need an exercise folder and a one-line docstring: {bad}"
+
+
+@pytest.mark.parametrize("name", catalogue.names())
+def test_mutants_fit_the_solution_and_name_their_mistake(name):
+    """Every mutant's edits apply exactly once to the current solution and change it."""
+    found = verify.mutants(name)  # raises when an edit no longer fits
+    assert len(found) >= 5, f"{name}: {len(found)} mutants, at least 5 wanted"
+    solution = (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")
+    for mutant, (mistake, source) in found.items():
+        assert re.match(r"\S.{10,}", mistake), f"{name}/{mutant}: say what the mistake is"
+        assert source != solution, f"{name}/{mutant} changes nothing"
+        compile(source, f"{name}/{mutant}", "exec")
