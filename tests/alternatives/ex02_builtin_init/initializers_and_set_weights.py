@@ -1,7 +1,4 @@
-"""A new keras.initializers instance per layer and layer.set_weights (which assigns in place); Linear with string names.
-
-An alternative correct implementation of ex02_builtin_init: it must pass every test.
-"""
+"""A new keras.initializers instance per layer and layer.set_weights (which assigns in place); Linear with string names."""
 
 from __future__ import annotations
 

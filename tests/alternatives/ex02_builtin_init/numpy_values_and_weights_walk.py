@@ -1,7 +1,4 @@
-"""NumPy draws assigned with variable.assign, Dense layers found through net._flatten_layers(); Linear with a build method.
-
-An alternative correct implementation of ex02_builtin_init: it must pass every test.
-"""
+"""NumPy draws assigned with variable.assign, Dense layers found through net._flatten_layers(); Linear with a build method."""
 
 from __future__ import annotations
 

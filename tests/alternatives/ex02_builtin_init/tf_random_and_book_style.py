@@ -1,7 +1,4 @@
-"""tf.random.normal / tf.fill with variable.assign, net.weights walked by path; book-style Flatten + relu in xavier_then_constant.
-
-An alternative correct implementation of ex02_builtin_init: it must pass every test.
-"""
+"""tf.random.normal / tf.fill with variable.assign, net.weights walked by path; book-style Flatten + relu in xavier_then_constant."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""keras.random with a fresh SeedGenerator per call, a new RandomNormal per call, and a ones lambda.
-
-An alternative reference for ex03_custom_init: ``my_init`` returns a plain
-function, ``scaled_normal`` builds a new (unseeded) ``RandomNormal`` on each call,
-and ``WeirdInit`` draws sign, magnitude and zero mask separately from a
-``SeedGenerator`` made afresh at each call (so an int seed repeats).
-"""
+"""keras.random with a fresh SeedGenerator per call, a new RandomNormal per call, and a ones lambda."""
 
 from __future__ import annotations
 

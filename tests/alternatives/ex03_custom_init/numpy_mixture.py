@@ -1,9 +1,4 @@
-"""NumPy generators: Constant(1.0), np.random.normal, and a three-way mixture drawn with default_rng(seed).
-
-An alternative reference for ex03_custom_init: the initializers return NumPy arrays
-(Keras accepts them) and WeirdInit samples the mixture directly instead of
-zeroing |x| < 5 in U(-10, 10).
-"""
+"""NumPy generators: Constant(1.0), np.random.normal, and a three-way mixture drawn with default_rng(seed)."""
 
 from __future__ import annotations
 

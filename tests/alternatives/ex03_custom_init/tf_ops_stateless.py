@@ -1,8 +1,4 @@
-"""Raw TensorFlow ops: a Ones subclass, tf.random.normal, and tf.random.stateless_uniform for seeds.
-
-An alternative reference for ex03_custom_init: same public interface, written with
-``tf.*`` instead of ``keras.ops`` / ``keras.random``.
-"""
+"""Raw TensorFlow ops: a Ones subclass, tf.random.normal, and tf.random.stateless_uniform for seeds."""
 
 from __future__ import annotations
 

@@ -1,39 +1,4 @@
-"""NumPy round trips (v.numpy() + 1, arr.flat[0] = value) and a copy that rolls dst back from a backup when it meets a mismatch.
-
-Exercise 4 — setting parameters directly (D2L §4.2.2, "direct assignment").
-
-A parameter is a *variable*: a box of values that stays the same object while its
-values change. You change the values in place, through the variable's methods:
-
-* ``v.assign(values)`` replaces every value (the shape must match exactly);
-* ``v.assign_add(delta)`` and ``v.assign_sub(delta)`` add or subtract in place;
-* ``v.numpy()`` reads a NumPy copy of the values.
-
-Because the model holds the variable object, an in-place change is seen by the
-model at once, and every other holder of that object (a tied layer, an optimizer)
-sees it too. Writing ``v = v + 1`` only builds a new *tensor*: the variable, and
-the model, are untouched.
-
-Keras 3 facts that break the book's TensorFlow code:
-
-* A ``keras.Variable`` supports no item assignment: ``v[0, 0] = 42`` raises
-  ``TypeError``. The book's ``v[0, 0].assign(42)`` works only because the
-  TensorFlow backend hands back a sliced ``tf.Variable``; the portable way is to
-  build the new values (``keras.ops.scatter_update`` or ``keras.ops.slice_update``)
-  and ``assign`` them.
-* ``v.assign(...)`` and ``v.assign_add(...)`` return a *tensor*, not the variable:
-  ``return v.assign_add(1)`` hands back a copy of the values.
-* ``model.get_weights()`` returns NumPy copies; ``model.set_weights(arrays)``
-  assigns the variables one after the other and stops at the first shape that
-  does not fit, so the leading variables are already overwritten when it fails.
-  Check everything before you assign anything.
-* ``layer.trainable = False`` freezes a layer: its variables move from
-  ``layer.trainable_weights`` to ``layer.non_trainable_weights`` (the same
-  objects, same values), and an optimizer given ``model.trainable_variables``
-  leaves them alone. Those two lists are computed afresh on every access, so
-  appending to or clearing them changes nothing. If a model was already compiled
-  and trained, ``compile()`` it again after freezing.
-"""
+"""NumPy round trips (v.numpy() + 1, arr.flat[0] = value) and a copy that rolls dst back from a backup when it meets a mismatch."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Builds with Sequential.add, compares variable ids, picks the gradient by identity, and uses Subtract + Lambda(tf.abs).
-
-An alternative correct implementation of ex05_shared_params: it must pass every test.
-"""
+"""Builds with Sequential.add, compares variable ids, picks the gradient by identity, and uses Subtract + Lambda(tf.abs)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Checks net.layers[1] is net.layers[2] by hand, differentiates all layers' outputs with a persistent tape, and one Lambda on the pair.
-
-An alternative correct implementation of ex05_shared_params: it must pass every test.
-"""
+"""Checks net.layers[1] is net.layers[2] by hand, differentiates all layers' outputs with a persistent tape, and one Lambda on the pair."""
 
 from __future__ import annotations
 

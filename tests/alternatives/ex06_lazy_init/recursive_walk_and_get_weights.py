@@ -1,7 +1,4 @@
-"""Walks nested models recursively, builds with net.build(input_shape=...) and lets Keras reject a rebuild, reads the width with get_weights.
-
-An alternative correct implementation of ex06_lazy_init: it must pass every test.
-"""
+"""Walks nested models recursively, builds with net.build(input_shape=...) and lets Keras reject a rebuild, reads the width with get_weights."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Builds with Sequential.add, checks built over Keras's _flatten_layers, materializes by calling the net on a symbolic keras.Input.
-
-An alternative correct implementation of ex06_lazy_init: it must pass every test.
-"""
+"""Builds with Sequential.add, checks built over Keras's _flatten_layers, materializes by calling the net on a symbolic keras.Input."""
 
 from __future__ import annotations
 
