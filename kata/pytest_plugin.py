@@ -186,10 +186,17 @@ class ModelCache:
         return net
 
 
+_MODELS = ModelCache()
+
+
 @pytest.fixture(scope="session")
 def models():
-    """A ``ModelCache`` for this session: ``models.get("name", factory)``."""
-    return ModelCache()
+    """The process's ``ModelCache``: ``models.get("name", factory)``.
+
+    It outlives one pytest session on purpose: the watch mode (and ``kata.verify``'s
+    workers) grade many times in one process and need not rebuild the references.
+    """
+    return _MODELS
 
 
 @pytest.fixture(autouse=True)
