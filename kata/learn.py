@@ -13,14 +13,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import shutil
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
-from kata import ROOT, catalogue, results, target
+from kata import ROOT, catalogue, results, target, write_json
 
 STATE_DIR = ROOT / ".kata"
 STATE = STATE_DIR / "state.json"
@@ -62,11 +60,7 @@ def load_state() -> dict:
 
 
 def save_state(state: dict) -> None:
-    STATE_DIR.mkdir(exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=STATE_DIR, prefix=".state-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(state, f, indent=1, sort_keys=True)
-    os.replace(tmp, STATE)  # atomic: a crash never leaves half a file
+    write_json(STATE, state)
 
 
 def last_results() -> dict[str, results.TaskResult]:

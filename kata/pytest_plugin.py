@@ -22,9 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from kata import ROOT, catalogue, results, seeding, target
+from kata import catalogue, results, seeding, target, write_json
 
-STATE_DIR = ROOT / ".kata"
 RESULTS_KEY = pytest.StashKey[dict]()
 TARGET_KEY = pytest.StashKey[Path]()
 MODULES_KEY = pytest.StashKey[dict]()
@@ -357,7 +356,4 @@ def pytest_sessionfinish(session, exitstatus):
         {k: {"outcomes": v.outcomes, "reason": v.reason} for k, v in res.items() if v.total}
     )
     data = {"target": here, "seed": seeding.base_seed(), "time": time.time(), "tasks": tasks}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    tmp.replace(path)
+    write_json(path, data)
