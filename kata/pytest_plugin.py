@@ -70,6 +70,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    _pause_gc()
     config.addinivalue_line("markers", "task(name): the catalogue task the test grades")
     config.addinivalue_line(
         "markers", "hidden: instructor-only test, left out of the student release"
@@ -306,12 +307,34 @@ def pytest_sessionstart(session):
     _CONFIG["config"] = session.config
 
 
+# The garbage collector: TensorFlow's import and Keras's models allocate millions of
+# objects, and each full collection walks them all (a tenth of a second each, six
+# of them while TensorFlow imports). So it is paused from the start of the run to
+# the end of collection (imports included), and everything alive then is frozen:
+# later collections skip it and cost milliseconds.
+_GC_WAS_ENABLED: list[bool] = []
+
+
+def _pause_gc() -> None:
+    if gc.get_freeze_count():  # a later run in this process (watch, verify's workers):
+        gc.collect()  # free the last run's garbage before freezing again; cheap, as
+        # the big heap is frozen and skipped
+    _GC_WAS_ENABLED[:] = [gc.isenabled()]
+    gc.disable()
+
+
+def _resume_gc() -> None:
+    if _GC_WAS_ENABLED and _GC_WAS_ENABLED.pop():
+        gc.enable()
+
+
 def pytest_collection_finish(session):
-    """Move everything imported so far (TensorFlow's large heap) out of the garbage
-    collector's sight: its full collections then cost milliseconds, not a tenth of
-    a second each, in every test."""
-    gc.collect()
     gc.freeze()
+    _resume_gc()
+
+
+def pytest_unconfigure(config):
+    _resume_gc()  # a run that ended before its collection did
 
 
 def pytest_report_header(config):
