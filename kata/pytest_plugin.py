@@ -199,6 +199,47 @@ def models():
     return _MODELS
 
 
+class Once:
+    """What the learner's code made, kept for the other tests of the run that only
+    read it (building Keras models is most of the suite's cost).
+
+    ``get(key, make)`` calls ``make()`` the first time ``key`` is asked for and
+    returns that same object afterwards; if ``make()`` raised, every test asking
+    gets the same exception (a stub is "not started" in each). ``make()`` runs
+    seeded from ``key`` alone (``seeding.isolated``), so the object does not
+    depend on which test asked first, nor the asking test's random numbers on
+    it. A test that changes the object must make its own instead.
+    """
+
+    def __init__(self, exercise: str, made: dict):
+        self._exercise, self._made = exercise, made
+
+    def __call__(self, key: str, make):
+        key = f"{self._exercise}::{key}"
+        if key not in self._made:
+            with seeding.isolated(key):
+                try:
+                    self._made[key] = (make(), None)
+                except Exception as exc:  # the learner's error, raised again for each test
+                    self._made[key] = (None, (exc, exc.__traceback__))
+        value, error = self._made[key]
+        if error is not None:
+            raise error[0].with_traceback(error[1])
+        return value
+
+
+@pytest.fixture(scope="session")
+def _once_made():
+    return {}  # one run: the learner's code is loaded afresh by the next one
+
+
+@pytest.fixture
+def once(request, _once_made):
+    """``once(key, make)``: ``make()``'s result shared by the tests of this exercise
+    that ask for ``key`` in this run (see ``Once``)."""
+    return Once(exercise_of(request.node), _once_made)
+
+
 @pytest.fixture(autouse=True)
 def _kata_seed(request):
     """Seed everything from KATA_SEED and this test's stable name."""

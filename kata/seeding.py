@@ -16,6 +16,7 @@ statistics accept like any other seed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zlib
 
@@ -43,10 +44,23 @@ def seed_for(key: str, base: int | None = None) -> int:
 _tf_seeded = False
 
 
+def _keras_globals():
+    """Keras's global seed and seed generator slots (private names), or None when
+    this Keras lays them out differently."""
+    try:
+        from keras.src.backend.common import global_state
+        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+        from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    except ImportError:
+        return None
+    return global_state, (GLOBAL_RANDOM_SEED, GLOBAL_SEED_GENERATOR)
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's ``random``, NumPy and Keras's global generator; TensorFlow once."""
     global _tf_seeded
-    if not _tf_seeded:
+    keras_globals = _keras_globals() if _tf_seeded else None
+    if keras_globals is None:  # first call, or another Keras layout: the full reset
         import keras  # late: importing this module must stay cheap
 
         keras.utils.set_random_seed(seed)  # all of them, TensorFlow included
@@ -56,16 +70,36 @@ def seed_everything(seed: int) -> None:
 
     import numpy as np
 
-    try:  # what keras.utils.set_random_seed does, less tf.random.set_seed
-        from keras.src.backend.common import global_state
-        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
-        from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
-    except ImportError:  # another Keras layout: pay for the full reset
-        import keras
-
-        keras.utils.set_random_seed(seed)
-        return
-    global_state.set_global_attribute(GLOBAL_RANDOM_SEED, seed)
-    global_state.set_global_attribute(GLOBAL_SEED_GENERATOR, None)  # recreated from the seed
+    # what keras.utils.set_random_seed does, less tf.random.set_seed
+    global_state, (seed_slot, generator_slot) = keras_globals
+    global_state.set_global_attribute(seed_slot, seed)
+    global_state.set_global_attribute(generator_slot, None)  # recreated from the seed
     random.seed(seed)
     np.random.seed(seed)
+
+
+@contextlib.contextmanager
+def isolated(key: str):
+    """Run a block seeded from ``seed_for(key)``, then give Python, NumPy and Keras
+    back the random state they had: an object made in the block (a learner's model
+    shared by several tests) is the same whichever test made it, and that test's
+    own random numbers do not depend on it."""
+    import random
+
+    import numpy as np
+
+    keras_globals = _keras_globals()
+    saved_keras = None
+    if keras_globals is not None:
+        global_state, slots = keras_globals
+        saved_keras = [global_state.get_global_attribute(slot) for slot in slots]
+    saved = random.getstate(), np.random.get_state()
+    seed_everything(seed_for(key))
+    try:
+        yield
+    finally:
+        random.setstate(saved[0])
+        np.random.set_state(saved[1])
+        if saved_keras is not None:
+            for slot, value in zip(slots, saved_keras):
+                global_state.set_global_attribute(slot, value)

@@ -281,10 +281,21 @@ def test_linear_is_a_model_with_two_dense_layers(ex):
         assert isinstance(d2, Dense) and d2.units == 1, f"self.d2 should be Dense(1), got {d2!r}"
 
 
+def built_linear(ex, once):
+    """The learner's ``Linear()`` called once on 2048 features (so d1.kernel holds
+    2048 x 10 values), shared by the tests below: they only read its values."""
+
+    def make():
+        net = ex.Linear()
+        net(np.zeros((1, 2048), dtype="float32"))
+        return net
+
+    return once("Linear() on 2048 features", make)
+
+
 @task("Linear")
-def test_linear_d1_kernel_is_normal_001(ex):
-    net = ex.Linear()
-    net(np.zeros((1, 2048), dtype="float32"))  # d1.kernel: 2048 x 10 values
+def test_linear_d1_kernel_is_normal_001(ex, once):
+    net = built_linear(ex, once)
     with check:
         assert_normal(
             net.d1.kernel, 0.0, 0.01, what="d1.kernel values (RandomNormal(0, 0.01), not truncated)"
@@ -292,18 +303,16 @@ def test_linear_d1_kernel_is_normal_001(ex):
 
 
 @task("Linear")
-def test_linear_d1_bias_is_zero(ex):
-    net = ex.Linear()
-    net(np.zeros((1, 5), dtype="float32"))
+def test_linear_d1_bias_is_zero(ex, once):
+    net = built_linear(ex, once)
     bias = values(net.d1.bias)
     with check:
         assert bias.shape == (10,) and np.all(bias == 0), f"d1.bias should be 10 zeros, got {bias}"
 
 
 @task("Linear")
-def test_linear_d2_is_all_ones(ex):
-    net = ex.Linear()
-    net(np.zeros((1, 5), dtype="float32"))
+def test_linear_d2_is_all_ones(ex, once):
+    net = built_linear(ex, once)
     kernel, bias = values(net.d2.kernel), values(net.d2.bias)
     with check:
         assert kernel.shape == (10, 1) and np.all(kernel == 1), (
