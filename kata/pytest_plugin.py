@@ -159,10 +159,11 @@ class ModelCache:
     is most of the suite's cost).
 
     ``get(key, build)`` returns the model made by ``build()`` under ``key``, as long
-    as its structure is untouched: the same layers and the very same variable
-    objects with the same shapes and trainable flags. Anything else (a learner's
-    code replaced a variable, froze a layer, rebuilt the net) gets a new model.
-    Values are not guarded: a test that cares about them sets them first.
+    as its structure is untouched: the same layers, each holding the same
+    ``kernel`` and ``bias`` objects, and the very same variable objects with the
+    same shapes and trainable flags. Anything else (a learner's code replaced or
+    rebound a variable, froze a layer, rebuilt the net) gets a new model. Values
+    are not guarded: a test that cares about them sets them first.
     """
 
     def __init__(self):
@@ -171,7 +172,12 @@ class ModelCache:
     @staticmethod
     def _fingerprint(net) -> tuple:
         layers = (
-            tuple(id(x) for x in net._flatten_layers()) if hasattr(net, "_flatten_layers") else ()
+            tuple(
+                (id(x), id(getattr(x, "kernel", None)), id(getattr(x, "bias", None)))
+                for x in net._flatten_layers()
+            )
+            if hasattr(net, "_flatten_layers")
+            else ()
         )
         variables = tuple((id(v), tuple(v.shape), bool(v.trainable)) for v in net.weights)
         trainable = tuple(id(v) for v in net.trainable_weights)

@@ -1,4 +1,5 @@
-"""Helpers shared by the graded suites: snapshots, identity and no-change checks.
+"""Helpers shared by the graded suites: snapshots, identity and no-change checks,
+and the reference nets more than one suite reads.
 
 Rule for the suites: call the learner's code *outside* ``with check:`` blocks
 (so an unfinished function shows as "not started"), then check each property of
@@ -7,6 +8,7 @@ the result in its own ``with check:`` block (so every problem shows at once).
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
 
@@ -54,3 +56,21 @@ def assert_same_variables(got, expected, what: str = "variables") -> None:
     assert not problems, f"{what} are distinct objects, not the same ones:\n  " + "\n  ".join(
         problems
     )
+
+
+def chapter_nested(blocks=2, width=4):
+    """The chapter's nested net, built: ``blocks`` blocks of Flatten + Dense(4, relu)
+    inside a Sequential, then Dense(1). ex01 reads it and ex04 copies between two
+    of them: the session's ``models`` cache holds it under ``"chapter_nested"``."""
+    inner = keras.Sequential(
+        [
+            keras.Sequential(
+                [keras.layers.Flatten(), keras.layers.Dense(4, activation="relu")],
+                name=f"block-{i}",
+            )
+            for i in range(blocks)
+        ]
+    )
+    net = keras.Sequential([inner, keras.layers.Dense(1)])
+    net.build((None, width))
+    return net

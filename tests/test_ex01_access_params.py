@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
-from tests.helpers import assert_unchanged, snapshot
+from tests.helpers import assert_unchanged, chapter_nested, snapshot
 
 task = pytest.mark.task
 
@@ -19,21 +19,6 @@ def chapter_mlp(width=20):
     return net
 
 
-def nested(blocks=2):
-    inner = keras.Sequential(
-        [
-            keras.Sequential(
-                [keras.layers.Flatten(), keras.layers.Dense(4, activation="relu")],
-                name=f"block-{i}",
-            )
-            for i in range(blocks)
-        ]
-    )
-    net = keras.Sequential([inner, keras.layers.Dense(1)])
-    net.build((None, 4))
-    return net
-
-
 def cached_chapter_mlp(models):
     """The reference MLP from the session cache (the tests using it only read it)."""
     return models.get("ex01_chapter_mlp", chapter_mlp)
@@ -41,7 +26,7 @@ def cached_chapter_mlp(models):
 
 def cached_nested(models):
     """The reference nested net (2 blocks) from the session cache (read only)."""
-    return models.get("ex01_nested", nested)
+    return models.get("chapter_nested", chapter_nested)
 
 
 def tied(units=3):

@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 from pytest_check import check
 
-from tests.helpers import assert_same_variables, assert_unchanged, distinct_pairs, snapshot, values
+from tests.helpers import (
+    assert_same_variables,
+    assert_unchanged,
+    chapter_nested,
+    distinct_pairs,
+    snapshot,
+    values,
+)
 
 task = pytest.mark.task
 
@@ -25,24 +32,11 @@ def build_mlp(units, width=5):
     return net
 
 
-def build_nested(blocks=2, width=4):
-    """A built nested net (the chapter's blocks of Flatten + Dense(4), then Dense(1))."""
-    inner = keras.Sequential(
-        [
-            keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4, activation="relu")])
-            for _ in range(blocks)
-        ]
-    )
-    net = keras.Sequential([inner, keras.layers.Dense(1)])
-    net.build((None, width))
-    return net
-
-
 # Reference models, built once per session (the ``models`` fixture) and randomized by
 # every test that takes one: key -> factory. Two keys of one factory are two models.
 NETS = {
-    "ex04/nested/a": build_nested,
-    "ex04/nested/b": build_nested,
+    "chapter_nested": chapter_nested,  # also read by ex01's tests
+    "ex04/nested/b": chapter_nested,
     "ex04/mlp-4-4-1": lambda: build_mlp([4, 4, 1], width=4),  # nested's shapes, no nesting
     "ex04/mlp-4-4-2": lambda: build_mlp([4, 4, 2], width=4),  # ...but for the output layer
     "ex04/mlp-4-4": lambda: build_mlp([4, 4], width=4),  # ...without the output layer
@@ -52,14 +46,11 @@ NETS = {
 def reference(models, key):
     """The session's built model ``key``, every value (biases too) freshly randomized.
 
-    The cache hands out a new model when the structure changed (variables replaced,
-    frozen, rebuilt); a Dense layer rebound to variables it does not track (a
-    learner's copy_params sharing src's objects) is caught here, and gets one too.
+    The cache hands out a new model when the structure changed (variables replaced
+    or rebound, as by a learner's copy_params sharing src's objects; layers frozen;
+    the net rebuilt).
     """
-    model = models.get(key, NETS[key])
-    if not all({id(d.kernel), id(d.bias)} == ids(d.weights) for d in dense_layers(model)):
-        model = NETS[key]()
-    return randomize(model)
+    return randomize(models.get(key, NETS[key]))
 
 
 def randomize(net):
@@ -230,7 +221,7 @@ def test_set_first_element_on_a_model_kernel(ex, models):
 
 @task("copy_params")
 def test_copy_params_copies_every_value(ex, models):
-    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
+    src, dst = reference(models, "chapter_nested"), reference(models, "ex04/nested/b")
     assert differing(src.weights, dst.weights), "test setup: src and dst should start different"
     ex.copy_params(src, dst)
     wrong = differing(src.weights, dst.weights)
@@ -243,7 +234,7 @@ def test_copy_params_copies_every_value(ex, models):
 
 @task("copy_params")
 def test_copy_params_across_different_nesting(ex, models):
-    src = reference(models, "ex04/nested/a")  # 2 blocks of Flatten + Dense(4), then Dense(1)
+    src = reference(models, "chapter_nested")  # 2 blocks of Flatten + Dense(4), then Dense(1)
     dst = reference(models, "ex04/mlp-4-4-1")  # the same variables' shapes, no nesting
     ex.copy_params(src, dst)
     wrong = differing(src.weights, dst.weights)
@@ -256,7 +247,7 @@ def test_copy_params_across_different_nesting(ex, models):
 
 @task("copy_params")
 def test_copy_params_shares_no_variable(ex, models):
-    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
+    src, dst = reference(models, "chapter_nested"), reference(models, "ex04/nested/b")
     dst_vars = list(dst.weights)
     ex.copy_params(src, dst)
     with check:
@@ -282,7 +273,7 @@ def test_copy_params_shares_no_variable(ex, models):
 
 @task("copy_params")
 def test_copy_params_leaves_src_unchanged(ex, models):
-    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
+    src, dst = reference(models, "chapter_nested"), reference(models, "ex04/nested/b")
     before = snapshot(src)
     ex.copy_params(src, dst)
     with check:
@@ -291,7 +282,7 @@ def test_copy_params_leaves_src_unchanged(ex, models):
 
 @task("copy_params")
 def test_copy_params_copies_are_independent(ex, models):
-    src, dst = reference(models, "ex04/nested/a"), reference(models, "ex04/nested/b")
+    src, dst = reference(models, "chapter_nested"), reference(models, "ex04/nested/b")
     x = np.random.normal(size=(3, 4)).astype("float32")
     ex.copy_params(src, dst)
     after_copy, y_before = snapshot(dst), values(dst(x))
