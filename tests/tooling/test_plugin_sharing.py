@@ -1,0 +1,117 @@
+"""What the plugin shares between tests: seeding.isolated, Once, ModelCache, the paused GC."""
+
+from __future__ import annotations
+
+import gc
+import random
+
+import keras
+import numpy as np
+import pytest
+
+from kata import pytest_plugin, seeding
+
+
+def draws():
+    """One number from each generator a test may use: Python, NumPy and Keras."""
+    return (
+        random.random(),
+        float(np.random.random()),
+        float(keras.random.uniform(()).numpy()),
+    )
+
+
+def test_isolated_leaves_the_callers_random_state_as_it_was():
+    seeding.seed_everything(1)
+    expected = draws()
+    seeding.seed_everything(1)
+    with seeding.isolated("some key"):
+        draws()
+    assert draws() == expected
+
+
+def test_isolated_draws_depend_on_the_key_only():
+    seeding.seed_everything(1)
+    with seeding.isolated("k"):
+        first = draws()
+    seeding.seed_everything(2)
+    random.random()  # whatever the caller drew before
+    with seeding.isolated("k"):
+        again = draws()
+    with seeding.isolated("another key"):
+        other = draws()
+    assert again == first
+    assert other != first
+
+
+def test_once_calls_make_once_per_key_and_exercise():
+    made: dict = {}
+    calls = []
+
+    def make():
+        calls.append(1)
+        return object()
+
+    once = pytest_plugin.Once("ex01_access_params", made)
+    a, b = once("net", make), once("net", make)
+    other = pytest_plugin.Once("ex02_builtin_init", made)("net", make)
+    assert a is b
+    assert other is not a
+    assert len(calls) == 2
+
+
+def test_once_raises_makes_error_again_for_every_test():
+    once = pytest_plugin.Once("ex01_access_params", {})
+    calls = []
+
+    def stub():
+        calls.append(1)
+        raise NotImplementedError
+
+    for _ in range(3):
+        with pytest.raises(NotImplementedError) as info:
+            once("stub", stub)
+        # the traceback is the original one, not one that grows with every raise
+        assert sum(entry.name == "stub" for entry in info.traceback) == 1
+    assert len(calls) == 1
+
+
+def dense_net():
+    net = keras.Sequential([keras.layers.Dense(2), keras.layers.Dense(1)])
+    net.build((None, 3))
+    return net
+
+
+def test_model_cache_reuses_an_untouched_model_and_rebuilds_a_changed_one():
+    cache = pytest_plugin.ModelCache()
+    net = cache.get("net", dense_net)
+    net.weights[0].assign(np.ones((3, 2), "float32"))  # values are not guarded
+    assert cache.get("net", dense_net) is net
+    net.layers[0].trainable = False
+    assert cache.get("net", dense_net) is not net
+
+
+def test_model_cache_rebuilds_a_model_whose_kernel_was_rebound():
+    cache = pytest_plugin.ModelCache()
+    net = cache.get("net", dense_net)
+    other = dense_net()
+    # what a copy_params that shares src's variables does (Keras's own setattr refuses)
+    object.__setattr__(net.layers[1], "_kernel", other.layers[1].kernel)
+    assert cache.get("net", dense_net) is not net
+
+
+def test_gc_is_paused_then_resumed_as_it_was():
+    assert gc.isenabled()
+    pytest_plugin._pause_gc()
+    assert not gc.isenabled()
+    pytest_plugin._resume_gc()
+    assert gc.isenabled()
+    pytest_plugin._resume_gc()  # a second resume (unconfigure after collection) is harmless
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that had disabled it keeps it disabled
+        pytest_plugin._pause_gc()
+        pytest_plugin._resume_gc()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
