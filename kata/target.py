@@ -50,7 +50,8 @@ def describe(path: Path) -> str:
 
 
 def load(name: str, directory: Path) -> ModuleType:
-    """Import ``directory/name.py`` afresh, under a private module name.
+    """Import ``directory/name.py`` afresh, under a private module name, from its
+    source (no ``__pycache__`` is read or written next to the learner's files).
 
     Raises ``LoadError`` with a one-line reason when the file is missing or raises
     while it is imported (a syntax error included).
@@ -63,7 +64,11 @@ def load(name: str, directory: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[modname] = module  # dataclasses, pickling and Keras need a real module
     try:
-        spec.loader.exec_module(module)
+        # Compiled from the source every time, never from a cached .pyc: Python
+        # trusts a .pyc whose source has the same size and mtime second, so an edit
+        # saved within a second of the last run (watch mode) would go unseen.
+        code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        exec(code, module.__dict__)
     except SyntaxError as exc:
         sys.modules.pop(modname, None)
         raise LoadError(f"{describe(path)}:{exc.lineno}: SyntaxError: {exc.msg}") from None
