@@ -434,8 +434,11 @@ def test_freeze_keeps_values(ex):
 def test_freeze_layer_inside_a_model(ex, models):
     model = reference(models, "ex04/mlp-4-4-1")
     frozen, others = model.layers[1], [model.layers[0], model.layers[2]]
-    ex.freeze(frozen)
-    trainable = ids(model.trainable_weights)
+    try:
+        ex.freeze(frozen)
+        trainable = ids(model.trainable_weights)
+    finally:
+        frozen.trainable = True  # the session's model, as the next test expects it
     with check:
         assert not ids(frozen.weights) & trainable, (
             "the model still lists the frozen layer's variables in net.trainable_weights, so training would change them"
