@@ -70,7 +70,6 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    _pause_gc()
     config.addinivalue_line("markers", "task(name): the catalogue task the test grades")
     config.addinivalue_line(
         "markers", "hidden: instructor-only test, left out of the student release"
@@ -89,6 +88,7 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
     config.stash[RESULTS_KEY] = results.empty()
     config.stash[MODULES_KEY] = {}
+    _pause_gc()  # until collection has imported everything (see below)
 
 
 # ------------------------------------------------------------------ collection
