@@ -356,32 +356,36 @@ def pytest_sessionstart(session):
 
 # The garbage collector: TensorFlow's import and Keras's models allocate millions of
 # objects, and each full collection walks them all (a tenth of a second each, six
-# of them while TensorFlow imports). So it is paused from the start of the run to
-# the end of collection (imports included), and everything alive then is frozen:
-# later collections skip it and cost milliseconds.
+# of them while TensorFlow imports). So in the first run of a process it is paused
+# from configure to the end of collection (imports included), and everything
+# alive then is frozen: later collections skip it and cost milliseconds. Later runs
+# in the same process (watch, verify's workers) leave it alone: freezing again
+# would keep each run's pytest objects, which form cycles, forever.
 _GC_WAS_ENABLED: list[bool] = []
 
 
 def _pause_gc() -> None:
-    if gc.get_freeze_count():  # a later run in this process (watch, verify's workers):
-        gc.collect()  # free the last run's garbage before freezing again; cheap, as
-        # the big heap is frozen and skipped
+    if gc.get_freeze_count():  # not the first run here: the big heap is frozen already
+        return
     _GC_WAS_ENABLED[:] = [gc.isenabled()]
     gc.disable()
 
 
-def _resume_gc() -> None:
-    if _GC_WAS_ENABLED and _GC_WAS_ENABLED.pop():
+def _resume_gc(freeze: bool) -> None:
+    if not _GC_WAS_ENABLED:
+        return
+    if freeze:
+        gc.freeze()
+    if _GC_WAS_ENABLED.pop():
         gc.enable()
 
 
 def pytest_collection_finish(session):
-    gc.freeze()
-    _resume_gc()
+    _resume_gc(freeze=True)
 
 
 def pytest_unconfigure(config):
-    _resume_gc()  # a run that ended before its collection did
+    _resume_gc(freeze=False)  # a run that ended before its collection did
 
 
 def pytest_report_header(config):

@@ -1,4 +1,5 @@
-"""What the plugin shares between tests: seeding.isolated, Once, ModelCache, the paused GC."""
+"""What the plugin shares between tests (seeding.isolated, Once, ModelCache), the paused
+GC, and what keeps a long watch session lean."""
 
 from __future__ import annotations
 
@@ -100,18 +101,51 @@ def test_model_cache_rebuilds_a_model_whose_kernel_was_rebound():
     assert cache.get("net", dense_net) is not net
 
 
-def test_gc_is_paused_then_resumed_as_it_was():
+@pytest.fixture
+def first_run(monkeypatch):
+    """As in a process's first run (nothing frozen yet); records freezes instead."""
+    frozen = []
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: 0)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
+    return frozen
+
+
+def test_gc_is_paused_until_collection_then_frozen_and_resumed(first_run):
     assert gc.isenabled()
     pytest_plugin._pause_gc()
     assert not gc.isenabled()
-    pytest_plugin._resume_gc()
+    pytest_plugin._resume_gc(freeze=True)
     assert gc.isenabled()
-    pytest_plugin._resume_gc()  # a second resume (unconfigure after collection) is harmless
+    assert first_run == [1]
+    pytest_plugin._resume_gc(freeze=False)  # unconfigure after collection: nothing more
     assert gc.isenabled()
+    assert first_run == [1]
+
+
+def test_gc_a_caller_had_disabled_stays_disabled(first_run):
     gc.disable()
-    try:  # a caller that had disabled it keeps it disabled
+    try:
         pytest_plugin._pause_gc()
-        pytest_plugin._resume_gc()
+        pytest_plugin._resume_gc(freeze=False)
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_gc_is_left_alone_in_a_later_run(monkeypatch):
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: 1000)
+    monkeypatch.setattr(gc, "freeze", lambda: pytest.fail("froze again"))
+    pytest_plugin._pause_gc()
+    assert gc.isenabled()
+    pytest_plugin._resume_gc(freeze=True)
+    assert gc.isenabled()
+
+
+def test_watch_can_clear_tensorflows_kernel_cache():
+    """kata.watch clears it every CLEAR_EVERY runs through a private TensorFlow API:
+    this fails if that API moves."""
+    from kata import watch
+
+    watch._clear_tensorflow_caches()
+    v = keras.Variable(np.ones(3, "float32"), name="after_the_clear")
+    assert float(v.numpy().sum()) == 3.0
