@@ -163,7 +163,10 @@ class ModelCache:
     ``kernel`` and ``bias`` objects, and the very same variable objects with the
     same shapes and trainable flags. Anything else (a learner's code replaced or
     rebound a variable, froze a layer, rebuilt the net) gets a new model. Values
-    are not guarded: a test that cares about them sets them first.
+    are not guarded: a test that cares about them sets them first. ``build()``
+    runs seeded from ``key`` alone (``seeding.isolated``): whether the model was
+    built now or by an earlier test changes none of the asking test's random
+    numbers.
     """
 
     def __init__(self):
@@ -187,7 +190,8 @@ class ModelCache:
         entry = self._models.get(key)
         if entry is not None and self._fingerprint(entry[0]) == entry[1]:
             return entry[0]
-        net = build()
+        with seeding.isolated(f"models::{key}"):
+            net = build()
         self._models[key] = (net, self._fingerprint(net))
         return net
 
@@ -209,7 +213,7 @@ class Once:
     """What the learner's code made, kept for the other tests of the run that only
     read it (building Keras models is most of the suite's cost).
 
-    ``get(key, make)`` calls ``make()`` the first time ``key`` is asked for and
+    ``once(key, make)`` calls ``make()`` the first time ``key`` is asked for and
     returns that same object afterwards; if ``make()`` raised, every test asking
     gets the same exception (a stub is "not started" in each). ``make()`` runs
     seeded from ``key`` alone (``seeding.isolated``), so the object does not

@@ -92,6 +92,14 @@ def test_model_cache_reuses_an_untouched_model_and_rebuilds_a_changed_one():
     assert cache.get("net", dense_net) is not net
 
 
+def test_model_cache_building_leaves_the_callers_random_state_as_it_was():
+    seeding.seed_everything(3)
+    expected = draws()
+    seeding.seed_everything(3)
+    pytest_plugin.ModelCache().get("net", dense_net)  # its initializers draw numbers
+    assert draws() == expected
+
+
 def test_model_cache_rebuilds_a_model_whose_kernel_was_rebound():
     cache = pytest_plugin.ModelCache()
     net = cache.get("net", dense_net)
