@@ -11,12 +11,17 @@ from kata import bench, release
 
 
 def fake_figures(*, suite_wall=1.2, suite_rss=1.4, watch=0.4, speedup=1.8, jobs=2) -> dict:
-    floor = {"wall_s": bench.summarize([5.0, 4.0, 6.0]), "peak_rss_mib": bench.summarize([600.0])}
+    floor = {
+        "wall_s": bench.summarize([5.0, 4.0, 6.0]),
+        "peak_rss_mib": bench.summarize([600.0]),
+        "lean_wall_s": bench.summarize([4.0]),
+    }
     suite = {
         "wall_s": bench.summarize([5.0 * suite_wall]),
         "peak_rss_mib": bench.summarize([600.0 * suite_rss]),
         "wall_ratio": suite_wall,
         "rss_ratio": suite_rss,
+        "lean_ratio": round(5.0 * suite_wall / 4.0, 3),
     }
     watched = {
         "save_to_verdict_s": bench.summarize([watch, watch + 0.1, watch - 0.1]),
@@ -100,6 +105,16 @@ def test_checks_compare_each_figure_with_its_target():
     assert marks["watch ex04_set_params: save → verdict"] is True  # 0.4 s ≤ 0.5 s
     assert marks["batch grading, 20 copies, 2 at once"] is True  # 1.8× ≥ 1.7×
     assert marks["floor: peak memory"] is None  # no target
+
+
+def test_the_lean_floor_is_shown_for_comparison_without_a_target():
+    rows = {c.figure: c for c in bench.checks(fake_figures())}
+    assert rows["floor, GC paused as the suite does"].value == "4.00 s"
+    against = rows["graded suite against the floor with the GC paused"]
+    assert (against.ratio, against.target, against.met) == ("1.50× lean floor", "", None)
+    figures = fake_figures()  # figures measured before the lean floor existed
+    del figures["floor"]["lean_wall_s"], figures["suite"]["lean_ratio"]
+    assert not any("GC paused" in c.figure for c in bench.checks(figures))
 
 
 def test_checks_miss_slow_figures_and_skip_the_speedup_on_one_core():
