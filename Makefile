@@ -2,31 +2,32 @@
 #
 # The first target you run creates .venv and installs everything (a few minutes,
 # once); later runs reuse it. EX=<exercise> and TASK=<task> narrow most targets.
+# Every target is a thin alias of the `kata` command (`.venv/bin/kata --help`).
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+KATA := $(PY) -m kata
 STAMP := $(VENV)/.kata-installed
-PYTEST := $(PY) -m pytest
 SEL := $(if $(EX),--exercise $(EX)) $(if $(TASK),--task $(TASK))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test progress hint reset watch verify lint format stubs bench grade grade-all release gradescope clean
+.PHONY: help setup test progress hint reset watch lint format clean
 
-help: ## list the targets
+help: ## list the learner's targets
 	@echo "tf-params-kata — learn to access, initialize and share Keras 3 parameters"
 	@echo
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | grep -v '## \[' | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo
 	@echo "  EX=ex03_custom_init (or ex03, 3)  one exercise;  TASK=WeirdInit  one task of EX"
 	@echo "  KATA_TARGET=<dir>  grade another folder;  KATA_SEED=<int>  move the test seeds"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || { echo "creating $(VENV) (first run only)…"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing dependencies into $(VENV) (first run takes a few minutes)…"
 	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
-	  && $(PY) -m pip install -e ".[dev]" >> $(VENV)/install.log 2>&1 \
+	  && $(PY) -m pip install -c constraints.txt -e ".[dev]" >> $(VENV)/install.log 2>&1 \
 	  || { tail -n 30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log" >&2; exit 1; }
 	@echo "installed (log: $(VENV)/install.log)"
 	@touch $@
@@ -34,47 +35,19 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv and install the dependencies (done for you by the other targets)
 
 test: $(STAMP) ## grade your exercises (EX=…, TASK=… for one exercise or task)
-	@$(PYTEST) $(SEL) --kata-state .kata/last-run.json
+	@$(KATA) test $(SEL)
 
 progress: $(STAMP) ## table of every task: done / failing / not started, points, what is next
-	@$(PY) -m kata.learn progress
+	@$(KATA) progress
 
 hint: $(STAMP) ## next hint for a task: make hint EX=ex03 [TASK=WeirdInit] [LEVEL=n]
-	@$(PY) -m kata.learn hint $(EX) $(TASK) $(if $(LEVEL),--level $(LEVEL))
+	@$(KATA) hint $(EX) $(TASK) $(if $(LEVEL),--level $(LEVEL))
 
 reset: $(STAMP) ## restore an exercise's stub (your file is backed up first): make reset EX=ex03
-	@$(PY) -m kata.learn reset $(EX)
+	@$(KATA) reset $(EX)
 
 watch: $(STAMP) ## re-grade an exercise each time you save it (Ctrl-C to stop)
-	@$(PY) -m kata.watch
-
-# instructor-only: begin (the student edition made by `make release` drops these targets)
-verify: $(STAMP) ## check the kata itself: solutions pass, stubs fail, mutants die, parity, lint, tooling
-	@$(PYTEST) --target solutions
-	@$(PY) -m kata.verify
-	@$(MAKE) --no-print-directory lint
-	@$(PYTEST) tests/tooling -p no:cacheprovider
-
-stubs: $(STAMP) ## regenerate exercises/ from solutions/ (maintainers only: overwrites exercises/)
-	@$(PY) -m kata.stubs
-
-bench: $(STAMP) ## measure the suite against TensorFlow's import (writes bench.json)
-	@$(PY) -m kata.bench
-
-grade: $(STAMP) ## grade a submission: make grade SUBMISSION=<dir> [OUT=<dir>]
-	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<dir> [OUT=<dir>]" >&2; exit 2; }
-	@$(PY) -m kata.grade "$(SUBMISSION)" $(if $(OUT),--out "$(OUT)")
-
-grade-all: $(STAMP) ## grade every sub-folder: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]" >&2; exit 2; }
-	@$(PY) -m kata.gradebook "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
-
-release: $(STAMP) ## the student edition, checked: make release [OUT=dist/student]
-	@$(PY) -m kata.release --out "$(or $(OUT),dist/student)"
-
-gradescope: $(STAMP) ## autograder.zip for Gradescope
-	@$(PY) -m kata.gradescope --out autograder.zip
-# instructor-only: end
+	@$(KATA) watch
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	@$(VENV)/bin/ruff check .
@@ -86,3 +59,47 @@ format: $(STAMP) ## format the code with ruff
 clean: ## remove caches and generated outputs (keeps .venv and your work)
 	@rm -rf .pytest_cache .ruff_cache dist out grades autograder.zip bench.json
 	@find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+
+# instructor-only: begin (the student edition made by `make release` drops these targets)
+.PHONY: help-dev verify stubs bench upgrade grade grade-all release gradescope
+
+help-dev: ## [instructor] list the instructor's and maintainer's targets
+	@echo "instructor and maintainer targets (not in the student edition):"
+	@grep -E '^[a-z-]+:.*## \[' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+verify: $(STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mutants die, parity, lint, tooling
+	@$(PY) -m pytest --target solutions
+	@$(KATA) dev verify
+	@$(MAKE) --no-print-directory lint
+	@$(PY) -m pytest tests/tooling -p no:cacheprovider
+
+stubs: $(STAMP) ## [maintainer] regenerate exercises/ from solutions/ (refuses to overwrite work without FORCE=1)
+	@$(KATA) dev stubs $(if $(FORCE),--force)
+
+bench: $(STAMP) ## [maintainer] measure the suite against TensorFlow's import (writes bench.json)
+	@$(KATA) dev bench
+
+upgrade: ## [maintainer] re-resolve the newest dependencies, verify, and only then rewrite constraints.txt
+	@rm -rf .venv-upgrade && $(PYTHON) -m venv .venv-upgrade
+	@.venv-upgrade/bin/python -m pip install --quiet --upgrade pip
+	@.venv-upgrade/bin/python -m pip install --quiet -e ".[dev]"
+	@touch .venv-upgrade/.kata-installed
+	@$(MAKE) --no-print-directory verify VENV=.venv-upgrade STAMP=.venv-upgrade/.kata-installed
+	@{ head -n 2 constraints.txt; .venv-upgrade/bin/python -m pip freeze --exclude-editable | grep -v '^tf-params-kata'; } > constraints.txt.new
+	@mv constraints.txt.new constraints.txt && rm -rf .venv-upgrade
+	@echo "constraints.txt rewritten from a verified install; run make setup to use it"
+
+grade: $(STAMP) ## [instructor] grade a submission: make grade SUBMISSION=<dir> [OUT=<dir>]
+	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<dir> [OUT=<dir>]" >&2; exit 2; }
+	@$(KATA) grade "$(SUBMISSION)" $(if $(OUT),--out "$(OUT)")
+
+grade-all: $(STAMP) ## [instructor] grade every sub-folder: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]" >&2; exit 2; }
+	@$(KATA) grade-all "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
+
+release: $(STAMP) ## [instructor] the student edition, checked: make release [OUT=dist/student]
+	@$(KATA) release --out "$(or $(OUT),dist/student)"
+
+gradescope: $(STAMP) ## [instructor] autograder.zip for Gradescope
+	@$(KATA) gradescope --out autograder.zip
+# instructor-only: end

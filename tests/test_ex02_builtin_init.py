@@ -9,7 +9,7 @@ import pytest
 from pytest_check import check
 from scipy import stats
 
-from kata.stats import assert_distribution, assert_independent, assert_normal
+from kata.testing.stats import assert_distribution, assert_independent, assert_normal
 from tests.helpers import assert_same_variables, assert_unchanged, snapshot, values
 
 task = pytest.mark.task

@@ -8,7 +8,7 @@ import pytest
 from pytest_check import check
 from scipy import stats
 
-from kata.stats import (
+from kata.testing.stats import (
     as_array,
     assert_distribution,
     assert_fraction,

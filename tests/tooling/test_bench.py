@@ -1,4 +1,4 @@
-"""Tooling tests of ``kata.bench``'s helpers, on made-up figures: no timing is run here."""
+"""Tooling tests of ``kata.dev.bench``'s helpers, on made-up figures: no timing is run here."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kata import bench, release
+from kata.dev import bench, release
 
 
 def fake_figures(*, suite_wall=1.2, suite_rss=1.4, watch=0.4, speedup=1.8, jobs=2) -> dict:
@@ -195,5 +195,7 @@ def test_main_exits_0_on_missed_targets_and_1_when_a_figure_is_missing(monkeypat
     assert data["errors"] == ["watch: the watcher printed nothing"] and "suite" in data
 
 
-def test_bench_is_left_out_of_the_student_edition():
-    assert "bench.py" in release.KATA_EXCLUDED
+def test_bench_is_left_out_of_the_student_edition(tmp_path):
+    out = release.build(tmp_path / "student")
+    assert not (out / "kata" / "dev").exists()
+    assert (out / "kata" / "learner").is_dir()

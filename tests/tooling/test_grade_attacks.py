@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from kata import ROOT, catalogue
-from kata.grade import grade
-from kata.grade_report import write_all
-from kata.grade_sandbox import Limits
+from kata import ROOT
+from kata.core import catalogue
+from kata.grading.grade import grade
+from kata.grading.reports import write_all
+from kata.grading.sandbox import Limits
 
 ATTACKS = Path(__file__).with_name("attacks")
 ATTACKED = "ex01_access_params"

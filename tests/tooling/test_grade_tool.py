@@ -11,9 +11,14 @@ import zipfile
 
 import pytest
 
-from kata import ROOT, catalogue, grade_report, grade_reporter, gradescope, release
-from kata.grade import CheckOutcome, ExerciseGrade, Grade
-from kata.grade_scan import scan_source
+from kata import ROOT
+from kata.core import catalogue
+from kata.dev import release
+from kata.grading import gradescope
+from kata.grading import reports as grade_report
+from kata.grading import stream_plugin as grade_reporter
+from kata.grading.model import CheckOutcome, ExerciseGrade, Grade
+from kata.grading.scan import scan_source
 
 EX01 = "ex01_access_params"
 
@@ -171,7 +176,7 @@ def test_grade_all_writes_a_gradebook(tmp_path):
             (d / f"{other}.py").write_text((ROOT / "solutions" / f"{other}.py").read_text())
     exercises = ",".join([EX01] + ([other] if other else []))
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "kata.gradebook", str(subs), "--out", str(out), "--jobs", "2"]
+    cmd = [sys.executable, "-m", "kata", "grade-all", str(subs), "--out", str(out), "--jobs", "2"]
     cmd += ["--exercises", exercises, "--timeout", "20", "--memory", "2000"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -206,8 +211,8 @@ def test_release_has_no_answers(tmp_path):
     assert release.leaks(out) == []
     for must in (
         "pyproject.toml",
-        "kata/pytest_plugin.py",
-        "kata/catalogue.toml",
+        "kata/testing/plugin.py",
+        "kata/core/catalogue.toml",
         f"exercises/{EX01}.py",
         f"tests/test_{EX01}.py",
         "tests/helpers.py",
@@ -219,10 +224,10 @@ def test_release_has_no_answers(tmp_path):
         "tests/tooling",
         "tests/mutants",
         "tests/alternatives",
-        "kata/grade.py",
+        "kata/grading/grade.py",
     ):
         assert not (out / never).exists(), never
-    assert (out / "kata" / "pristine" / f"{EX01}.py").read_text() == (
+    assert (out / "kata" / "learner" / "pristine" / f"{EX01}.py").read_text() == (
         ROOT / "exercises" / f"{EX01}.py"
     ).read_text()
     # The check notices a solution that slips in.
@@ -240,8 +245,8 @@ def test_gradescope_zip(tmp_path):
         "setup.sh",
         "run_autograder",
         "pyproject.toml",
-        "kata/grade.py",
-        "kata/grade_reporter.py",
+        "kata/grading/grade.py",
+        "kata/grading/stream_plugin.py",
         f"tests/test_{EX01}.py",
     } <= names
     assert f"tests/hidden/test_{EX01}.py" in names
@@ -255,7 +260,7 @@ def test_gradescope_zip(tmp_path):
 
 def test_grade_cli_rejects_a_missing_submission(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "kata.grade", str(tmp_path / "nope")],
+        [sys.executable, "-m", "kata", "grade", str(tmp_path / "nope")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -20,7 +20,7 @@ import pytest
 
 from kata import ROOT
 
-COPY = ("kata", "exercises", "solutions", "Makefile", "pyproject.toml")
+COPY = ("kata", "exercises", "solutions", "Makefile", "pyproject.toml", "constraints.txt")
 
 
 @pytest.fixture
@@ -39,6 +39,7 @@ def kata_copy(tmp_path: Path) -> Path:
     # older than the shared venv's install stamp, so make does not reinstall the
     # package from this copy into the real .venv
     os.utime(tmp_path / "pyproject.toml", (0, 0))
+    os.utime(tmp_path / "constraints.txt", (0, 0))
     return tmp_path
 
 
@@ -49,7 +50,7 @@ def run(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedPro
 
 
 def learn(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return run(root, sys.executable, "-m", "kata.learn", *args)
+    return run(root, sys.executable, "-m", "kata", *args)
 
 
 def test_copy_uses_its_own_kata_package(kata_copy):
@@ -179,7 +180,7 @@ def test_progress_shows_every_task_and_the_next(kata_copy):
 def test_watch_regrades_on_save_in_one_process(kata_copy):
     env = {**os.environ, "PYTHONPATH": str(kata_copy), "KATA_TARGET": ""}
     proc = subprocess.Popen(
-        [sys.executable, "-u", "-m", "kata.watch", "--interval", "0.02", "--timeout", "5"],
+        [sys.executable, "-u", "-m", "kata", "watch", "--interval", "0.02", "--timeout", "5"],
         cwd=kata_copy,
         env=env,
         stdout=subprocess.PIPE,

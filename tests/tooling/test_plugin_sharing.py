@@ -10,7 +10,9 @@ import keras
 import numpy as np
 import pytest
 
-from kata import pytest_plugin, seeding
+from kata.core import seeding
+from kata.testing import fixtures as pytest_plugin
+from kata.testing import gcpause
 
 
 def draws():
@@ -120,12 +122,12 @@ def first_run(monkeypatch):
 
 def test_gc_is_paused_until_collection_then_frozen_and_resumed(first_run):
     assert gc.isenabled()
-    pytest_plugin._pause_gc()
+    gcpause.pause()
     assert not gc.isenabled()
-    pytest_plugin._resume_gc(freeze=True)
+    gcpause.resume(freeze=True)
     assert gc.isenabled()
     assert first_run == [1]
-    pytest_plugin._resume_gc(freeze=False)  # unconfigure after collection: nothing more
+    gcpause.resume(freeze=False)  # unconfigure after collection: nothing more
     assert gc.isenabled()
     assert first_run == [1]
 
@@ -133,8 +135,8 @@ def test_gc_is_paused_until_collection_then_frozen_and_resumed(first_run):
 def test_gc_a_caller_had_disabled_stays_disabled(first_run):
     gc.disable()
     try:
-        pytest_plugin._pause_gc()
-        pytest_plugin._resume_gc(freeze=False)
+        gcpause.pause()
+        gcpause.resume(freeze=False)
         assert not gc.isenabled()
     finally:
         gc.enable()
@@ -143,16 +145,16 @@ def test_gc_a_caller_had_disabled_stays_disabled(first_run):
 def test_gc_is_left_alone_in_a_later_run(monkeypatch):
     monkeypatch.setattr(gc, "get_freeze_count", lambda: 1000)
     monkeypatch.setattr(gc, "freeze", lambda: pytest.fail("froze again"))
-    pytest_plugin._pause_gc()
+    gcpause.pause()
     assert gc.isenabled()
-    pytest_plugin._resume_gc(freeze=True)
+    gcpause.resume(freeze=True)
     assert gc.isenabled()
 
 
 def test_watch_can_clear_tensorflows_kernel_cache():
     """kata.watch clears it every CLEAR_EVERY runs through a private TensorFlow API:
     this fails if that API moves."""
-    from kata import watch
+    from kata.learner import watch
 
     watch._clear_tensorflow_caches()
     v = keras.Variable(np.ones(3, "float32"), name="after_the_clear")

@@ -8,7 +8,10 @@ import subprocess
 
 import pytest
 
-from kata import ROOT, catalogue, stubs, verify
+from kata import ROOT
+from kata.core import catalogue
+from kata.dev import stubs
+from kata.dev.verify import variants as verify
 
 
 def committed(path: str) -> str | None:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from kata import target
+from kata.core import target
 
 NAME = "ex01_access_params"
 

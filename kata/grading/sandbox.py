@@ -1,12 +1,12 @@
 """The grader's sandbox: a pristine tree, and pytest run in it under a watchdog.
 
-``build_tree`` copies the kata's own ``kata/`` package, graded tests (hidden ones
+``build_tree`` copies the kata's grading subpackages (``kata.core.editions.GRADING``), graded tests (hidden ones
 included) and a generated pytest configuration into a fresh directory, plus only
 the exercise modules of the submission (under ``submission/``). ``run`` starts
 pytest there in its own process group and watches it: a test running longer than
 the time limit, or the process group's resident memory above the limit, kills
 the whole group. What each finished test did is read back from the stream that
-``kata.grade_reporter`` writes, and only lines carrying this run's token count.
+``kata.grading.stream_plugin`` writes, and only lines carrying this run's token count.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PLUGINS = ("kata.pytest_plugin", "pytest_check.plugin", "kata.grade_reporter")
+from kata.core import editions
+
+PLUGINS = ("kata.testing.plugin", "pytest_check.plugin", "kata.grading.stream_plugin")
 INI = """\
 [pytest]
 testpaths = tests
@@ -101,7 +103,7 @@ def _copy_tests(root: Path, dest: Path) -> None:
 def build_tree(root: Path, modules: dict[str, Path], dest: Path) -> Path:
     """A pristine tree in ``dest``: the kata package, its tests and the given modules."""
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(root / "kata", dest / "kata", ignore=shutil.ignore_patterns("__pycache__"))
+    editions.copy_kata(root, dest, editions.GRADING)
     _copy_tests(root, dest)
     (dest / "pytest.ini").write_text(INI)
     sub = dest / "submission"

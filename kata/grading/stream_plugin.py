@@ -1,4 +1,4 @@
-"""Pytest plugin used only by the grader (``-p kata.grade_reporter``).
+"""Pytest plugin used only by the grader (``-p kata.grading.stream_plugin``).
 
 It streams one JSON line per event to the file named by ``KATA_GRADE_STREAM``
 (written with ``os.write`` on a raw descriptor, so every finished test survives a
@@ -121,7 +121,7 @@ _reports: dict = {}
 
 
 def _identity(item) -> dict:
-    from kata.pytest_plugin import exercise_of, task_of
+    from kata.testing.plugin import exercise_of, task_of
 
     return {
         "id": item.nodeid,

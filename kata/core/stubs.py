@@ -1,22 +1,19 @@
-"""Make the learner's stubs from the reference solutions, so the two never drift.
+"""Stubs: a module with every public signature and docstring kept and every body
+replaced by ``raise NotImplementedError``.
 
-``python -m kata.stubs`` rewrites ``exercises/`` from ``solutions/``: every public
-function and method keeps its signature and docstring and its body becomes
-``raise NotImplementedError`` (decorators go: they are part of the answer);
-private helpers (``_name``) are dropped; the module
-docstring (the lesson), imports and public constants stay. ``--check`` only
-reports exercises that differ from what would be generated (used by ``make
-verify``), and never writes.
+Used by the maintainers' ``kata dev stubs`` (``exercises/`` from ``solutions/``)
+and by the learner's ``kata reset``, which, where no solution ships (the student
+edition), makes the stub from the learner's own file: its lesson and docstrings
+stay, its code goes.
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
+import shutil
+import subprocess
 import sys
 from pathlib import Path
-
-from kata import ROOT, catalogue
 
 TODO = "raise NotImplementedError"
 
@@ -69,11 +66,8 @@ def stub_source(source: str) -> str:
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
-def _format(text: str) -> str:
+def format_source(text: str) -> str:
     """Format with ruff when it is installed, so stubs read like hand-written code."""
-    import shutil
-    import subprocess
-
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():
         return text
@@ -82,40 +76,11 @@ def _format(text: str) -> str:
         input=text,
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=Path(__file__).resolve().parents[2],
     )
     return done.stdout if done.returncode == 0 else text
 
 
-def generate(name: str) -> str:
-    return _format(stub_source((ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")))
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m kata.stubs", description=__doc__.splitlines()[0]
-    )
-    parser.add_argument("--check", action="store_true", help="report drift, write nothing")
-    parser.add_argument("names", nargs="*", help="exercises to stub (default: all)")
-    args = parser.parse_args(argv)
-    stale = []
-    for name in [catalogue.exercise(n).name for n in args.names] or catalogue.names():
-        text = generate(name)
-        path = ROOT / "exercises" / f"{name}.py"
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(name)
-        if not args.check:
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote exercises/{name}.py")
-    if args.check:
-        if stale:
-            print("exercises/ differ from the stubs generated from solutions/: " + ", ".join(stale))
-            print("regenerate them with: python -m kata.stubs")
-            return 1
-        print(f"stubs: exercises/ match solutions/ ({len(catalogue.names())} modules)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def make_stub(source: str) -> str:
+    """The formatted stub of a module's source (``SyntaxError`` if it does not parse)."""
+    return format_source(stub_source(source))

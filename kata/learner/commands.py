@@ -1,8 +1,8 @@
 """The learner's commands: ``progress``, ``hint`` and ``reset``.
 
-    python -m kata.learn progress              # grade quietly, show every task
-    python -m kata.learn hint EX [TASK] [--level N]
-    python -m kata.learn reset EX              # back up your file, restore the stub
+    kata progress              # grade quietly, show every task
+    kata hint EX [TASK] [--level N]
+    kata reset EX              # back up your file, restore the stub
 
 Hint levels and the last results live in ``.kata/`` (git-ignored); a missing or
 corrupt state file is rebuilt, never a crash.
@@ -11,86 +11,43 @@ corrupt state file is rebuilt, never a crash.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import shutil
 import sys
 import textwrap
 from pathlib import Path
 
-from kata import ROOT, catalogue, results, target, write_json
+from kata import ROOT
+from kata.core import catalogue, outcomes, state, stubs, target
+from kata.core.backups import backup, backups_of
+from kata.learner import tables
 
-STATE_DIR = ROOT / ".kata"
-STATE = STATE_DIR / "state.json"
-LAST_RUN = STATE_DIR / "last-run.json"
-BACKUPS = STATE_DIR / "backups"
-PRISTINE = Path(__file__).with_name("pristine")  # stubs shipped in the student release
+PRISTINE = Path(__file__).with_name("pristine")  # stubs shipped in the student edition
 
 
 class UsageError(Exception):
     """Bad input from the learner: printed as one clear message, exit status 2."""
 
 
-# ---------------------------------------------------------------------- state
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict):
-            return data
-        raise ValueError("not a JSON object")
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        print(
-            f"note: {path.relative_to(ROOT)} was unreadable ({exc}); starting it afresh",
-            file=sys.stderr,
-        )
-        return {}
-
-
-def load_state() -> dict:
-    state = _read_json(STATE)
-    hints = state.get("hints")
-    state["hints"] = (
-        {k: v for k, v in hints.items() if isinstance(v, int)} if isinstance(hints, dict) else {}
-    )
-    return state
-
-
-def save_state(state: dict) -> None:
-    write_json(STATE, state)
-
-
-def last_results() -> dict[str, results.TaskResult]:
+def last_results() -> dict[str, outcomes.TaskResult]:
     """The per-task results of the last ``make test`` / ``progress`` run of this target, if any."""
-    raw = _read_json(LAST_RUN)
     try:  # results of another KATA_TARGET say nothing about this one
-        same = raw.get("target") == str(target.resolve())
+        here = str(target.resolve())
     except target.TargetError:
-        same = False
-    data = raw.get("tasks", {}) if same else {}
-    out = results.empty()
-    if isinstance(data, dict):
-        for key, row in data.items():
-            if key in out and isinstance(row, dict) and isinstance(row.get("outcomes"), list):
-                out[key].outcomes = [str(o) for o in row["outcomes"]]
-                out[key].reason = str(row.get("reason", ""))
-    return out
+        here = None
+    return state.load_run(state.LAST_RUN, here)
 
 
 # ------------------------------------------------------------------- progress
 
 
-def grade_quietly(exercise: str | None = None) -> dict[str, results.TaskResult]:
+def grade_quietly(exercise: str | None = None) -> dict[str, outcomes.TaskResult]:
     """Run the graded suites in this process, without terminal output; return the results."""
     import contextlib
     import io
 
     import pytest
 
-    args = ["-p", "no:cacheprovider", "--kata-state", str(LAST_RUN)]
+    args = ["-p", "no:cacheprovider", "--kata-state", str(state.LAST_RUN)]
     if exercise:
         args += ["--exercise", exercise]
     out = io.StringIO()
@@ -107,7 +64,7 @@ def progress(args) -> int:
     color = sys.stdout.isatty()
     width = shutil.get_terminal_size((100, 20)).columns
     print(f"progress of {target.describe(target.resolve())}:")
-    print(results.render(res, per_task=True, color=color, width=width), end="")
+    print(tables.render(res, per_task=True, color=color, width=width), end="")
     return 0
 
 
@@ -119,7 +76,7 @@ def _pick_task(ex: catalogue.Exercise, name: str | None) -> catalogue.Task:
         return ex.task(name)
     res = last_results()
     for t in ex.tasks:
-        if res[t.key].status != "done":
+        if res[t.key].status != outcomes.Status.DONE:
             return t
     return ex.tasks[0]
 
@@ -133,16 +90,16 @@ def hint(args) -> int:
     task = _pick_task(ex, args.task)
     if not task.hints:
         raise UsageError(f"{task.key} has no hints yet")
-    state = load_state()
-    seen = state["hints"].get(task.key, 0)
+    hints = state.load_hints()
+    seen = hints.get(task.key, 0)
     if args.level is not None:
         if not 1 <= args.level <= len(task.hints):
             raise UsageError(f"{task.key} has hint levels 1 to {len(task.hints)}, not {args.level}")
         level = args.level
     else:
         level = min(seen + 1, len(task.hints))
-    state["hints"][task.key] = max(seen, level)
-    save_state(state)
+    hints[task.key] = max(seen, level)
+    state.save_hints(hints)
     body = textwrap.fill(
         task.hints[level - 1], width=88, initial_indent="  ", subsequent_indent="  "
     )
@@ -158,29 +115,29 @@ def hint(args) -> int:
 
 
 def pristine_stub(name: str) -> str:
-    """The stub of exercise ``name``: shipped in the release, or made from solutions/."""
+    """The stub of exercise ``name``: shipped with the student edition, else made from
+    ``solutions/``, else from the learner's own file (its docstrings kept, its code gone)."""
     shipped = PRISTINE / f"{name}.py"
     if shipped.is_file():
         return shipped.read_text(encoding="utf-8")
-    from kata import stubs
+    for source in (ROOT / "solutions" / f"{name}.py", ROOT / "exercises" / f"{name}.py"):
+        if source.is_file():
+            try:
+                return stubs.make_stub(source.read_text(encoding="utf-8"))
+            except SyntaxError as exc:
+                raise UsageError(
+                    f"no stub of {name} is shipped and exercises/{name}.py does not parse "
+                    f"(line {exc.lineno}: {exc.msg}); fix that line, or restore an earlier "
+                    "version from .kata/backups/"
+                ) from None
+    raise UsageError(f"no stub of {name} can be made: neither its solution nor its exercise exists")
 
-    return stubs.generate(name)
 
-
-def _backup(path: Path) -> Path:
-    """Copy ``path`` to a new, timestamped file in .kata/backups (never overwriting one)."""
-    BACKUPS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # sorts in time order
-    data = path.read_bytes()
-    for n in range(1000):
-        dest = BACKUPS / f"{path.stem}.{stamp}{f'-{n}' if n else ''}.py"
-        try:
-            with open(dest, "xb") as f:  # "x": fails rather than overwrite
-                f.write(data)
-            return dest
-        except FileExistsError:
-            continue
-    raise UsageError("could not find a free backup name in .kata/backups")
+def _safe_backup(path: Path) -> Path:
+    try:
+        return backup(path)
+    except OSError as exc:
+        raise UsageError(f"could not back up {path.name} ({exc}); nothing was changed") from None
 
 
 def reset(args) -> int:
@@ -194,12 +151,12 @@ def reset(args) -> int:
     if path.exists() and path.read_text(encoding="utf-8") == stub:
         print(f"exercises/{ex.filename} is already the untouched stub; nothing to do")
         return 0
-    backup = _backup(path) if path.exists() else None
+    backup = _safe_backup(path) if path.exists() else None
     path.write_text(stub, encoding="utf-8")
     print(f"restored the stub of exercises/{ex.filename}")
     if backup:
         print(f"your previous version is saved as {backup.relative_to(ROOT)}")
-    backups = sorted(BACKUPS.glob(f"{ex.name}.*.py"))
+    backups = backups_of(ex.name)
     if len(backups) > 1:
         print(
             "all backups of this exercise:\n  "
@@ -212,9 +169,7 @@ def reset(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m kata.learn", description="The kata's learner commands."
-    )
+    parser = argparse.ArgumentParser(prog="kata", description="The kata's learner commands.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("progress", help="grade quietly and show every task").set_defaults(run=progress)
     p = sub.add_parser("hint", help="show the next hint of a task")

@@ -8,7 +8,7 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from kata.grade import GRADED, Grade, TaskGrade
+from kata.grading.model import GRADED, Grade, TaskGrade
 
 STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
 

@@ -1,9 +1,9 @@
-"""Instructor grading: ``python -m kata.grade SUBMISSION [--out DIR]`` (``make grade``).
+"""Instructor grading: ``kata grade SUBMISSION [--out DIR]`` (``make grade``).
 
 Only the exercise modules (``<name>.py`` for the catalogue's names) are taken from
 the submission; they are graded in a pristine temporary tree by the kata's own
 tests (hidden ones included), in a subprocess watched for time and memory (see
-``kata.grade_sandbox``). A test counts only when the grader saw it finish. If the
+``kata.grading.sandbox``). A test counts only when the grader saw it finish. If the
 process dies, the exercise whose test was running scores 0 with the reason and
 the others are regraded one at a time; an exercise that tampers with the checking
 machinery scores 0 too. Writes ``results.json`` (Gradescope), ``junit.xml``,
@@ -17,12 +17,24 @@ import signal
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata import ROOT, catalogue, target
-from kata.grade_sandbox import Limits, Run, build_tree, find_module, run, test_files
-from kata.grade_scan import scan
+from kata import ROOT
+from kata.core import catalogue, target
+from kata.grading import reports as grade_report
+from kata.grading.model import (
+    CRASHED,
+    ERROR,
+    KILLED,
+    MISSING,
+    NO_TESTS,
+    TAMPERED,
+    CheckOutcome,
+    ExerciseGrade,
+    Grade,
+)
+from kata.grading.sandbox import Limits, Run, build_tree, find_module, run, test_files
+from kata.grading.scan import scan
 
 # Files a submission may carry that grading ignores (they never reach the tree).
 IGNORED_NAMES = {
@@ -34,112 +46,6 @@ IGNORED_NAMES = {
     "sitecustomize.py",
     "usercustomize.py",
 }
-
-GRADED, MISSING, NO_TESTS, KILLED, TAMPERED, CRASHED, ERROR = (
-    "graded",
-    "missing",
-    "no tests",
-    "killed",
-    "tampered",
-    "crashed",
-    "error",
-)
-
-
-@dataclass
-class CheckOutcome:
-    id: str
-    exercise: str
-    task: str
-    hidden: bool = False
-    outcome: str = "no result"  # passed, failed, not started, missing, broken, error, skipped
-    message: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return self.outcome == "passed"
-
-
-@dataclass
-class TaskGrade:
-    task: catalogue.Task
-    tests: list[CheckOutcome] = field(default_factory=list)
-    verdict: str = ""  # set when the whole exercise scores 0
-
-    def share(self, hidden: bool | None = None) -> tuple[float, float]:
-        """(score, max_score) of this task's visible (False) or hidden (True) tests, or all."""
-        n = len(self.tests)
-        mine = [t for t in self.tests if hidden is None or t.hidden == hidden]
-        if not n:
-            return 0.0, float(self.task.points if hidden is not True else 0)
-        passed = 0 if self.verdict else sum(t.passed for t in mine)
-        return self.task.points * passed / n, self.task.points * len(mine) / n
-
-    @property
-    def score(self) -> float:
-        return self.share()[0]
-
-    @property
-    def status(self) -> str:
-        if self.verdict:
-            return self.verdict
-        outcomes = [t.outcome for t in self.tests]
-        if not outcomes:
-            return "no tests"
-        if all(o == "passed" for o in outcomes):
-            return "done"
-        if "broken" in outcomes:
-            return "cannot import"
-        if all(o in ("not started", "missing") for o in outcomes):
-            return "not started"
-        return f"failing {outcomes.count('passed')}/{len(outcomes)}"
-
-
-@dataclass
-class ExerciseGrade:
-    exercise: catalogue.Exercise
-    status: str = GRADED
-    reason: str = ""
-    module: str = ""
-    flags: list[str] = field(default_factory=list)
-    tasks: dict[str, TaskGrade] = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.tasks = {t.name: TaskGrade(t) for t in self.exercise.tasks}
-
-    @property
-    def counted(self) -> bool:
-        return self.status != NO_TESTS
-
-    @property
-    def score(self) -> float:
-        return sum(t.score for t in self.tasks.values()) if self.status == GRADED else 0.0
-
-    @property
-    def max_score(self) -> float:
-        return float(self.exercise.points) if self.counted else 0.0
-
-    def set_verdict(self, status: str, reason: str) -> None:
-        self.status, self.reason = status, reason
-        for t in self.tasks.values():
-            t.verdict = status
-
-
-@dataclass
-class Grade:
-    submission: str
-    exercises: dict[str, ExerciseGrade]
-    flags: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return sum(e.score for e in self.exercises.values())
-
-    @property
-    def max_score(self) -> float:
-        return sum(e.max_score for e in self.exercises.values())
-
 
 # -------------------------------------------------------------------- grading
 
@@ -286,8 +192,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from kata import grade_report
-
     args = _parser().parse_args(argv)
     try:
         sub = target.resolve(args.submission)

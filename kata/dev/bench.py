@@ -1,4 +1,4 @@
-"""Benchmark of the kata (issue 6): ``python -m kata.bench`` (``make bench``).
+"""Benchmark of the kata (issue 6): ``kata dev bench`` (``make bench``).
 
 Measures, each several times (median and min–max), against their targets:
 
@@ -6,8 +6,8 @@ Measures, each several times (median and min–max), against their targets:
    and peak resident memory;
 2. the graded suite on ``solutions/`` in a cold process, as ``make verify`` runs it:
    wall time ≤ 1.5× the floor's, peak memory ≤ 1.3× the floor's;
-3. watch mode: save-to-verdict time of one exercise in a warm ``kata.watch`` ≤ 0.5 s;
-4. batch grading (``kata.gradebook``) of copies of the solutions: one job vs one
+3. watch mode: save-to-verdict time of one exercise in a warm ``kata.learner.watch`` ≤ 0.5 s;
+4. batch grading (``kata.grading.gradebook``) of copies of the solutions: one job vs one
    per core, parallel ≥ 1.7× faster (on 2 cores).
 
 Prints a table, writes the figures and the machine's description as JSON
@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from kata import ROOT, catalogue
+from kata import ROOT
+from kata.core import catalogue
 
 FLOOR_CODE = "import tensorflow, pytest, scipy.stats"
 # The same imports with the garbage collector paused, then the heap frozen, as the
@@ -381,14 +382,14 @@ def kata_copy(dest: Path) -> Path:
 
 
 class Watcher:
-    """A ``kata.watch`` subprocess whose output lines are read, time-stamped, by a thread."""
+    """A ``kata.learner.watch`` subprocess whose output lines are read, time-stamped, by a thread."""
 
     def __init__(self, root: Path, target: Path):
         env = child_env(PYTHONPATH=str(root), KATA_TARGET=str(target))
         self.lines: queue.Queue[tuple[float, str]] = queue.Queue()
         self.seen: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", "-m", "kata.watch"],
+            [sys.executable, "-u", "-m", "kata", "watch"],
             cwd=root,
             env=env,
             stdout=subprocess.PIPE,
@@ -486,7 +487,7 @@ def check_gradebook(out: Path, copies: int) -> None:
 
 
 def measure_batch(copies: int, repeat: int, jobs: int) -> dict:
-    """``{"batch"}``: ``kata.gradebook`` on ``copies`` copies of the solutions, one job
+    """``{"batch"}``: ``kata.grading.gradebook`` on ``copies`` copies of the solutions, one job
     then ``jobs`` at once."""
     ser, par = [], []
     with tempfile.TemporaryDirectory(prefix="kata-bench-batch-") as tmp:
@@ -497,7 +498,7 @@ def measure_batch(copies: int, repeat: int, jobs: int) -> dict:
             for n, samples in ((1, ser), (jobs, par)):
                 progress(f"batch of {copies}, {n} job(s), {i + 1}/{repeat}")
                 out = Path(tmp) / f"grades-{n}-{i}"
-                cmd = [sys.executable, "-m", "kata.gradebook", str(subs), "--out", str(out)]
+                cmd = [sys.executable, "-m", "kata", "grade-all", str(subs), "--out", str(out)]
                 wall, _ = run_child([*cmd, "--jobs", str(n)])
                 check_gradebook(out, copies)
                 samples.append(wall)
@@ -518,7 +519,7 @@ def measure_batch(copies: int, repeat: int, jobs: int) -> dict:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m kata.bench", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="kata dev bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--repeat", type=int, default=3, help="samples of each figure (default 3)")
     p.add_argument(
         "--batch-repeat", type=int, default=1, help="samples of the batch grading (default 1)"

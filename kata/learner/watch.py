@@ -21,14 +21,17 @@ import threading
 import time
 from pathlib import Path
 
-from kata import catalogue, import_quietly, results, target
+from kata import ROOT
+from kata.core import catalogue, outcomes, target
+from kata.core.quiet import import_quietly
+from kata.learner import tables
 
 
 class _Collector:
     """Per-task outcomes and the first line of each failure, for one run."""
 
     def __init__(self):
-        self.results = results.empty()
+        self.results = outcomes.empty()
         self.failures: dict[str, str] = {}
 
     def pytest_runtest_logreport(self, report):
@@ -36,8 +39,12 @@ class _Collector:
         ex, task = props.get("kata_exercise"), props.get("kata_task")
         if not ex or not task or not (report.when == "call" or report.failed):
             return
-        outcome = results.PASSED if report.passed else props.get("kata_outcome", results.FAILED)
-        results.record(self.results, ex, task, outcome, props.get("kata_reason", ""))
+        outcome = (
+            outcomes.Outcome.PASSED
+            if report.passed
+            else props.get("kata_outcome", outcomes.Outcome.FAILED)
+        )
+        outcomes.record(self.results, ex, task, outcome, props.get("kata_reason", ""))
         if not report.passed and task not in self.failures:
             text = props.get("kata_reason") or report.longreprtext
             lines = [
@@ -130,23 +137,21 @@ def show(name: str, outcome, took: float | None) -> None:
     if code not in (0, 1) or not rows:
         say(f"[{stamp}] {name}: ! could not grade (pytest exit code {code})")
         return
-    status = results.exercise_status(rows)
-    done = sum(r.status == "done" for r in rows)
-    label = {"done": "✓ done", "not started": "· not started", "broken": "! cannot import"}.get(
-        status, "✗ failing"
-    )
+    status = outcomes.exercise_status(r.status for r in rows)
+    done = sum(r.status == outcomes.Status.DONE for r in rows)
+    label = tables.STATUS_LABEL[status][0]
     after = f"  (verdict {took:.2f} s after the save)" if took is not None else ""
     say(f"[{stamp}] {name}: {label} — {done}/{len(rows)} tasks done{after}")
     for r in rows:
-        if r.status == "broken":
+        if r.status == outcomes.Status.BROKEN:
             say(f"    ! {r.reason}")
             break
-        if r.status != "done":
+        if r.status != outcomes.Status.DONE:
             why = collector.failures.get(r.task.name, "")
-            mark = "·" if r.status == "not started" else "✗"
+            mark = "·" if r.status == outcomes.Status.NOT_STARTED else "✗"
             say(
                 f"    {mark} {r.task.name}: {r.status}"
-                + (f" — {why[:120]}" if why and r.status == "failing" else "")
+                + (f" — {why[:120]}" if why and r.status == outcomes.Status.FAILING else "")
             )
 
 
@@ -175,9 +180,7 @@ def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m kata.watch", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="kata watch", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--timeout", type=float, default=10.0, help="seconds before a run counts as stuck"
     )
@@ -191,7 +194,7 @@ def main(argv=None) -> int:
     except target.TargetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    os.chdir(Path(__file__).resolve().parent.parent)
+    os.chdir(ROOT)
     global OUT
     OUT = sys.stdout
     say("loading TensorFlow once…")
@@ -218,7 +221,13 @@ def main(argv=None) -> int:
                     )
                     os.execv(
                         sys.executable,
-                        [sys.executable, "-m", "kata.watch", *(argv or sys.argv[1:])],
+                        [
+                            sys.executable,
+                            "-m",
+                            "kata",
+                            "watch",
+                            *(sys.argv[1:] if argv is None else argv),
+                        ],
                     )
                 show(name, outcome, took)
                 runs += 1

@@ -1,6 +1,6 @@
-"""Grade a folder of submissions: ``python -m kata.gradebook SUBMISSIONS [--out DIR]`` (``make grade-all``).
+"""Grade a folder of submissions: ``kata grade-all SUBMISSIONS [--out DIR]`` (``make grade-all``).
 
-Every subdirectory of SUBMISSIONS is one submission, graded by ``kata.grade`` in
+Every subdirectory of SUBMISSIONS is one submission, graded by ``kata.grading.grade`` in
 its own process (so one broken submission never stops the batch), several at a
 time. Each gets its outputs in ``OUT/<name>/``; ``OUT/gradebook.csv`` has one row
 per submission: its name, the points of every exercise, the total and notes.
@@ -17,7 +17,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kata import ROOT, catalogue
+from kata import ROOT
+from kata.core import catalogue
 
 SUBMISSION_TIMEOUT = 3600  # seconds for one whole submission, a last resort
 
@@ -26,7 +27,7 @@ def grade_one(sub: Path, out: Path, extra: list[str]) -> dict:
     """Run the grader on one submission; its grade.json, or a row explaining the failure."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "grade.json").unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "kata.grade", str(sub), "--out", str(out), "--quiet", *extra]
+    cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(out), "--quiet", *extra]
     try:
         proc = subprocess.run(
             cmd, capture_output=True, text=True, timeout=SUBMISSION_TIMEOUT, cwd=ROOT
@@ -59,9 +60,7 @@ def row(name: str, data: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python -m kata.gradebook", description=__doc__.split("\n\n")[0]
-    )
+    p = argparse.ArgumentParser(prog="kata grade-all", description=__doc__.split("\n\n")[0])
     p.add_argument("submissions", help="directory holding one directory per submission")
     p.add_argument(
         "--out", default=str(ROOT / "grades"), help="output directory (default: grades/)"

@@ -1,8 +1,8 @@
-"""The student edition: ``python -m kata.release [--out dist/student]`` (``make release``).
+"""The student edition: ``kata release [--out dist/student]`` (``make release``).
 
 Copies what a learner needs — ``Makefile`` (minus the blocks between ``#
 instructor-only: begin`` and ``# instructor-only: end``), ``pyproject.toml``,
-``README.md``, ``kata/`` (minus the instructor's modules), ``exercises/`` and the
+``README.md``, ``kata/`` (its learner subpackages: ``kata.core.editions.STUDENT``), ``exercises/`` and the
 graded suites of ``tests/`` with their helpers — and nothing that reveals
 answers: no ``solutions/``, hidden tests, mutants, alternatives or grading
 tools. Then it checks the copy: no line of a solution body appears in it, and
@@ -20,7 +20,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kata import ROOT, catalogue
+from kata import ROOT
+from kata.core import catalogue, editions
+from kata.dev import stubs
 
 FILES = (
     "Makefile",
@@ -31,20 +33,6 @@ FILES = (
     ".github/workflows/classroom.yml",
 )
 DIRS = ("exercises",)
-# Instructor-only modules of kata/: grading, release, the kata's own checks.
-KATA_EXCLUDED = {
-    "bench.py",
-    "grade.py",
-    "grade_report.py",
-    "grade_reporter.py",
-    "grade_sandbox.py",
-    "grade_scan.py",
-    "gradebook.py",
-    "release.py",
-    "gradescope.py",
-    "stubs.py",
-    "verify.py",
-}
 TEST_DIRS_EXCLUDED = {"hidden", "mutants", "alternatives", "tooling"}
 MARK = ".kata-release"
 BEGIN, END = "# instructor-only: begin", "# instructor-only: end"
@@ -78,7 +66,7 @@ def build(out: Path, root: Path = ROOT) -> Path:
             raise SystemExit(f"error: {out} exists and is not a release; remove it first")
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    (out / MARK).write_text("made by python -m kata.release\n")
+    (out / MARK).write_text("made by kata release\n")
     for name in FILES:
         src = root / name
         if src.is_file():
@@ -90,12 +78,8 @@ def build(out: Path, root: Path = ROOT) -> Path:
             )
     for name in DIRS:
         shutil.copytree(root / name, out / name, ignore=_ignore)
-    shutil.copytree(
-        root / "kata",
-        out / "kata",
-        ignore=lambda d, n: _ignore(d, n) + [x for x in n if x in KATA_EXCLUDED],
-    )
-    _pristine_stubs(out / "kata" / "pristine", root)
+    editions.copy_kata(root, out, editions.STUDENT)
+    _pristine_stubs(out / "kata" / "learner" / "pristine", root)
     tests = out / "tests"
     tests.mkdir()
     for path in sorted((root / "tests").iterdir()):
@@ -107,12 +91,10 @@ def build(out: Path, root: Path = ROOT) -> Path:
 
 
 def _pristine_stubs(dest: Path, root: Path) -> None:
-    """The stubs ``make reset`` restores (``kata.learn`` reads ``kata/pristine/``)."""
+    """The stubs ``make reset`` restores (``kata.learner.commands`` reads ``kata/learner/pristine/``)."""
     dest.mkdir(parents=True, exist_ok=True)
     for e in catalogue.exercises():
         if (root / "solutions" / e.filename).is_file():
-            from kata import stubs
-
             (dest / e.filename).write_text(stubs.generate(e.name), encoding="utf-8")
         elif (root / "exercises" / e.filename).is_file():
             shutil.copyfile(root / "exercises" / e.filename, dest / e.filename)
@@ -138,7 +120,7 @@ def _public_lines(root: Path) -> set[str]:
     files = [
         *(root / "exercises").glob("*.py"),
         *(root / "tests").glob("*.py"),
-        *(root / "kata").glob("*.py"),
+        *(root / "kata").rglob("*.py"),
     ]
     files += [root / "README.md"]
     return {
@@ -179,7 +161,11 @@ def leaks(out: Path, root: Path = ROOT) -> list[str]:
         )
         if (out / p).exists()
     ]
-    problems += [f"kata/{n} present" for n in KATA_EXCLUDED if (out / "kata" / n).exists()]
+    problems += [
+        f"kata/{p.name} present (not for learners)"
+        for p in (out / "kata").iterdir()
+        if p.is_dir() and p.name not in editions.STUDENT and p.name != "__pycache__"
+    ]
     secret_lines = solution_lines(root)
     secret_bodies = {
         k: f"{p.stem}.{v}"
@@ -235,7 +221,7 @@ def check(out: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m kata.release", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="kata release", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=str(ROOT / "dist" / "student"))
     p.add_argument("--no-check", action="store_true", help="skip running the release's tests")
     args = p.parse_args(argv)

@@ -1,0 +1,1 @@
+"""What every audience's tools share: catalogue, target, seeding, outcomes, state, stubs."""

@@ -1,0 +1,136 @@
+"""The catalogue of exercises and tasks (``catalogue.toml``), as read by every tool."""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+CATALOGUE = Path(__file__).with_name("catalogue.toml")
+FORMAT_VERSION = 1
+
+_TOP_KEYS = {"format_version", "exercise"}
+_EXERCISE_KEYS = {"name", "title", "task"}
+_TASK_KEYS = {"name", "title", "points", "hints"}
+
+
+class UnknownName(ValueError):
+    """An exercise or task name that the catalogue does not hold."""
+
+
+class CatalogueError(ValueError):
+    """``catalogue.toml`` does not have the expected layout."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One graded task: a public name of an exercise module."""
+
+    exercise: str
+    name: str
+    title: str
+    points: int
+    hints: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.exercise}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise module (``exNN_topic``) and its tasks, in study order."""
+
+    name: str
+    title: str
+    tasks: tuple[Task, ...]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.py"
+
+    @property
+    def test_file(self) -> str:
+        return f"tests/test_{self.name}.py"
+
+    @property
+    def number(self) -> int:
+        return int(re.match(r"ex(\d+)_", self.name).group(1))
+
+    @property
+    def short(self) -> str:
+        """The short name learners type: ``ex03``."""
+        return self.name.split("_", 1)[0]
+
+    @property
+    def points(self) -> int:
+        return sum(t.points for t in self.tasks)
+
+    def task(self, name: str) -> Task:
+        """The task called ``name`` (case does not matter); ``UnknownName`` otherwise."""
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        folded = [t for t in self.tasks if t.name.lower() == str(name).lower()]
+        if len(folded) == 1:
+            return folded[0]
+        valid = ", ".join(t.name for t in self.tasks)
+        raise UnknownName(f"{self.name} has no task {name!r}; its tasks are: {valid}")
+
+
+def _check_keys(where: str, table: dict, allowed: set[str]) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise CatalogueError(
+            f"{CATALOGUE.name}: unknown key(s) {', '.join(unknown)} in {where}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def parse(text: str) -> tuple[Exercise, ...]:
+    """The exercises of a catalogue's text; ``CatalogueError`` on any layout problem."""
+    data = tomllib.loads(text)
+    _check_keys("the top level", data, _TOP_KEYS)
+    version = data.get("format_version")
+    if version != FORMAT_VERSION:
+        raise CatalogueError(
+            f"{CATALOGUE.name}: format_version {version!r}, this kata reads {FORMAT_VERSION}"
+        )
+    out = []
+    for e in data.get("exercise", []):
+        _check_keys(f"exercise {e.get('name')!r}", e, _EXERCISE_KEYS)
+        if not re.fullmatch(r"ex\d{2}_[a-z0-9_]+", str(e.get("name"))):
+            raise CatalogueError(
+                f"{CATALOGUE.name}: exercise name {e.get('name')!r} is not exNN_topic"
+            )
+        tasks = []
+        for t in e["task"]:
+            _check_keys(f"task {e['name']}.{t.get('name')}", t, _TASK_KEYS)
+            tasks.append(
+                Task(e["name"], t["name"], t["title"], int(t["points"]), tuple(t.get("hints", ())))
+            )
+        out.append(Exercise(e["name"], e["title"], tuple(tasks)))
+    return tuple(out)
+
+
+@functools.cache
+def exercises() -> tuple[Exercise, ...]:
+    """All exercises, in study order."""
+    return parse(CATALOGUE.read_text(encoding="utf-8"))
+
+
+def names() -> list[str]:
+    return [e.name for e in exercises()]
+
+
+def exercise(name: str) -> Exercise:
+    """The exercise called ``name``: its full name, ``ex03``, ``03`` or ``3`` (any case);
+    ``UnknownName`` otherwise."""
+    key = str(name).strip().lower().removesuffix(".py")
+    number = re.fullmatch(r"(?:ex)?(\d+)", key)
+    for e in exercises():
+        if key == e.name or (number and int(number.group(1)) == e.number):
+            return e
+    raise UnknownName(f"unknown exercise {name!r}; the exercises are: {', '.join(names())}")

@@ -1,0 +1,100 @@
+"""The learner's state files in ``.kata/`` (git-ignored), and their one format.
+
+* ``last-run.json`` — the per-task outcomes of the last graded run of a target,
+  written by the test plugin (``--kata-state``), read by progress, hint and the
+  classroom export;
+* ``state.json`` — which hint level each task has reached.
+
+Both carry ``format_version``; a file of another version, or unreadable, is
+treated as absent (and rebuilt), never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from kata import ROOT
+from kata.core import outcomes
+from kata.core.files import write_json
+
+FORMAT_VERSION = 1
+STATE_DIR = ROOT / ".kata"
+LAST_RUN = STATE_DIR / "last-run.json"
+HINTS = STATE_DIR / "state.json"
+BACKUPS = STATE_DIR / "backups"
+
+
+def read(path: Path, *, quiet: bool = False) -> dict:
+    """A state file's content, or ``{}`` when it is absent, unreadable or of another version."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"format_version {data.get('format_version')!r}")
+        return data
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        if not quiet:
+            print(f"note: {path} was unreadable ({exc}); starting it afresh", file=sys.stderr)
+        return {}
+
+
+def write(path: Path, data: dict) -> None:
+    """Write a state file atomically, stamped with the format version."""
+    write_json(path, {**data, "format_version": FORMAT_VERSION})
+
+
+# ------------------------------------------------------------- last-run.json
+
+
+def run_record(target: str, seed: int, results: dict[str, outcomes.TaskResult], previous: dict):
+    """The last-run content after a run of ``target``: its graded tasks replace theirs
+    in ``previous`` (kept only when it was of the same target)."""
+    tasks = dict(previous.get("tasks", {})) if previous.get("target") == target else {}
+    tasks.update(
+        {
+            k: {"outcomes": [str(o) for o in v.outcomes], "reason": v.reason}
+            for k, v in results.items()
+            if v.total
+        }
+    )
+    return {"target": target, "seed": seed, "time": time.time(), "tasks": tasks}
+
+
+def save_run(path: Path, target: str, seed: int, results: dict[str, outcomes.TaskResult]) -> None:
+    """Merge one run's results into the last-run file at ``path``."""
+    write(path, run_record(target, seed, results, read(path, quiet=True)))
+
+
+def load_run(path: Path, target: str) -> dict[str, outcomes.TaskResult]:
+    """Per-task results of the last run of ``target`` (empty slots for the rest)."""
+    raw = read(path)
+    data = raw.get("tasks", {}) if raw.get("target") == target else {}
+    out = outcomes.empty()
+    if isinstance(data, dict):
+        for key, row in data.items():
+            if key in out and isinstance(row, dict) and isinstance(row.get("outcomes"), list):
+                try:
+                    out[key].outcomes = [outcomes.Outcome(o) for o in row["outcomes"]]
+                except ValueError:
+                    continue
+                out[key].reason = str(row.get("reason", ""))
+    return out
+
+
+# --------------------------------------------------------------- state.json
+
+
+def load_hints(path: Path = HINTS) -> dict[str, int]:
+    """The highest hint level seen per task key."""
+    hints = read(path).get("hints")
+    return {k: v for k, v in hints.items() if isinstance(v, int)} if isinstance(hints, dict) else {}
+
+
+def save_hints(hints: dict[str, int], path: Path = HINTS) -> None:
+    write(path, {"hints": hints})

@@ -1,0 +1,72 @@
+"""Make the learner's stubs from the reference solutions, so the two never drift.
+
+``kata dev stubs`` (``make stubs``) rewrites ``exercises/`` from ``solutions/``
+(see ``kata.core.stubs`` for what a stub keeps). An exercise file that differs
+from its stub holds someone's work: it is saved to ``.kata/backups/`` first, and
+without ``--force`` (``FORCE=1``) nothing is written at all. ``--check`` only
+reports exercises that differ, and never writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kata import ROOT
+from kata.core import catalogue, stubs
+from kata.core.backups import backup
+
+
+def generate(name: str) -> str:
+    """The stub of exercise ``name``, made from ``solutions/``."""
+    return stubs.make_stub((ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8"))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="kata dev stubs", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="report drift, write nothing")
+    parser.add_argument(
+        "--force", action="store_true", help="overwrite exercises that differ (backed up first)"
+    )
+    parser.add_argument("names", nargs="*", help="exercises to stub (default: all)")
+    args = parser.parse_args(argv)
+    try:
+        names = [catalogue.exercise(n).name for n in args.names] or catalogue.names()
+    except catalogue.UnknownName as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stale = {}
+    for name in names:
+        text = generate(name)
+        path = ROOT / "exercises" / f"{name}.py"
+        if not (path.exists() and path.read_text(encoding="utf-8") == text):
+            stale[name] = text
+    if args.check:
+        if stale:
+            print("exercises/ differ from the stubs generated from solutions/: " + ", ".join(stale))
+            print("regenerate them with: make stubs FORCE=1 (your files are backed up first)")
+            return 1
+        print(f"stubs: exercises/ match solutions/ ({len(names)} modules)")
+        return 0
+    edited = [n for n in stale if (ROOT / "exercises" / f"{n}.py").exists()]
+    if edited and not args.force:
+        print(
+            "refusing to overwrite exercises that differ from their stubs (someone's work?): "
+            + ", ".join(edited)
+            + "\nrun `make stubs FORCE=1` to back them up to .kata/backups/ and regenerate",
+            file=sys.stderr,
+        )
+        return 1
+    for name, text in stale.items():
+        path = ROOT / "exercises" / f"{name}.py"
+        if path.exists():
+            print(f"backed up exercises/{name}.py as {backup(path).relative_to(ROOT)}")
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote exercises/{name}.py")
+    if not stale:
+        print(f"stubs: exercises/ already match solutions/ ({len(names)} modules)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Prove the graded suites: ``kata dev verify`` (part of ``make verify``).
+
+Each check is a module of this package with ``jobs`` (what to grade) and
+``report`` (what the verdicts mean); any problem makes the exit status 1:
+
+* ``invariant`` — every graded test passes on ``solutions/`` and fails on the stubs;
+* ``variants`` — every mutant (``tests/mutants/<exercise>.toml``) is killed and every
+  alternative (``tests/alternatives/<exercise>/``) accepted;
+* ``parity`` — ``exercises/``, ``solutions/`` and the catalogue agree on public
+  names, signatures and docstrings;
+* ``seeds`` — the solutions pass under several ``KATA_SEED`` values.
+
+Grading runs in-process (``pytest.main``) in a pool of worker processes, one per
+core (``jobs.run_all``), so TensorFlow is imported once per worker and not once
+per mutant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from kata.core import catalogue
+from kata.dev.verify import invariant, jobs, parity, seeds
+from kata.dev.verify.variants import Variants
+
+CHECKS = ("invariant", "mutants", "alternatives", "parity", "seeds")
+
+
+def _checks(only: set[str]) -> list:
+    every = {
+        "invariant": invariant,
+        "mutants": Variants("mutant"),
+        "alternatives": Variants("alternative"),
+        "parity": parity,
+        "seeds": seeds,
+    }
+    return [every[name] for name in CHECKS if name in only]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kata dev verify", description=__doc__.splitlines()[0])
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    p.add_argument(
+        "--seeds", type=int, default=len(seeds.SEEDS), help="how many KATA_SEED values to sweep"
+    )
+    p.add_argument("--only", choices=CHECKS, nargs="*", help="run only these checks")
+    p.add_argument("--exercises", nargs="*", help="limit to these exercises (e.g. ex01 ex03)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    start = time.perf_counter()
+    try:
+        wanted = {catalogue.exercise(n).name for n in args.exercises} if args.exercises else None
+    except catalogue.UnknownName as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    exercises = [
+        e.name
+        for e in catalogue.exercises()
+        if jobs.test_files(e.name) and (wanted is None or e.name in wanted)
+    ]
+    checks = _checks(set(args.only or CHECKS))
+    todo = [job for check in checks for job in check.jobs(exercises, args)]
+    verdicts, failures = jobs.run_all(todo, args.jobs)
+    for check in checks:
+        failures += check.report(verdicts, exercises, args)
+    took = time.perf_counter() - start
+    print(f"\nverify: {len(failures)} problem(s) in {took:.1f} s with {args.jobs} worker(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

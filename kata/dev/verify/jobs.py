@@ -1,0 +1,121 @@
+"""Grading jobs for the verify checks: one module's source graded by some test files,
+in a pool of worker processes that import TensorFlow once each."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import io
+import multiprocessing
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from kata import ROOT
+from kata.core.quiet import import_quietly
+
+TESTS = ROOT / "tests"
+
+Verdicts = dict[str, bool]  # {nodeid: passed}
+
+
+@dataclass(frozen=True)
+class Job:
+    """Grade ``source`` as ``exercise``'s module (``None``: ``solutions/``) with ``paths``."""
+
+    kind: str  # which check asked: "solution", "stub", "mutant", "alternative", "seed"
+    name: str  # the check's name for it (an exercise, "ex01/mutant", a seed)
+    paths: tuple[str, ...]
+    source: str | None = None
+    exercise: str = ""
+    seed: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.kind, self.name)
+
+
+class _Collector:
+    """Records each test's verdict (passed, or failed/errored in any phase)."""
+
+    def __init__(self):
+        self.passed: Verdicts = {}
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or report.failed:
+            ok = report.passed and self.passed.get(report.nodeid, True)
+            if report.when == "teardown" and report.failed:
+                ok = False
+            self.passed[report.nodeid] = ok
+
+
+def test_files(exercise: str) -> tuple[str, ...]:
+    """The graded test files of one exercise (visible and hidden)."""
+    files = [TESTS / f"test_{exercise}.py", TESTS / "hidden" / f"test_{exercise}.py"]
+    return tuple(str(f) for f in files if f.exists())
+
+
+def run_pytest(paths, target: str, seed: int | None = None) -> Verdicts:
+    """Grade ``target`` with the given test files in this process; ``{nodeid: passed}``."""
+    import pytest
+
+    collector = _Collector()
+    old = os.environ.get("KATA_SEED")
+    if seed is not None:
+        os.environ["KATA_SEED"] = str(seed)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main(
+                [*paths, "--target", target, "-p", "no:cacheprovider", "-q"], plugins=[collector]
+            )
+    finally:
+        if old is None:
+            os.environ.pop("KATA_SEED", None)
+        else:
+            os.environ["KATA_SEED"] = old
+    import keras
+
+    keras.backend.clear_session()
+    if code not in (0, 1) or not collector.passed:
+        raise RuntimeError(f"pytest exit code {int(code)} for {paths} on {target}: nothing graded")
+    return collector.passed
+
+
+def _work(job: Job) -> tuple[tuple[str, str], Verdicts]:
+    """Worker: grade one job and return its key and verdicts."""
+    if job.source is None:
+        return job.key, run_pytest(job.paths, str(ROOT / "solutions"), job.seed)
+    with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
+        Path(tmp, f"{job.exercise}.py").write_text(job.source, encoding="utf-8")
+        return job.key, run_pytest(job.paths, tmp, job.seed)
+
+
+def _warm():
+    import_quietly()  # each worker pays TensorFlow's import once
+
+
+def run_all(jobs: list[Job], workers: int) -> tuple[dict[tuple[str, str], Verdicts], list[str]]:
+    """Run every job in a pool; (verdicts by job key, problems of jobs that could not grade)."""
+    verdicts: dict[tuple[str, str], Verdicts] = {}
+    problems: list[str] = []
+    if not jobs:
+        return verdicts, problems
+    ctx = multiprocessing.get_context("spawn")
+    with cf.ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=ctx, initializer=_warm
+    ) as pool:
+        for fut in cf.as_completed([pool.submit(_work, j) for j in jobs]):
+            try:
+                key, result = fut.result()
+            except Exception as exc:  # a job that could not grade is a failure, never a pass
+                problems.append(f"a grading job failed: {exc}")
+                continue
+            verdicts[key] = result
+    return verdicts, problems
+
+
+def short(nodeids: list[str], limit: int = 3) -> str:
+    """A few test names of ``nodeids``, and how many more."""
+    names = [n.split("::")[-1] for n in nodeids]
+    return ", ".join(names[:limit]) + (f" (+{len(names) - limit})" if len(names) > limit else "")

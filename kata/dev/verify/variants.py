@@ -1,0 +1,130 @@
+"""Mutants and alternatives: every wrong implementation in ``tests/mutants/<exercise>.toml``
+is killed by at least one test of its exercise (a kill table names the tests); every
+right implementation written differently, in ``tests/alternatives/<exercise>/``,
+passes every test (none over-specified)."""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+from kata import ROOT
+from kata.core import catalogue
+from kata.dev.verify.jobs import TESTS, Job, short, test_files
+
+MUTANTS = TESTS / "mutants"
+ALTERNATIVES = TESTS / "alternatives"
+MIN_MUTANTS_PER_EXERCISE = 5
+MIN_MUTANTS = 35
+
+
+def mutants(exercise: str) -> dict[str, tuple[str, str]]:
+    """``{name: (mistake, module source)}`` from ``tests/mutants/<exercise>.toml``.
+
+    Each mutant is the reference solution with its edits applied: every ``old``
+    text must occur exactly once, so a mutant that no longer fits the solution is
+    reported instead of silently testing something else.
+    """
+    path = MUTANTS / f"{exercise}.toml"
+    if not path.exists():
+        return {}
+    solution = (ROOT / "solutions" / f"{exercise}.py").read_text(encoding="utf-8")
+    out = {}
+    for name, mutant in tomllib.loads(path.read_text(encoding="utf-8")).items():
+        source = solution
+        for edit in mutant["edit"]:
+            if source.count(edit["old"]) != 1:
+                raise ValueError(
+                    f"{path.relative_to(ROOT)} [{name}]: an edit's old text is not found exactly "
+                    f"once in solutions/{exercise}.py (update the mutant to the solution)"
+                )
+            source = source.replace(edit["old"], edit["new"])
+        out[name] = (mutant["mistake"], source)
+    return out
+
+
+def alternatives(exercise: str) -> dict[str, tuple[str, str]]:
+    """``{name: (approach, module source)}`` from ``tests/alternatives/<exercise>/``."""
+    out = {}
+    for f in sorted((ALTERNATIVES / exercise).glob("*.py")):
+        source = f.read_text(encoding="utf-8")
+        out[f.stem] = (_first_doc_line(source), source)
+    return out
+
+
+def _first_doc_line(source: str) -> str:
+    doc = ast.get_docstring(ast.parse(source)) or ""
+    return doc.splitlines()[0] if doc else ""
+
+
+class Variants:
+    """One of the two checks: ``Variants("mutant")`` or ``Variants("alternative")``."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self.NAME = kind + "s"
+        self.docs: dict[str, str] = {}
+        self.problems: list[str] = []
+
+    def jobs(self, exercises: list[str], _args) -> list[Job]:
+        out = []
+        for name in exercises:
+            try:
+                found = mutants(name) if self.kind == "mutant" else alternatives(name)
+            except (ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
+                self.problems.append(f"{name}: cannot read its {self.kind}s: {exc}")
+                continue
+            for variant, (doc, source) in found.items():
+                key = f"{name}/{variant}"
+                self.docs[key] = doc
+                out.append(Job(self.kind, key, test_files(name), source, name))
+        return out
+
+    def report(self, verdicts, exercises: list[str], _args) -> list[str]:
+        """The kill table (mutants) or the acceptance list (alternatives)."""
+        rows = {name: v for (k, name), v in verdicts.items() if k == self.kind}
+        bad, survivors, lines = list(self.problems), 0, []
+        for ex in exercises:
+            mine = sorted(n for n in rows if n.startswith(ex + "/"))
+            if self.kind == "mutant" and len(mine) < MIN_MUTANTS_PER_EXERCISE:
+                bad.append(f"{ex}: {len(mine)} mutants, at least {MIN_MUTANTS_PER_EXERCISE} wanted")
+            if mine:
+                lines.append(f"  {ex} ({len(mine)})")
+            for name in mine:
+                failed = [n for n, ok in rows[name].items() if not ok]
+                doc, stem = self.docs.get(name, ""), name.split("/", 1)[1]
+                if self.kind == "mutant":
+                    mark, verdict = (
+                        ("✓", f"killed by {short(failed)}") if failed else ("✗", "SURVIVED")
+                    )
+                    if not failed:
+                        survivors += 1
+                        bad.append(f"mutant survived: {name} — {doc}")
+                else:
+                    mark, verdict = (
+                        ("✓", "accepted") if not failed else ("✗", f"REJECTED by {short(failed)}")
+                    )
+                    if failed:
+                        survivors += 1
+                        bad.append(f"alternative rejected: {name} by {short(failed, 10)}")
+                lines.append(f"    {mark} {stem}: {doc}\n        {verdict}")
+        n = len(rows)
+        good = n - survivors
+        if self.kind == "mutant":
+            print(
+                f"\nmutants: {good}/{n} killed ({100 * good / max(n, 1):.0f}%) — each a realistic wrong answer"
+            )
+            if n < MIN_MUTANTS and len(exercises) == len(catalogue.exercises()):
+                bad.append(f"only {n} mutants in all, at least {MIN_MUTANTS} wanted")
+        else:
+            print(f"\nalternatives: {good}/{n} accepted — right answers written differently")
+        print("\n".join(lines))
+        for b in bad:
+            print("  ✗", b)
+        return bad
+
+
+def docs_of(path: Path) -> str:
+    """The first line of a module's docstring."""
+    return _first_doc_line(path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""The instructor's grader: grading, sandbox, static scan, reports, gradebook, Gradescope."""

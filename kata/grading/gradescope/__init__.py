@@ -1,0 +1,73 @@
+"""The Gradescope autograder: ``kata gradescope [--out autograder.zip]`` (``make gradescope``).
+
+The zip holds ``setup.sh`` and ``run_autograder`` at its root and the pristine
+grading source: ``pyproject.toml``, ``README.md``, ``kata/`` and the graded tests
+with the hidden ones (no solutions, no exercises, no mutants or tooling).
+Gradescope unpacks it into ``/autograder/source``, runs ``setup.sh`` once, then
+``run_autograder`` per submission: ``kata.grading.grade`` takes the exercise modules
+from ``/autograder/submission`` and writes ``/autograder/results/results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import zipfile
+from pathlib import Path
+
+from kata import ROOT
+from kata.core import editions
+
+HERE = Path(__file__).resolve().parent
+# The two scripts Gradescope runs, kept as real files beside this module.
+SCRIPTS = ("setup.sh", "run_autograder")
+
+SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
+TEST_DIRS = ("hidden",)
+
+
+def _info(name: str, mode: int = 0o644) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))  # reproducible zips
+    info.external_attr = (0o100000 | mode) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def files(root: Path = ROOT) -> list[tuple[Path, str]]:
+    """(file, name in the zip) of the grading source."""
+    out = [(root / f, f) for f in SOURCE_FILES if (root / f).is_file()]
+    out += [(p, n) for p, n in editions.kata_files(root, editions.GRADING) if p.name not in SCRIPTS]
+    tests = root / "tests"
+    for p in sorted(tests.glob("*.py")):
+        out.append((p, f"tests/{p.name}"))
+    for d in TEST_DIRS:
+        for p in sorted((tests / d).glob("*.py")):
+            out.append((p, f"tests/{d}/{p.name}"))
+    return out
+
+
+def build(out: Path, root: Path = ROOT) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w") as zf:
+        for script in SCRIPTS:
+            zf.writestr(_info(script, 0o755), (HERE / script).read_bytes())
+        for path, name in files(root):
+            zf.writestr(_info(name), path.read_bytes())
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="kata gradescope", description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default=str(ROOT / "autograder.zip"))
+    args = p.parse_args(argv)
+    out = build(Path(args.out))
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+    print(
+        f"wrote {out}: {len(names)} files (setup.sh, run_autograder, kata/, tests/ with hidden tests)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The learner's commands: progress, hint, reset, watch, tables, the Classroom export."""

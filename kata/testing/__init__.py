@@ -1,0 +1,1 @@
+"""What runs inside a graded pytest run: the plugin, its fixtures, the statistical checks."""

@@ -1,0 +1,148 @@
+"""The graded suites' fixtures: ``ex`` (the module under test), ``models`` (shared
+reference models), ``once`` (what the learner's code made, shared by read-only
+tests) and the per-test seeding. Registered by ``kata.testing.plugin``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kata.core import seeding, target
+from kata.testing import keys
+
+
+class MissingName(AttributeError):
+    """The learner's module does not define a name the test needs."""
+
+
+class Submission:
+    """The learner's module, with a friendly error for a name it lacks."""
+
+    def __init__(self, module, exercise: str, path: Path):
+        self._module, self._exercise, self._path = module, exercise, path
+
+    def __getattr__(self, name):
+        try:
+            return getattr(self._module, name)
+        except AttributeError:
+            raise MissingName(
+                f"{target.describe(self._path)} defines no `{name}`: task {self._exercise}.{name} "
+                f"asks for it (check its spelling, or restore the stub with make reset EX={self._exercise})"
+            ) from None
+
+
+@pytest.fixture
+def ex(request):
+    """The module under test for this test file's exercise, loaded from the target."""
+    name = keys.exercise_of(request.node)
+    if name is None:
+        raise RuntimeError("the `ex` fixture serves tests/test_<exercise>.py files only")
+    run = request.config.stash[keys.RUN]
+    if name not in run.modules:
+        try:
+            run.modules[name] = target.load(name, run.target)
+        except target.LoadError as exc:
+            run.modules[name] = exc
+    loaded = run.modules[name]
+    if isinstance(loaded, target.LoadError):
+        raise loaded
+    return Submission(loaded, name, run.target / f"{name}.py")
+
+
+class ModelCache:
+    """Built reference models shared by the tests of a process (building Keras models
+    is most of the suite's cost).
+
+    ``get(key, build)`` returns the model made by ``build()`` under ``key``, as long
+    as its structure is untouched: the same layers, each holding the same
+    ``kernel`` and ``bias`` objects, and the very same variable objects with the
+    same shapes and trainable flags. Anything else (a learner's code replaced or
+    rebound a variable, froze a layer, rebuilt the net) gets a new model. Values
+    are not guarded: a test that cares about them sets them first. ``build()``
+    runs seeded from ``key`` alone (``seeding.isolated``): whether the model was
+    built now or by an earlier test changes none of the asking test's random
+    numbers.
+    """
+
+    def __init__(self):
+        self._models: dict = {}
+
+    @staticmethod
+    def _fingerprint(net) -> tuple:
+        layers = (
+            tuple(
+                (id(x), id(getattr(x, "kernel", None)), id(getattr(x, "bias", None)))
+                for x in net._flatten_layers()
+            )
+            if hasattr(net, "_flatten_layers")
+            else ()
+        )
+        variables = tuple((id(v), tuple(v.shape), bool(v.trainable)) for v in net.weights)
+        trainable = tuple(id(v) for v in net.trainable_weights)
+        return (bool(net.built), layers, variables, trainable)
+
+    def get(self, key, build):
+        entry = self._models.get(key)
+        if entry is not None and self._fingerprint(entry[0]) == entry[1]:
+            return entry[0]
+        with seeding.isolated(f"models::{key}"):
+            net = build()
+        self._models[key] = (net, self._fingerprint(net))
+        return net
+
+
+_MODELS = ModelCache()
+
+
+@pytest.fixture(scope="session")
+def models():
+    """The process's ``ModelCache``: ``models.get("name", factory)``.
+
+    It outlives one pytest session on purpose: the watch mode (and the verify
+    workers) grade many times in one process and need not rebuild the references.
+    """
+    return _MODELS
+
+
+class Once:
+    """What the learner's code made, kept for the other tests of the run that only
+    read it (building Keras models is most of the suite's cost).
+
+    ``once(key, make)`` calls ``make()`` the first time ``key`` is asked for and
+    returns that same object afterwards; if ``make()`` raised, every test asking
+    gets the same exception (a stub is "not started" in each). ``make()`` runs
+    seeded from ``key`` alone (``seeding.isolated``), so the object does not
+    depend on which test asked first, nor the asking test's random numbers on
+    it. A test that changes the object must make its own instead.
+    """
+
+    def __init__(self, exercise: str, made: dict):
+        self._exercise, self._made = exercise, made
+
+    def __call__(self, key: str, make):
+        key = f"{self._exercise}::{key}"
+        if key not in self._made:
+            with seeding.isolated(key):
+                try:
+                    self._made[key] = (make(), None)
+                except Exception as exc:  # the learner's error, raised again for each test
+                    self._made[key] = (None, (exc, exc.__traceback__))
+        value, error = self._made[key]
+        if error is not None:
+            raise error[0].with_traceback(error[1])
+        return value
+
+
+@pytest.fixture
+def once(request):
+    """``once(key, make)``: ``make()``'s result shared by the tests of this exercise
+    that ask for ``key`` in this run (see ``Once``)."""
+    return Once(keys.exercise_of(request.node), request.config.stash[keys.RUN].made)
+
+
+@pytest.fixture(autouse=True)
+def _kata_seed(request):
+    """Seed everything from KATA_SEED and this test's stable name."""
+    key = f"{keys.exercise_of(request.node)}::{request.node.name}"
+    seeding.seed_everything(seeding.seed_for(key))
