@@ -1,4 +1,4 @@
-"""Benchmark of the kata (issue 6): ``kata dev bench`` (``make bench``).
+"""Benchmark of the kata: ``kata dev bench`` (``make bench``).
 
 Measures, each several times (median and min–max), against their targets:
 
@@ -22,7 +22,6 @@ import argparse
 import csv
 import datetime as dt
 import importlib.metadata
-import json
 import os
 import platform
 import queue
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue
+from kata.core.files import write_json
 
 FLOOR_CODE = "import tensorflow, pytest, scipy.stats"
 # The same imports with the garbage collector paused, then the heap frozen, as the
@@ -235,8 +235,8 @@ def print_table(figures: dict, file=None) -> None:
     Console(file=file, width=width, highlight=False).print(render(figures))
 
 
-def write_json(figures: dict, path: Path) -> None:
-    """The figures with each target's verdict, as indented JSON."""
+def save_figures(figures: dict, path: Path) -> None:
+    """The figures with each target's verdict, written atomically as JSON."""
     data = {
         **figures,
         "targets": [
@@ -251,7 +251,7 @@ def write_json(figures: dict, path: Path) -> None:
             if c.target
         ],
     }
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_json(path, data)
 
 
 # ------------------------------------------------------------- the machine
@@ -559,7 +559,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["machine"]["load_after"] = round(os.getloadavg()[0], 2)
     print_table(figures)
     out = Path(args.out)
-    write_json(figures, out)
+    save_figures(figures, out)
     print(f"wrote {out}")
     return 1 if figures["errors"] else 0
 

@@ -24,7 +24,6 @@ def generate(name: str) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="kata dev stubs", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="report drift, write nothing")
     parser.add_argument(
         "--force", action="store_true", help="overwrite exercises that differ (backed up first)"
     )
@@ -41,13 +40,6 @@ def main(argv=None) -> int:
         path = ROOT / "exercises" / f"{name}.py"
         if not (path.exists() and path.read_text(encoding="utf-8") == text):
             stale[name] = text
-    if args.check:
-        if stale:
-            print("exercises/ differ from the stubs generated from solutions/: " + ", ".join(stale))
-            print("regenerate them with: make stubs FORCE=1 (your files are backed up first)")
-            return 1
-        print(f"stubs: exercises/ match solutions/ ({len(names)} modules)")
-        return 0
     edited = [n for n in stale if (ROOT / "exercises" / f"{n}.py").exists()]
     if edited and not args.force:
         print(

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 
+from kata import ROOT
 from kata.dev import bench, release
 
 
@@ -67,9 +70,17 @@ def test_machine_text_parsers():
 
 
 def test_machine_info_names_the_versions_without_importing_tensorflow():
-    info = bench.machine_info()
-    assert {"cpu", "cores", "memory_mib", "python", "tensorflow", "keras", "date"} <= set(info)
-    assert info["tensorflow"]
+    # in a fresh process: this one has imported TensorFlow long ago
+    code = (
+        "import json, sys; from kata.dev import bench; info = bench.machine_info(); "
+        "print(json.dumps([sorted(info), info['tensorflow'], 'tensorflow' in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    keys, version, imported = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {"cpu", "cores", "memory_mib", "python", "tensorflow", "keras", "date"} <= set(keys)
+    assert version and not imported
 
 
 @pytest.mark.parametrize(
@@ -145,7 +156,7 @@ def test_table_shows_values_spreads_targets_and_marks():
 
 def test_json_holds_the_figures_and_each_verdict(tmp_path):
     path = tmp_path / "bench.json"
-    bench.write_json(fake_figures(), path)
+    bench.save_figures(fake_figures(), path)
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["machine"]["cpu"] == "Fake CPU"
     assert data["suite"]["wall_ratio"] == 1.2

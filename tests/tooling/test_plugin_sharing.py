@@ -151,6 +151,20 @@ def test_gc_is_left_alone_in_a_later_run(monkeypatch):
     assert gc.isenabled()
 
 
+def test_watch_clears_tensorflows_kernel_cache(monkeypatch):
+    """The clearing really reaches TensorFlow's eager context (a no-op would leak)."""
+    from tensorflow.python.eager import context
+
+    from kata.learner import watch
+
+    calls = []
+    ctx = context.context()
+    real = ctx.clear_kernel_cache
+    monkeypatch.setattr(ctx, "clear_kernel_cache", lambda: (calls.append(1), real())[1])
+    watch._clear_tensorflow_caches()
+    assert calls == [1]
+
+
 def test_watch_can_clear_tensorflows_kernel_cache():
     """kata.watch clears it every CLEAR_EVERY runs through a private TensorFlow API:
     this fails if that API moves."""

@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     exercises = [
         e.name
         for e in catalogue.exercises()
-        if jobs.test_files(e.name) and (wanted is None or e.name in wanted)
+        if jobs.suite_paths(e.name) and (wanted is None or e.name in wanted)
     ]
     checks = _checks(set(args.only or CHECKS))
     todo = [job for check in checks for job in check.jobs(exercises, args)]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from kata.dev import stubs
-from kata.dev.verify.jobs import Job, test_files
+from kata.dev.verify.jobs import Job, suite_paths
 
 NAME = "invariant"
 
@@ -12,8 +12,8 @@ NAME = "invariant"
 def jobs(exercises: list[str], _args) -> list[Job]:
     out = []
     for name in exercises:
-        out.append(Job("solution", name, test_files(name), None, name))
-        out.append(Job("stub", name, test_files(name), stubs.generate(name), name))
+        out.append(Job("solution", name, suite_paths(name), None, name))
+        out.append(Job("stub", name, suite_paths(name), stubs.generate(name), name))
     return out
 
 

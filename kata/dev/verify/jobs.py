@@ -36,7 +36,7 @@ class Job:
         return (self.kind, self.name)
 
 
-class _Collector:
+class VerdictRecorder:
     """Records each test's verdict (passed, or failed/errored in any phase)."""
 
     def __init__(self):
@@ -50,7 +50,7 @@ class _Collector:
             self.passed[report.nodeid] = ok
 
 
-def test_files(exercise: str) -> tuple[str, ...]:
+def suite_paths(exercise: str) -> tuple[str, ...]:
     """The graded test files of one exercise (visible and hidden)."""
     files = [TESTS / f"test_{exercise}.py", TESTS / "hidden" / f"test_{exercise}.py"]
     return tuple(str(f) for f in files if f.exists())
@@ -60,7 +60,7 @@ def run_pytest(paths, target: str, seed: int | None = None) -> Verdicts:
     """Grade ``target`` with the given test files in this process; ``{nodeid: passed}``."""
     import pytest
 
-    collector = _Collector()
+    collector = VerdictRecorder()
     old = os.environ.get("KATA_SEED")
     if seed is not None:
         os.environ["KATA_SEED"] = str(seed)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue
-from kata.dev.verify.jobs import TESTS, Job, short, test_files
+from kata.dev.verify.jobs import TESTS, Job, short, suite_paths
 
 MUTANTS = TESTS / "mutants"
 ALTERNATIVES = TESTS / "alternatives"
@@ -78,7 +78,7 @@ class Variants:
             for variant, (doc, source) in found.items():
                 key = f"{name}/{variant}"
                 self.docs[key] = doc
-                out.append(Job(self.kind, key, test_files(name), source, name))
+                out.append(Job(self.kind, key, suite_paths(name), source, name))
         return out
 
     def report(self, verdicts, exercises: list[str], _args) -> list[str]:

@@ -1,0 +1,224 @@
+"""Tooling tests of kata.core: the catalogue's format, the results vocabulary, the
+``.kata/`` state files and the one ``kata`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kata import ROOT
+from kata.core import catalogue, outcomes, state
+from kata.core.outcomes import Outcome, Status
+
+GOLDEN = ROOT / "tests" / "tooling" / "golden"
+
+# ------------------------------------------------------------------ catalogue
+
+GOOD = """
+format_version = 1
+[[exercise]]
+name = "ex01_a"
+title = "A"
+[[exercise.task]]
+name = "f"
+title = "F"
+points = 2
+hints = ["h"]
+"""
+
+
+def test_catalogue_parses_a_well_formed_file():
+    (ex,) = catalogue.parse(GOOD)
+    assert (ex.name, ex.short, ex.number, ex.points) == ("ex01_a", "ex01", 1, 2)
+    assert ex.task("F").name == "f"  # task names are case-insensitive
+
+
+@pytest.mark.parametrize(
+    "edit, needle",
+    [
+        (("format_version = 1", "format_version = 2"), "format_version 2"),
+        (("format_version = 1", ""), "format_version None"),
+        (("format_version = 1", "format_version = 1\nversion = 3"), "unknown key(s) version"),
+        (('title = "A"', 'title = "A"\ncolour = "red"'), "unknown key(s) colour"),
+        (("points = 2", "points = 2\npoint = 3"), "unknown key(s) point"),
+        (('name = "ex01_a"', 'name = "exercise_a"'), "not exNN_topic"),
+    ],
+)
+def test_catalogue_rejects_unknown_keys_and_versions(edit, needle):
+    with pytest.raises(
+        catalogue.CatalogueError, match=needle.replace("(", r"\(").replace(")", r"\)")
+    ):
+        catalogue.parse(GOOD.replace(*edit, 1) if edit[1] else GOOD.replace(edit[0], "", 1))
+
+
+def test_exercise_aliases_go_by_number_not_by_characters():
+    first = catalogue.exercises()[0]
+    for alias in (
+        first.name,
+        first.short,
+        first.short.upper(),
+        str(first.number),
+        f"0{first.number}",
+    ):
+        assert catalogue.exercise(alias) is first
+    # "ex10" and "10" must not answer to ex01 (a character slice would make EX=0 match)
+    for wrong in ("0", "ex10", "10", "ex1_access"):
+        if wrong in {str(e.number) for e in catalogue.exercises()}:
+            continue
+        with pytest.raises(catalogue.UnknownName):
+            catalogue.exercise(wrong)
+
+
+# ------------------------------------------------------------------- outcomes
+
+
+@pytest.mark.parametrize(
+    "seen, want",
+    [
+        ([], Status.NO_TESTS),
+        (["passed", "passed"], Status.DONE),
+        (["passed", "failed"], Status.FAILING),
+        (["not started", "missing"], Status.NOT_STARTED),
+        (["not started", "passed"], Status.FAILING),
+        (["broken", "broken"], Status.BROKEN),
+        (["error"], Status.FAILING),
+    ],
+)
+def test_task_status(seen, want):
+    assert outcomes.task_status(seen) == want
+
+
+@pytest.mark.parametrize(
+    "tasks, want",
+    [
+        (["done", "done"], Status.DONE),
+        (["done", "not started"], Status.FAILING),
+        (["not started", "not started"], Status.NOT_STARTED),
+        (["done", "failing"], Status.FAILING),
+        (["broken", "failing"], Status.BROKEN),
+        (["no tests", "done"], Status.DONE),
+        (["no tests"], Status.NO_TESTS),
+    ],
+)
+def test_exercise_status(tasks, want):
+    assert outcomes.exercise_status(tasks) == want
+
+
+def test_points_are_shared_by_passing_tests_and_shown_rounded():
+    assert outcomes.points(3, 2, 3) == 2.0
+    assert outcomes.points(3, 0, 0) == 0.0
+    assert outcomes.show_points(7 / 6) == "1.17"
+    assert outcomes.show_points(10.0) == "10"
+
+
+def test_unknown_outcome_is_an_error():
+    with pytest.raises(ValueError):
+        outcomes.task_status(["passd"])
+
+
+# ---------------------------------------------------------------------- state
+
+
+def _results(**by_task) -> dict:
+    res = outcomes.empty()
+    for key, seen in by_task.items():
+        ex, task = key.split("__")
+        for o in seen:
+            outcomes.record(res, ex, task, o)
+    return res
+
+
+def test_a_run_of_one_exercise_keeps_the_others_results(tmp_path):
+    path = tmp_path / "last-run.json"
+    first = catalogue.exercises()[0]
+    second = catalogue.exercises()[1]
+    t1, t2 = first.tasks[0], second.tasks[0]
+    state.save_run(path, "/t", 1, _results(**{f"{first.name}__{t1.name}": ["passed"]}))
+    state.save_run(path, "/t", 1, _results(**{f"{second.name}__{t2.name}": ["failed"]}))
+    loaded = state.load_run(path, "/t")
+    assert loaded[t1.key].outcomes == [Outcome.PASSED]
+    assert loaded[t2.key].outcomes == [Outcome.FAILED]
+    # another target's run replaces them: its results say nothing about this one
+    state.save_run(path, "/other", 1, _results(**{f"{second.name}__{t2.name}": ["passed"]}))
+    assert state.load_run(path, "/t")[t1.key].outcomes == []
+
+
+def test_state_files_carry_their_format_version(tmp_path, capsys):
+    path = tmp_path / "state.json"
+    state.save_hints({"ex01_access_params::build_mlp": 2}, path)
+    data = json.loads(path.read_text())
+    assert data["format_version"] == state.FORMAT_VERSION
+    assert state.load_hints(path) == {"ex01_access_params::build_mlp": 2}
+    path.write_text(json.dumps({**data, "format_version": 999}))
+    assert state.load_hints(path) == {}  # another version is treated as absent
+    assert "format_version 999" in capsys.readouterr().err
+
+
+def test_last_run_file_matches_the_golden_file(tmp_path):
+    """The on-disk format of ``.kata/last-run.json``: change it only with a new version."""
+    first = catalogue.exercises()[0]
+    t1, t2 = first.tasks[0], first.tasks[1]
+    res = _results(
+        **{
+            f"{first.name}__{t1.name}": ["passed", "failed"],
+            f"{first.name}__{t2.name}": ["not started"],
+        }
+    )
+    path = tmp_path / "last-run.json"
+    state.save_run(path, "/target", 7, res)
+    data = json.loads(path.read_text())
+    data["time"] = 0  # the only field that changes from run to run
+    golden = json.loads((GOLDEN / "last-run.json").read_text())
+    assert data == golden
+
+
+# ------------------------------------------------------------------------ cli
+
+
+def kata(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "kata", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_kata_help_lists_every_subcommand():
+    from kata.cli import COMMANDS, DEV
+
+    out = kata("--help")
+    assert out.returncode == 0
+    for name, *_ in COMMANDS:
+        assert name in out.stdout
+    dev = kata("dev", "--help")
+    for name, *_ in DEV:
+        assert name in dev.stdout
+
+
+def test_kata_unknown_subcommand_is_a_clear_error():
+    out = kata("grades")
+    assert out.returncode == 2 and "unknown subcommand 'grades'" in out.stderr
+
+
+def test_a_missing_subpackage_says_which_edition(tmp_path):
+    import shutil
+
+    from kata.core import editions
+
+    editions.copy_kata(ROOT, tmp_path, editions.STUDENT)
+    shutil.copytree(ROOT / "tests", tmp_path / "tests", dirs_exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    # -S: no site-packages, so the development venv's editable install of this
+    # repository cannot serve kata.grading behind the copy's back
+    out = subprocess.run(
+        [sys.executable, "-S", "-m", "kata", "grade", "x"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2
+    assert "for instructors and is not part of this edition" in out.stderr
