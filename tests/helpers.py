@@ -137,6 +137,27 @@ def partly_built_net():
     return keras.Sequential([first, L.Dense(2)])  # not built: the output layer has no variables
 
 
+class TwoHeads(keras.Model):
+    """A model with two Dense layers that uses (and builds) only the first."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.used = L.Dense(3)
+        self.unused = L.Dense(2)
+
+    def build(self, input_shape):
+        self.used.build(input_shape)
+
+    def call(self, x):
+        return self.used(x)
+
+
+def half_used_net():
+    net = keras.Sequential([L.Dense(3), TwoHeads()])
+    net.build((None, 5))  # net.built is True, yet TwoHeads.unused has no variables
+    return net
+
+
 def twin_net():
     """One of two separate models whose variables have the same paths (twin/encoder/kernel…)."""
     net = keras.Sequential(
@@ -187,7 +208,16 @@ AWKWARD = {
         "already holds 2 variables, but the net is not built",
         partly_built_net,
     ),
-    "twin/a": ("a model named twin: Dense(3, relu, name='encoder'), Dense(1, name='head')", twin_net),
+    "half_used": (
+        "Sequential([Dense(3), TwoHeads()]) built for 5 inputs, where the TwoHeads model uses "
+        "(and builds) only its first Dense layer: net.built is True, yet TwoHeads.unused has "
+        "no variables",
+        half_used_net,
+    ),
+    "twin/a": (
+        "a model named twin: Dense(3, relu, name='encoder'), Dense(1, name='head')",
+        twin_net,
+    ),
     "twin/b": ("a second, separate model named twin with the same layer names", twin_net),
     "siamese/a": ("a siamese net whose encoder is named 'encoder'", siamese_net),
     "siamese/b": ("a second, separate siamese net with an encoder named 'encoder'", siamese_net),

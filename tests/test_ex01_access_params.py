@@ -350,7 +350,11 @@ def test_layer_params_layers_other_than_dense(ex, models):
             "(kernel, bias): a Conv layer has a kernel and a bias like a Dense layer"
         )
     for key, index, what in (
-        ("batchnorm", 1, "BatchNormalization has gamma, beta and statistics, not a kernel and a bias"),
+        (
+            "batchnorm",
+            1,
+            "BatchNormalization has gamma, beta and statistics, not a kernel and a bias",
+        ),
         ("no_bias", 0, "Dense(64, use_bias=False) has a kernel but no bias (layer.bias is None)"),
     ):
         net = awkward(models, key)
@@ -408,7 +412,9 @@ def test_build_nested_head_is_linear(ex):
     net = ex.build_nested(blocks=2)
     head = net.layers[-1] if net.layers else None
     with check:
-        assert isinstance(head, keras.layers.Dense) and head.activation is keras.activations.linear, (
+        assert (
+            isinstance(head, keras.layers.Dense) and head.activation is keras.activations.linear
+        ), (
             "build_nested's last layer is the head Dense(1) with no activation (only the blocks use "
             f"relu); got {type(head).__name__} with activation "
             f"{getattr(getattr(head, 'activation', None), '__name__', None)}"
