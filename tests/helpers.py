@@ -89,6 +89,12 @@ def chapter_nested(blocks=2, width=4):
 L = keras.layers
 
 
+def built_sequential(layers, width):
+    net = keras.Sequential(layers)
+    net.build((None, width))
+    return net
+
+
 def conv_net():
     net = keras.Sequential(
         [L.Conv2D(4, 3, activation="relu"), L.Flatten(), L.Dense(5, activation="relu"), L.Dense(2)]
@@ -213,6 +219,10 @@ AWKWARD = {
         "(and builds) only its first Dense layer: net.built is True, yet TwoHeads.unused has "
         "no variables",
         half_used_net,
+    ),
+    "one_dense": (
+        "Sequential([Dense(4)]) built for 3 inputs",
+        lambda: built_sequential([L.Dense(4)], 3),
     ),
     "twin/a": (
         "a model named twin: Dense(3, relu, name='encoder'), Dense(1, name='head')",

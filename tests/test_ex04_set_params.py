@@ -8,8 +8,12 @@ from pytest_check import check
 from tests.helpers import (
     assert_same_variables,
     assert_unchanged,
+    awkward,
+    batchnorm_net,
     chapter_nested,
+    described,
     distinct_pairs,
+    scramble,
     snapshot,
     values,
 )
@@ -479,3 +483,121 @@ def test_freeze_unbuilt_layer_is_not_a_silent_no_op(ex):
             f"freeze() accepted an unbuilt layer, yet once built its parameters {left} are trainable: "
             "freeze the layer itself (layer.trainable = False), or raise ValueError when it is not built"
         )
+
+
+# ------------------------------------------------- awkward nets (issue 15)
+
+
+@task("set_first_element")
+def test_set_first_element_3d_and_4d_variables(ex, models):
+    conv = scramble(awkward(models, "conv"))
+    cases = [
+        (variable((5, 4, 3)), "a 3-D variable (a Conv1D kernel) of shape (5, 4, 3)"),
+        (variable((3, 3, 2, 4)), "a 4-D variable (a Conv2D kernel) of shape (3, 3, 2, 4)"),
+        (conv.layers[0].kernel, f"the Conv2D kernel (3, 3, 1, 4) of {described('conv')}"),
+    ]
+    for v, what in cases:
+        first = (0,) * len(v.shape)
+        before = values(v)
+        ex.set_first_element(v, 5.0)
+        after = values(v)
+        with check:
+            assert after[first] == 5.0, (
+                f"for {what}, set_first_element(v, 5.0) left v{list(first)} at {after[first]}; "
+                f"the first element of a {len(v.shape)}-D variable is v{list(first)}"
+            )
+        mask = np.ones(before.shape, dtype=bool)
+        mask[first] = False
+        moved = [tuple(int(d) for d in i) for i in np.argwhere(mask & (after != before))]
+        with check:
+            assert not moved, (
+                f"for {what}, set_first_element(v, 5.0) also changed {len(moved)} other elements, "
+                f"e.g. {moved[:4]}: only v{list(first)} may change (v[0, 0] is a whole slice "
+                "of a 3-D or 4-D variable; index it with one 0 per dimension)"
+            )
+
+
+def copy_problem(ex, src, dst):
+    """Copy ``src`` into ``dst`` with the learner's code; what went wrong ("" when nothing)."""
+    try:
+        ex.copy_params(src, dst)
+    except ValueError as exc:
+        return f"it raised ValueError: {str(exc)[:200]}"
+    wrong = differing(src.weights, dst.weights)
+    return f"afterwards these dst variables differ from src: {wrong}" if wrong else ""
+
+
+@task("copy_params")
+def test_copy_params_batchnorm_statistics(ex, models):
+    src, dst = scramble(awkward(models, "batchnorm")), awkward(models, "batchnorm/b")
+    randomize(dst)
+    problem = copy_problem(ex, src, dst)
+    with check:
+        assert not problem, (
+            f"copying one {described('batchnorm')} into another: {problem}. Every variable of "
+            ".weights is copied, the non-trainable moving statistics too"
+        )
+
+
+@task("copy_params")
+def test_copy_params_frozen_into_unfrozen(ex, models):
+    for a, b in (("frozen", "batchnorm"), ("batchnorm", "frozen")):
+        src, dst = scramble(awkward(models, a)), randomize(awkward(models, b))
+        problem = copy_problem(ex, src, dst)
+        with check:
+            assert not problem, (
+                f"src is {described(a)}; dst is {described(b)}: the same architecture (freezing "
+                f"a layer changes no variable). {problem}. Pair the variables in .weights order: "
+                "trainable_weights + non_trainable_weights puts them in another order as soon "
+                "as one layer is frozen"
+            )
+
+
+@task("copy_params")
+def test_copy_params_partly_built_model(ex, models):
+    half, whole = awkward(models, "partly_built"), awkward(models, "one_dense")
+    for src, dst, which in ((half, whole, "src"), (whole, half, "dst")):
+        scramble(src)
+        randomize(dst)
+        before = snapshot(dst)
+        try:
+            ex.copy_params(src, dst)
+            outcome = "copied without an error"
+        except ValueError:
+            outcome = ""
+        with check:
+            assert not outcome, (
+                f"{which} is {described('partly_built')}; the other is {described('one_dense')}. "
+                f"copy_params {outcome}; a partly built model is not built: raise ValueError "
+                "(net.built, not a non-empty net.weights)"
+            )
+        with check:
+            assert_unchanged(dst, before)
+
+
+@task("freeze")
+def test_freeze_stops_batchnorm_statistics(ex):
+    x = np.random.normal(2.0, 3.0, size=(16, 4)).astype("float32")
+    model = batchnorm_net()  # Dense(6), BatchNormalization, Dense(3) on 4 inputs
+    bn = keras.layers.BatchNormalization()
+    bn.build((None, 4))
+    for frozen, what, data in (
+        (model, "a model (Dense(6), BatchNormalization, Dense(3)) frozen as a whole", x),
+        (bn, "a BatchNormalization layer frozen alone", x),
+    ):
+        out = ex.freeze(frozen)
+        stats = [v for v in frozen.weights if "moving" in v.name]
+        before = [values(v) for v in stats]
+        frozen(data, training=True)  # a training step's forward pass
+        moved = [v.path for v, old in zip(stats, before) if not np.array_equal(values(v), old)]
+        with check:
+            assert out is frozen and not frozen.trainable_weights, (
+                f"for {what}: return the layer, with no trainable weights left"
+            )
+        with check:
+            assert not moved, (
+                f"for {what}, a forward pass in training mode still updated {moved}: a frozen "
+                "BatchNormalization must keep its statistics, and only its own trainable flag "
+                "(layer.trainable = False, which reaches every sublayer of a model) does that; "
+                "marking the variables one by one does not"
+            )
