@@ -138,8 +138,10 @@ def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
     ``ValueError`` (changing nothing) if ``input_dim`` is not a positive int (a
     bool is not a width, nor is 2.5; whether an integral float such as 20.0
     counts as 20 is yours to decide, as long as a rejected one builds nothing),
-    or if ``net`` is already built for another width; a net already built for
-    ``input_dim`` is left as it is. A partly built net (some layers have
+    or if ``net`` is already built for another width (the width of its own
+    inputs: an Embedding net built for 7 token ids is built for 7, whatever its
+    first Dense layer takes); a net already built for ``input_dim`` is left as
+    it is. A partly built net (some layers have
     variables, ``net.built`` is False) is not built yet: build the rest, or raise
     ``ValueError`` changing nothing if its built layers take another width.
 
