@@ -164,15 +164,6 @@ def half_used_net():
     return net
 
 
-def twin_net():
-    """One of two separate models whose variables have the same paths (twin/encoder/kernel…)."""
-    net = keras.Sequential(
-        [L.Dense(3, activation="relu", name="encoder"), L.Dense(1, name="head")], name="twin"
-    )
-    net.build((None, 4))
-    return net
-
-
 def siamese_net(input_dim=6, units=5):
     """The reference siamese net: one Dense encoder named "encoder" called on two inputs."""
     left, right = keras.Input((input_dim,)), keras.Input((input_dim,))
@@ -197,7 +188,6 @@ AWKWARD = {
         "beta and two non-trainable moving statistics)",
         batchnorm_net,
     ),
-    "batchnorm/b": ("a second Dense(6), BatchNormalization, Dense(3) net", batchnorm_net),
     "frozen": (
         "Dense(6) frozen (trainable=False), BatchNormalization, Dense(3) on 4 inputs",
         lambda: batchnorm_net(frozen=True),
@@ -224,11 +214,6 @@ AWKWARD = {
         "Sequential([Dense(4)]) built for 3 inputs",
         lambda: built_sequential([L.Dense(4)], 3),
     ),
-    "twin/a": (
-        "a model named twin: Dense(3, relu, name='encoder'), Dense(1, name='head')",
-        twin_net,
-    ),
-    "twin/b": ("a second, separate model named twin with the same layer names", twin_net),
     "siamese/a": ("a siamese net whose encoder is named 'encoder'", siamese_net),
     "siamese/b": ("a second, separate siamese net with an encoder named 'encoder'", siamese_net),
 }

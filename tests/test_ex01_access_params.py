@@ -423,8 +423,8 @@ def test_build_nested_head_is_linear(ex):
 
 @task("find_param")
 def test_find_param_exact_paths_only(ex, models):
-    net = awkward(models, "deep")
-    path = net.weights[0].path  # sequential…/outer/middle/deepest/dense…/kernel
+    net = cached_nested(models)
+    path = net.weights[0].path  # sequential…/sequential…/block-0/dense…/kernel
     for partial, kind in (
         (path.split("/", 1)[1], "a suffix"),
         (path[:-1], "a prefix"),
@@ -436,7 +436,7 @@ def test_find_param_exact_paths_only(ex, models):
             found = None
         with check:
             assert found is None, (
-                f"for {described('deep')}, find_param(net, {partial!r}) returned "
+                f"for the chapter's nested net, find_param(net, {partial!r}) returned "
                 f"{getattr(found, 'path', found)!r}; {partial!r} is only {kind} of {path!r}, so no "
                 "variable's path equals it: raise KeyError (compare with ==, not endswith or in)"
             )
@@ -458,13 +458,13 @@ def test_find_param_non_trainable_and_frozen_variables(ex, models):
 
 @task("find_param")
 def test_find_param_two_models_with_the_same_paths(ex, models):
-    a, b = awkward(models, "twin/a"), awkward(models, "twin/b")
+    a, b = awkward(models, "siamese/a"), awkward(models, "siamese/b")
     for net, name in ((a, "the first"), (b, "the second"), (a, "the first, again")):
         for v in net.weights:
             found = ex.find_param(net, v.path)
             with check:
                 assert found is v, (
-                    f"two separate models named twin have the same paths ({v.path!r}); asked for it "
+                    f"two separate siamese models have the same paths ({v.path!r}); asked for it "
                     f"in {name}, find_param returned a variable of the other model: search the net "
                     "it is given, every call (no cache or mutable default kept between calls)"
                 )

@@ -368,23 +368,6 @@ def test_scaled_normal_conv1d_and_conv3d_kernels(ex):
             )
 
 
-@task("scaled_normal")
-def test_scaled_normal_in_a_conv1d_layer(ex):
-    # Conv1D(16, kernel_size=5) on sequences of 32 channels: kernel (5, 32, 16), fan_in 160.
-    layer = keras.layers.Conv1D(16, 5, kernel_initializer=ex.scaled_normal, use_bias=False)
-    layer.build((None, 20, 32))
-    with check:
-        assert tuple(layer.kernel.shape) == (5, 32, 16)
-    with check:
-        assert_normal(
-            layer.kernel,
-            0.0,
-            math.sqrt(2 / 160),
-            what="the kernel of Conv1D(16, kernel_size=5) on 32 channels, shape (5, 32, 16) "
-            "(fan_in = 5*32 = 160)",
-        )
-
-
 @task("WeirdInit")
 def test_weird_init_unseeded_draws_are_fresh(ex):
     init = ex.WeirdInit()

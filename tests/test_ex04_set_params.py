@@ -9,7 +9,6 @@ from tests.helpers import (
     assert_same_variables,
     assert_unchanged,
     awkward,
-    batchnorm_net,
     chapter_nested,
     described,
     distinct_pairs,
@@ -528,26 +527,15 @@ def copy_problem(ex, src, dst):
 
 
 @task("copy_params")
-def test_copy_params_batchnorm_statistics(ex, models):
-    src, dst = scramble(awkward(models, "batchnorm")), awkward(models, "batchnorm/b")
-    randomize(dst)
-    problem = copy_problem(ex, src, dst)
-    with check:
-        assert not problem, (
-            f"copying one {described('batchnorm')} into another: {problem}. Every variable of "
-            ".weights is copied, the non-trainable moving statistics too"
-        )
-
-
-@task("copy_params")
-def test_copy_params_frozen_into_unfrozen(ex, models):
-    for a, b in (("frozen", "batchnorm"), ("batchnorm", "frozen")):
+def test_copy_params_batchnorm_and_frozen_layers(ex, models):
+    for a, b in (("batchnorm", "frozen"), ("frozen", "batchnorm")):
         src, dst = scramble(awkward(models, a)), randomize(awkward(models, b))
         problem = copy_problem(ex, src, dst)
         with check:
             assert not problem, (
                 f"src is {described(a)}; dst is {described(b)}: the same architecture (freezing "
-                f"a layer changes no variable). {problem}. Pair the variables in .weights order: "
+                f"a layer changes no variable). {problem}. Copy every variable of .weights, the "
+                "non-trainable moving statistics too, paired in .weights order: "
                 "trainable_weights + non_trainable_weights puts them in another order as soon "
                 "as one layer is frozen"
             )
@@ -576,28 +564,27 @@ def test_copy_params_partly_built_model(ex, models):
 
 
 @task("freeze")
-def test_freeze_stops_batchnorm_statistics(ex):
+def test_freeze_stops_batchnorm_statistics(ex, models):
+    model = awkward(models, "batchnorm")  # Dense(6), BatchNormalization, Dense(3) on 4 inputs
     x = np.random.normal(2.0, 3.0, size=(16, 4)).astype("float32")
-    model = batchnorm_net()  # Dense(6), BatchNormalization, Dense(3) on 4 inputs
-    bn = keras.layers.BatchNormalization()
-    bn.build((None, 4))
-    for frozen, what, data in (
-        (model, "a model (Dense(6), BatchNormalization, Dense(3)) frozen as a whole", x),
-        (bn, "a BatchNormalization layer frozen alone", x),
-    ):
-        out = ex.freeze(frozen)
-        stats = [v for v in frozen.weights if "moving" in v.name]
-        before = [values(v) for v in stats]
-        frozen(data, training=True)  # a training step's forward pass
-        moved = [v.path for v, old in zip(stats, before) if not np.array_equal(values(v), old)]
-        with check:
-            assert out is frozen and not frozen.trainable_weights, (
-                f"for {what}: return the layer, with no trainable weights left"
-            )
-        with check:
-            assert not moved, (
-                f"for {what}, a forward pass in training mode still updated {moved}: a frozen "
-                "BatchNormalization must keep its statistics, and only its own trainable flag "
-                "(layer.trainable = False, which reaches every sublayer of a model) does that; "
-                "marking the variables one by one does not"
-            )
+    stats = [v for v in model.weights if "moving" in v.name]
+    before = [values(v) for v in stats]
+    try:
+        out = ex.freeze(model)
+        left = [v.path for v in model.trainable_weights]
+        model(x, training=True)  # a training step's forward pass
+    finally:
+        model.trainable = True  # the session's model, as the next test expects it
+    moved = [v.path for v, old in zip(stats, before) if not np.array_equal(values(v), old)]
+    with check:
+        assert out is model and not left, (
+            f"freeze(model) for {described('batchnorm')}: return the model itself, with no "
+            f"trainable weights left; still trainable: {left}"
+        )
+    with check:
+        assert not moved, (
+            f"freeze(model) for {described('batchnorm')}, then a forward pass in training mode: "
+            f"it still updated {moved}. A frozen BatchNormalization keeps its statistics, and only "
+            "the layer's own trainable flag does that (model.trainable = False reaches every layer "
+            "inside); marking the variables one by one does not"
+        )

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from pytest_check import check
 
-from tests.helpers import assert_unchanged, awkward, described, snapshot
+from tests.helpers import assert_unchanged, awkward, snapshot
 
 task = pytest.mark.task
 
@@ -497,17 +497,14 @@ def test_build_tied_mlp_every_call_makes_a_new_net(ex):
         )
 
 
-def frozen_tied_net():
-    """The tied MLP (units 4, width 5) whose shared layer is frozen."""
-    net = tied_net(units=4, width=5)
-    net.layers[1].trainable = False
-    return net
-
-
 @task("are_tied")
 def test_are_tied_frozen_and_batchnorm_layers(ex, models):
-    net = models.get("ex05_frozen_tied_net", frozen_tied_net)
-    result = ex.are_tied(net.layers[1], net.layers[2])
+    net = cached_square_tied_net(models)
+    try:
+        net.layers[1].trainable = False
+        result = ex.are_tied(net.layers[1], net.layers[2])
+    finally:
+        net.layers[1].trainable = True  # the session's model, as the next test expects it
     with check:
         assert result is True, (
             "in the tied MLP whose shared layer is frozen (trainable=False), are_tied(layers[1], "
@@ -515,7 +512,7 @@ def test_are_tied_frozen_and_batchnorm_layers(ex, models):
             "its trainable_weights are empty) and is tied to itself"
         )
     bn = awkward(models, "batchnorm").layers[1]
-    other = awkward(models, "batchnorm/b").layers[1]
+    other = awkward(models, "frozen").layers[1]
     gamma, beta, mean, variance = bn.weights
     results = [
         ex.are_tied(bn, Holder(gamma, beta, mean, variance)),
@@ -532,13 +529,14 @@ def test_are_tied_frozen_and_batchnorm_layers(ex, models):
 
 @task("are_tied")
 def test_are_tied_same_paths_are_not_tied(ex, models):
-    for key in ("siamese", "twin"):
-        a = awkward(models, f"{key}/a").get_layer("encoder")
-        b = awkward(models, f"{key}/b").get_layer("encoder")
-        result = ex.are_tied(a, b)
+    a = awkward(models, "siamese/a").get_layer("encoder")
+    b = awkward(models, "siamese/b").get_layer("encoder")
+    for first, second in ((a, b), (b, a)):
+        result = ex.are_tied(first, second)
         with check:
             assert result is False, (
-                f"{described(key + '/a')} and {described(key + '/b')}: their encoders' variables "
+                "two separate siamese models, each with a Dense encoder named 'encoder': their "
+                "encoders' variables "
                 f"have the same paths ({a.kernel.path!r}) but are distinct objects, so the layers "
                 f"are not tied; got {result!r} (compare the variables with `is`, not their .path)"
             )
