@@ -58,9 +58,10 @@ def my_init():
 def scaled_normal(shape, dtype=None):
     """A plain-function initializer: samples of N(0, 2 / fan_in), not truncated.
 
-    ``fan_in`` is the product of all dimensions of ``shape`` but the last
-    (``shape[0]`` for a Dense kernel; ``3·3·32 = 288`` for a ``(3, 3, 32, 64)``
-    conv kernel), so the standard deviation is ``sqrt(2 / fan_in)``. Return a
+    ``fan_in`` is the product of all dimensions of ``shape`` but the last, for
+    a kernel of any rank (``shape[0]`` for a Dense kernel; ``5·32 = 160`` for a
+    ``(5, 32, 16)`` Conv1D kernel; ``3·3·32 = 288`` for a ``(3, 3, 32, 64)``
+    Conv2D kernel), so the standard deviation is ``sqrt(2 / fan_in)``. Return a
     tensor of exactly ``shape`` and ``dtype`` (``float32`` when ``dtype`` is
     ``None``); every call draws fresh, independent samples.
 
@@ -85,7 +86,9 @@ class WeirdInit(keras.initializers.Initializer):
     Honour ``dtype``, ``float64`` included. With an int ``seed``, every call with
     the same shape returns the same values (a new ``WeirdInit(seed)`` too), and
     different seeds give different values; with ``seed=None`` draw from Keras's
-    global random state. ``get_config()`` returns ``{"seed": seed}`` and the
+    global random state, so every call of an unseeded ``WeirdInit()`` (and every
+    unseeded instance) gives fresh values (``None`` is not seed 0, and no seed
+    is picked once and kept). ``get_config()`` returns ``{"seed": seed}`` and the
     class is registered with Keras, so a model saved as ``.keras`` and loaded
     again keeps its ``WeirdInit`` and seed.
 

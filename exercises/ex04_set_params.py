@@ -56,7 +56,9 @@ def set_first_element(variable, value=42.0):
     """Set the first element of ``variable`` to ``value`` in place; return the variable.
 
     The first element is ``[0, 0]`` of a matrix (a kernel), ``[0]`` of a vector
-    (a bias); every other element keeps its value.
+    (a bias), ``[0, 0, 0, 0]`` of a 4-D Conv2D kernel: one index 0 per
+    dimension, whatever the rank (``v[0, 0]`` of a 3-D or 4-D variable is a
+    whole slice). Every other element keeps its value.
 
     >>> v = keras.Variable([[1.0, 2.0], [3.0, 4.0]])
     >>> set_first_element(v) is v
@@ -74,13 +76,17 @@ def copy_params(src, dst):
     """Copy every parameter value of the built model ``src`` into the built model ``dst``.
 
     The two models have the same architecture: variables are matched by their
-    order in ``.weights`` (names and paths may differ). Afterwards the values are
-    equal but no variable is shared: ``dst`` keeps its own variable objects.
+    order in ``.weights`` (names and paths may differ), every variable counts,
+    trainable or not (BatchNormalization's moving statistics are copied too),
+    and freezing a layer of one model does not change its architecture.
+    Afterwards the values are equal but no variable is shared: ``dst`` keeps
+    its own variable objects.
 
     All or nothing: if the number of variables or any shape differs, raise
     ``ValueError`` naming the first mismatching variable and leave ``dst``
     completely unchanged (check everything before assigning anything).
-    Unbuilt models raise ``ValueError`` too.
+    Unbuilt models raise ``ValueError`` too, and so do partly built ones
+    (``net.built`` False, though some layers have variables).
 
     >>> src, dst = make_net(), make_net()   # same architecture, different values
     >>> copy_params(src, dst)
@@ -98,7 +104,10 @@ def freeze(layer):
     Afterwards ``layer.trainable_weights`` is empty and every variable of the
     layer is in ``layer.non_trainable_weights`` (the same objects, the same
     values); a model holding the layer no longer lists them in its
-    ``trainable_weights``, so training leaves them alone.
+    ``trainable_weights``, so training leaves them alone. Freezing a model
+    freezes every layer in it; a frozen ``BatchNormalization`` (alone or inside
+    a frozen model) also stops updating its moving statistics, which only the
+    layer's own ``trainable`` flag does, not the variables' flags.
 
     >>> dense = keras.layers.Dense(3); dense.build((None, 4))
     >>> freeze(dense) is dense

@@ -57,9 +57,10 @@ def unbuilt_mlp() -> keras.Sequential:
 def is_initialized(net) -> bool:
     """``True`` when ``net`` and every layer in it have created their parameters.
 
-    Layers of nested models count too. Having *some* variables is not enough: a
-    net whose first layer alone was built is not initialized. Never builds
-    anything itself.
+    Layers of nested models count too, at any depth. Having *some* variables is
+    not enough: a net whose first layer alone was built is not initialized, nor
+    is a built net with a layer it never used. Never builds anything itself,
+    and asked again it gives the same answer.
 
     >>> net = unbuilt_mlp(); is_initialized(net)
     False
@@ -73,9 +74,15 @@ def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
     """Create the parameters of ``net`` for inputs of width ``input_dim``, running no data.
 
     Returns the parameter shapes as tuples of ints, in ``net.weights`` order.
-    ``ValueError`` (changing nothing) if ``input_dim`` is not a positive int, or
-    if ``net`` is already built for another width; a net already built for
-    ``input_dim`` is left as it is.
+    ``ValueError`` (changing nothing) if ``input_dim`` is not a positive int (a
+    bool is not a width, nor is 2.5; whether an integral float such as 20.0
+    counts as 20 is yours to decide, as long as a rejected one builds nothing),
+    or if ``net`` is already built for another width (the width of its own
+    inputs: an Embedding net built for 7 token ids is built for 7, whatever its
+    first Dense layer takes); a net already built for ``input_dim`` is left as
+    it is. A partly built net (some layers have
+    variables, ``net.built`` is False) is not built yet: build the rest, or raise
+    ``ValueError`` changing nothing if its built layers take another width.
 
     >>> materialize(unbuilt_mlp(), 20)
     [(20, 256), (256,), (256, 10), (10,)]
@@ -86,9 +93,11 @@ def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
 def input_width(net) -> int:
     """The input width the built net's first Dense layer accepts: its kernel's first dimension.
 
-    Nested models are searched too. With a ``Flatten`` first, inputs of shape
-    ``(batch, 2, 3)`` give 6. ``ValueError`` if ``net`` is not built (or has no
-    Dense layer).
+    Nested models are searched too, at any depth. With a ``Flatten`` first,
+    inputs of shape ``(batch, 2, 3)`` give 6; a ``Conv2D`` (which has a kernel
+    too) or an ``Embedding`` before it does not count: Conv2D + Flatten + Dense
+    on 8×8×1 images gives the Dense layer's 144. ``ValueError`` if ``net`` is
+    not built, partly built nets included (or has no Dense layer).
 
     >>> net = unbuilt_mlp(); net.build((None, 20)); input_width(net)
     20

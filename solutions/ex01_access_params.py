@@ -65,8 +65,11 @@ def build_mlp(hidden_units: int = 256, outputs: int = 10) -> keras.Sequential:
 def hidden_kernel(net):
     """The kernel variable of the first Dense layer of ``net`` — the object itself.
 
-    For the chapter's MLP this is ``net.weights[0]``. Nested models are searched
-    too. Raise ``ValueError`` if ``net`` is not built yet.
+    For the chapter's MLP this is ``net.weights[0]``, but not in general: a
+    ``Conv2D`` or an ``Embedding`` may come first (a ``Conv2D`` has a ``kernel``
+    too, yet it is not a Dense layer). Nested models are searched too, at any
+    depth. Raise ``ValueError`` if ``net`` is not built yet; a net whose layers
+    are only partly built (``net.built`` is False) is not built.
 
     >>> net = build_mlp(); net.build((None, 20))
     >>> hidden_kernel(net) is net.layers[1].kernel
@@ -83,8 +86,10 @@ def hidden_kernel(net):
 def layer_params(net, index: int):
     """``(kernel, bias)`` of ``net.layers[index]``: the variables themselves.
 
-    ``IndexError`` if ``index`` is out of range; ``ValueError`` if that layer has
-    no parameters (a ``Flatten``) or has not created them yet.
+    A Conv layer has a kernel and a bias too. ``IndexError`` if ``index`` is out
+    of range; ``ValueError`` if that layer has no parameters (a ``Flatten``), has
+    not created them yet, or lacks a kernel or a bias (a ``BatchNormalization``'s
+    gamma and beta are not a kernel and a bias; ``Dense(use_bias=False)`` has no bias).
 
     >>> kernel, bias = layer_params(net, 2)   # the output layer of the MLP
     >>> kernel.shape, bias.shape
@@ -109,6 +114,9 @@ def layer_params(net, index: int):
 def param_shapes(net) -> dict:
     """Each variable's ``.path`` mapped to its shape as a tuple of ints, in ``net.weights`` order.
 
+    Every variable counts, trainable or not (a BatchNormalization's moving
+    statistics, the variables of a frozen layer).
+
     >>> param_shapes(net)
     {'sequential/dense/kernel': (20, 256), 'sequential/dense/bias': (256,), ...}
     """
@@ -117,6 +125,8 @@ def param_shapes(net) -> dict:
 
 def count_params(net) -> int:
     """The number of scalar parameters (an ``int``); a shared variable counts once.
+
+    Every variable of ``net.weights`` counts, non-trainable ones included.
 
     >>> count_params(net)   # 20*256 + 256 + 256*10 + 10
     7946
@@ -128,7 +138,8 @@ def build_nested(blocks: int = 4) -> keras.Sequential:
     """The chapter's nested net, not built.
 
     ``Sequential([Sequential([block-0, …, block-{blocks-1}]), Dense(1)])`` where
-    block ``i`` is ``Sequential([Flatten(), Dense(4, activation="relu")], name=f"block-{i}")``.
+    block ``i`` is ``Sequential([Flatten(), Dense(4, activation="relu")], name=f"block-{i}")``;
+    the head ``Dense(1)`` has no activation.
 
     >>> rgnet = build_nested(); rgnet(np.zeros((2, 4))).shape
     TensorShape([2, 1])
@@ -148,7 +159,11 @@ def build_nested(blocks: int = 4) -> keras.Sequential:
 def find_param(net, path: str):
     """The variable of ``net`` whose ``.path == path``, nested models included.
 
-    ``KeyError`` whose message lists the available paths when none matches.
+    Trainable or not, every variable of ``net.weights`` can be found. Only an
+    exact match counts: a part of a path (a suffix such as ``"dense/kernel"``)
+    matches nothing. Two separate models may hold the same paths: each call
+    searches the net it is given. ``KeyError`` whose message lists the
+    available paths when none matches.
 
     >>> find_param(rgnet, rgnet.weights[0].path) is rgnet.weights[0]
     True

@@ -76,11 +76,15 @@ def _zero_bias(layer) -> None:
 def init_normal(net, mean: float = 0.0, stddev: float = 0.01):
     """Re-initialize the built ``net`` in place: kernels ~ N(mean, stddev²), biases 0.
 
-    For every Dense layer (nested models included, each once), assign fresh,
-    independent samples to the kernel (two same-shaped layers must not get the
-    same values) and zeros to the bias. The variables stay the same objects.
-    Return ``net``. Raise ``ValueError`` (and change nothing) if ``stddev <= 0``
-    or the net is not built.
+    For every Dense layer (nested models included, each once, a frozen one
+    too), assign fresh, independent samples to the kernel (two same-shaped
+    layers must not get the same values) and zeros to the bias; a layer without
+    bias (``use_bias=False``, ``layer.bias is None``) has only its kernel. Other
+    layers (a ``Conv2D``, an ``Embedding``, a ``BatchNormalization``) keep their
+    values. The variables stay the same objects. Return ``net``. Raise
+    ``ValueError`` (and change nothing) if ``stddev <= 0`` or the net is not
+    built: a net is built when it and every Dense layer in it have their
+    variables (a partly built net is not).
 
     >>> net = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])
     >>> net.build((None, 3))
@@ -104,8 +108,11 @@ def init_normal(net, mean: float = 0.0, stddev: float = 0.01):
 def init_constant(net, value: float):
     """Fill every Dense kernel of the built ``net`` with ``value`` and every bias with 0, in place.
 
-    Nested models included; the variables stay the same objects. Return ``net``;
-    ``ValueError`` (and change nothing) if the net is not built.
+    Nested models included, as in ``init_normal``: only Dense layers, a layer
+    without bias has only its kernel, and the variables stay the same objects.
+    The values have the variables' own dtype (a float64 net gets 0.1 at float64
+    precision). Return ``net``; ``ValueError`` (and change nothing) if the net
+    is not (or only partly) built.
 
     >>> init_constant(net, 1.0).layers[0].kernel.numpy()[0]
     array([1., 1., 1., 1.], dtype=float32)
@@ -122,7 +129,9 @@ class Linear(keras.Model):
 
     ``self.d1 = Dense(10)`` with kernel N(0, 0.01²) (a plain normal, not
     truncated) and zero bias; ``self.d2 = Dense(1)`` with kernel and bias all
-    ones. ``call`` applies ``d1`` then ``d2``, with no activation.
+    ones. ``call`` applies ``d1`` then ``d2``, with no activation. Each
+    ``Linear()`` draws its own d1 kernel: two instances start from different,
+    independent values (no fixed seed, no initializer shared between instances).
 
     >>> net = Linear()
     >>> net(np.zeros((2, 20))).shape
@@ -157,7 +166,9 @@ def xavier_then_constant(hidden_units: int = 8, outputs: int = 1, constant: floa
     """A ``Sequential`` whose two Dense layers start differently; not built.
 
     ``Dense(hidden_units)`` with a Glorot-uniform (Xavier) kernel, then
-    ``Dense(outputs)`` whose kernel is all ``constant``; both biases zero.
+    ``Dense(outputs)`` whose kernel is all ``constant``; both biases zero. The
+    activations are yours to choose (the book gives the first layer a relu), and
+    so is a leading ``Flatten``.
 
     >>> net = xavier_then_constant(); net.build((None, 3))
     >>> net.layers[1].kernel.numpy().ravel()

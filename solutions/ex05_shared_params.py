@@ -50,7 +50,8 @@ def build_tied_mlp(units: int = 8, outputs: int = 1) -> keras.Sequential:
     """The chapter's tied MLP, not yet built.
 
     ``Sequential`` of ``Dense(units, relu)``, then **one** ``Dense(units, relu)``
-    instance used twice in a row, then ``Dense(outputs)``.
+    instance used twice in a row, then ``Dense(outputs)``. Every call makes a
+    new net with layers of its own: two nets from two calls share nothing.
 
     >>> net = build_tied_mlp()
     >>> net.layers[1] is net.layers[2]
@@ -74,8 +75,12 @@ def are_tied(layer_a, layer_b) -> bool:
 
     Both layers must have parameters, the same number of them, and each variable
     of ``layer_a`` must be the very same object as the corresponding variable of
-    ``layer_b``. Equal values in distinct variables are *not* tied; layers
-    without parameters (a ``Flatten``, an unbuilt ``Dense``) are not tied.
+    ``layer_b``. All of ``layer.weights`` count, trainable or not (a frozen
+    layer keeps its parameters; a BatchNormalization's moving statistics are
+    parameters too). Equal values in distinct variables are *not* tied, nor are
+    distinct variables with equal paths (two separate ``build_siamese()``
+    models both hold ``encoder/kernel``); layers without parameters (a
+    ``Flatten``, an unbuilt ``Dense``) are not tied.
 
     >>> are_tied(net.layers[1], net.layers[2])
     True
@@ -93,8 +98,8 @@ def shared_gradient(net, x):
 
     ``net`` is a net as ``build_tied_mlp`` returns (built or not yet built). The
     answer is **one** tensor of the kernel's shape: the sum of the contributions
-    of both uses of the shared layer. ``ValueError`` if no layer of ``net`` is
-    used twice.
+    of both uses of the shared layer (the shared layer of the net given to this
+    call). ``ValueError`` if no layer of ``net`` is used twice.
 
     >>> net = build_tied_mlp(units=4)
     >>> shared_gradient(net, np.ones((3, 5), "float32")).shape
@@ -111,7 +116,8 @@ def build_siamese(input_dim: int = 20, units: int = 8) -> keras.Model:
 
     Two inputs of width ``input_dim``; one ``Dense(units, relu)`` layer named
     ``"encoder"`` encodes both; the output is ``Dense(1)`` applied to the
-    absolute difference of the two encodings, of shape ``(batch, 1)``.
+    absolute difference of the two encodings, of shape ``(batch, 1)``. Every
+    call makes a new model: two models share no variable.
 
     >>> model = build_siamese()
     >>> len(model.weights)            # the encoder's kernel and bias, once

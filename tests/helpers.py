@@ -74,3 +74,164 @@ def chapter_nested(blocks=2, width=4):
     net = keras.Sequential([inner, keras.layers.Dense(1)])
     net.build((None, width))
     return net
+
+
+# ------------------------------------------------------------ awkward reference nets
+#
+# The nets learners meet beyond a stack of Dense layers: other layer kinds own
+# variables (a Conv kernel is 4-D, an Embedding's table comes first, a
+# BatchNormalization holds non-trainable statistics), a layer may be frozen or
+# have no bias, models nest deeply, dtypes differ, and a net may be only partly
+# built. Each is built once per process through the ``models`` cache
+# (``awkward(models, key)``); a test that cares about values sets them first
+# (``scramble``). ``AWKWARD[key][0]`` describes the net in words for messages.
+
+L = keras.layers
+
+
+def built_sequential(layers, width):
+    net = keras.Sequential(layers)
+    net.build((None, width))
+    return net
+
+
+def conv_net():
+    net = keras.Sequential(
+        [L.Conv2D(4, 3, activation="relu"), L.Flatten(), L.Dense(5, activation="relu"), L.Dense(2)]
+    )
+    net.build((None, 8, 8, 1))
+    return net
+
+
+def embedding_net():
+    net = keras.Sequential([L.Embedding(50, 6), L.Flatten(), L.Dense(3)])
+    net.build((None, 7))
+    return net
+
+
+def batchnorm_net(frozen=False):
+    net = keras.Sequential([L.Dense(6), L.BatchNormalization(), L.Dense(3)])
+    net.build((None, 4))
+    if frozen:
+        net.layers[0].trainable = False
+    return net
+
+
+def no_bias_net():
+    net = keras.Sequential([L.Dense(64, use_bias=False), L.Dense(3)])
+    net.build((None, 64))
+    return net
+
+
+def deep_net():
+    deepest = keras.Sequential([L.Flatten(), L.Dense(4, activation="relu")], name="deepest")
+    middle = keras.Sequential([deepest, L.Dense(3, activation="relu")], name="middle")
+    net = keras.Sequential([keras.Sequential([middle], name="outer"), L.Dense(2)])
+    net.build((None, 2, 5))
+    return net
+
+
+def float64_net():
+    net = keras.Sequential([L.Dense(4, dtype="float64"), L.Dense(2, dtype="float64")])
+    net.build((None, 3))
+    return net
+
+
+def partly_built_net():
+    first = L.Dense(4)
+    first.build((None, 3))
+    return keras.Sequential([first, L.Dense(2)])  # not built: the output layer has no variables
+
+
+class TwoHeads(keras.Model):
+    """A model with two Dense layers that uses (and builds) only the first."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.used = L.Dense(3)
+        self.unused = L.Dense(2)
+
+    def build(self, input_shape):
+        self.used.build(input_shape)
+
+    def call(self, x):
+        return self.used(x)
+
+
+def half_used_net():
+    net = keras.Sequential([L.Dense(3), TwoHeads()])
+    net.build((None, 5))  # net.built is True, yet TwoHeads.unused has no variables
+    return net
+
+
+def siamese_net(input_dim=6, units=5):
+    """The reference siamese net: one Dense encoder named "encoder" called on two inputs."""
+    left, right = keras.Input((input_dim,)), keras.Input((input_dim,))
+    encoder = L.Dense(units, activation="relu", name="encoder")
+    distance = keras.ops.abs(encoder(left) - encoder(right))
+    return keras.Model([left, right], L.Dense(1, name="head")(distance))
+
+
+AWKWARD = {
+    "conv": (
+        "Conv2D(4, 3x3) on 8x8x1 images, Flatten, Dense(5, relu), Dense(2) "
+        "(the Conv2D's 4-D kernel comes first; the first Dense layer gets 6*6*4 = 144 inputs)",
+        conv_net,
+    ),
+    "embedding": (
+        "Embedding(50, 6) on 7 token ids, Flatten, Dense(3) "
+        "(the (50, 6) embedding table comes first; the Dense layer gets 7*6 = 42 inputs)",
+        embedding_net,
+    ),
+    "batchnorm": (
+        "Dense(6), BatchNormalization, Dense(3) on 4 inputs (BatchNormalization owns gamma, "
+        "beta and two non-trainable moving statistics)",
+        batchnorm_net,
+    ),
+    "frozen": (
+        "Dense(6) frozen (trainable=False), BatchNormalization, Dense(3) on 4 inputs",
+        lambda: batchnorm_net(frozen=True),
+    ),
+    "no_bias": ("Dense(64, use_bias=False), Dense(3) on 64 inputs", no_bias_net),
+    "deep": (
+        "Flatten + Dense(4, relu) three models deep (outer > middle > deepest), then Dense(3) "
+        "and Dense(2), on inputs of shape (2, 5): the first Dense layer gets 10 inputs",
+        deep_net,
+    ),
+    "float64": ("Dense(4), Dense(2), both dtype float64, on 3 inputs", float64_net),
+    "partly_built": (
+        "Sequential([Dense(4) built alone for 3 inputs, Dense(2) not built]): net.weights "
+        "already holds 2 variables, but the net is not built",
+        partly_built_net,
+    ),
+    "half_used": (
+        "Sequential([Dense(3), TwoHeads()]) built for 5 inputs, where the TwoHeads model uses "
+        "(and builds) only its first Dense layer: net.built is True, yet TwoHeads.unused has "
+        "no variables",
+        half_used_net,
+    ),
+    "one_dense": (
+        "Sequential([Dense(4)]) built for 3 inputs",
+        lambda: built_sequential([L.Dense(4)], 3),
+    ),
+    "siamese/a": ("a siamese net whose encoder is named 'encoder'", siamese_net),
+    "siamese/b": ("a second, separate siamese net with an encoder named 'encoder'", siamese_net),
+}
+
+
+def awkward(models, key):
+    """The session's awkward reference net ``key`` (see ``AWKWARD``) from the ``models`` cache."""
+    return models.get(f"awkward:{key}", AWKWARD[key][1])
+
+
+def described(key) -> str:
+    """The awkward net ``key`` in words, for failure messages."""
+    return AWKWARD[key][0]
+
+
+def scramble(net_or_vars):
+    """Give every variable (biases, statistics and frozen ones too) values drawn from
+    U(0.5, 1.5) in its own dtype: non-zero, positive, and unlike any initializer's."""
+    for v in getattr(net_or_vars, "weights", net_or_vars):
+        v.assign(np.random.uniform(0.5, 1.5, size=tuple(v.shape)).astype(v.dtype))
+    return net_or_vars

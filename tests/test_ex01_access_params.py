@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
-from tests.helpers import assert_unchanged, chapter_nested, snapshot
+from tests.helpers import assert_unchanged, awkward, chapter_nested, described, snapshot
 
 task = pytest.mark.task
 
@@ -306,3 +306,165 @@ def test_find_param_unknown_path_lists_available(ex, models):
         assert not missing, (
             f"the KeyError message should list the available paths; it lacks {missing}"
         )
+
+
+# ------------------------------------------------- awkward nets (issue 15)
+#
+# Other layer kinds own variables too (a Conv2D's 4-D kernel, an Embedding's
+# table, BatchNormalization's statistics), layers may be frozen or have no bias,
+# a net may be only partly built, and two models may hold the same paths.
+
+
+@task("hidden_kernel")
+def test_hidden_kernel_skips_conv_embedding_and_batchnorm(ex, models):
+    for key in ("conv", "embedding", "batchnorm", "frozen"):
+        net = awkward(models, key)
+        first = next(x for x in net.layers if isinstance(x, keras.layers.Dense))
+        for call in ("first", "second"):  # the same answer every time it is asked
+            k = ex.hidden_kernel(net)
+            with check:
+                assert k is first.kernel, (
+                    f"for {described(key)}, the {call} call of hidden_kernel returned "
+                    f"{getattr(k, 'path', type(k).__name__)!r}; expected the first *Dense* layer's "
+                    f"kernel {first.kernel.path}: not net.weights[0], not the first variable named "
+                    "'kernel' nor the first layer with a kernel attribute (a Conv2D has one too)"
+                )
+
+
+@task("hidden_kernel")
+def test_hidden_kernel_partly_built_raises(ex, models):
+    net = awkward(models, "partly_built")
+    with pytest.raises(ValueError, match=r"(?i)built|build"):
+        ex.hidden_kernel(net)
+    with check:
+        assert not net.built, "hidden_kernel must not build the net"
+
+
+@task("layer_params")
+def test_layer_params_layers_other_than_dense(ex, models):
+    conv = awkward(models, "conv")
+    kernel, bias = ex.layer_params(conv, 0)
+    with check:
+        assert kernel is conv.layers[0].kernel and bias is conv.layers[0].bias, (
+            f"for {described('conv')}, layer_params(net, 0) should be the Conv2D's own "
+            "(kernel, bias): a Conv layer has a kernel and a bias like a Dense layer"
+        )
+    for key, index, what in (
+        (
+            "batchnorm",
+            1,
+            "BatchNormalization has gamma, beta and statistics, not a kernel and a bias",
+        ),
+        ("no_bias", 0, "Dense(64, use_bias=False) has a kernel but no bias (layer.bias is None)"),
+    ):
+        net = awkward(models, key)
+        before = snapshot(net)
+        try:
+            got = ex.layer_params(net, index)
+        except ValueError:
+            got = None
+        with check:
+            assert got is None, (
+                f"for {described(key)}, layer_params(net, {index}) returned "
+                f"{[getattr(v, 'path', v) for v in got] if isinstance(got, tuple) else got!r}; "
+                f"it should raise ValueError: {what}"
+            )
+        with check:
+            assert_unchanged(net, before)
+
+
+@task("param_shapes")
+def test_param_shapes_every_variable_of_awkward_nets(ex, models):
+    for key in ("conv", "embedding", "batchnorm", "frozen"):
+        net = awkward(models, key)
+        want = {v.path: tuple(int(d) for d in v.shape) for v in net.weights}
+        shapes = ex.param_shapes(net)
+        missing = [p for p in want if p not in shapes]
+        with check:
+            assert shapes == want and list(shapes) == list(want), (
+                f"for {described(key)}, param_shapes gave {shapes}; expected every variable of "
+                f"net.weights, in order: {want}"
+                + (
+                    f". Missing: {missing} (non-trainable and frozen variables are parameters too)"
+                    if missing
+                    else ""
+                )
+            )
+
+
+@task("count_params")
+def test_count_params_counts_statistics_and_frozen_layers(ex, models):
+    for key in ("batchnorm", "frozen", "conv"):
+        net = awkward(models, key)
+        want = sum(int(np.prod(v.shape)) for v in net.weights)
+        trainable = sum(int(np.prod(v.shape)) for v in net.trainable_weights)
+        n = ex.count_params(net)
+        with check:
+            assert n == want, (
+                f"for {described(key)}, count_params gave {n!r}; expected {want}: every variable of "
+                "net.weights counts, the non-trainable ones too"
+                + (f" (only the trainable ones make {trainable})" if n == trainable else "")
+            )
+
+
+@task("build_nested")
+def test_build_nested_head_is_linear(ex):
+    net = ex.build_nested(blocks=2)
+    head = net.layers[-1] if net.layers else None
+    with check:
+        assert (
+            isinstance(head, keras.layers.Dense) and head.activation is keras.activations.linear
+        ), (
+            "build_nested's last layer is the head Dense(1) with no activation (only the blocks use "
+            f"relu); got {type(head).__name__} with activation "
+            f"{getattr(getattr(head, 'activation', None), '__name__', None)}"
+        )
+
+
+@task("find_param")
+def test_find_param_exact_paths_only(ex, models):
+    net = cached_nested(models)
+    path = net.weights[0].path  # sequential…/sequential…/block-0/dense…/kernel
+    for partial, kind in (
+        (path.split("/", 1)[1], "a suffix"),
+        (path[:-1], "a prefix"),
+        ("/".join(path.split("/")[1:-1]), "a part"),
+    ):
+        try:
+            found = ex.find_param(net, partial)
+        except KeyError:
+            found = None
+        with check:
+            assert found is None, (
+                f"for the chapter's nested net, find_param(net, {partial!r}) returned "
+                f"{getattr(found, 'path', found)!r}; {partial!r} is only {kind} of {path!r}, so no "
+                "variable's path equals it: raise KeyError (compare with ==, not endswith or in)"
+            )
+
+
+@task("find_param")
+def test_find_param_non_trainable_and_frozen_variables(ex, models):
+    for key, index in (("batchnorm", 5), ("frozen", 0), ("embedding", 0)):
+        net = awkward(models, key)
+        v = net.weights[index]
+        found = ex.find_param(net, v.path)
+        with check:
+            assert found is v, (
+                f"for {described(key)}, find_param(net, {v.path!r}) returned "
+                f"{getattr(found, 'path', found)!r}: search net.weights (trainable or not), "
+                "not net.trainable_weights"
+            )
+
+
+@task("find_param")
+def test_find_param_two_models_with_the_same_paths(ex, models):
+    a, b = awkward(models, "siamese/a"), awkward(models, "siamese/b")
+    for net, name in ((a, "the first"), (b, "the second"), (a, "the first, again")):
+        for v in net.weights:
+            found = ex.find_param(net, v.path)
+            with check:
+                assert found is v, (
+                    f"two separate siamese models have the same paths ({v.path!r}); asked for it "
+                    f"in {name}, find_param returned a variable of the other model: search the net "
+                    "it is given, every call (no cache or mutable default kept between calls)"
+                )

@@ -10,7 +10,15 @@ from pytest_check import check
 from scipy import stats
 
 from kata.testing.stats import assert_distribution, assert_independent, assert_normal
-from tests.helpers import assert_same_variables, assert_unchanged, snapshot, values
+from tests.helpers import (
+    assert_same_variables,
+    assert_unchanged,
+    awkward,
+    described,
+    scramble,
+    snapshot,
+    values,
+)
 
 task = pytest.mark.task
 
@@ -414,4 +422,206 @@ def test_xavier_then_constant_biases_are_zero(ex):
     with check:
         assert not bad_biases(net), (
             f"both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases(net)}"
+        )
+
+
+# ------------------------------------------------- awkward nets (issue 15)
+#
+# Only the Dense layers are re-initialized: a Conv2D, an Embedding and a
+# BatchNormalization (gamma, beta and its statistics) keep their values; a frozen
+# Dense layer is still a Dense layer; a Dense layer may have no bias; a float64
+# net keeps float64 precision; a partly built net is not built.
+
+OTHER_KINDS = ("conv", "embedding", "batchnorm", "frozen")
+
+
+def not_dense_variables(net):
+    """The variables of ``net`` that no Dense layer owns."""
+    owned = {id(v) for layer in dense_layers(net) for v in layer.weights}
+    return [v for v in net.weights if id(v) not in owned]
+
+
+def changed(before):
+    """Paths of the variables of a ``snapshot`` whose values are not the same any more."""
+    return [v.path for v, old in before if not np.array_equal(values(v), old)]
+
+
+def dense_biases_not_zero(net):
+    return [
+        layer.bias.path
+        for layer in dense_layers(net)
+        if layer.bias is not None and np.any(values(layer.bias) != 0)
+    ]
+
+
+@task("init_normal")
+def test_init_normal_changes_dense_layers_only(ex, models):
+    for key in OTHER_KINDS:
+        net = scramble(awkward(models, key))
+        others = snapshot(not_dense_variables(net))
+        ex.init_normal(net)
+        with check:
+            assert not changed(others), (
+                f"for {described(key)}, init_normal(net) changed {changed(others)}; only the Dense "
+                "layers are re-initialized: walk the Dense layers (isinstance), not net.weights by "
+                "name or by rank"
+            )
+        for layer in dense_layers(net):
+            with check:
+                assert_normal(
+                    layer.kernel,
+                    0.0,
+                    0.01,
+                    what=f"for {described(key)}: {layer.kernel.path} values after init_normal(net) "
+                    "(every Dense layer, a frozen one too)",
+                )
+        with check:
+            assert not dense_biases_not_zero(net), (
+                f"for {described(key)}, these Dense biases are not zeros after init_normal(net): "
+                f"{dense_biases_not_zero(net)}"
+            )
+
+
+@task("init_normal")
+def test_init_normal_layer_without_bias(ex, models):
+    net = scramble(awkward(models, "no_bias"))
+    ex.init_normal(net)
+    first, last = dense_layers(net)
+    with check:
+        assert_normal(
+            first.kernel,
+            0.0,
+            0.01,
+            what=f"for {described('no_bias')}: the first kernel after init_normal(net)",
+        )
+    with check:
+        assert_normal(
+            last.kernel,
+            0.0,
+            0.01,
+            what=f"for {described('no_bias')}: the last kernel after init_normal(net)",
+        )
+    with check:
+        assert np.all(values(last.bias) == 0), (
+            f"for {described('no_bias')}, the last layer's bias should be zeros; "
+            "a layer without bias has layer.bias None: skip it, do not stop there"
+        )
+
+
+@task("init_normal")
+def test_init_normal_partly_built_raises_and_changes_nothing(ex, models):
+    for key in ("partly_built", "half_used"):
+        net = scramble(awkward(models, key))
+        before = snapshot(net)
+        try:
+            ex.init_normal(net)
+            outcome = "returned without an error"
+        except ValueError:
+            outcome = ""
+        except AttributeError as exc:
+            outcome = f"raised AttributeError ({exc})"
+        with check:
+            assert not outcome, (
+                f"for {described(key)}, init_normal(net) {outcome}; it should raise ValueError: "
+                "the net is not built until every layer has its variables (net.weights != [] and "
+                "net.built are not enough: check every Dense layer's .built)"
+            )
+        with check:
+            assert not changed(before), (
+                f"for {described(key)}, init_normal(net) changed {changed(before)} before failing: "
+                "check that every layer is built before assigning anything"
+            )
+
+
+@task("init_constant")
+def test_init_constant_changes_dense_layers_only(ex, models):
+    for key in OTHER_KINDS:
+        net = scramble(awkward(models, key))
+        others = snapshot(not_dense_variables(net))
+        ex.init_constant(net, -2.5)
+        with check:
+            assert not changed(others), (
+                f"for {described(key)}, init_constant(net, -2.5) changed {changed(others)}; only "
+                "the Dense layers' kernels and biases change"
+            )
+        wrong = [
+            layer.kernel.path
+            for layer in dense_layers(net)
+            if not np.all(values(layer.kernel) == -2.5)
+        ]
+        with check:
+            assert not wrong, (
+                f"for {described(key)}, these Dense kernels are not all -2.5: {wrong} "
+                "(every Dense layer, a frozen one too)"
+            )
+        with check:
+            assert not dense_biases_not_zero(net), (
+                f"for {described(key)}, these Dense biases are not zeros: {dense_biases_not_zero(net)}"
+            )
+
+
+@task("init_constant")
+def test_init_constant_layer_without_bias(ex, models):
+    net = scramble(awkward(models, "no_bias"))
+    ex.init_constant(net, 0.5)
+    wrong = [layer.kernel.path for layer in net.layers if not np.all(values(layer.kernel) == 0.5)]
+    with check:
+        assert not wrong, (
+            f"for {described('no_bias')}, kernels not all 0.5 after init_constant(net, 0.5): "
+            f"{wrong}; a layer without bias has layer.bias None: skip it, do not stop there"
+        )
+    with check:
+        assert np.all(values(net.layers[1].bias) == 0), "the last layer's bias should be zeros"
+
+
+@task("init_constant")
+def test_init_constant_float64_precision(ex, models):
+    net = scramble(awkward(models, "float64"))
+    ex.init_constant(net, 0.1)
+    for layer in net.layers:
+        got = values(layer.kernel)
+        with check:
+            assert layer.kernel.dtype == "float64" and np.all(got == np.float64(0.1)), (
+                f"for {described('float64')}, {layer.kernel.path} holds {got.ravel()[0]!r} "
+                f"({layer.kernel.dtype}); expected 0.1 at float64 precision: make the values in "
+                "the variable's own dtype (kernel.dtype), not float32"
+            )
+        with check:
+            assert np.all(values(layer.bias) == 0), f"{layer.bias.path} should be zeros"
+
+
+@task("init_constant")
+def test_init_constant_partly_built_raises_and_changes_nothing(ex, models):
+    for key in ("partly_built", "half_used"):
+        net = scramble(awkward(models, key))
+        before = snapshot(net)
+        try:
+            ex.init_constant(net, 1.0)
+            outcome = "returned without an error"
+        except ValueError:
+            outcome = ""
+        except AttributeError as exc:
+            outcome = f"raised AttributeError ({exc})"
+        with check:
+            assert not outcome, (
+                f"for {described(key)}, init_constant(net, 1.0) {outcome}; it should raise "
+                "ValueError: the net is not built until every layer has its variables"
+            )
+        with check:
+            assert not changed(before), (
+                f"for {described(key)}, init_constant changed {changed(before)} before failing"
+            )
+
+
+@task("Linear")
+def test_linear_instances_start_differently(ex, once):
+    first = built_linear(ex, once)
+    second = ex.Linear()
+    second(np.zeros((1, 2048), dtype="float32"))
+    with check:
+        assert_independent(
+            first.d1.kernel,
+            second.d1.kernel,
+            what="the d1 kernels of two Linear() instances (each draws its own values: do not "
+            "share one initializer between instances or give it a fixed seed)",
         )

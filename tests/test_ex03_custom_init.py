@@ -343,3 +343,47 @@ def test_weird_init_survives_save_and_load(ex, tmp_path):
             assert np.array_equal(as_array(again((5, 5))), as_array(init((5, 5)))), (
                 "the loaded WeirdInit(seed=7) should draw the same values as the original"
             )
+
+
+# ------------------------------------------------- awkward shapes and repeated draws (issue 15)
+
+
+@task("scaled_normal")
+def test_scaled_normal_conv1d_and_conv3d_kernels(ex):
+    # fan_in is the product of all dimensions but the last, whatever the rank.
+    for shape, fan_in, formula in (
+        ((5, 64, 128), 320, "5*64"),  # a Conv1D kernel: (width, c_in, c_out)
+        ((3, 3, 3, 8, 16), 216, "3*3*3*8"),  # a Conv3D kernel
+    ):
+        w = ex.scaled_normal(shape)
+        with check:
+            assert tuple(w.shape) == shape, f"scaled_normal({shape}) has shape {tuple(w.shape)}"
+        with check:
+            assert_normal(
+                w,
+                0.0,
+                math.sqrt(2 / fan_in),
+                what=f"values of scaled_normal({shape}) (a {len(shape)}-D kernel: "
+                f"fan_in = {formula} = {fan_in}, the product of all dimensions but the last)",
+            )
+
+
+@task("WeirdInit")
+def test_weird_init_unseeded_draws_are_fresh(ex):
+    init = ex.WeirdInit()
+    first, again = init((128, 128)), init((128, 128))
+    other = ex.WeirdInit()((128, 128))
+    with check:
+        assert_independent(
+            first,
+            again,
+            what="two calls of one WeirdInit() (unseeded: each call draws fresh values from "
+            "Keras's global random state; a seed picked once, or seed=self.seed or 0, repeats them)",
+        )
+    with check:
+        assert_independent(
+            first,
+            other,
+            what="two unseeded WeirdInit() instances (seed=None is not seed 0: draw from the "
+            "global random state)",
+        )

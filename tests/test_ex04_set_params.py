@@ -8,8 +8,11 @@ from pytest_check import check
 from tests.helpers import (
     assert_same_variables,
     assert_unchanged,
+    awkward,
     chapter_nested,
+    described,
     distinct_pairs,
+    scramble,
     snapshot,
     values,
 )
@@ -478,4 +481,110 @@ def test_freeze_unbuilt_layer_is_not_a_silent_no_op(ex):
         assert not left, (
             f"freeze() accepted an unbuilt layer, yet once built its parameters {left} are trainable: "
             "freeze the layer itself (layer.trainable = False), or raise ValueError when it is not built"
+        )
+
+
+# ------------------------------------------------- awkward nets (issue 15)
+
+
+@task("set_first_element")
+def test_set_first_element_3d_and_4d_variables(ex, models):
+    conv = scramble(awkward(models, "conv"))
+    cases = [
+        (variable((5, 4, 3)), "a 3-D variable (a Conv1D kernel) of shape (5, 4, 3)"),
+        (variable((3, 3, 2, 4)), "a 4-D variable (a Conv2D kernel) of shape (3, 3, 2, 4)"),
+        (conv.layers[0].kernel, f"the Conv2D kernel (3, 3, 1, 4) of {described('conv')}"),
+    ]
+    for v, what in cases:
+        first = (0,) * len(v.shape)
+        before = values(v)
+        ex.set_first_element(v, 5.0)
+        after = values(v)
+        with check:
+            assert after[first] == 5.0, (
+                f"for {what}, set_first_element(v, 5.0) left v{list(first)} at {after[first]}; "
+                f"the first element of a {len(v.shape)}-D variable is v{list(first)}"
+            )
+        mask = np.ones(before.shape, dtype=bool)
+        mask[first] = False
+        moved = [tuple(int(d) for d in i) for i in np.argwhere(mask & (after != before))]
+        with check:
+            assert not moved, (
+                f"for {what}, set_first_element(v, 5.0) also changed {len(moved)} other elements, "
+                f"e.g. {moved[:4]}: only v{list(first)} may change (v[0, 0] is a whole slice "
+                "of a 3-D or 4-D variable; index it with one 0 per dimension)"
+            )
+
+
+def copy_problem(ex, src, dst):
+    """Copy ``src`` into ``dst`` with the learner's code; what went wrong ("" when nothing)."""
+    try:
+        ex.copy_params(src, dst)
+    except ValueError as exc:
+        return f"it raised ValueError: {str(exc)[:200]}"
+    wrong = differing(src.weights, dst.weights)
+    return f"afterwards these dst variables differ from src: {wrong}" if wrong else ""
+
+
+@task("copy_params")
+def test_copy_params_batchnorm_and_frozen_layers(ex, models):
+    for a, b in (("batchnorm", "frozen"), ("frozen", "batchnorm")):
+        src, dst = scramble(awkward(models, a)), randomize(awkward(models, b))
+        problem = copy_problem(ex, src, dst)
+        with check:
+            assert not problem, (
+                f"src is {described(a)}; dst is {described(b)}: the same architecture (freezing "
+                f"a layer changes no variable). {problem}. Copy every variable of .weights, the "
+                "non-trainable moving statistics too, paired in .weights order: "
+                "trainable_weights + non_trainable_weights puts them in another order as soon "
+                "as one layer is frozen"
+            )
+
+
+@task("copy_params")
+def test_copy_params_partly_built_model(ex, models):
+    half, whole = awkward(models, "partly_built"), awkward(models, "one_dense")
+    for src, dst, which in ((half, whole, "src"), (whole, half, "dst")):
+        scramble(src)
+        randomize(dst)
+        before = snapshot(dst)
+        try:
+            ex.copy_params(src, dst)
+            outcome = "copied without an error"
+        except ValueError:
+            outcome = ""
+        with check:
+            assert not outcome, (
+                f"{which} is {described('partly_built')}; the other is {described('one_dense')}. "
+                f"copy_params {outcome}; a partly built model is not built: raise ValueError "
+                "(net.built, not a non-empty net.weights)"
+            )
+        with check:
+            assert_unchanged(dst, before)
+
+
+@task("freeze")
+def test_freeze_stops_batchnorm_statistics(ex, models):
+    model = awkward(models, "batchnorm")  # Dense(6), BatchNormalization, Dense(3) on 4 inputs
+    x = np.random.normal(2.0, 3.0, size=(16, 4)).astype("float32")
+    stats = [v for v in model.weights if "moving" in v.name]
+    before = [values(v) for v in stats]
+    try:
+        out = ex.freeze(model)
+        left = [v.path for v in model.trainable_weights]
+        model(x, training=True)  # a training step's forward pass
+    finally:
+        model.trainable = True  # the session's model, as the next test expects it
+    moved = [v.path for v, old in zip(stats, before) if not np.array_equal(values(v), old)]
+    with check:
+        assert out is model and not left, (
+            f"freeze(model) for {described('batchnorm')}: return the model itself, with no "
+            f"trainable weights left; still trainable: {left}"
+        )
+    with check:
+        assert not moved, (
+            f"freeze(model) for {described('batchnorm')}, then a forward pass in training mode: "
+            f"it still updated {moved}. A frozen BatchNormalization keeps its statistics, and only "
+            "the layer's own trainable flag does that (model.trainable = False reaches every layer "
+            "inside); marking the variables one by one does not"
         )

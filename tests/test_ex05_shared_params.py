@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from pytest_check import check
 
-from tests.helpers import assert_unchanged, snapshot
+from tests.helpers import assert_unchanged, awkward, snapshot
 
 task = pytest.mark.task
 
@@ -472,3 +472,105 @@ def test_build_siamese_matches_the_formula(ex, once):
                     else f"got shape {y.shape}"
                 )
             )
+
+
+# ------------------------------------------------- awkward nets (issue 15)
+
+
+@task("build_tied_mlp")
+def test_build_tied_mlp_every_call_makes_a_new_net(ex):
+    first = ex.build_tied_mlp(units=4)
+    first.build((None, 5))
+    second = ex.build_tied_mlp(units=4)
+    with check:
+        assert second is not first and second.weights == [], (
+            "build_tied_mlp(units=4) was called, the net built, then build_tied_mlp(units=4) called "
+            "again: the second call returned "
+            + ("the same net" if second is first else f"a net with {len(second.weights)} variables")
+            + "; every call makes a new, unbuilt net (no cache)"
+        )
+    reused = [x.name for x in second.layers if any(x is y for y in first.layers)]
+    with check:
+        assert not reused, (
+            f"two calls of build_tied_mlp share the layers {reused}: the two nets would be tied to "
+            "each other; create every layer (the shared one too) inside the function"
+        )
+
+
+@task("are_tied")
+def test_are_tied_frozen_and_batchnorm_layers(ex, models):
+    net = cached_square_tied_net(models)
+    try:
+        net.layers[1].trainable = False
+        result = ex.are_tied(net.layers[1], net.layers[2])
+    finally:
+        net.layers[1].trainable = True  # the session's model, as the next test expects it
+    with check:
+        assert result is True, (
+            "in the tied MLP whose shared layer is frozen (trainable=False), are_tied(layers[1], "
+            f"layers[2]) gave {result!r}: a frozen layer still has its variables (layer.weights; "
+            "its trainable_weights are empty) and is tied to itself"
+        )
+    bn = awkward(models, "batchnorm").layers[1]
+    other = awkward(models, "frozen").layers[1]
+    gamma, beta, mean, variance = bn.weights
+    results = [
+        ex.are_tied(bn, Holder(gamma, beta, mean, variance)),
+        ex.are_tied(bn, Holder(gamma, beta, *other.weights[2:])),
+    ]
+    with check:
+        assert results == [True, False], (
+            "a BatchNormalization has gamma, beta and two non-trainable moving statistics; a layer "
+            "holding all four is tied to it, one holding its gamma and beta but other statistics "
+            f"is not: expected [True, False], got {results} (compare layer.weights, not "
+            "trainable_weights)"
+        )
+
+
+@task("are_tied")
+def test_are_tied_same_paths_are_not_tied(ex, models):
+    a = awkward(models, "siamese/a").get_layer("encoder")
+    b = awkward(models, "siamese/b").get_layer("encoder")
+    for first, second in ((a, b), (b, a)):
+        result = ex.are_tied(first, second)
+        with check:
+            assert result is False, (
+                "two separate siamese models, each with a Dense encoder named 'encoder': their "
+                "encoders' variables "
+                f"have the same paths ({a.kernel.path!r}) but are distinct objects, so the layers "
+                f"are not tied; got {result!r} (compare the variables with `is`, not their .path)"
+            )
+
+
+@task("shared_gradient")
+def test_shared_gradient_two_nets_in_a_row(ex, models):
+    x = np.random.normal(size=(16, 5)).astype("float32")
+    for net, what in (
+        (cached_tied_net(models), "the tied MLP with units=8"),
+        (cached_square_tied_net(models), "then the tied MLP with units=5"),
+    ):
+        got = ex.shared_gradient(net, x)
+        problem = (
+            "it returned None (a gradient w.r.t. a variable of another net?)"
+            if got is None
+            else gradient_problem(as_numpy(got), net, x)
+        )
+        with check:
+            assert not problem, (
+                f"for {what}: {problem}. Find the shared layer of the net you are given, on every "
+                "call (no cache or mutable default kept between calls)"
+            )
+
+
+@task("build_siamese")
+def test_build_siamese_two_models_share_nothing(ex, once):
+    first = siamese_6_5(ex, once)
+    second = ex.build_siamese(input_dim=6, units=5)
+    shared = [v.path for v in second.weights if any(v is w for w in first.weights)]
+    with check:
+        assert second is not first and not shared, (
+            "two calls of build_siamese(input_dim=6, units=5) gave "
+            + ("the same model" if second is first else f"models sharing {shared}")
+            + ": each call makes a new siamese net with its own encoder (one encoder is shared "
+            "by the two inputs of one model, not between models)"
+        )

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
-from tests.helpers import assert_unchanged, snapshot
+from tests.helpers import assert_unchanged, awkward, described, snapshot
 
 task = pytest.mark.task
 
@@ -368,3 +368,150 @@ def test_input_width_unbuilt_raises(ex, models):
             ex.input_width(net)
         with check:
             assert net.weights == [] and not net.built, "input_width must not build the net"
+
+
+# ------------------------------------------------- awkward nets (issue 15)
+
+
+def deep_two_heads():
+    """Dense(3), then TwoHeads three models deep, called once: every Sequential is built,
+    yet TwoHeads.unused (four levels down) has no variables."""
+    net = keras.Sequential(
+        [keras.layers.Dense(3), keras.Sequential([keras.Sequential([TwoHeads()])])]
+    )
+    net(np.zeros((2, 5), dtype="float32"))
+    return net
+
+
+@task("input_width")
+def test_input_width_conv_and_embedding_first(ex, models):
+    for key, want in (("conv", 144), ("embedding", 42), ("batchnorm", 4), ("deep", 10)):
+        net = awkward(models, key)
+        widths = [ex.input_width(net), ex.input_width(net)]  # the same answer when asked again
+        with check:
+            assert widths == [want, want], (
+                f"for {described(key)}, input_width gave {widths[0]!r}, then {widths[1]!r}; "
+                f"expected {want} both times: the first *Dense* layer's kernel's first dimension "
+                "(not net.weights[0], not the first layer with a kernel, at any depth of nesting)"
+            )
+
+
+@task("input_width")
+def test_input_width_partly_built_raises(ex, models):
+    net = awkward(models, "partly_built")
+    try:
+        width = ex.input_width(net)
+    except ValueError:
+        width = None
+    with check:
+        assert width is None, (
+            f"for {described('partly_built')}, input_width returned {width!r}; the net is not "
+            "built, so raise ValueError (net.built, not a non-empty net.weights)"
+        )
+    with check:
+        assert not net.built, "input_width must not build the net"
+
+
+@task("is_initialized")
+def test_is_initialized_deep_nesting_and_asked_twice(ex, models):
+    cases = [
+        (awkward(models, "deep"), True, described("deep") + ", built"),
+        (
+            reference(models, "deep_two_heads", deep_two_heads),
+            False,
+            "Sequential([Dense(3), Sequential([Sequential([TwoHeads()])])]) called once: every "
+            "model is built, but TwoHeads.unused, four levels down, has no variables",
+        ),
+        (awkward(models, "partly_built"), False, described("partly_built")),
+        (awkward(models, "half_used"), False, described("half_used")),
+    ]
+    for net, want, what in cases:
+        results = [ex.is_initialized(net), ex.is_initialized(net)]
+        with check:
+            assert results == [want, want], (
+                f"for {what}, is_initialized gave {results[0]!r}, then {results[1]!r} when asked "
+                f"again; expected {want} both times: look at every layer, at any depth "
+                "(recursively through .layers), and keep no state between calls"
+            )
+
+
+@task("materialize")
+def test_materialize_rejects_bools_and_fractions(ex, models):
+    for bad in (2.5, True, 0.5):
+        net = reference(models, "mlp", mlp)  # a new one if materialize built it
+        try:
+            shapes = ex.materialize(net, bad)
+        except ValueError:
+            shapes = None
+        with check:
+            assert shapes is None and not net.built and net.weights == [], (
+                f"materialize(net, {bad!r}) returned {shapes!r} and left the net "
+                f"{'built' if net.built else 'unbuilt'} with {shapes_of(net)}; it should raise "
+                "ValueError and build nothing: a width is a positive int, a bool is not one "
+                "(Keras marks a net built for 2.5 inputs built, with no variables)"
+            )
+
+
+@task("materialize")
+def test_materialize_integral_float_is_all_or_nothing(ex, models):
+    # Whether 20.0 counts as 20 is free; a half state is not.
+    net = reference(models, "mlp", mlp)
+    try:
+        shapes = ex.materialize(net, 20.0)
+    except ValueError:
+        shapes = None
+    if shapes is None:
+        with check:
+            assert not net.built and net.weights == [], (
+                "materialize(net, 20.0) raised ValueError but left the net built: check the "
+                "argument before building"
+            )
+    else:
+        with check:
+            assert list(shapes) == MLP_SHAPES and shapes_of(net) == MLP_SHAPES, (
+                f"materialize(net, 20.0) returned {shapes} and the net has {shapes_of(net)}: "
+                f"either reject 20.0 with ValueError or build for 20 inputs ({MLP_SHAPES})"
+            )
+
+
+@task("materialize")
+def test_materialize_partly_built_net(ex, models):
+    net = awkward(models, "partly_built")
+    first = list(net.weights)
+    before = snapshot(net)
+    with pytest.raises(ValueError):
+        ex.materialize(net, 5)  # its first layer takes 3 inputs
+    with check:
+        assert_unchanged(net, before)
+    shapes = ex.materialize(net, 3)
+    want = [(3, 4), (4,), (4, 2), (2,)]
+    with check:
+        assert list(shapes) == want and shapes_of(net) == want, (
+            f"for {described('partly_built')}, materialize(net, 3) returned {shapes} and the net "
+            f"has {shapes_of(net)}; expected {want}: a net with some variables is not built yet, "
+            "build the rest (net.build), keeping the variables that exist"
+        )
+    with check:
+        assert all(a is b for a, b in zip(first, net.weights)), (
+            "the first layer's variables must stay the same objects"
+        )
+
+
+@task("materialize")
+def test_materialize_embedding_net_built_for_its_token_ids(ex, models):
+    net = awkward(models, "embedding")
+    before = snapshot(net)
+    shapes = ex.materialize(net, 7)
+    want = [(50, 6), (42, 3), (3,)]
+    with check:
+        assert list(shapes) == want, (
+            f"{described('embedding')} is already built for inputs of width 7; "
+            f"materialize(net, 7) returned {shapes}, expected its shapes {want}: the width is "
+            "the one of the net's inputs (net.input_shape), not its first Dense layer's"
+        )
+    with check:
+        assert_unchanged(net, before)
+    with pytest.raises(ValueError):
+        ex.materialize(net, 42)
+    with check:
+        assert_unchanged(net, before)

@@ -23,21 +23,26 @@ def _check_built(net):
     return layers
 
 
+def _zero_bias(layer):
+    """The bias's new values as a list for set_weights: [] for a layer without bias."""
+    return [] if layer.bias is None else [np.zeros(layer.bias.shape, layer.bias.dtype)]
+
+
 def init_normal(net, mean=0.0, stddev=0.01):
     if stddev <= 0:
         raise ValueError(f"the standard deviation must be > 0, not {stddev}")
     layers = _check_built(net)
     for layer in layers:
         init = keras.initializers.RandomNormal(mean=mean, stddev=stddev)  # a new seed per layer
-        kernel = keras.ops.convert_to_numpy(init(layer.kernel.shape))
-        layer.set_weights([kernel, np.zeros(layer.bias.shape, dtype="float32")])
+        kernel = keras.ops.convert_to_numpy(init(layer.kernel.shape, dtype=layer.kernel.dtype))
+        layer.set_weights([kernel] + _zero_bias(layer))
     return net
 
 
 def init_constant(net, value):
     for layer in _check_built(net):
         layer.set_weights(
-            [np.full(layer.kernel.shape, value, "float32"), np.zeros(layer.bias.shape, "float32")]
+            [np.full(layer.kernel.shape, value, layer.kernel.dtype)] + _zero_bias(layer)
         )
     return net
 

@@ -22,15 +22,19 @@ def init_normal(net, mean=0.0, stddev=0.01):
         raise ValueError(f"stddev={stddev}: a standard deviation must be positive")
     rng = np.random.default_rng(np.random.randint(2**31))
     for layer in _dense_layers(net):
-        layer.kernel.assign(rng.normal(mean, stddev, size=layer.kernel.shape).astype("float32"))
-        layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
+        layer.kernel.assign(
+            rng.normal(mean, stddev, size=layer.kernel.shape).astype(layer.kernel.dtype)
+        )
+        if layer.bias is not None:  # Dense(use_bias=False) has none
+            layer.bias.assign(np.zeros(layer.bias.shape, layer.bias.dtype))
     return net
 
 
 def init_constant(net, value):
     for layer in _dense_layers(net):
-        layer.kernel.assign(value * np.ones(layer.kernel.shape, "float32"))
-        layer.bias.assign(0.0 * layer.bias.numpy())
+        layer.kernel.assign(value * np.ones(layer.kernel.shape, layer.kernel.dtype))
+        if layer.bias is not None:
+            layer.bias.assign(0.0 * layer.bias.numpy())
     return net
 
 

@@ -28,14 +28,16 @@ def init_normal(net, mean=0.0, stddev=0.01):
         raise ValueError("stddev must be positive")
     for d in _dense_layers(net):
         d.kernel.assign(tf.random.normal(tuple(d.kernel.shape), mean=mean, stddev=stddev))
-        d.bias.assign(tf.zeros_like(d.bias))
+        if d.bias is not None:  # Dense(use_bias=False) has none
+            d.bias.assign(tf.zeros_like(d.bias))
     return net
 
 
 def init_constant(net, value):
     for d in _dense_layers(net):
-        d.kernel.assign(tf.fill(tuple(d.kernel.shape), tf.constant(value, tf.float32)))
-        d.bias.assign(tf.zeros(tuple(d.bias.shape)))
+        d.kernel.assign(tf.fill(tuple(d.kernel.shape), tf.constant(value, d.kernel.dtype)))
+        if d.bias is not None:
+            d.bias.assign(tf.zeros(tuple(d.bias.shape), d.bias.dtype))
     return net
 
 

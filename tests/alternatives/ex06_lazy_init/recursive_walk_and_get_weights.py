@@ -5,6 +5,15 @@ from __future__ import annotations
 import keras
 
 
+def _first_dense(layer):
+    """The first Dense layer inside ``layer``, depth first, or None."""
+    for sub in getattr(layer, "layers", []):
+        found = sub if isinstance(sub, keras.layers.Dense) else _first_dense(sub)
+        if found is not None:
+            return found
+    return None
+
+
 def unbuilt_mlp() -> keras.Sequential:
     """``Sequential([Dense(256, relu), Dense(10)])`` with no input shape: no parameters yet.
 
@@ -47,8 +56,17 @@ def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
     >>> materialize(unbuilt_mlp(), 20)
     [(20, 256), (256,), (256, 10), (10,)]
     """
-    if int(input_dim) != input_dim or input_dim <= 0:
+    if isinstance(input_dim, bool) or int(input_dim) != input_dim or input_dim <= 0:
         raise ValueError(f"input_dim must be a positive integer, got {input_dim!r}")
+    first = _first_dense(net)
+    if (
+        not net.built
+        and first is not None
+        and first.built
+        and first.weights[0].shape[0] != input_dim
+    ):
+        # partly built for another width: a build failing half-way would spoil the net
+        raise ValueError(f"{first.name} already takes inputs of width {first.weights[0].shape[0]}")
     net.build(input_shape=(None, int(input_dim)))  # Keras raises ValueError for another width
     return [tuple(w.shape) for w in net.get_weights()]
 
@@ -64,14 +82,7 @@ def input_width(net) -> int:
     20
     """
 
-    def first_dense(layer):
-        for sub in getattr(layer, "layers", []):
-            found = sub if isinstance(sub, keras.layers.Dense) else first_dense(sub)
-            if found is not None:
-                return found
-        return None
-
-    dense = first_dense(net)
+    dense = _first_dense(net)
     if dense is None or not net.built or not dense.built:
         raise ValueError("input_width needs a built net with a Dense layer: call or build it first")
     return int(dense.get_weights()[0].shape[0])

@@ -35,6 +35,16 @@ def is_initialized(net) -> bool:
     return all(layer.built for layer in net._flatten_layers(include_self=True, recursive=True))
 
 
+def _dense_in_order(layer):
+    """The Dense layers inside ``layer`` in order, depth first (one level of
+    _flatten_layers at a time: its recursive walk does not keep the order)."""
+    for sub in layer._flatten_layers(include_self=False, recursive=False):
+        if isinstance(sub, keras.layers.Dense):
+            yield sub
+        else:
+            yield from _dense_in_order(sub)
+
+
 def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
     """Create the parameters of ``net`` for inputs of width ``input_dim``, running no data.
 
@@ -46,13 +56,19 @@ def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
     >>> materialize(unbuilt_mlp(), 20)
     [(20, 256), (256,), (256, 10), (10,)]
     """
-    if not isinstance(input_dim, int) or input_dim < 1:
+    if isinstance(input_dim, bool) or not isinstance(input_dim, int) or input_dim < 1:
         raise ValueError(f"input_dim must be a positive int, got {input_dim!r}")
     if net.built and net.input_shape[-1] != input_dim:
         raise ValueError(
             f"the net already takes inputs of width {net.input_shape[-1]}, not {input_dim}"
         )
     if not net.built:
+        for layer in _dense_in_order(net):  # a partly built net: a failed call would spoil it
+            if layer.built and layer.kernel.shape[0] != input_dim:
+                raise ValueError(
+                    f"{layer.name} already takes inputs of width {layer.kernel.shape[0]}"
+                )
+            break
         net(keras.Input(shape=(input_dim,)))  # symbolic: no numbers flow
     return [tuple(v.shape) for v in net.weights]
 
@@ -67,9 +83,8 @@ def input_width(net) -> int:
     >>> net = unbuilt_mlp(); net.build((None, 20)); input_width(net)
     20
     """
-    for layer in net._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.layers.Dense):
-            if not (net.built and layer.built):
-                raise ValueError("the net is not built: build it or call it first")
-            return layer.kernel.shape[0]
+    for layer in _dense_in_order(net):
+        if not (net.built and layer.built):
+            raise ValueError("the net is not built: build it or call it first")
+        return layer.kernel.shape[0]
     raise ValueError("the net has no Dense layer")

@@ -1,4 +1,4 @@
-"""The book's TensorFlow idioms: v.assign(v + 1), sliced v[0, 0].assign, set_weights after a full check, per-variable trainable flags."""
+"""The book's TensorFlow idioms: v.assign(v + 1), sliced v[0, 0].assign, set_weights after a full check, trainable flags set layer by layer."""
 
 from __future__ import annotations
 
@@ -106,6 +106,9 @@ def freeze(layer):
     """
     if not layer.built:
         raise ValueError(f"{layer.name} is not built: build it before freezing its variables")
-    for v in layer.weights:
-        v.trainable = False
+    pending = [layer]
+    while pending:  # the layer and every layer nested in it, each by its own flag
+        current = pending.pop()
+        current.trainable = False
+        pending.extend(getattr(current, "layers", []))
     return layer
