@@ -62,13 +62,15 @@ def plan(lang: str, folder=None) -> list[tuple]:
     return out
 
 
-def switch(lang: str, folder=None) -> int:
+def switch(lang: str, folder=None, backups=None) -> int:
+    """Rewrite the lessons of the exercise files in ``folder`` (``exercises/``) into
+    ``lang``, each changed file backed up first into ``backups`` (``.kata/backups/``)."""
     todo = plan(lang, folder)
     changed = [(ex, path, new) for ex, path, new, _kept, _p in todo if new is not None]
     saved = []
     for _ex, path, _new in changed:  # every backup before any write
         try:
-            saved.append(backup(path))
+            saved.append(backup(path, backups) if backups else backup(path))
         except OSError as exc:
             raise LangError(
                 _("could not back up {file} ({error}); nothing was changed").format(
