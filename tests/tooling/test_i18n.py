@@ -358,3 +358,81 @@ def test_clip_cuts_by_cells():
     cut = i18n.clip(text, 40)
     assert i18n.cells(cut) <= 40 and cut.endswith("…")
     assert i18n.clip("short", 40) == "short"
+
+
+# ------------------------------------------------------------------ grading
+
+
+def small_grade():
+    from kata.grading.model import CheckOutcome, ExerciseGrade, Grade
+
+    ex = catalogue.exercise("ex03")
+    g = ExerciseGrade(ex)
+    for t in g.tasks.values():
+        t.tests = [
+            CheckOutcome(f"tests/x.py::test_{t.task.name}", ex.name, t.task.name, outcome="passed")
+        ]
+    g.tasks["WeirdInit"].tests[0].outcome = "failed"
+    g.tasks["WeirdInit"].tests[0].message = "FAILURE: got 3, expected 4"
+    other = ExerciseGrade(catalogue.exercise("ex04"))
+    other.set_verdict("killed", "time limit")
+    return Grade("sub", {ex.name: g, other.exercise.name: other}, seconds=1.0)
+
+
+def test_grader_outputs_in_chinese(monkeypatch, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from kata.grading import reports
+
+    no_locale(monkeypatch, "zh")
+    g = small_grade()
+    data = reports.gradescope(g)
+    weird = next(t for t in data["tests"] if t["name"].startswith("ex03_custom_init.WeirdInit"))
+    assert i18n.task_title(catalogue.exercise("ex03").task("WeirdInit")) in weird["name"]
+    assert (
+        weird["output"].startswith("0/1 项检查通过") and "test_WeirdInit: 失败" in weird["output"]
+    )
+    killed = next(t for t in data["tests"] if t["name"].startswith("ex04"))
+    assert killed["output"] == "0 分：被终止：time limit"
+    assert "总分：" in data["output"]
+    reports.write_all(g, tmp_path)
+    failures = [
+        f.get("message") for f in ET.parse(tmp_path / "junit.xml").getroot().iter("failure")
+    ]
+    assert "失败" in failures and "被终止: time limit" in failures
+    # grade.json stays the tools' English
+    assert (
+        json.loads((tmp_path / "grade.json").read_text())["exercises"]["ex04_set_params"]["status"]
+        == "killed"
+    )
+    table = reports.render(g, width=120)
+    assert "练习" in table and "未通过 0/1" in table and "总分：" in table
+    no_locale(monkeypatch, "en")
+    assert reports.gradescope(g)["tests"][-1]["output"].startswith("0 points: killed")
+
+
+def test_grading_a_mutant_in_chinese_keeps_the_numbers(tmp_path):
+    """The sandboxed test process gets the grader's language."""
+    _mistake, source = mutants("ex03_custom_init")["scaled_normal_variance_as_std"]
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "ex03_custom_init.py").write_text(source, encoding="utf-8")
+    env = {**os.environ, "KATA_LANG": "zh", "NO_COLOR": "1"}
+    cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--exercises", "ex03"]
+    done = subprocess.run(
+        [*cmd, "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads((tmp_path / "out" / "results.json").read_text())
+    scaled = next(
+        t for t in data["tests"] if t["name"].startswith("ex03_custom_init.scaled_normal")
+    )
+    assert scaled["score"] < scaled["max_score"]
+    assert re.search(r"Kolmogorov–Smirnov 检验 D = [\d.]+ > [\d.]+（p = ", scaled["output"])
+    assert re.search(r"的比例不对：0/\d+ = 0.0000，期望 0.0455", scaled["output"])
+    assert "项检查通过" in scaled["output"] and "standard deviation" not in scaled["output"]
