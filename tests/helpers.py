@@ -11,6 +11,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from kata.core.i18n import N_, _
+
 
 def values(v) -> np.ndarray:
     """A NumPy copy of a variable's or tensor's values."""
@@ -26,14 +28,16 @@ def snapshot(net_or_vars) -> list[tuple[object, np.ndarray]]:
 def assert_unchanged(net_or_vars, before) -> None:
     """The same variable objects as in ``before``, holding the same values."""
     after = list(getattr(net_or_vars, "weights", net_or_vars))
-    assert len(after) == len(before), (
-        f"the number of variables changed from {len(before)} to {len(after)}"
-    )
+    assert len(after) == len(before), _(
+        "the number of variables changed from {n_before} to {n_after}"
+    ).format(n_before=len(before), n_after=len(after))
     for v, (old, old_values) in zip(after, before):
-        assert v is old, f"{old.path} was replaced by another variable object"
-        assert np.array_equal(values(v), old_values), (
-            f"{v.path} changed, but the call should change nothing"
+        assert v is old, _("{old_path} was replaced by another variable object").format(
+            old_path=old.path
         )
+        assert np.array_equal(values(v), old_values), _(
+            "{path} changed, but the call should change nothing"
+        ).format(path=v.path)
 
 
 def distinct_pairs(got, expected) -> list[str]:
@@ -42,19 +46,30 @@ def distinct_pairs(got, expected) -> list[str]:
     for i, (a, b) in enumerate(zip(got, expected)):
         if a is not b:
             out.append(
-                f"#{i}: {getattr(a, 'path', type(a).__name__)} (id {id(a):#x}) is not "
-                f"{getattr(b, 'path', type(b).__name__)} (id {id(b):#x})"
+                _("#{i}: {a} (id {a_id}) is not {b} (id {b_id})").format(
+                    i=i,
+                    a=getattr(a, "path", type(a).__name__),
+                    a_id=f"{id(a):#x}",
+                    b=getattr(b, "path", type(b).__name__),
+                    b_id=f"{id(b):#x}",
+                )
             )
     if len(got) != len(expected):
-        out.append(f"{len(got)} variables against {len(expected)}")
+        out.append(
+            _("{n_got} variables against {n_expected}").format(
+                n_got=len(got), n_expected=len(expected)
+            )
+        )
     return out
 
 
-def assert_same_variables(got, expected, what: str = "variables") -> None:
+def assert_same_variables(got, expected, what: str = N_("variables")) -> None:
     """``got`` and ``expected`` hold the very same variable objects, in order."""
     problems = distinct_pairs(list(got), list(expected))
-    assert not problems, f"{what} are distinct objects, not the same ones:\n  " + "\n  ".join(
-        problems
+    assert not problems, (
+        _("{what} are distinct objects, not the same ones:").format(what=_(what))
+        + "\n  "
+        + "\n  ".join(problems)
     )
 
 

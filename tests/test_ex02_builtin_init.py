@@ -9,6 +9,7 @@ import pytest
 from pytest_check import check
 from scipy import stats
 
+from kata.core.i18n import _
 from kata.testing.stats import assert_distribution, assert_independent, assert_normal
 from tests.helpers import assert_same_variables, assert_unchanged, snapshot, values
 
@@ -82,7 +83,9 @@ def unbuilt(models):
 
 def describe(result):
     """How a wrong return value reads in a message."""
-    return "another object" if isinstance(result, keras.Model) else f"a {type(result).__name__}"
+    if isinstance(result, keras.Model):
+        return _("another object")
+    return _("a {type}").format(type=type(result).__name__)
 
 
 def spoil_biases(net):
@@ -105,15 +108,14 @@ def test_init_normal_in_place_returns_net(ex, models):
     before = list(net.weights)
     result = ex.init_normal(net)
     with check:
-        assert result is net, (
-            f"change the net in place and return that same object; got {describe(result)}"
-        )
+        assert result is net, _(
+            "change the net in place and return that same object; got {describe}"
+        ).format(describe=describe(result))
     with check:
         assert_same_variables(net.weights, before, "the variables after init_normal")
     with check:
-        assert net.layers[0].kernel is before[0], (
-            "layer.kernel must stay the same object: assign new values with kernel.assign(...), "
-            "do not create new variables or a new model"
+        assert net.layers[0].kernel is before[0], _(
+            "layer.kernel must stay the same object: assign new values with kernel.assign(...), do not create new variables or a new model"
         )
 
 
@@ -124,7 +126,10 @@ def test_init_normal_kernels_are_normal_001(ex, models):
     for layer in net.layers:
         with check:
             assert_normal(
-                layer.kernel, 0.0, 0.01, what=f"{layer.kernel.path} values after init_normal(net)"
+                layer.kernel,
+                0.0,
+                0.01,
+                what=_("{path} values after init_normal(net)").format(path=layer.kernel.path),
             )
 
 
@@ -134,10 +139,9 @@ def test_init_normal_biases_become_zero(ex, models):
     spoil_biases(net)
     ex.init_normal(net)
     with check:
-        assert not bad_biases(net), (
-            f"every bias must become zeros; still non-zero: {bad_biases(net)} "
-            "(the bias keeps its old values unless you assign zeros to it)"
-        )
+        assert not bad_biases(net), _(
+            "every bias must become zeros; still non-zero: {bad_biases} (the bias keeps its old values unless you assign zeros to it)"
+        ).format(bad_biases=bad_biases(net))
 
 
 @task("init_normal")
@@ -147,13 +151,15 @@ def test_init_normal_layers_get_independent_samples(ex, models):
     first = [values(layer.kernel) for layer in net.layers]
     for (i, a), (j, b) in combinations(enumerate(first), 2):
         with check:
-            assert_independent(a, b, what=f"the kernels of layers {i} and {j} (same shape)")
+            assert_independent(
+                a, b, what=_("the kernels of layers {i} and {j} (same shape)").format(i=i, j=j)
+            )
     ex.init_normal(net)
     with check:
         assert_independent(
             first[0],
             net.layers[0].kernel,
-            what="layer 0's kernel after a first and a second init_normal",
+            what=_("layer 0's kernel after a first and a second init_normal"),
         )
 
 
@@ -166,7 +172,7 @@ def test_init_normal_mean_and_stddev_arguments(ex, models):
             net.layers[0].kernel,
             1.0,
             0.5,
-            what="kernel values after init_normal(net, mean=1.0, stddev=0.5)",
+            what=_("kernel values after init_normal(net, mean=1.0, stddev=0.5)"),
         )
 
 
@@ -181,12 +187,14 @@ def test_init_normal_reaches_nested_models(ex, models):
                 layer.kernel,
                 0.0,
                 0.01,
-                what=f"{layer.kernel.path} values (Dense layers of nested models count too)",
+                what=_("{path} values (Dense layers of nested models count too)").format(
+                    path=layer.kernel.path
+                ),
             )
     with check:
-        assert not bad_biases(net), (
-            f"biases of nested models must become zeros too; non-zero: {bad_biases(net)}"
-        )
+        assert not bad_biases(net), _(
+            "biases of nested models must become zeros too; non-zero: {bad_biases}"
+        ).format(bad_biases=bad_biases(net))
 
 
 @task("init_normal")
@@ -207,7 +215,7 @@ def test_init_normal_unbuilt_raises(ex, models):
     with pytest.raises(ValueError, match=r"(?i)built|build"):
         ex.init_normal(net)
     with check:
-        assert net.weights == [], "an unbuilt net must stay unbuilt"
+        assert net.weights == [], _("an unbuilt net must stay unbuilt")
 
 
 # --------------------------------------------------------------- init_constant
@@ -221,14 +229,13 @@ def test_init_constant_values(ex, models):
     for layer in dense_layers(net):
         kernel = values(layer.kernel)
         with check:
-            assert np.all(kernel == 3.5), (
-                f"{layer.kernel.path} should be all 3.5 (the value argument; nested models count too), "
-                f"got values from {kernel.min():g} to {kernel.max():g}"
-            )
+            assert np.all(kernel == 3.5), _(
+                "{path} should be all 3.5 (the value argument; nested models count too), got values from {kernel_min:g} to {kernel_max:g}"
+            ).format(path=layer.kernel.path, kernel_min=kernel.min(), kernel_max=kernel.max())
     with check:
-        assert not bad_biases(net), (
-            f"every bias must become zeros; still non-zero: {bad_biases(net)}"
-        )
+        assert not bad_biases(net), _(
+            "every bias must become zeros; still non-zero: {bad_biases}"
+        ).format(bad_biases=bad_biases(net))
 
 
 @task("init_constant")
@@ -237,13 +244,13 @@ def test_init_constant_in_place_returns_net(ex, models):
     before = list(net.weights)
     result = ex.init_constant(net, -1.0)
     with check:
-        assert result is net, (
-            f"change the net in place and return that same object; got {describe(result)}"
-        )
+        assert result is net, _(
+            "change the net in place and return that same object; got {describe}"
+        ).format(describe=describe(result))
     with check:
         assert_same_variables(net.weights, before, "the variables after init_constant")
     with check:
-        assert np.all(values(net.layers[0].kernel) == -1.0), "kernels should be all -1.0"
+        assert np.all(values(net.layers[0].kernel) == -1.0), _("kernels should be all -1.0")
 
 
 @task("init_constant")
@@ -252,7 +259,7 @@ def test_init_constant_unbuilt_raises(ex, models):
     with pytest.raises(ValueError, match=r"(?i)built|build"):
         ex.init_constant(net, 1.0)
     with check:
-        assert net.weights == [], "an unbuilt net must stay unbuilt"
+        assert net.weights == [], _("an unbuilt net must stay unbuilt")
 
 
 # ---------------------------------------------------------------------- Linear
@@ -262,12 +269,16 @@ def test_init_constant_unbuilt_raises(ex, models):
 def test_linear_is_a_model_with_two_dense_layers(ex):
     net = ex.Linear()
     with check:
-        assert isinstance(net, keras.Model), "Linear must subclass keras.Model"
+        assert isinstance(net, keras.Model), _("Linear must subclass keras.Model")
     d1, d2 = getattr(net, "d1", None), getattr(net, "d2", None)
     with check:
-        assert isinstance(d1, Dense) and d1.units == 10, f"self.d1 should be Dense(10), got {d1!r}"
+        assert isinstance(d1, Dense) and d1.units == 10, _(
+            "self.d1 should be Dense(10), got {d1!r}"
+        ).format(d1=d1)
     with check:
-        assert isinstance(d2, Dense) and d2.units == 1, f"self.d2 should be Dense(1), got {d2!r}"
+        assert isinstance(d2, Dense) and d2.units == 1, _(
+            "self.d2 should be Dense(1), got {d2!r}"
+        ).format(d2=d2)
 
 
 def built_linear(ex, once):
@@ -287,7 +298,10 @@ def test_linear_d1_kernel_is_normal_001(ex, once):
     net = built_linear(ex, once)
     with check:
         assert_normal(
-            net.d1.kernel, 0.0, 0.01, what="d1.kernel values (RandomNormal(0, 0.01), not truncated)"
+            net.d1.kernel,
+            0.0,
+            0.01,
+            what=_("d1.kernel values (RandomNormal(0, 0.01), not truncated)"),
         )
 
 
@@ -296,7 +310,9 @@ def test_linear_d1_bias_is_zero(ex, once):
     net = built_linear(ex, once)
     bias = values(net.d1.bias)
     with check:
-        assert bias.shape == (10,) and np.all(bias == 0), f"d1.bias should be 10 zeros, got {bias}"
+        assert bias.shape == (10,) and np.all(bias == 0), _(
+            "d1.bias should be 10 zeros, got {bias}"
+        ).format(bias=bias)
 
 
 @task("Linear")
@@ -304,11 +320,13 @@ def test_linear_d2_is_all_ones(ex, once):
     net = built_linear(ex, once)
     kernel, bias = values(net.d2.kernel), values(net.d2.bias)
     with check:
-        assert kernel.shape == (10, 1) and np.all(kernel == 1), (
-            f"d2.kernel should be all ones (10, 1), got {kernel.ravel()}"
-        )
+        assert kernel.shape == (10, 1) and np.all(kernel == 1), _(
+            "d2.kernel should be all ones (10, 1), got {kernel}"
+        ).format(kernel=kernel.ravel())
     with check:
-        assert bias.shape == (1,) and np.all(bias == 1), f"d2.bias should be [1.], got {bias}"
+        assert bias.shape == (1,) and np.all(bias == 1), _(
+            "d2.bias should be [1.], got {bias}"
+        ).format(bias=bias)
 
 
 @task("Linear")
@@ -323,12 +341,13 @@ def test_linear_call_is_d2_of_d1_without_activation(ex):
     expected = (x @ w1 + b1) @ w2 + b2
     y = keras.ops.convert_to_numpy(net(x))
     with check:
-        assert y.shape == (4, 1), f"output shape {y.shape}, expected (4, 1)"
-    with check:
-        assert y.shape == expected.shape and np.allclose(y, expected, rtol=1e-4, atol=1e-5), (
-            "call(x) should be d2(d1(x)) with no activation in between: "
-            f"got {y.ravel()}, expected {expected.ravel()}"
+        assert y.shape == (4, 1), _("output shape {y_shape}, expected (4, 1)").format(
+            y_shape=y.shape
         )
+    with check:
+        assert y.shape == expected.shape and np.allclose(y, expected, rtol=1e-4, atol=1e-5), _(
+            "call(x) should be d2(d1(x)) with no activation in between: got {y}, expected {expected}"
+        ).format(y=y.ravel(), expected=expected.ravel())
 
 
 # -------------------------------------------------------- xavier_then_constant
@@ -338,18 +357,18 @@ def test_linear_call_is_d2_of_d1_without_activation(ex):
 def test_xavier_then_constant_is_unbuilt_sequential(ex):
     net = ex.xavier_then_constant()
     with check:
-        assert isinstance(net, keras.Sequential), (
-            f"expected a keras.Sequential, got {type(net).__name__}"
-        )
+        assert isinstance(net, keras.Sequential), _(
+            "expected a keras.Sequential, got {net_type}"
+        ).format(net_type=type(net).__name__)
     with check:
-        assert net.weights == [], (
+        assert net.weights == [], _(
             "do not build the net: no keras.Input, no call (net.weights should be [])"
         )
     units = [layer.units for layer in dense_layers(net)]
     with check:
-        assert units == [8, 1], (
-            f"Dense layers with units {units}, expected [8, 1] (hidden_units, outputs)"
-        )
+        assert units == [8, 1], _(
+            "Dense layers with units {units}, expected [8, 1] (hidden_units, outputs)"
+        ).format(units=units)
 
 
 @task("xavier_then_constant")
@@ -361,17 +380,18 @@ def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex):
     limit = math.sqrt(6 / (fan_in + fan_out))
     largest = float(np.abs(kernel).max())
     with check:
-        assert kernel.shape == (64, 256), f"first kernel shape {kernel.shape}, expected (64, 256)"
+        assert kernel.shape == (64, 256), _(
+            "first kernel shape {kernel_shape}, expected (64, 256)"
+        ).format(kernel_shape=kernel.shape)
     with check:
-        assert largest <= limit * (1 + 1e-6), (
-            f"Glorot-uniform values lie in [-{limit:.4f}, {limit:.4f}] = ±sqrt(6 / (fan_in + fan_out)); "
-            f"got values up to {largest:.4f}"
-        )
+        assert largest <= limit * (1 + 1e-6), _(
+            "Glorot-uniform values lie in [-{limit:.4f}, {limit:.4f}] = ±sqrt(6 / (fan_in + fan_out)); got values up to {largest:.4f}"
+        ).format(limit=limit, largest=largest)
     with check:
         assert_distribution(
             kernel,
             stats.uniform(-limit, 2 * limit),
-            what="first kernel values",
+            what=_("first kernel values"),
             name=f"U(-{limit:.4f}, {limit:.4f}) (Glorot uniform, not Glorot normal)",
         )
 
@@ -382,9 +402,9 @@ def test_xavier_then_constant_second_kernel_is_42(ex):
     net.build((None, 3))
     kernel = values(dense_layers(net)[-1].kernel)
     with check:
-        assert kernel.shape == (8, 1) and np.all(kernel == 42.0), (
-            f"second kernel should be all 42 (8, 1), got {kernel.ravel()}"
-        )
+        assert kernel.shape == (8, 1) and np.all(kernel == 42.0), _(
+            "second kernel should be all 42 (8, 1), got {kernel}"
+        ).format(kernel=kernel.ravel())
 
 
 @task("xavier_then_constant")
@@ -393,18 +413,18 @@ def test_xavier_then_constant_arguments(ex):
     y = net(np.zeros((2, 7), dtype="float32"))
     dense = dense_layers(net)
     with check:
-        assert tuple(y.shape) == (2, 3), (
-            f"output shape {tuple(y.shape)}, expected (2, 3) for outputs=3"
-        )
+        assert tuple(y.shape) == (2, 3), _(
+            "output shape {y_shape}, expected (2, 3) for outputs=3"
+        ).format(y_shape=tuple(y.shape))
     with check:
-        assert [tuple(d.kernel.shape) for d in dense] == [(7, 5), (5, 3)], (
-            f"kernel shapes {[tuple(d.kernel.shape) for d in dense]}, expected [(7, 5), (5, 3)]"
-        )
+        assert [tuple(d.kernel.shape) for d in dense] == [(7, 5), (5, 3)], _(
+            "kernel shapes {value}, expected [(7, 5), (5, 3)]"
+        ).format(value=[tuple(d.kernel.shape) for d in dense])
     kernel = values(dense[-1].kernel)
     with check:
-        assert np.all(kernel == 3.0), (
-            f"constant=3.0: the second kernel should be all 3.0, got {np.unique(kernel)}"
-        )
+        assert np.all(kernel == 3.0), _(
+            "constant=3.0: the second kernel should be all 3.0, got {unique}"
+        ).format(unique=np.unique(kernel))
 
 
 @task("xavier_then_constant")
@@ -412,6 +432,6 @@ def test_xavier_then_constant_biases_are_zero(ex):
     net = ex.xavier_then_constant(hidden_units=6, outputs=2, constant=5.0)
     net.build((None, 4))
     with check:
-        assert not bad_biases(net), (
-            f"both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases(net)}"
-        )
+        assert not bad_biases(net), _(
+            "both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases}"
+        ).format(bad_biases=bad_biases(net))
