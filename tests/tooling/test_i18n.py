@@ -436,3 +436,30 @@ def test_grading_a_mutant_in_chinese_keeps_the_numbers(tmp_path):
     assert re.search(r"Kolmogorov–Smirnov 检验 D = [\d.]+ > [\d.]+（p = ", scaled["output"])
     assert re.search(r"的比例不对：0/\d+ = 0.0000，期望 0.0455", scaled["output"])
     assert "项检查通过" in scaled["output"] and "standard deviation" not in scaled["output"]
+
+
+def test_watch_status_lines_in_chinese_fit_in_cells(monkeypatch):
+    import io
+
+    from kata.core import outcomes
+    from kata.learner import watch
+
+    no_locale(monkeypatch, "zh")
+    collector = watch._Collector()
+    ex = catalogue.exercise("ex03")
+    kinds = [outcomes.Outcome.PASSED, outcomes.Outcome.FAILED, outcomes.Outcome.NOT_STARTED]
+    for t, kind in zip(ex.tasks, kinds):
+        outcomes.record(collector.results, ex.name, t.name, kind, "")
+    collector.failures["scaled_normal"] = (
+        "标准差 0.00390625，期望 0.0625（可接受范围 0.0614 … 0.0636）" * 4
+    )
+    out = io.StringIO()
+    monkeypatch.setattr(watch, "OUT", out)
+    watch.show(ex.name, (collector, 1), 0.31)
+    lines = out.getvalue().splitlines()
+    assert "✗ 未通过 — 完成 1/3 个任务" in lines[0] and "保存后 0.31 秒得出结果" in lines[0]
+    failing = next(ln for ln in lines if "scaled_normal" in ln)
+    assert "未通过 — 标准差" in failing and failing.endswith("…")
+    reason = failing.split(" — ", 1)[1]
+    assert i18n.cells(reason) <= 120 < len(reason) * 2
+    assert any("· WeirdInit: 尚未开始" in ln for ln in lines)
