@@ -51,8 +51,9 @@ def histogram(values, dist=None, *, bins: int = 16, width: int = 24, lo=None, hi
     def bar(n):
         return (_BAR * int(round(width * n / top))).ljust(width)
 
-    yours = _("your values")
-    head = f"{_('bin'):>{21 - cells(_('bin')) + len(_('bin'))}}  {yours}{' ' * max(width - cells(yours), 0)}"
+    yours, bin_word = _("your values"), _("bin")
+    pad_bin = " " * max(21 - cells(bin_word), 0)
+    head = f"{pad_bin}{bin_word}  {yours}{' ' * max(width - cells(yours), 0)}"
     lines = [head + ("  " + _("expected") if want is not None else "")]
     for i in range(bins):
         row = f"[{edges[i]:+9.4g},{edges[i + 1]:+9.4g})  {bar(seen[i])}"
