@@ -13,7 +13,7 @@ STAMP := $(VENV)/.kata-installed
 SEL := $(if $(EX),--exercise $(EX)) $(if $(TASK),--task $(TASK))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test progress hint reset watch lint format clean
+.PHONY: help setup test progress hint reset watch lang lint format clean
 
 help: ## list the learner's targets
 	@echo "tf-params-kata — learn to access, initialize and share Keras 3 parameters"
@@ -49,6 +49,9 @@ reset: $(STAMP) ## restore an exercise's stub (your file is backed up first): ma
 watch: $(STAMP) ## re-grade an exercise each time you save it (Ctrl-C to stop)
 	@$(KATA) watch
 
+lang: $(STAMP) ## lessons in your language: make lang LANG=zh (中文) or LANG=en (backs your files up first)
+	@$(KATA) lang $(if $(and $(filter command line,$(origin LANG)),$(filter zh% en%,$(LANG))),$(LANG),$(error give the language: make lang LANG=zh or make lang LANG=en))
+
 lint: $(STAMP) ## ruff check and ruff format --check
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
@@ -61,7 +64,7 @@ clean: ## remove caches and generated outputs (keeps .venv and your work)
 	@find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 # instructor-only: begin (the student edition made by `make release` drops these targets)
-.PHONY: help-dev verify stubs bench upgrade grade grade-all release gradescope
+.PHONY: help-dev verify stubs bench upgrade grade grade-all release gradescope messages
 
 help-dev: ## [instructor] list the instructor's and maintainer's targets
 	@echo "instructor and maintainer targets (not in the student edition):"
@@ -72,6 +75,13 @@ verify: $(STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mut
 	@$(KATA) dev verify
 	@$(MAKE) --no-print-directory lint
 	@$(PY) -m pytest tests/tooling -p no:cacheprovider
+
+messages: $(STAMP) ## [maintainer] re-extract the messages, update the catalogs' .po, compile the .mo (pybabel)
+	@$(VENV)/bin/pybabel extract -F kata/core/locale/babel.cfg --no-location --sort-output \
+	  --project tf-params-kata -o $(VENV)/kata.pot .
+	@$(VENV)/bin/pybabel update -i $(VENV)/kata.pot -d kata/core/locale -D kata --ignore-obsolete
+	@$(VENV)/bin/pybabel compile -d kata/core/locale -D kata --statistics
+	@$(KATA) dev verify --only translations
 
 stubs: $(STAMP) ## [maintainer] regenerate exercises/ from solutions/ (refuses to overwrite work without FORCE=1)
 	@$(KATA) dev stubs $(if $(FORCE),--force)

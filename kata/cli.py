@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from kata.core.i18n import _
+
 # (name, module, who, help). Order is the order of ``kata --help``.
 COMMANDS = (
     ("test", "kata.learner.run", "learner", "grade your exercises (pytest with the kata's report)"),
@@ -18,6 +20,7 @@ COMMANDS = (
     ("hint", "kata.learner.commands", "learner", "the next hint for a task"),
     ("reset", "kata.learner.commands", "learner", "back up an exercise and restore its stub"),
     ("watch", "kata.learner.watch", "learner", "re-grade an exercise each time you save it"),
+    ("lang", "kata.learner.lang", "learner", "lessons in English or Chinese: kata lang zh|en"),
     ("classroom", "kata.learner.classroom", "learner", "GitHub Classroom points for exercises/"),
     ("grade", "kata.grading.grade", "instructor", "grade one submission in the sandbox"),
     ("grade-all", "kata.grading.gradebook", "instructor", "grade a folder of submissions"),
@@ -49,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _unavailable(name: str, who: str) -> int:
     print(
-        f"error: `kata {name}` is for {who}s and is not part of this edition of the kata",
+        _("error: `kata {name}` is for {who}s and is not part of this edition of the kata").format(
+            name=name, who=who
+        ),
         file=sys.stderr,
     )
     return 2
@@ -75,7 +80,9 @@ def _dev(argv: list[str]) -> int:
         if argv[0] == name:
             return _run(module, f"dev {name}", "maintainer", argv[1:])
     print(
-        f"error: unknown dev tool {argv[0]!r}; the tools are: {', '.join(n for n, *_ in DEV)}",
+        _("error: unknown dev tool {name}; the tools are: {tools}").format(
+            name=repr(argv[0]), tools=", ".join(n for n, *_rest in DEV)
+        ),
         file=sys.stderr,
     )
     return 2
@@ -96,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         if name in SHARED:
             return _run(module, name, who, [name, *rest])
         return _run(module, name, who, rest)
-    parser.error(f"unknown subcommand {name!r} (see kata --help)")
+    parser.error(_("unknown subcommand {name} (see kata --help)").format(name=repr(name)))
     return 2
 
 

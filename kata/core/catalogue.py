@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from kata.core.i18n import _
+
 CATALOGUE = Path(__file__).with_name("catalogue.toml")
 FORMAT_VERSION = 1
 
@@ -77,7 +79,11 @@ class Exercise:
         if len(folded) == 1:
             return folded[0]
         valid = ", ".join(t.name for t in self.tasks)
-        raise UnknownName(f"{self.name} has no task {name!r}; its tasks are: {valid}")
+        raise UnknownName(
+            _("{exercise} has no task {name}; its tasks are: {tasks}").format(
+                exercise=self.name, name=repr(name), tasks=valid
+            )
+        )
 
 
 def _check_keys(where: str, table: dict, allowed: set[str]) -> None:
@@ -133,4 +139,8 @@ def exercise(name: str) -> Exercise:
     for e in exercises():
         if key == e.name or (number and int(number.group(1)) == e.number):
             return e
-    raise UnknownName(f"unknown exercise {name!r}; the exercises are: {', '.join(names())}")
+    raise UnknownName(
+        _("unknown exercise {name}; the exercises are: {names}").format(
+            name=repr(name), names=", ".join(names())
+        )
+    )

@@ -20,6 +20,8 @@ import contextlib
 import os
 import zlib
 
+from kata.core.i18n import _
+
 DEFAULT_SEED = 20260
 ENV_VAR = "KATA_SEED"
 
@@ -32,7 +34,9 @@ def base_seed() -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"{ENV_VAR} must be an integer, got {raw!r}") from None
+        raise ValueError(
+            _("{var} must be an integer, got {raw}").format(var=ENV_VAR, raw=repr(raw))
+        ) from None
 
 
 def seed_for(key: str, base: int | None = None) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from kata import ROOT
 from kata.core import outcomes
 from kata.core.files import write_json
+from kata.core.i18n import _
 
 FORMAT_VERSION = 1
 STATE_DIR = ROOT / ".kata"
@@ -40,7 +41,12 @@ def read(path: Path, *, quiet: bool = False) -> dict:
         return {}
     except (OSError, ValueError) as exc:
         if not quiet:
-            print(f"note: {path} was unreadable ({exc}); starting it afresh", file=sys.stderr)
+            print(
+                _("note: {path} was unreadable ({error}); starting it afresh").format(
+                    path=path, error=exc
+                ),
+                file=sys.stderr,
+            )
         return {}
 
 

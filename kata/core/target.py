@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from kata import ROOT
+from kata.core.i18n import _
 
 ENV_VAR = "KATA_TARGET"
 NAMED = ("exercises", "solutions")
@@ -35,8 +36,10 @@ def resolve(target: str | os.PathLike | None = None) -> Path:
     path = path.resolve()
     if not path.is_dir():
         raise TargetError(
-            f"{ENV_VAR}/--target {raw!r} is not a directory; use 'exercises', 'solutions' "
-            "or the path of a folder holding the exercise modules"
+            _(
+                "{var}/--target {raw} is not a directory; use 'exercises', 'solutions' "
+                "or the path of a folder holding the exercise modules"
+            ).format(var=ENV_VAR, raw=repr(raw))
         )
     return path
 
@@ -58,7 +61,7 @@ def load(name: str, directory: Path) -> ModuleType:
     """
     path = Path(directory) / f"{name}.py"
     if not path.is_file():
-        raise LoadError(f"{describe(path)} not found")
+        raise LoadError(_("{path} not found").format(path=describe(path)))
     modname = f"kata_target_{name}"
     spec = importlib.util.spec_from_file_location(modname, path)
     module = importlib.util.module_from_spec(spec)
@@ -77,7 +80,9 @@ def load(name: str, directory: Path) -> ModuleType:
         line = _line_in(path, exc)
         where = f"{describe(path)}:{line}" if line else describe(path)
         raise LoadError(
-            f"{where}: {type(exc).__name__} while importing: {exc}".splitlines()[0]
+            _("{where}: {error} while importing: {message}")
+            .format(where=where, error=type(exc).__name__, message=exc)
+            .splitlines()[0]
         ) from None
     return module
 

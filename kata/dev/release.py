@@ -28,6 +28,7 @@ FILES = (
     "Makefile",
     "pyproject.toml",
     "README.md",
+    "README.zh-CN.md",
     "LICENSE",
     ".gitignore",
     ".github/workflows/classroom.yml",
@@ -73,7 +74,9 @@ def build(out: Path, root: Path = ROOT) -> Path:
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             text = src.read_text(encoding="utf-8")
             (out / name).write_text(
-                _strip_instructor(text) if name in ("Makefile", "README.md") else text,
+                _strip_instructor(text)
+                if name in ("Makefile", "README.md", "README.zh-CN.md")
+                else text,
                 encoding="utf-8",
             )
     for name in DIRS:

@@ -8,9 +8,37 @@ import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from kata.core.i18n import N_, _, task_title
 from kata.grading.model import GRADED, Grade, TaskGrade
 
 STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
+# The status and outcome words of the grader (grade.json keeps them in English).
+WORDS = {
+    w: w
+    for w in (
+        N_("done"),
+        N_("not started"),
+        N_("missing"),
+        N_("no tests"),
+        N_("cannot import"),
+        N_("graded"),
+        N_("killed"),
+        N_("tampered"),
+        N_("crashed"),
+        N_("error"),
+        N_("passed"),
+        N_("failed"),
+        N_("broken"),
+        N_("no result"),
+    )
+}
+
+
+def word(status: str) -> str:
+    """A status or outcome word of the grader in the current language."""
+    if status.startswith("failing "):
+        return _("failing {count}").format(count=status.removeprefix("failing "))
+    return _(WORDS[status]) if status in WORDS else status
 
 
 def _short(text: str, limit: int = 800) -> str:
@@ -25,7 +53,7 @@ def _failures(tg: TaskGrade, hidden: bool | None = None) -> list[str]:
             continue
         if not t.passed:
             out.append(
-                f"{t.id.split('::')[-1]}: {t.outcome}"
+                f"{t.id.split('::')[-1]}: {word(t.outcome)}"
                 + (f"\n{_short(t.message)}" if t.message else "")
             )
     return out
@@ -33,10 +61,12 @@ def _failures(tg: TaskGrade, hidden: bool | None = None) -> list[str]:
 
 def _task_output(e, tg: TaskGrade, hidden: bool | None) -> str:
     if e.status != GRADED:
-        return f"0 points: {e.status}: {e.reason}"
+        return _("0 points: {status}: {reason}").format(status=word(e.status), reason=e.reason)
     fails = _failures(tg, hidden)
     mine = [t for t in tg.tests if hidden is None or t.hidden == hidden]
-    head = f"{sum(t.passed for t in mine)}/{len(mine)} checks pass"
+    head = _("{passed}/{total} checks pass").format(
+        passed=sum(t.passed for t in mine), total=len(mine)
+    )
     return head + ("\n\n" + "\n\n".join(fails) if fails else "")
 
 
@@ -52,12 +82,12 @@ def gradescope(result: Grade) -> dict:
         for j, tg in enumerate(e.tasks.values(), 1):
             parts = [(False, "visible", "")]
             if any(t.hidden for t in tg.tests):
-                parts.append((True, "after_due_date", " (hidden tests)"))
+                parts.append((True, "after_due_date", " " + _("(hidden tests)")))
             for hidden, visibility, suffix in parts:
                 score, max_score = tg.share(hidden if len(parts) > 1 else None)
                 tests.append(
                     {
-                        "name": f"{e.exercise.name}.{tg.task.name}{suffix}: {tg.task.title}",
+                        "name": f"{e.exercise.name}.{tg.task.name}{suffix}: {task_title(tg.task)}",
                         "number": f"{i}.{j}" + (".h" if hidden else ""),
                         "score": round(score, 4),
                         "max_score": round(max_score, 4),
@@ -69,7 +99,7 @@ def gradescope(result: Grade) -> dict:
         if e.flags:
             tests.append(
                 {
-                    "name": f"{e.exercise.name}: instructor flags",
+                    "name": f"{e.exercise.name}: " + _("instructor flags"),
                     "number": f"{i}.flags",
                     "score": 0,
                     "max_score": 0,
@@ -80,14 +110,21 @@ def gradescope(result: Grade) -> dict:
             )
     summary = [
         f"{e.exercise.name}: {e.score:g}/{e.max_score:g}"
-        + (f" ({e.status}: {e.reason})" if e.status != GRADED else "")
+        + (f" ({word(e.status)}: {e.reason})" if e.status != GRADED else "")
         for e in result.exercises.values()
         if e.counted
     ]
     return {
         "score": round(result.score, 4),
         "execution_time": int(round(result.seconds)),
-        "output": "\n".join(summary + [f"total: {result.score:g}/{result.max_score:g}"]),
+        "output": "\n".join(
+            summary
+            + [
+                _("total: {score}/{max}").format(
+                    score=f"{result.score:g}", max=f"{result.max_score:g}"
+                )
+            ]
+        ),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -146,10 +183,10 @@ def junit(result: Grade) -> ET.ElementTree:
                 )
                 cases += 1
                 if e.status != GRADED:
-                    ET.SubElement(case, "failure", message=f"{e.status}: {e.reason}")
+                    ET.SubElement(case, "failure", message=f"{word(e.status)}: {e.reason}")
                     fails += 1
                 elif t is not None and not t.passed:
-                    ET.SubElement(case, "failure", message=t.outcome).text = t.message
+                    ET.SubElement(case, "failure", message=word(t.outcome)).text = t.message
                     fails += 1
         suite.set("tests", str(cases))
         suite.set("failures", str(fails))
@@ -197,19 +234,19 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
         box=None,
         pad_edge=False,
         header_style="bold",
-        title=f"grade: {result.submission}",
+        title=_("grade: {submission}").format(submission=result.submission),
         title_justify="left",
     )
-    for col in ("exercise", "task", "status", "points", "note"):
-        t.add_column(col, justify="right" if col == "points" else "left", overflow="fold")
+    for col in (N_("exercise"), N_("task"), N_("status"), N_("points"), N_("note")):
+        t.add_column(_(col), justify="right" if col == "points" else "left", overflow="fold")
     for e in result.exercises.values():
         if not e.counted:
-            t.add_row(e.exercise.name, "", "[yellow]no tests[/yellow]", "-", e.reason)
+            t.add_row(e.exercise.name, "", f"[yellow]{word('no tests')}[/yellow]", "-", e.reason)
             continue
         head = (
             ""
             if e.status == GRADED
-            else f"[magenta]{escape(e.status)}: {escape(e.reason)}[/magenta]"
+            else f"[magenta]{escape(word(e.status))}: {escape(e.reason)}[/magenta]"
         )
         t.add_row(
             f"[bold]{e.exercise.name}[/bold]",
@@ -227,16 +264,17 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
             t.add_row(
                 "",
                 tg.task.name,
-                f"[{_status_style(status)}]{escape(status)}[/]",
+                f"[{_status_style(status)}]{escape(word(status))}[/]",
                 f"{tg.score:g}/{tg.task.points}",
                 note,
             )
         for flag in e.flags:
-            t.add_row("", "", "[yellow]flag[/yellow]", "", escape(flag))
+            t.add_row("", "", "[yellow]" + _("flag") + "[/yellow]", "", escape(flag))
     console.print(t)
-    console.print(
-        f"[bold]total: {result.score:g}/{result.max_score:g} points[/bold]  ({result.seconds:.0f} s)"
+    total = _("total: {earned}/{possible} points").format(
+        earned=f"{result.score:g}", possible=f"{result.max_score:g}"
     )
+    console.print(f"[bold]{total}[/bold]  ({result.seconds:.0f} s)")
     for flag in result.flags:
-        console.print(f"[yellow]flag:[/yellow] {escape(flag)}")
+        console.print("[yellow]" + _("flag:") + f"[/yellow] {escape(flag)}")
     return buf.getvalue().rstrip()

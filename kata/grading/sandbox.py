@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata.core import editions
+from kata.core.i18n import language
 
 PLUGINS = ("kata.testing.plugin", "pytest_check.plugin", "kata.grading.stream_plugin")
 INI = """\
@@ -131,6 +132,7 @@ def _env(tree: Path, stream: Path, seed: int | None) -> dict[str, str]:
         CUDA_VISIBLE_DEVICES="",
         KERAS_BACKEND="tensorflow",
         KATA_GRADE_STREAM=str(stream),
+        KATA_LANG=language(),  # the failure messages in the grader's language
     )
     if seed is not None:
         env["KATA_SEED"] = str(seed)

@@ -11,14 +11,16 @@ corrupt state file is rebuilt, never a crash.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import textwrap
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, outcomes, state, stubs, target
+from kata.core import catalogue, lessons, outcomes, state, stubs, target
 from kata.core.backups import backup, backups_of
+from kata.core.i18n import _, language, task_hint, task_title
 from kata.learner import tables
 
 PRISTINE = Path(__file__).with_name("pristine")  # stubs shipped in the student edition
@@ -55,7 +57,10 @@ def grade_quietly(exercise: str | None = None) -> dict[str, outcomes.TaskResult]
         code = pytest.main(args)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = "\n".join(out.getvalue().strip().splitlines()[-5:])
-        raise UsageError(f"grading could not run (pytest exit code {int(code)}):\n{tail}")
+        raise UsageError(
+            _("grading could not run (pytest exit code {code}):").format(code=int(code))
+            + f"\n{tail}"
+        )
     return last_results()
 
 
@@ -63,7 +68,7 @@ def progress(args) -> int:
     res = grade_quietly()
     color = sys.stdout.isatty()
     width = shutil.get_terminal_size((100, 20)).columns
-    print(f"progress of {target.describe(target.resolve())}:")
+    print(_("progress of {target}:").format(target=target.describe(target.resolve())))
     print(tables.render(res, per_task=True, color=color, width=width), end="")
     return 0
 
@@ -81,33 +86,63 @@ def _pick_task(ex: catalogue.Exercise, name: str | None) -> catalogue.Task:
     return ex.tasks[0]
 
 
+def wrap(text: str, *, width: int, indent: str) -> str:
+    """``text`` wrapped to ``width`` terminal cells: between words, and between any two
+    Chinese characters (Chinese has no spaces and each character takes two cells)."""
+    from rich.cells import cell_len
+
+    if cell_len(text) == len(text):  # no wide characters: ordinary word wrapping
+        return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+    lines, line = [], ""
+    for token in re.findall(r" +|[!-~]+|.", text):  # spaces, an ASCII word, one character
+        if line and cell_len(indent + line + token) > width:
+            lines.append(line.rstrip())
+            line = ""
+        if line or not token.isspace():
+            line += token
+    if line:
+        lines.append(line.rstrip())
+    return "\n".join(indent + ln for ln in lines)
+
+
 def hint(args) -> int:
     if not args.exercise:
         raise UsageError(
-            f"which exercise? e.g. make hint EX=ex01_access_params; exercises: {', '.join(catalogue.names())}"
+            _("which exercise? e.g. make hint EX=ex01_access_params; exercises: {names}").format(
+                names=", ".join(catalogue.names())
+            )
         )
     ex = catalogue.exercise(args.exercise)
     task = _pick_task(ex, args.task)
     if not task.hints:
-        raise UsageError(f"{task.key} has no hints yet")
+        raise UsageError(_("{task} has no hints yet").format(task=task.key))
     hints = state.load_hints()
     seen = hints.get(task.key, 0)
     if args.level is not None:
         if not 1 <= args.level <= len(task.hints):
-            raise UsageError(f"{task.key} has hint levels 1 to {len(task.hints)}, not {args.level}")
+            raise UsageError(
+                _("{task} has hint levels 1 to {last}, not {level}").format(
+                    task=task.key, last=len(task.hints), level=args.level
+                )
+            )
         level = args.level
     else:
         level = min(seen + 1, len(task.hints))
     hints[task.key] = max(seen, level)
     state.save_hints(hints)
-    body = textwrap.fill(
-        task.hints[level - 1], width=88, initial_indent="  ", subsequent_indent="  "
+    body = wrap(task_hint(task, level), width=88, indent="  ")
+    head = _("hint {level}/{last} for {task} — {title}").format(
+        level=level, last=len(task.hints), task=f"{ex.name}.{task.name}", title=task_title(task)
     )
-    print(f"hint {level}/{len(task.hints)} for {ex.name}.{task.name} — {task.title}\n\n{body}\n")
+    print(f"{head}\n\n{body}\n")
     if level < len(task.hints):
-        print(f"(run the same command again for hint {level + 1}; LEVEL=n shows a given one)")
+        print(
+            _("(run the same command again for hint {next}; LEVEL=n shows a given one)").format(
+                next=level + 1
+            )
+        )
     else:
-        print("(that was the last hint; LEVEL=n shows an earlier one)")
+        print(_("(that was the last hint; LEVEL=n shows an earlier one)"))
     return 0
 
 
@@ -126,40 +161,67 @@ def pristine_stub(name: str) -> str:
                 return stubs.make_stub(source.read_text(encoding="utf-8"))
             except SyntaxError as exc:
                 raise UsageError(
-                    f"no stub of {name} is shipped and exercises/{name}.py does not parse "
-                    f"(line {exc.lineno}: {exc.msg}); fix that line, or restore an earlier "
-                    "version from .kata/backups/"
+                    _(
+                        "no stub of {name} is shipped and exercises/{name}.py does not parse "
+                        "(line {line}: {message}); fix that line, or restore an earlier "
+                        "version from .kata/backups/"
+                    ).format(name=name, line=exc.lineno, message=exc.msg)
                 ) from None
-    raise UsageError(f"no stub of {name} can be made: neither its solution nor its exercise exists")
+    raise UsageError(
+        _("no stub of {name} can be made: neither its solution nor its exercise exists").format(
+            name=name
+        )
+    )
+
+
+def stub_in_language(name: str, path: Path) -> str:
+    """The stub with its lessons in the language of the learner's file (``make lang``),
+    else in the current language (``KATA_LANG`` or the locale)."""
+    stub = pristine_stub(name)
+    english = lessons.lessons(stub)
+    current = path.read_text(encoding="utf-8") if path.is_file() else ""
+    lang = lessons.language_of(current, name, english) or language()
+    return lessons.localize(stub, name, lang, stub)[0]
 
 
 def _safe_backup(path: Path) -> Path:
     try:
         return backup(path)
     except OSError as exc:
-        raise UsageError(f"could not back up {path.name} ({exc}); nothing was changed") from None
+        raise UsageError(
+            _("could not back up {file} ({error}); nothing was changed").format(
+                file=path.name, error=exc
+            )
+        ) from None
 
 
 def reset(args) -> int:
     if not args.exercise:
         raise UsageError(
-            f"which exercise? e.g. make reset EX=ex01_access_params; exercises: {', '.join(catalogue.names())}"
+            _("which exercise? e.g. make reset EX=ex01_access_params; exercises: {names}").format(
+                names=", ".join(catalogue.names())
+            )
         )
     ex = catalogue.exercise(args.exercise)
     path = ROOT / "exercises" / ex.filename
-    stub = pristine_stub(ex.name)
+    stub = stub_in_language(ex.name, path)
     if path.exists() and path.read_text(encoding="utf-8") == stub:
-        print(f"exercises/{ex.filename} is already the untouched stub; nothing to do")
+        print(
+            _("exercises/{file} is already the untouched stub; nothing to do").format(
+                file=ex.filename
+            )
+        )
         return 0
     backup = _safe_backup(path) if path.exists() else None
     path.write_text(stub, encoding="utf-8")
-    print(f"restored the stub of exercises/{ex.filename}")
+    print(_("restored the stub of exercises/{file}").format(file=ex.filename))
     if backup:
-        print(f"your previous version is saved as {backup.relative_to(ROOT)}")
+        print(_("your previous version is saved as {path}").format(path=backup.relative_to(ROOT)))
     backups = backups_of(ex.name)
     if len(backups) > 1:
         print(
-            "all backups of this exercise:\n  "
+            _("all backups of this exercise:")
+            + "\n  "
             + "\n  ".join(str(b.relative_to(ROOT)) for b in backups)
         )
     return 0
@@ -184,7 +246,7 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except (UsageError, catalogue.UnknownName, target.TargetError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
 
 

@@ -6,21 +6,27 @@ import io
 from collections.abc import Iterable
 
 from kata.core import catalogue
+from kata.core.i18n import N_, _, task_title
 from kata.core.outcomes import Status, TaskResult, exercise_status, next_task, show_points
 
 STATUS_LABEL = {
-    Status.DONE: ("✓ done", "green"),
-    Status.FAILING: ("✗ failing", "red"),
-    Status.NOT_STARTED: ("· not started", "dim"),
-    Status.BROKEN: ("! cannot import", "magenta"),
-    Status.NO_TESTS: ("? no tests", "yellow"),
+    Status.DONE: (N_("✓ done"), "green"),
+    Status.FAILING: (N_("✗ failing"), "red"),
+    Status.NOT_STARTED: (N_("· not started"), "dim"),
+    Status.BROKEN: (N_("! cannot import"), "magenta"),
+    Status.NO_TESTS: (N_("? no tests"), "yellow"),
 }
 
 
+def label_text(status: Status) -> str:
+    """The status word (with its mark) in the current language."""
+    return _(STATUS_LABEL[status][0])
+
+
 def _label(status: Status, r: TaskResult | None = None) -> str:
-    text, style = STATUS_LABEL[status]
+    text, style = label_text(status), STATUS_LABEL[status][1]
     if status == Status.FAILING and r is not None and r.total:
-        text += f" ({r.passed}/{r.total} tests pass)"
+        text += " " + _("({passed}/{total} tests pass)").format(passed=r.passed, total=r.total)
     return f"[{style}]{text}[/{style}]"
 
 
@@ -30,11 +36,11 @@ def table(results: dict[str, TaskResult], *, per_task: bool, only: Iterable[str]
 
     only = set(only) if only is not None else None
     t = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    t.add_column("exercise")
+    t.add_column(_("exercise"))
     if per_task:
-        t.add_column("task")
-    t.add_column("status")
-    t.add_column("points", justify="right")
+        t.add_column(_("task"))
+    t.add_column(_("status"))
+    t.add_column(_("points"), justify="right")
     earned = possible = 0.0
     for e in catalogue.exercises():
         if only is not None and e.name not in only:
@@ -58,7 +64,11 @@ def table(results: dict[str, TaskResult], *, per_task: bool, only: Iterable[str]
             done = sum(r.status == Status.DONE for r in rows)
             label = _label(status)
             if status == Status.FAILING:
-                label = f"[red]✗ {done}/{len(rows)} tasks done[/red]"
+                label = (
+                    "[red]"
+                    + _("✗ {done}/{total} tasks done").format(done=done, total=len(rows))
+                    + "[/red]"
+                )
             broken = next((r.reason for r in rows if r.reason), "")
             if broken:
                 label += f" [magenta]{broken}[/magenta]"
@@ -83,19 +93,25 @@ def render(
     )
     t, earned, possible = table(results, per_task=per_task, only=only)
     console.print(t)
-    console.print(f"[bold]total: {show_points(earned)}/{show_points(possible)} points[/bold]")
+    total = _("total: {earned}/{possible} points").format(
+        earned=show_points(earned), possible=show_points(possible)
+    )
+    console.print(f"[bold]{total}[/bold]")
     nxt = next_task(
         {k: v for k, v in results.items() if only is None or v.task.exercise in set(only)}
     )
     if nxt is not None:
         short = catalogue.exercise(nxt.exercise).short
         console.print(
-            f"next: [bold]{nxt.exercise}.{nxt.name}[/bold] — {nxt.title}", highlight=False
+            _("next: {task} — {title}").format(
+                task=f"[bold]{nxt.exercise}.{nxt.name}[/bold]", title=task_title(nxt)
+            ),
+            highlight=False,
         )
         console.print(
             f"  make test EX={short} TASK={nxt.name}  ·  make hint EX={short} TASK={nxt.name}",
             highlight=False,
         )
     elif possible:
-        console.print("[green]everything graded here passes — well done.[/green]")
+        console.print("[green]" + _("everything graded here passes — well done.") + "[/green]")
     return buf.getvalue()

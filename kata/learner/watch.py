@@ -23,6 +23,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, outcomes, target
+from kata.core.i18n import _, clip
 from kata.core.quiet import import_quietly
 from kata.learner import tables
 
@@ -126,22 +127,38 @@ def show(name: str, outcome, took: float | None) -> None:
     stamp = time.strftime("%H:%M:%S")
     if outcome == "timeout":
         say(
-            f"[{stamp}] {name}: ⏱ no verdict after the time limit — an infinite loop? (stopped; fix and save again)"
+            f"[{stamp}] {name}: "
+            + _(
+                "⏱ no verdict after the time limit — an infinite loop? (stopped; fix and save again)"
+            )
         )
         return
     if isinstance(outcome, BaseException):
-        say(f"[{stamp}] {name}: ! grading crashed: {type(outcome).__name__}: {outcome}")
+        say(
+            f"[{stamp}] {name}: "
+            + _("! grading crashed: {error}: {message}").format(
+                error=type(outcome).__name__, message=outcome
+            )
+        )
         return
     collector, code = outcome
     rows = [collector.results[t.key] for t in ex.tasks if collector.results[t.key].total]
     if code not in (0, 1) or not rows:
-        say(f"[{stamp}] {name}: ! could not grade (pytest exit code {code})")
+        say(
+            f"[{stamp}] {name}: "
+            + _("! could not grade (pytest exit code {code})").format(code=code)
+        )
         return
     status = outcomes.exercise_status(r.status for r in rows)
     done = sum(r.status == outcomes.Status.DONE for r in rows)
-    label = tables.STATUS_LABEL[status][0]
-    after = f"  (verdict {took:.2f} s after the save)" if took is not None else ""
-    say(f"[{stamp}] {name}: {label} — {done}/{len(rows)} tasks done{after}")
+    label = tables.label_text(status)
+    after = (
+        "  " + _("(verdict {seconds} s after the save)").format(seconds=f"{took:.2f}")
+        if took is not None
+        else ""
+    )
+    tally = _("{done}/{total} tasks done").format(done=done, total=len(rows))
+    say(f"[{stamp}] {name}: {label} — {tally}{after}")
     for r in rows:
         if r.status == outcomes.Status.BROKEN:
             say(f"    ! {r.reason}")
@@ -149,9 +166,10 @@ def show(name: str, outcome, took: float | None) -> None:
         if r.status != outcomes.Status.DONE:
             why = collector.failures.get(r.task.name, "")
             mark = "·" if r.status == outcomes.Status.NOT_STARTED else "✗"
+            word = tables.label_text(r.status).split(" ", 1)[-1]
             say(
-                f"    {mark} {r.task.name}: {r.status}"
-                + (f" — {why[:120]}" if why and r.status == outcomes.Status.FAILING else "")
+                f"    {mark} {r.task.name}: {word}"
+                + (f" — {clip(why, 120)}" if why and r.status == outcomes.Status.FAILING else "")
             )
 
 
@@ -192,16 +210,20 @@ def main(argv=None) -> int:
     try:
         directory = target.resolve()
     except target.TargetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     os.chdir(ROOT)
     global OUT
     OUT = sys.stdout
-    say("loading TensorFlow once…")
+    say(_("loading TensorFlow once…"))
     import_quietly()
 
     stamps = _stamps(directory)  # before saying so: a save right after the message counts
-    say(f"watching {target.describe(directory)}/ — save an exercise to grade it (Ctrl-C to stop)")
+    say(
+        _("watching {target}/ — save an exercise to grade it (Ctrl-C to stop)").format(
+            target=target.describe(directory)
+        )
+    )
     first = catalogue.exercise(args.first).name if args.first else None
     runs = 0
     try:
@@ -217,7 +239,8 @@ def main(argv=None) -> int:
                 took = time.time() - now[name][0] / 1e9 if now[name][0] else None
                 if outcome is None:
                     say(
-                        f"{name}: ⏱ stuck in native code past the time limit; restarting the watcher…"
+                        f"{name}: "
+                        + _("⏱ stuck in native code past the time limit; restarting the watcher…")
                     )
                     os.execv(
                         sys.executable,
@@ -236,7 +259,7 @@ def main(argv=None) -> int:
             stamps.update({n: st for n, st in now.items() if st == (0, 0)})
             time.sleep(args.interval)
     except KeyboardInterrupt:
-        say("\nwatch stopped.")
+        say("\n" + _("watch stopped."))
         return 0
 
 

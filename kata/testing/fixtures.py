@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from kata.core import seeding, target
+from kata.core.i18n import _
 from kata.testing import keys
 
 
@@ -27,8 +28,10 @@ class Submission:
             return getattr(self._module, name)
         except AttributeError:
             raise MissingName(
-                f"{target.describe(self._path)} defines no `{name}`: task {self._exercise}.{name} "
-                f"asks for it (check its spelling, or restore the stub with make reset EX={self._exercise})"
+                _(
+                    "{path} defines no `{name}`: task {exercise}.{name} asks for it (check its "
+                    "spelling, or restore the stub with make reset EX={exercise})"
+                ).format(path=target.describe(self._path), name=name, exercise=self._exercise)
             ) from None
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from kata.core import catalogue, outcomes, seeding, state, target
+from kata.core.i18n import _
 from kata.core.outcomes import Outcome
 from kata.testing import fixtures, gcpause
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
@@ -54,7 +55,7 @@ def pytest_configure(config):
         directory = target.resolve(config.getoption("target"))
         ex_opt, task_opt = config.getoption("exercise"), config.getoption("task")
         if task_opt and not ex_opt:
-            raise catalogue.UnknownName("--task (TASK=) needs --exercise (EX=) too")
+            raise catalogue.UnknownName(_("--task (TASK=) needs --exercise (EX=) too"))
         want_ex = catalogue.exercise(ex_opt) if ex_opt else None
         want_task = want_ex.task(task_opt).name if task_opt else None
         seeding.base_seed()
@@ -93,10 +94,10 @@ def _one_line(item, call, special: Outcome) -> str:
     ex, task = exercise_of(item), task_of(item)
     where = f"{ex}.{task}" if task else item.nodeid
     if special == Outcome.NOT_STARTED:
-        return f"not started: {where} still raises NotImplementedError"
+        return _("not started: {where} still raises NotImplementedError").format(where=where)
     text = str(call.excinfo.value).splitlines()
     if special == Outcome.BROKEN:
-        return text[0] if text else f"{ex} cannot be imported"
+        return text[0] if text else _("{exercise} cannot be imported").format(exercise=ex)
     return text[0] if text else where
 
 
@@ -117,7 +118,7 @@ class KataPlugin:
             ex, task = exercise_of(item), task_of(item)
             if ex in known:
                 if task is None:
-                    problems.append(f"{item.nodeid}: no @pytest.mark.task(...)")
+                    problems.append(_("{test}: no @pytest.mark.task(...)").format(test=item.nodeid))
                 else:
                     try:
                         catalogue.exercise(ex).task(task)
@@ -129,7 +130,9 @@ class KataPlugin:
                 keep.append(item)
         if problems:
             raise pytest.UsageError(
-                "tests out of step with kata/core/catalogue.toml:\n  " + "\n  ".join(problems)
+                _("tests out of step with kata/core/catalogue.toml:")
+                + "\n  "
+                + "\n  ".join(problems)
             )
         if drop:
             config.hook.pytest_deselected(items=drop)
@@ -172,9 +175,9 @@ class KataPlugin:
     def pytest_report_teststatus(self, report, config):
         outcome = dict(report.user_properties).get("kata_outcome")
         if outcome in (Outcome.NOT_STARTED, Outcome.MISSING):
-            return "not started", "n", "NOT STARTED"
+            return _("not started"), "n", _("NOT STARTED")
         if outcome == Outcome.BROKEN:
-            return "cannot import", "b", "CANNOT IMPORT"
+            return _("cannot import"), "b", _("CANNOT IMPORT")
         return None
 
     def pytest_runtest_logreport(self, report):
@@ -200,7 +203,9 @@ class KataPlugin:
         self.run.interrupted = True
 
     def pytest_report_header(self, config):
-        return f"kata target: {target.describe(self.run.target)}, KATA_SEED={seeding.base_seed()}"
+        return _("kata target: {target}, KATA_SEED={seed}").format(
+            target=target.describe(self.run.target), seed=seeding.base_seed()
+        )
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         graded = {k: v for k, v in self.run.results.items() if v.total}
@@ -211,7 +216,7 @@ class KataPlugin:
         tw = terminalreporter
         tw.section(f"kata: {target.describe(self.run.target)}", sep="=", bold=True)
         if self.run.interrupted:
-            tw.write_line("interrupted: results incomplete (nothing was saved)", yellow=True)
+            tw.write_line(_("interrupted: results incomplete (nothing was saved)"), yellow=True)
             return
         text = tables.render(
             graded,

@@ -16,6 +16,8 @@ import math
 import numpy as np
 from scipy import stats
 
+from kata.core.i18n import N_, _, cells
+
 ALPHA = 1e-6  # false-failure probability of one check on a correct implementation
 
 _BAR = "█"
@@ -40,7 +42,7 @@ def histogram(values, dist=None, *, bins: int = 16, width: int = 24, lo=None, hi
     if hi <= lo:
         hi = lo + 1.0
     edges = np.linspace(lo, hi, bins + 1)
-    seen, _ = np.histogram(x, edges)
+    seen, _edges = np.histogram(x, edges)
     want = None
     if dist is not None:
         want = np.diff(dist.cdf(edges)) * x.size
@@ -49,8 +51,10 @@ def histogram(values, dist=None, *, bins: int = 16, width: int = 24, lo=None, hi
     def bar(n):
         return (_BAR * int(round(width * n / top))).ljust(width)
 
-    head = f"{'bin':>21}  {'your values':<{width}}"
-    lines = [head + ("  expected" if want is not None else "")]
+    yours, bin_word = _("your values"), _("bin")
+    pad_bin = " " * max(21 - cells(bin_word), 0)
+    head = f"{pad_bin}{bin_word}  {yours}{' ' * max(width - cells(yours), 0)}"
+    lines = [head + ("  " + _("expected") if want is not None else "")]
     for i in range(bins):
         row = f"[{edges[i]:+9.4g},{edges[i + 1]:+9.4g})  {bar(seen[i])}"
         if want is not None:
@@ -82,7 +86,7 @@ def z_for(alpha: float) -> float:
 
 
 def assert_mean(
-    values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA
+    values, mean: float, std: float, *, what: str = N_("values"), alpha: float = ALPHA
 ) -> None:
     """The sample mean is within z standard errors of ``mean`` (std known)."""
     x = as_array(values)
@@ -90,8 +94,10 @@ def assert_mean(
     got = x.mean()
     if abs(got - mean) > tol:
         _fail(
-            f"the mean of the {what} is off",
-            f"mean {got:.6g}, expected {mean:.6g} ± {tol:.3g} ({describe(x)})",
+            _("the mean of the {what} is off").format(what=_(what)),
+            _("mean {got}, expected {want} ± {tol} ({summary})").format(
+                got=f"{got:.6g}", want=f"{mean:.6g}", tol=f"{tol:.3g}", summary=describe(x)
+            ),
             x,
             stats.norm(mean, std),
         )
@@ -108,8 +114,14 @@ def assert_std(
     got = x.std(ddof=1)
     if not lo <= got <= hi:
         _fail(
-            f"the standard deviation of the {what} is off",
-            f"std {got:.6g}, expected {std:.6g} (accepted {lo:.6g} … {hi:.6g}; {describe(x)})",
+            _("the standard deviation of the {what} is off").format(what=_(what)),
+            _("std {got}, expected {want} (accepted {lo} … {hi}; {summary})").format(
+                got=f"{got:.6g}",
+                want=f"{std:.6g}",
+                lo=f"{lo:.6g}",
+                hi=f"{hi:.6g}",
+                summary=describe(x),
+            ),
             x,
             dist if dist is not None else stats.norm(x.mean(), std),
         )
@@ -124,8 +136,16 @@ def assert_distribution(
     if res.pvalue < alpha:
         crit = stats.kstwo.isf(alpha, x.size)
         _fail(
-            f"the {what} do not follow {name or 'the expected distribution'}",
-            f"Kolmogorov–Smirnov D = {res.statistic:.4f} > {crit:.4f} (p = {res.pvalue:.2g} < {alpha:g}; {describe(x)})",
+            _("the {what} do not follow {name}").format(
+                what=_(what), name=name or _("the expected distribution")
+            ),
+            _("Kolmogorov–Smirnov D = {d} > {crit} (p = {p} < {alpha}; {summary})").format(
+                d=f"{res.statistic:.4f}",
+                crit=f"{crit:.4f}",
+                p=f"{res.pvalue:.2g}",
+                alpha=f"{alpha:g}",
+                summary=describe(x),
+            ),
             x,
             dist,
         )
@@ -137,8 +157,20 @@ def assert_fraction(count: int, n: int, p: float, *, what: str, alpha: float = A
     if res.pvalue < alpha:
         half = z_for(alpha) * math.sqrt(n * p * (1 - p))
         raise AssertionError(
-            f"the fraction of {what} is off: {count}/{n} = {count / n:.4f}, "
-            f"expected {p:.4f} (about {n * p:.0f} ± {half:.0f}; binomial p = {res.pvalue:.2g} < {alpha:g})"
+            _(
+                "the fraction of {what} is off: {count}/{n} = {frac}, expected {p} "
+                "(about {about} ± {half}; binomial p = {pvalue} < {alpha})"
+            ).format(
+                what=_(what),
+                count=count,
+                n=n,
+                frac=f"{count / n:.4f}",
+                p=f"{p:.4f}",
+                about=f"{n * p:.0f}",
+                half=f"{half:.0f}",
+                pvalue=f"{res.pvalue:.2g}",
+                alpha=f"{alpha:g}",
+            )
         )
 
 
@@ -161,7 +193,9 @@ def assert_normal(
             int(np.sum(np.abs(x - mean) > 2 * std)),
             x.size,
             float(2 * stats.norm.sf(2)),
-            what=f"{what} beyond two standard deviations (a truncated normal has none)",
+            what=_("{what} beyond two standard deviations (a truncated normal has none)").format(
+                what=_(what)
+            ),
             alpha=a,
         ),
         lambda: assert_distribution(x, dist, what=what, name=f"N({mean:g}, {std:g}²)", alpha=a),
@@ -185,12 +219,17 @@ def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = AL
         return
     if np.array_equal(x, y):
         raise AssertionError(
-            f"{what} hold identical values: a reused initializer instance (or seed) "
-            "gives every same-shaped layer the same weights"
+            _(
+                "{what} hold identical values: a reused initializer instance (or seed) "
+                "gives every same-shaped layer the same weights"
+            ).format(what=_(what))
         )
     r = float(np.corrcoef(x, y)[0, 1])
     tol = z_for(alpha) / math.sqrt(x.size)
     if abs(r) > tol:
         raise AssertionError(
-            f"{what} are correlated (r = {r:.4f}, accepted |r| ≤ {tol:.4f}): they should be independent samples"
+            _(
+                "{what} are correlated (r = {r}, accepted |r| ≤ {tol}): they should be "
+                "independent samples"
+            ).format(what=_(what), r=f"{r:.4f}", tol=f"{tol:.4f}")
         )

@@ -8,7 +8,9 @@ Each check is a module of this package with ``jobs`` (what to grade) and
   alternative (``tests/alternatives/<exercise>/``) accepted;
 * ``parity`` — ``exercises/``, ``solutions/`` and the catalogue agree on public
   names, signatures and docstrings;
-* ``seeds`` — the solutions pass under several ``KATA_SEED`` values.
+* ``seeds`` — the solutions pass under several ``KATA_SEED`` values;
+* ``translations`` — every message, title, hint and lesson has a current translation
+  (``kata/core/locale``).
 
 Grading runs in-process (``pytest.main``) in a pool of worker processes, one per
 core (``jobs.run_all``), so TensorFlow is imported once per worker and not once
@@ -23,10 +25,10 @@ import sys
 import time
 
 from kata.core import catalogue
-from kata.dev.verify import invariant, jobs, parity, seeds
+from kata.dev.verify import invariant, jobs, parity, seeds, translations
 from kata.dev.verify.variants import Variants
 
-CHECKS = ("invariant", "mutants", "alternatives", "parity", "seeds")
+CHECKS = ("invariant", "mutants", "alternatives", "parity", "seeds", "translations")
 
 
 def _checks(only: set[str]) -> list:
@@ -36,6 +38,7 @@ def _checks(only: set[str]) -> list:
         "alternatives": Variants("alternative"),
         "parity": parity,
         "seeds": seeds,
+        "translations": translations,
     }
     return [every[name] for name in CHECKS if name in only]
 

@@ -1,0 +1,155 @@
+"""Translations: every translatable text has a current translation in every language.
+
+* Messages (gettext): the messages ``pybabel extract`` finds in the code
+  (``kata/core/locale/babel.cfg``) each have a translation in
+  ``locale/<lang>/LC_MESSAGES/kata.po`` that is not fuzzy (``pybabel update`` marks
+  a translation fuzzy when its English changed), with the same ``{placeholders}``;
+  and the committed ``kata.mo`` is the compiled ``kata.po``.
+* Long texts: each title and hint of the catalogue and each lesson (docstring of
+  ``exercises/``) has an entry in ``locale/<lang>/catalogue.toml`` or
+  ``locale/<lang>/lessons/<exercise>.toml`` whose ``english_sha`` is the hash of
+  the current English; entries for texts that no longer exist are listed too.
+
+``make messages`` re-extracts and updates the catalogs and then runs this check.
+"""
+
+from __future__ import annotations
+
+import gettext
+import string
+from pathlib import Path
+
+from kata import ROOT
+from kata.core import catalogue, i18n, lessons
+
+NAME = "translations"
+CONFIG = i18n.LOCALE / "babel.cfg"
+
+
+def _show(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _fields(text: str) -> set[str]:
+    try:
+        return {f for _lit, f, _spec, _conv in string.Formatter().parse(text) if f is not None}
+    except ValueError:
+        return {"<not a valid format string>"}
+
+
+def extracted(root: Path = ROOT) -> set[str]:
+    """The message ids the code marks for translation (as ``pybabel extract`` finds them)."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with open(CONFIG, encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    out = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        root, method_map, options_map
+    ):
+        out.add(message if isinstance(message, str) else message[0])
+    return out
+
+
+def message_problems(lang: str, root: Path = ROOT, locale: Path = i18n.LOCALE) -> list[str]:
+    """Missing, fuzzy (stale) and malformed translations of the gettext catalog of ``lang``."""
+    from babel.messages.pofile import read_po
+
+    po = locale / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if not po.is_file():
+        return [f"{lang}: {_show(po, root)} is missing (pybabel init)"]
+    with open(po, "rb") as f:
+        cat = read_po(f)
+    out = []
+    translated = {}
+    for m in cat:
+        if not m.id or not isinstance(m.id, str):
+            continue
+        if m.fuzzy:
+            out.append(f"{lang}: stale message (fuzzy; its English changed): {m.id!r}")
+        elif m.string:
+            translated[m.id] = m.string
+            if _fields(m.id) != _fields(m.string):
+                out.append(
+                    f"{lang}: placeholders differ: {sorted(_fields(m.id))} in {m.id!r}, "
+                    f"{sorted(_fields(m.string))} in its translation"
+                )
+    for mid in sorted(extracted(root) - set(translated)):
+        if not any(mid == m.id and m.fuzzy for m in cat):
+            out.append(f"{lang}: missing message: {mid!r}")
+    try:
+        with open(mo, "rb") as f:
+            compiled = {
+                k: v for k, v in gettext.GNUTranslations(f)._catalog.items() if k and v
+            }  # the header ("" key) aside
+    except OSError:
+        compiled = None
+    if compiled is None or compiled != translated:
+        out.append(f"{lang}: {_show(mo, root)} is not the compiled .po (pybabel compile)")
+    return out
+
+
+def long_texts(root: Path = ROOT) -> dict[str, list[tuple[str, str]]]:
+    """``file name -> [(key, English)]`` of every long text a language translates."""
+    out = {"catalogue": list(i18n.catalogue_texts())}
+    for ex in catalogue.exercises():
+        path = root / "exercises" / ex.filename
+        if path.is_file():
+            out[f"lessons/{ex.name}"] = list(
+                lessons.lessons(path.read_text(encoding="utf-8")).items()
+            )
+    return out
+
+
+def long_text_problems(lang: str, root: Path = ROOT) -> list[str]:
+    """Missing, stale and obsolete entries of the long-text files of ``lang``."""
+    out = []
+    for name, texts in long_texts(root).items():
+        entries = i18n.entries(lang, name)
+        where = f"{lang}/{name}.toml"
+        for key, english in texts:
+            entry = entries.get(key)
+            sha = i18n.english_sha(english)
+            if not entry or not entry.get("text"):
+                out.append(f"{where}: missing [{key!r}] (english_sha = {sha!r})")
+            elif entry.get("english_sha") != sha:
+                out.append(
+                    f"{where}: stale [{key!r}]: translates english_sha "
+                    f"{entry.get('english_sha')!r}, the English is now {sha!r}"
+                )
+        for key in sorted(set(entries) - {k for k, _ in texts}):
+            out.append(f"{where}: obsolete [{key!r}] (no such English text)")
+    return out
+
+
+def problems(root: Path = ROOT) -> list[str]:
+    out = []
+    for lang in i18n.LANGUAGES[1:]:
+        try:
+            out += message_problems(lang, root)
+        except ImportError:
+            out.append("Babel is not installed (pip install -e '.[dev]')")
+        out += long_text_problems(lang, root)
+    return out
+
+
+def jobs(_exercises, _args) -> list:
+    return []
+
+
+def report(_verdicts, _exercises, _args) -> list[str]:
+    found = problems()
+    print(
+        "\ntranslations (messages, catalogue, lessons) current in "
+        + ", ".join(i18n.LANGUAGES[1:])
+        + ": "
+        + ("✓" if not found else f"{len(found)} problem(s)")
+    )
+    for p in found:
+        print("  ✗", p)
+    return found
