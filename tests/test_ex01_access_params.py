@@ -400,8 +400,8 @@ def test_count_params_counts_statistics_and_frozen_layers(ex, models):
         trainable = sum(int(np.prod(v.shape)) for v in net.trainable_weights)
         n = ex.count_params(net)
         with check:
-            assert n == want, (
-                f"for {described(key)}, count_params gave {n!r}; expected {want}: every variable of "
+            assert type(n) is int and n == want, (
+                f"for {described(key)}, count_params gave {n!r}; expected the int {want}: every variable of "
                 "net.weights counts, the non-trainable ones too"
                 + (f" (only the trainable ones make {trainable})" if n == trainable else "")
             )

@@ -389,9 +389,9 @@ def test_input_width_conv_and_embedding_first(ex, models):
         net = awkward(models, key)
         widths = [ex.input_width(net), ex.input_width(net)]  # the same answer when asked again
         with check:
-            assert widths == [want, want], (
+            assert widths == [want, want] and all(type(w) is int for w in widths), (
                 f"for {described(key)}, input_width gave {widths[0]!r}, then {widths[1]!r}; "
-                f"expected {want} both times: the first *Dense* layer's kernel's first dimension "
+                f"expected the int {want} both times: the first *Dense* layer's kernel's first dimension "
                 "(not net.weights[0], not the first layer with a kernel, at any depth of nesting)"
             )
 
@@ -428,7 +428,7 @@ def test_is_initialized_deep_nesting_and_asked_twice(ex, models):
     for net, want, what in cases:
         results = [ex.is_initialized(net), ex.is_initialized(net)]
         with check:
-            assert results == [want, want], (
+            assert results == [want, want] and all(type(r) is bool for r in results), (
                 f"for {what}, is_initialized gave {results[0]!r}, then {results[1]!r} when asked "
                 f"again; expected {want} both times: look at every layer, at any depth "
                 "(recursively through .layers), and keep no state between calls"
