@@ -73,6 +73,9 @@ def _describe_death(r: Run) -> str:
     if r.killed:
         return r.killed
     code = r.returncode
+    # bwrap reports a child killed by a signal as 128 + the signal's number.
+    if code is not None and code > 128 and r.sandboxed:
+        code = -(code - 128)
     if code is not None and code < 0:
         try:
             return f"crashed: killed by {signal.Signals(-code).name}"
@@ -221,8 +224,11 @@ def grade(
     jobs: int = 1,
     sandbox: Sandbox | None = None,
     run_quarantined: bool = False,
+    batched: bool = False,
 ) -> Grade:
-    """Grade the exercise modules found in ``submission``, one sandboxed run per exercise."""
+    """Grade the exercise modules found in ``submission``, one sandboxed run per exercise
+    (``batched``: all in one run, regraded one by one after a crash, as the grader of
+    old did; ``kata dev bench`` measures it as the unsandboxed baseline)."""
     started = time.monotonic()
     submission = Path(os.path.abspath(submission))
     limits = limits or Limits()
@@ -270,7 +276,10 @@ def grade(
         redact = sanitize.Redactor(
             [f for n in modules for f in test_files(tree, n) if "hidden" in f.parts]
         )
-        runs = run_all(tree, list(modules), limits, jobs=jobs, seed=seed, sandbox=sandbox)
+        if batched:  # the grader of old: every exercise in one process (bench's baseline)
+            runs = {",".join(modules): run(tree, list(modules), limits, seed=seed, sandbox=sandbox)}
+        else:
+            runs = run_all(tree, list(modules), limits, jobs=jobs, seed=seed, sandbox=sandbox)
         for name, r in runs.items():
             again = settle(r, result.exercises, redact)
             while again:  # a batch of one never asks again; kept for batches

@@ -83,6 +83,7 @@ class Run:
     forged: int = 0  # lines without this run's token
     seconds: float = 0.0
     log: bytes = b""  # the run's own output (capped)
+    sandboxed: bool = False  # run in bubblewrap (its exit status carries the signal)
 
     @property
     def tests(self) -> dict[str, dict]:
@@ -583,6 +584,7 @@ def run(
         sweep(token)
     stream.poll()
     result.returncode = proc.returncode
+    result.sandboxed = sandbox.name == BWRAP
     result.seconds = time.monotonic() - started
     result.log = _capped(log_path)
     shutil.rmtree(work, ignore_errors=True)

@@ -31,7 +31,7 @@ import pytest
 
 from kata import ROOT
 from kata.core import catalogue
-from tests.tooling.test_grade_tool import junit_problems
+from tests.tooling.junit_schema import junit_problems
 
 try:  # the grader of 25b3e71 had no allow-list (the attack tests must fail there)
     from kata.core import policy
@@ -69,7 +69,7 @@ EXPECTED = {
     "venv_pth": ("solutions", True, 10, "graded", ""),
     "sitecustomize_tree": ("solutions", True, 10, "graded", ""),
     "daemon_rewrites": ("solutions", True, 10, "graded", ""),
-    "log_flood": ("solutions", True, 0, "crashed", "SIGXFSZ"),
+    "log_flood": ("solutions", True, 0, "graded", ""),  # its own import fails (EFBIG)
     "thread_exit": ("solutions", True, 10, "graded", ""),
     # trusted outputs
     "deep_expression": ("exercises", False, 0, Q, "nested too deeply"),
