@@ -25,6 +25,7 @@ import argparse
 import csv
 import datetime as dt
 import importlib.metadata
+import json
 import os
 import platform
 import queue
