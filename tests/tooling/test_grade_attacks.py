@@ -69,7 +69,7 @@ EXPECTED = {
     "venv_pth": ("solutions", True, 10, "graded", ""),
     "sitecustomize_tree": ("solutions", True, 10, "graded", ""),
     "daemon_rewrites": ("solutions", True, 10, "graded", ""),
-    "log_flood": ("solutions", True, 0, "graded", ""),  # its own import fails (EFBIG)
+    "log_flood": ("solutions", True, 0, "crashed", "ended early"),  # its own log only
     "thread_exit": ("solutions", True, 10, "graded", ""),
     # trusted outputs
     "deep_expression": ("exercises", False, 0, Q, "nested too deeply"),
@@ -224,9 +224,10 @@ def test_clean_submission_graded_next(graded):
         assert (e["status"], e["score"]) == ("graded", e["max_score"]), (name, e["reason"])
     import site
 
-    for d in [*site.getsitepackages(), sys.prefix, str(ROOT)]:
+    for d in [*site.getsitepackages(), sys.prefix, str(ROOT), *filter(None, sys.path)]:
         assert not Path(d, "zz_kata_rigged.pth").exists(), f"an attack wrote a .pth into {d}"
-    assert not (ROOT / "sitecustomize.py").exists()
+        custom = Path(d, "sitecustomize.py")
+        assert not (custom.is_file() and "KATA_RIGGED" in custom.read_text()), f"rigged {custom}"
 
 
 def test_unearned_tasks_score_zero(graded):
