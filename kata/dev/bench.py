@@ -8,7 +8,10 @@ Measures, each several times (median and min–max), against their targets:
    wall time ≤ 1.5× the floor's, peak memory ≤ 1.3× the floor's;
 3. watch mode: save-to-verdict time of one exercise in a warm ``kata.learner.watch`` ≤ 0.5 s;
 4. batch grading (``kata.grading.gradebook``) of copies of the solutions: one job vs one
-   per core, parallel ≥ 1.7× faster (on 2 cores).
+   per core, parallel ≥ 1.7× faster (on 2 cores);
+5. a full grade of ``solutions/`` (``kata grade``) in the sandbox (one bubblewrap per
+   exercise, one per core at once) ≤ 2× the unsandboxed grader of old (every exercise in
+   one process, ``KATA_SANDBOX=none``).
 
 Prints a table, writes the figures and the machine's description as JSON
 (``bench.json``). A missed target is a result, not an error: the exit status is
@@ -22,6 +25,7 @@ import argparse
 import csv
 import datetime as dt
 import importlib.metadata
+import json
 import os
 import platform
 import queue
@@ -48,7 +52,13 @@ FLOOR_CODE = "import tensorflow, pytest, scipy.stats"
 LEAN_FLOOR_CODE = f"import gc; gc.disable(); {FLOOR_CODE}; gc.freeze()"
 SUITE_ARGS = ("-m", "pytest", "--target", "solutions", "-p", "no:cacheprovider")
 WATCHED = ("ex04_set_params", "ex01_access_params")
-TARGETS = {"suite_wall": 1.5, "suite_rss": 1.3, "watch_s": 0.5, "batch_speedup": 1.7}
+TARGETS = {
+    "suite_wall": 1.5,
+    "suite_rss": 1.3,
+    "watch_s": 0.5,
+    "batch_speedup": 1.7,
+    "sandbox_ratio": 2.0,
+}
 CHILD_TIMEOUT = 3600.0  # seconds for any one measured process, a last resort
 WATCH_TIMEOUT = 120.0  # seconds to wait for a line of the watcher
 SETTLE = 0.5  # seconds before each save: the watcher stats the files just after "watching"
@@ -202,7 +212,29 @@ def _batch_rows(batch: dict) -> list[Check]:
     return [serial, parallel]
 
 
-SECTIONS = {"floor": _floor_rows, "suite": _suite_rows, "watch": _watch_rows, "batch": _batch_rows}
+def _sandbox_rows(sb: dict) -> list[Check]:
+    base, boxed = sb["baseline_s"], sb["sandboxed_s"]
+    limit = TARGETS["sandbox_ratio"]
+    return [
+        Check("full grade, unsandboxed, one process", _s(base["median"]), _spread(base, _s)),
+        Check(
+            f"full grade in the sandbox ({sb['sandbox']})",
+            _s(boxed["median"]),
+            _spread(boxed, _s),
+            f"{sb['ratio']:.2f}×",
+            f"≤ {limit}×",
+            sb["ratio"] <= limit,
+        ),
+    ]
+
+
+SECTIONS = {
+    "floor": _floor_rows,
+    "suite": _suite_rows,
+    "watch": _watch_rows,
+    "batch": _batch_rows,
+    "sandbox": _sandbox_rows,
+}
 
 
 def checks(figures: dict) -> list[Check]:
@@ -515,6 +547,44 @@ def measure_batch(copies: int, repeat: int, jobs: int) -> dict:
     }
 
 
+BASELINE = """
+import sys
+from kata.grading.grade import grade
+from kata.grading.sandbox import Sandbox
+r = grade(sys.argv[1], sandbox=Sandbox("process group"), batched=True)
+sys.exit(0 if r.score == r.max_score else 1)
+"""
+
+
+def measure_sandbox(repeat: int) -> dict:
+    """``{"sandbox"}``: ``kata grade solutions`` in the sandbox vs the unsandboxed grader
+    of old (one process for every exercise), alternating."""
+    from kata.grading.sandbox import detect
+
+    base, boxed = [], []
+    with tempfile.TemporaryDirectory(prefix="kata-bench-sandbox-") as tmp:
+        sub = copy_solutions(Path(tmp) / "solutions")
+        for i in range(repeat):
+            progress(f"full grade, unsandboxed {i + 1}/{repeat}")
+            base.append(run_child([sys.executable, "-c", BASELINE, str(sub)])[0])
+            progress(f"full grade, sandboxed {i + 1}/{repeat}")
+            out = Path(tmp) / f"out-{i}"
+            cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(out), "--quiet"]
+            boxed.append(run_child(cmd)[0])
+            data = json.loads((out / "grade.json").read_text())
+            if data["score"] != data["max_score"]:
+                raise MeasurementError(f"the sandboxed grade of the solutions is {data['score']}")
+    b, s = summarize(base), summarize(boxed)
+    return {
+        "sandbox": {
+            "sandbox": detect().name,
+            "baseline_s": b,
+            "sandboxed_s": s,
+            "ratio": ratio(s, b),
+        }
+    }
+
+
 # --------------------------------------------------------------------- CLI
 
 
@@ -546,6 +616,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor and graded suite": partial(measure_floor_and_suite, repeat),
         "watch": partial(measure_watch, WATCHED, repeat),
     }
+    steps["sandboxed grade"] = partial(measure_sandbox, repeat)
     if not args.skip_batch:
         steps["batch grading"] = partial(
             measure_batch, max(1, args.copies), max(1, args.batch_repeat), jobs

@@ -13,6 +13,8 @@ machinery scores 0 too. Writes ``results.json`` (Gradescope), ``junit.xml``,
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -20,21 +22,38 @@ import time
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, target
+from kata.core import catalogue, policy, target
+from kata.core.outcomes import Outcome
 from kata.grading import reports as grade_report
+from kata.grading import sanitize
 from kata.grading.model import (
     CRASHED,
     ERROR,
     KILLED,
     MISSING,
     NO_TESTS,
+    QUARANTINED,
+    REFUSED,
     TAMPERED,
     CheckOutcome,
     ExerciseGrade,
     Grade,
 )
-from kata.grading.sandbox import Limits, Run, build_tree, find_module, run, test_files
+from kata.grading.sandbox import (
+    Limits,
+    Run,
+    Sandbox,
+    build_tree,
+    detect,
+    find_module,
+    run,
+    run_all,
+    submission_files,
+    test_files,
+)
 from kata.grading.scan import scan
+
+TMP_PREFIX = "kata-grade-"  # + the grader's pid: a killed grader's tree is swept later
 
 # Files a submission may carry that grading ignores (they never reach the tree).
 IGNORED_NAMES = {
@@ -54,6 +73,9 @@ def _describe_death(r: Run) -> str:
     if r.killed:
         return r.killed
     code = r.returncode
+    # bwrap reports a child killed by a signal as 128 + the signal's number.
+    if code is not None and code > 128 and r.sandboxed:
+        code = -(code - 128)
     if code is not None and code < 0:
         try:
             return f"crashed: killed by {signal.Signals(-code).name}"
@@ -62,17 +84,24 @@ def _describe_death(r: Run) -> str:
     return f"the test process ended early (exit code {code}) before its tests finished"
 
 
-def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict]) -> None:
+def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact) -> None:
+    known = {o.value for o in Outcome}
     for t in tests:
         line = ended.get(t["id"], {})
-        outcome = CheckOutcome(t["id"], t["exercise"], t["task"], bool(t.get("hidden")))
-        outcome.outcome = line.get("outcome", "no result")
-        outcome.message = line.get("message", "")
-        if t["task"] in g.tasks:
+        outcome = CheckOutcome(
+            sanitize.clean(t["id"], 300),
+            g.exercise.name,
+            str(t.get("task")),
+            t.get("hidden") is True,
+        )
+        said = line.get("outcome", Outcome.NO_RESULT)
+        outcome.outcome = said if said in known else Outcome.ERROR
+        outcome.message = redact(sanitize.clean(line.get("message", "")))
+        if t.get("task") in g.tasks:
             g.tasks[t["task"]].tests.append(outcome)
 
 
-def settle(r: Run, grades: dict[str, ExerciseGrade]) -> list[list[str]]:
+def settle(r: Run, grades: dict[str, ExerciseGrade], redact=lambda text: text) -> list[list[str]]:
     """Record what ``r`` showed; return the batches of exercises to run again."""
     batch = r.exercises
     if r.collected is None:
@@ -92,31 +121,96 @@ def settle(r: Run, grades: dict[str, ExerciseGrade]) -> list[list[str]]:
     again = []
     for name in batch:
         g = grades[name]
-        tests = [t for t in r.collected if t["exercise"] == name]
+        tests = [t for t in r.collected if t.get("exercise") == name]
         ids = [t["id"] for t in tests]
         if name == tamperer:
             if tamper_at >= 0:
                 key = order[tamper_at]
-                what = "; ".join(r.ended[key]["tampered"][:5])
-                g.set_verdict(TAMPERED, f"tampering detected during {key.split('::')[-1]}: {what}")
+                what = sanitize.clean("; ".join(map(str, r.ended[key]["tampered"][:5])), 500)
+                test = sanitize.clean(key.split("::")[-1], 200)
+                g.set_verdict(TAMPERED, f"tampering detected during {test}: {what}")
             else:
                 g.set_verdict(TAMPERED, f"{r.forged} forged lines in the grader's result stream")
             continue
         if name == killer:
             g.set_verdict(
                 KILLED if r.killed else CRASHED,
-                f"{_describe_death(r)} (in {r.running.split('::')[-1]})",
+                f"{_describe_death(r)} (in {sanitize.clean(r.running.split('::')[-1], 200)})",
             )
             continue
         seen = all(i in r.ended for i in ids)
         clean = tamper_at is None or all(order.index(i) < tamper_at for i in ids)
         if seen and clean and not (r.forged and len(batch) > 1):
-            _record(g, tests, r.ended)
+            _record(g, tests, r.ended, redact)
         elif len(batch) == 1:
             g.set_verdict(CRASHED, _describe_death(r))
         else:
             again.append([name])
     return again
+
+
+def _tmp_root() -> Path:
+    return Path(tempfile.gettempdir())
+
+
+def sweep_stale_trees() -> None:
+    """Remove the temporary trees of graders that were killed (their pid is gone)."""
+    for d in _tmp_root().glob(f"{TMP_PREFIX}*"):
+        try:
+            pid = int(d.name[len(TMP_PREFIX) :].split("-")[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _inside(path: Path, submission: Path) -> list[Path]:
+    """``path`` and its parents up to (not including) ``submission``."""
+    out = [path]
+    for parent in path.parents:
+        if parent == submission:
+            break
+        out.append(parent)
+    return out
+
+
+def _admit(g: ExerciseGrade, path: Path, submission: Path, run_quarantined: bool = False) -> bool:
+    """Decide whether the module at ``path`` may run; set the verdict when it may not."""
+    rel = sanitize.name(path.relative_to(submission))
+    links = [p for p in _inside(path, submission) if p.is_symlink()]
+    if links:
+        where = sanitize.name(links[-1].relative_to(submission))
+        g.set_verdict(
+            REFUSED,
+            f"{where} is a symbolic link (to {sanitize.name(os.readlink(links[-1]))}): "
+            "submit the module itself",
+        )
+        return False
+    findings = policy.check_file(path)
+    if findings and run_quarantined and not any(f.rule == "unreadable" for f in findings):
+        g.flags = [f"{f.at(rel)} (run anyway: --run-quarantined)" for f in findings]
+        return True
+    if findings:
+        g.flags = [f.at(rel) for f in findings]
+        shown = "; ".join(g.flags[:3]) + (
+            f"; … {len(findings) - 3} more" if len(findings) > 3 else ""
+        )
+        g.set_verdict(QUARANTINED, shown)
+        return False
+    try:
+        g.flags = scan(path)
+    except Exception as exc:  # noqa: BLE001 - the scan is a hint; it never stops the grader
+        g.flags = [f"the static scan failed ({type(exc).__name__})"]
+    return True
+
+
+def _no_module_reason(name: str, submission: Path, files: list[Path]) -> str:
+    if not files:
+        return f"{name}.py not in the submission (the folder is empty)"
+    if not any(f.suffix == ".py" for f in files):
+        shown = ", ".join(sanitize.name(f.relative_to(submission), 40) for f in files[:3])
+        return f"{name}.py not in the submission (it holds no Python file: {shown}…)"
+    return f"{name}.py not in the submission"
 
 
 def grade(
@@ -127,36 +221,76 @@ def grade(
     seed: int | None = None,
     root: Path = ROOT,
     log: Path | None = None,
+    jobs: int = 1,
+    sandbox: Sandbox | None = None,
+    run_quarantined: bool = False,
+    batched: bool = False,
 ) -> Grade:
-    """Grade the exercise modules found in ``submission``."""
+    """Grade the exercise modules found in ``submission``, one sandboxed run per exercise
+    (``batched``: all in one run, regraded one by one after a crash, as the grader of
+    old did; ``kata dev bench`` measures it as the unsandboxed baseline)."""
     started = time.monotonic()
-    submission = Path(submission).resolve()
-    if not submission.is_dir():
-        raise target.TargetError(f"submission {submission} is not a directory")
+    submission = Path(os.path.abspath(submission))
     limits = limits or Limits()
+    sandbox = sandbox or detect()
     wanted = [catalogue.exercise(n).name for n in exercises] if exercises else catalogue.names()
-    result = Grade(str(submission), {n: ExerciseGrade(catalogue.exercise(n)) for n in wanted})
+    result = Grade(
+        sanitize.name(submission),
+        {n: ExerciseGrade(catalogue.exercise(n)) for n in wanted},
+        sandbox=sandbox.name,
+        sandbox_note=sandbox.note,
+    )
+    if not submission.is_dir() or submission.is_symlink():
+        why = "is a symbolic link" if submission.is_symlink() else "does not exist"
+        result.problem = f"the submission folder {sanitize.name(submission)} {why}"
+        for name, g in result.exercises.items():
+            if test_files(root, name):
+                g.set_verdict(MISSING, result.problem)
+            else:
+                g.status, g.reason = NO_TESTS, "the kata has no tests for it yet"
+        result.seconds = time.monotonic() - started
+        return result
+    files = submission_files(submission)
     modules = {}
     for name, g in result.exercises.items():
         path = find_module(submission, name)
         if not test_files(root, name):
             g.status, g.reason = NO_TESTS, "the kata has no tests for it yet"
         elif path is None:
-            g.set_verdict(MISSING, f"{name}.py not in the submission")
+            g.set_verdict(MISSING, _no_module_reason(name, submission, files))
         else:
-            modules[name] = path
-            g.module = str(path.relative_to(submission))
-            g.flags = scan(path)
-    for path in sorted(submission.rglob("*")):
+            g.module = sanitize.name(path.relative_to(submission))
+            if _admit(g, path, submission, run_quarantined):
+                modules[name] = path
+    for path in files:
         if path.name in IGNORED_NAMES or path.suffix == ".pth":
-            result.flags.append(f"ignored: {path.relative_to(submission)}")
-    with tempfile.TemporaryDirectory(prefix="kata-grade-") as tmp:
+            result.flags.append(f"ignored: {sanitize.name(path.relative_to(submission))}")
+        elif path.is_symlink():
+            result.flags.append(
+                f"symbolic link ignored: {sanitize.name(path.relative_to(submission))}"
+            )
+    sweep_stale_trees()
+    with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
+        os.chmod(tmp, 0o755)
         tree = build_tree(root, modules, Path(tmp) / "tree")
-        log = log or Path(tmp) / "grade.log"
-        batches = [list(modules)] if modules else []
-        while batches:
-            r = run(tree, batches.pop(0), limits, log=log, seed=seed)
-            batches += settle(r, result.exercises)
+        redact = sanitize.Redactor(
+            [f for n in modules for f in test_files(tree, n) if "hidden" in f.parts]
+        )
+        if batched:  # the grader of old: every exercise in one process (bench's baseline)
+            runs = {",".join(modules): run(tree, list(modules), limits, seed=seed, sandbox=sandbox)}
+        else:
+            runs = run_all(tree, list(modules), limits, jobs=jobs, seed=seed, sandbox=sandbox)
+        for name, r in runs.items():
+            again = settle(r, result.exercises, redact)
+            while again:  # a batch of one never asks again; kept for batches
+                batch = again.pop(0)
+                again += settle(
+                    run(tree, batch, limits, seed=seed, sandbox=sandbox), result.exercises, redact
+                )
+            if log:
+                with open(log, "ab") as out:
+                    out.write(f"\n$ pytest {name}  ({r.seconds:.1f} s)\n".encode())
+                    out.write(sanitize.clean(r.log, 10**7).encode())
     result.seconds = time.monotonic() - started
     return result
 
@@ -165,7 +299,7 @@ def grade(
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m kata.grade", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="kata grade", description=__doc__.split("\n\n")[0])
     p.add_argument(
         "submission", help="directory holding the exercise modules (exercises, solutions or a path)"
     )
@@ -184,38 +318,89 @@ def _parser() -> argparse.ArgumentParser:
         help="MiB resident per run (default %(default)s)",
     )
     p.add_argument(
-        "--startup", type=float, default=Limits.startup, help="seconds to reach the first test"
+        "--startup",
+        type=float,
+        default=Limits.startup,
+        help="seconds allowed with no test running: imports, collection (default %(default)s)",
     )
     p.add_argument("--seed", type=int, default=None, help="KATA_SEED for the graded run")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        help="exercises graded at once, each in its own sandbox (default: one per core)",
+    )
+    p.add_argument(
+        "--run-quarantined",
+        action="store_true",
+        help="run modules that break the rules for graded code anyway (after you reviewed them)",
+    )
     p.add_argument("--quiet", action="store_true", help="print only the total")
     return p
 
 
+def _terminate(signum, frame):  # SIGTERM/SIGHUP: leave through the cleanup of the tree
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
     try:
-        sub = target.resolve(args.submission)
         exercises = (
             [e.strip() for e in args.exercises.split(",") if e.strip()] if args.exercises else None
         )
         if exercises:
             exercises = [catalogue.exercise(e).name for e in exercises]
-    except (target.TargetError, catalogue.UnknownName) as exc:
+    except catalogue.UnknownName as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    try:
+        if Path(args.submission).is_symlink():
+            raise target.TargetError("a symbolic link")
+        sub = target.resolve(args.submission)
+        missing = None
+    except target.TargetError:
+        sub = Path(os.path.abspath(args.submission))
+        missing = f"error: the submission {args.submission!r} is not a directory"
+        if Path(args.submission).is_symlink():
+            missing = f"error: the submission {args.submission!r} is a symbolic link"
     out = Path(args.out) if args.out else ROOT / "grades" / sub.name
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if out.resolve() == sub.resolve() or sub.resolve() in out.resolve().parents:
+            raise OSError("the output folder must not be inside the submission")
+    except OSError as exc:
+        print(f"error: cannot write to {out}: {exc}", file=sys.stderr)
+        return 2
+    sandbox = detect()
+    if sandbox.note:  # the first line of the output says when there is no sandbox
+        print(f"warning: {sandbox.note}", flush=True)
     log = out / "grade.log"
+    log.unlink(missing_ok=True)
     log.write_text("")
     limits = Limits(timeout=args.timeout, memory_mb=args.memory, startup=args.startup)
-    result = grade(sub, exercises=exercises, limits=limits, seed=args.seed, log=log)
+    jobs = args.jobs or os.cpu_count() or 1
+    result = grade(
+        sub,
+        exercises=exercises,
+        limits=limits,
+        seed=args.seed,
+        log=log,
+        jobs=jobs,
+        sandbox=sandbox,
+        run_quarantined=args.run_quarantined,
+    )
     grade_report.write_all(result, out)
+    if missing:
+        print(missing, file=sys.stderr)
     if args.quiet:
         print(f"{target.describe(sub)}: {result.score:g}/{result.max_score:g}")
     else:
         print(grade_report.render(result))
         print(f"wrote {out}/results.json, junit.xml, grade.json, grade.log")
-    return 0
+    return 2 if missing else 0
 
 
 if __name__ == "__main__":

@@ -20,9 +20,11 @@ class Verdict(enum.StrEnum):
     TAMPERED = "tampered"  # it changed the checking machinery
     CRASHED = "crashed"  # its test process died
     ERROR = "error"  # its tests did not start
+    QUARANTINED = "quarantined: needs instructor review"  # it breaks kata.core.policy: not run
+    REFUSED = "refused"  # not a module the grader takes (a symbolic link)
 
 
-GRADED, MISSING, NO_TESTS, KILLED, TAMPERED, CRASHED, ERROR = (
+GRADED, MISSING, NO_TESTS, KILLED, TAMPERED, CRASHED, ERROR, QUARANTINED, REFUSED = (
     Verdict.GRADED,
     Verdict.MISSING,
     Verdict.NO_TESTS,
@@ -30,6 +32,8 @@ GRADED, MISSING, NO_TESTS, KILLED, TAMPERED, CRASHED, ERROR = (
     Verdict.TAMPERED,
     Verdict.CRASHED,
     Verdict.ERROR,
+    Verdict.QUARANTINED,
+    Verdict.REFUSED,
 )
 
 
@@ -126,6 +130,9 @@ class Grade:
     exercises: dict[str, ExerciseGrade]
     flags: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sandbox: str = ""  # "bubblewrap" or the fallback's name
+    sandbox_note: str = ""  # why the fallback was used
+    problem: str = ""  # a reason that concerns the whole submission (no folder, no modules)
 
     @property
     def score(self) -> float:

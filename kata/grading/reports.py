@@ -10,6 +10,7 @@ from pathlib import Path
 
 from kata.core.i18n import N_, _, task_title
 from kata.grading.model import GRADED, Grade, TaskGrade
+from kata.grading.sanitize import clean
 
 STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
 # The status and outcome words of the grader (grade.json keeps them in English).
@@ -42,8 +43,12 @@ def word(status: str) -> str:
 
 
 def _short(text: str, limit: int = 800) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clean(text.strip(), limit)
+
+
+def _headline(text: str) -> str:
+    """The first line of a failure's diagnosis (the kata puts it first)."""
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
 
 
 def _failures(tg: TaskGrade, hidden: bool | None = None) -> list[str]:
@@ -52,9 +57,11 @@ def _failures(tg: TaskGrade, hidden: bool | None = None) -> list[str]:
         if hidden is not None and t.hidden != hidden:
             continue
         if not t.passed:
+            # A hidden test shows its headline only: its traceback would quote its source.
+            text = _short(_headline(t.message), 300) if t.hidden else _short(t.message)
             out.append(
-                f"{t.id.split('::')[-1]}: {word(t.outcome)}"
-                + (f"\n{_short(t.message)}" if t.message else "")
+                f"{clean(t.id.split('::')[-1], 200)}: {word(t.outcome)}"
+                + (f"\n{text}" if text else "")
             )
     return out
 
@@ -108,23 +115,34 @@ def gradescope(result: Grade) -> dict:
                     "visibility": "hidden",
                 }
             )
-    summary = [
-        f"{e.exercise.name}: {e.score:g}/{e.max_score:g}"
-        + (f" ({word(e.status)}: {e.reason})" if e.status != GRADED else "")
-        for e in result.exercises.values()
-        if e.counted
+    # The top-level output is seen before the due date: visible tests' points only.
+    summary = []
+    seen = top = 0.0
+    for e in result.exercises.values():
+        if not e.counted:
+            continue
+        got = sum(tg.share(False)[0] for tg in e.tasks.values()) if e.status == GRADED else 0.0
+        out_of = sum(tg.share(False)[1] for tg in e.tasks.values())
+        seen, top = seen + got, top + out_of
+        summary.append(
+            f"{e.exercise.name}: {got:.4g}/{out_of:.4g}"
+            + (f" ({word(e.status)}: {_short(e.reason, 300)})" if e.status != GRADED else "")
+        )
+    head = [
+        f"sandbox: {result.sandbox}" + (f" ({result.sandbox_note})" if result.sandbox_note else "")
     ]
+    if result.problem:
+        head.append(result.problem)
+    hidden = any(
+        t.hidden for e in result.exercises.values() for tg in e.tasks.values() for t in tg.tests
+    )
+    tail = [f"visible tests: {seen:.4g}/{top:.4g}"]
+    if hidden:
+        tail.append("hidden tests are graded too; they show after the due date")
     return {
         "score": round(result.score, 4),
         "execution_time": int(round(result.seconds)),
-        "output": "\n".join(
-            summary
-            + [
-                _("total: {score}/{max}").format(
-                    score=f"{result.score:g}", max=f"{result.max_score:g}"
-                )
-            ]
-        ),
+        "output": "\n".join(head + summary + tail),
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -138,6 +156,9 @@ def summary(result: Grade) -> dict:
         "score": result.score,
         "max_score": result.max_score,
         "seconds": round(result.seconds, 1),
+        "sandbox": result.sandbox,
+        "sandbox_note": result.sandbox_note,
+        "problem": result.problem,
         "flags": result.flags,
         "exercises": {
             name: {
@@ -168,28 +189,54 @@ def summary(result: Grade) -> dict:
 
 
 def junit(result: Grade) -> ET.ElementTree:
-    suites = ET.Element("testsuites", name="kata grade", time=f"{result.seconds:.1f}")
+    """``junit.xml`` as the Jenkins xunit ``junit-10.xsd`` has it: a suite per exercise
+    (``name``, ``tests``, ``failures``, ``errors``, ``skipped``, ``time``), a case per test;
+    a failed test is a ``failure``, a test with no verdict or an exercise zeroed as a
+    whole (killed, quarantined…) an ``error``."""
+    total = {"tests": 0, "failures": 0, "errors": 0}
+    suites = ET.Element("testsuites", name="kata grade", time=f"{result.seconds:.3f}")
     for e in result.exercises.values():
         if not e.counted:
             continue
         suite = ET.SubElement(suites, "testsuite", name=e.exercise.name)
-        cases = fails = 0
+        count = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for tg in e.tasks.values():
-            tests = tg.tests or [None]
-            for t in tests:
-                name = t.id.split("::")[-1] if t else tg.task.name
+            for t in tg.tests or [None]:
+                name = clean(t.id.split("::")[-1], 200) if t else tg.task.name
                 case = ET.SubElement(
-                    suite, "testcase", classname=f"{e.exercise.name}.{tg.task.name}", name=name
+                    suite,
+                    "testcase",
+                    name=name,
+                    classname=f"{e.exercise.name}.{tg.task.name}",
+                    time="0",
                 )
-                cases += 1
+                count["tests"] += 1
                 if e.status != GRADED:
-                    ET.SubElement(case, "failure", message=f"{word(e.status)}: {e.reason}")
-                    fails += 1
-                elif t is not None and not t.passed:
-                    ET.SubElement(case, "failure", message=word(t.outcome)).text = t.message
-                    fails += 1
-        suite.set("tests", str(cases))
-        suite.set("failures", str(fails))
+                    why = clean(f"{word(e.status)}: {e.reason}", 500)
+                    ET.SubElement(case, "error", type=str(e.status), message=why).text = why
+                    count["errors"] += 1
+                elif t is None or t.outcome in ("no result", "error", "cannot import"):
+                    what = t.outcome if t else "no test ran"
+                    ET.SubElement(case, "error", type=what, message=what).text = (
+                        clean(t.message) if t and not t.hidden else ""
+                    )
+                    count["errors"] += 1
+                elif not t.passed:
+                    text = _short(_headline(t.message), 300) if t.hidden else clean(t.message)
+                    ET.SubElement(
+                        case,
+                        "failure",
+                        type=t.outcome,
+                        message=clean(_headline(t.message), 300) if not t.hidden else t.outcome,
+                    ).text = text
+                    count["failures"] += 1
+        for k, v in count.items():
+            suite.set(k, str(v))
+        suite.set("time", "0.000")
+        for k in total:
+            total[k] += count[k]
+    for k, v in total.items():
+        suites.set(k, str(v))
     ET.indent(suites)
     return ET.ElementTree(suites)
 
@@ -227,6 +274,12 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
     from rich.table import Table
 
     buf = io.StringIO()
+    if result.sandbox_note:
+        buf.write(f"warning: {result.sandbox_note}\n")
+    else:
+        buf.write(f"sandbox: {result.sandbox}\n")
+    if result.problem:
+        buf.write(f"problem: {result.problem}\n")
     console = Console(
         file=buf, force_terminal=color, color_system="standard" if color else None, width=width
     )
@@ -234,14 +287,16 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
         box=None,
         pad_edge=False,
         header_style="bold",
-        title=_("grade: {submission}").format(submission=result.submission),
+        title=_("grade: {submission}").format(submission=escape(result.submission)),
         title_justify="left",
     )
     for col in (N_("exercise"), N_("task"), N_("status"), N_("points"), N_("note")):
         t.add_column(_(col), justify="right" if col == "points" else "left", overflow="fold")
     for e in result.exercises.values():
         if not e.counted:
-            t.add_row(e.exercise.name, "", f"[yellow]{word('no tests')}[/yellow]", "-", e.reason)
+            t.add_row(
+                e.exercise.name, "", f"[yellow]{word('no tests')}[/yellow]", "-", escape(e.reason)
+            )
             continue
         head = (
             ""
@@ -260,7 +315,7 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
             note = ""
             fails = [x for x in tg.tests if not x.passed and x.message]
             if e.status == GRADED and fails and not status == "not started":
-                note = escape(fails[0].message.strip().splitlines()[-1][:70])
+                note = escape(_headline(fails[0].message)[:70])
             t.add_row(
                 "",
                 tg.task.name,

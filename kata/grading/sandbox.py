@@ -1,12 +1,23 @@
 """The grader's sandbox: a pristine tree, and pytest run in it under a watchdog.
 
-``build_tree`` copies the kata's grading subpackages (``kata.core.editions.GRADING``), graded tests (hidden ones
-included) and a generated pytest configuration into a fresh directory, plus only
-the exercise modules of the submission (under ``submission/``). ``run`` starts
-pytest there in its own process group and watches it: a test running longer than
-the time limit, or the process group's resident memory above the limit, kills
-the whole group. What each finished test did is read back from the stream that
-``kata.grading.stream_plugin`` writes, and only lines carrying this run's token count.
+``build_tree`` copies the kata's grading subpackages (``kata.core.editions.GRADING``),
+graded tests (hidden ones included) and a generated pytest configuration into a
+fresh directory, plus only the exercise modules of the submission (under
+``submission/``). ``run`` starts pytest there for one exercise and watches it: a
+test running longer than the time limit, or the resident memory of its processes
+above the limit, kills them all. What each finished test did is read back from
+the stream that ``kata.grading.stream_plugin`` writes; only lines carrying this
+run's token count.
+
+Each run is wrapped in bubblewrap (``bwrap``) when it can run here (``detect``):
+read-only system, interpreter, venv and tree; a fresh tmpfs for ``/tmp`` and the
+home; no network; its own PID, IPC and UTS namespaces with ``--die-with-parent``
+(nothing outlives the run); the unprivileged uid 65534; rlimits on processes,
+CPU time, file size and core dumps; its own log file. Elsewhere (macOS, a
+container without namespaces) the fallback is today's isolation, named
+``"process group"``: the tests run in their own session, as ``nobody`` when the
+grader is root and that user can run the interpreter, and every process of the
+run (found by a marker in its environment) is killed when it ends.
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +54,13 @@ filterwarnings =
 # Instructor-only or answer-revealing parts of tests/, never copied.
 TEST_DIRS_SKIPPED = {"tooling", "mutants", "alternatives", "__pycache__"}
 LOG_LIMIT = 20 * 2**20  # bytes of output (and of any file) the tests may write
+NPROC_LIMIT = 1024  # processes and threads of the sandbox's user
+CPU_LIMIT = 3600  # seconds of CPU time per process (the watchdog's wall-clock limits come first)
+TMPFS_SIZE = 256 * 2**20  # bytes of the sandbox's /tmp
+SANDBOX_UID = 65534  # nobody
+SANDBOX_VAR = "KATA_SANDBOX"  # "none" forces the fallback (bench's baseline, tests)
+BWRAP = "bubblewrap"
+FALLBACK = "process group"
 
 
 @dataclass
@@ -64,6 +83,8 @@ class Run:
     returncode: int | None = None
     forged: int = 0  # lines without this run's token
     seconds: float = 0.0
+    log: bytes = b""  # the run's own output (capped)
+    sandboxed: bool = False  # run in bubblewrap (its exit status carries the signal)
 
     @property
     def tests(self) -> dict[str, dict]:
@@ -73,13 +94,34 @@ class Run:
 # ------------------------------------------------------------------- the tree
 
 
+def submission_files(submission: Path) -> list[Path]:
+    """Every entry below ``submission``, symbolic links listed but never followed."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(submission, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in (".venv", ".git", "__pycache__"))
+        here = Path(dirpath)
+        out += [here / d for d in dirnames if (here / d).is_symlink()]
+        out += [here / f for f in sorted(filenames)]
+    return out
+
+
 def find_module(submission: Path, name: str) -> Path | None:
-    """``<name>.py`` in the submission: at the top, in ``exercises/``, else the shallowest."""
+    """``<name>.py`` in the submission: at the top, in ``exercises/``, else the shallowest.
+
+    Symbolic links are not followed: a link named ``<name>.py`` (or a linked
+    ``exercises/`` folder) is returned as is, for the grader to refuse.
+    """
     for candidate in (submission / f"{name}.py", submission / "exercises" / f"{name}.py"):
-        if candidate.is_file():
+        if candidate.is_symlink() or candidate.is_file() or candidate.parent.is_symlink():
+            if candidate.parent.is_symlink():
+                return candidate.parent
             return candidate
-    found = sorted(submission.rglob(f"{name}.py"), key=lambda p: (len(p.parts), str(p)))
-    return next((p for p in found if p.is_file() and ".venv" not in p.parts), None)
+    found = [
+        p
+        for p in submission_files(submission)
+        if p.name == f"{name}.py" and (p.is_symlink() or p.is_file())
+    ]
+    return min(found, key=lambda p: (len(p.parts), str(p)), default=None)
 
 
 def test_files(root: Path, name: str) -> list[Path]:
@@ -110,21 +152,30 @@ def build_tree(root: Path, modules: dict[str, Path], dest: Path) -> Path:
     sub = dest / "submission"
     sub.mkdir()
     for name, path in modules.items():
-        shutil.copyfile(path, sub / f"{name}.py")
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # never a link's target
+        with os.fdopen(fd, "rb") as src, open(sub / f"{name}.py", "wb") as out:
+            shutil.copyfileobj(src, out)
+    for d, _, files in os.walk(dest):
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o644)
     return dest
 
 
 # -------------------------------------------------------------------- running
 
 
-def _env(tree: Path, stream: Path, seed: int | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "PYTHON", "KATA_"))}
+def _env(tree: Path, stream: Path, home: Path, seed: int | None, marker: str) -> dict[str, str]:
+    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
+    env = {k: v for k, v in os.environ.items() if k in keep}
     env.update(
-        HOME=str(tree / "home"),
+        HOME=str(home),
+        TMPDIR="/tmp" if home.is_relative_to("/tmp") else str(home),
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         PYTHONPATH=str(tree),
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONHASHSEED="0",
+        PYTHONNOUSERSITE="1",
         TF_CPP_MIN_LOG_LEVEL="2",
         TF_NUM_INTRAOP_THREADS="1",
         TF_NUM_INTEROP_THREADS="1",
@@ -133,6 +184,7 @@ def _env(tree: Path, stream: Path, seed: int | None) -> dict[str, str]:
         KERAS_BACKEND="tensorflow",
         KATA_GRADE_STREAM=str(stream),
         KATA_LANG=language(),  # the failure messages in the grader's language
+        KATA_GRADE_RUN=marker,
     )
     if seed is not None:
         env["KATA_SEED"] = str(seed)
@@ -147,14 +199,136 @@ def command(tree: Path, files: list[Path]) -> list[str]:
     return cmd + [str(f.relative_to(tree)) for f in files]
 
 
+# ------------------------------------------------------------------ sandboxes
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How the tests are isolated: ``name`` goes into ``grade.json``; ``note`` says why
+    the fallback is used (empty for bubblewrap)."""
+
+    name: str
+    note: str = ""
+    user: tuple[int, int] | None = None  # the fallback's unprivileged (uid, gid)
+
+
+def _readable_roots() -> list[Path]:
+    """What the interpreter needs: its installation, the venv and their packages."""
+    roots = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    roots.add(Path(os.path.realpath(sys.executable)).parent.parent)
+    for entry in sys.path:
+        p = Path(entry or ".").resolve()
+        if p.is_dir() and not any(p.is_relative_to(r) for r in roots):
+            roots.add(p)
+    system = (Path("/usr"), Path("/bin"), Path("/lib"), Path("/lib64"), Path("/sbin"), Path("/etc"))
+    out = []
+    for r in sorted(roots, key=lambda p: len(p.parts)):
+        r = r.resolve()
+        if r == Path("/") or any(r.is_relative_to(s) for s in system):
+            continue
+        if any(r.is_relative_to(o) for o in out):
+            continue
+        if (r / "solutions").is_dir() or (r / "tests" / "mutants").is_dir():
+            continue  # never the kata's own checkout (sys.path may hold it)
+        out.append(r)
+    return out
+
+
+def bwrap_args(tree: Path, stream: Path, as_root: bool) -> list[str]:
+    """The bubblewrap command line (before the command it runs) for one run in ``tree``."""
+    args = ["bwrap", "--die-with-parent", "--new-session"]
+    if as_root:  # real root: no user namespace, then setpriv drops to the real uid 65534
+        args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        args += ["--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        args += ["--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID)]
+        args += ["--gid", str(SANDBOX_UID)]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for top in ("bin", "lib", "lib64", "lib32", "sbin"):
+        p = Path("/") / top
+        if p.is_symlink():
+            args += ["--symlink", os.readlink(p), str(p)]
+        elif p.is_dir():
+            args += ["--ro-bind", str(p), str(p)]
+    for f in ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group"):
+        args += ["--ro-bind-try", f, f]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--perms", "1777", "--size", str(TMPFS_SIZE), "--tmpfs", "/tmp"]
+    made = {Path("/"), Path("/tmp"), Path("/usr")}
+    for src, writable in [*((r, False) for r in _readable_roots()), (tree, False), (stream, True)]:
+        for parent in reversed(src.parents):
+            if parent not in made and not parent.is_relative_to("/usr"):
+                made.add(parent)
+                args += ["--perms", "0755", "--dir", str(parent)]
+        args += ["--bind" if writable else "--ro-bind", str(src), str(src)]
+    args += ["--chdir", str(tree)]
+    if as_root:
+        uid = str(SANDBOX_UID)
+        args += [
+            "--",
+            shutil.which("setpriv") or "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+            "--no-new-privs",
+        ]
+    else:
+        args += ["--"]
+    return args
+
+
+@functools.cache
+def detect() -> Sandbox:
+    """bubblewrap if it can run a Python here, else the fallback (with the reason)."""
+    if os.environ.get(SANDBOX_VAR, "").lower() in ("none", "off", "0", "fallback"):
+        return _fallback(f"{SANDBOX_VAR}={os.environ[SANDBOX_VAR]}")
+    if not sys.platform.startswith("linux"):
+        return _fallback(f"bubblewrap needs Linux (this is {sys.platform})")
+    if not shutil.which("bwrap"):
+        return _fallback("bwrap not found: apt-get install bubblewrap")
+    as_root = os.geteuid() == 0
+    if as_root and not shutil.which("setpriv"):
+        return _fallback("setpriv not found (util-linux) to drop to an unprivileged uid")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kata-probe-") as tmp:
+        tree = Path(tmp, "tree")
+        tree.mkdir()
+        stream = Path(tmp, "stream")
+        stream.touch()
+        os.chmod(tmp, 0o755)
+        probe = "import os, numpy; print(os.getuid())"
+        cmd = [*bwrap_args(tree, stream, as_root), sys.executable, "-c", probe]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd="/")
+        except (OSError, subprocess.SubprocessError) as exc:
+            return _fallback(f"bubblewrap cannot run here ({exc})")
+    if proc.returncode != 0 or proc.stdout.strip() != str(SANDBOX_UID):
+        why = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1][:200]
+        return _fallback(f"bubblewrap cannot run here ({why})")
+    return Sandbox(BWRAP)
+
+
+def _fallback(reason: str) -> Sandbox:
+    user = unprivileged_user()
+    who = (
+        "as nobody"
+        if user
+        else (
+            "as root: nobody cannot run this interpreter"
+            if os.geteuid() == 0
+            else "as the grader's own user"
+        )
+    )
+    return Sandbox(FALLBACK, f"no sandbox: {reason}; the tests run in a process group {who}", user)
+
+
 @functools.cache
 def unprivileged_user() -> tuple[int, int] | None:
-    """(uid, gid) of ``nobody`` when the grader runs as root (as on Gradescope), else None.
-
-    The tests then run as that user: they cannot signal the grader, nor write its
-    outputs or the kata's files. None too when that user cannot run this Python
-    (an interpreter under a private home directory, say): the tests then run as root.
-    """
+    """(uid, gid) of ``nobody`` when the grader runs as root, if that user can run this
+    Python (an interpreter under a private home directory cannot be); else None."""
     if os.geteuid() != 0 or os.environ.get("KATA_GRADE_AS_ROOT"):
         return None
     import pwd
@@ -164,7 +338,7 @@ def unprivileged_user() -> tuple[int, int] | None:
     except KeyError:
         return None
     user = pw.pw_uid, pw.pw_gid
-    probe = [sys.executable, "-c", "import pytest, pytest_check, numpy, kata"]
+    probe = [sys.executable, "-c", "import pytest, pytest_check, numpy"]
     try:
         ok = (
             subprocess.run(
@@ -183,7 +357,9 @@ def _child_setup(user: tuple[int, int] | None):
 
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (LOG_LIMIT, LOG_LIMIT))
+        resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
         if user:
+            resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
             os.setgroups([])
             os.setgid(user[1])
             os.setuid(user[0])
@@ -191,16 +367,53 @@ def _child_setup(user: tuple[int, int] | None):
     return setup
 
 
-def _hand_over(tree: Path, stream: Path, user: tuple[int, int] | None) -> None:
-    """Let ``user`` read the tree and write its home and the stream, nothing else."""
-    stream.touch(mode=0o600)
-    home = tree / "home"
-    home.mkdir(exist_ok=True)
-    if user:
-        for d in (tree.parent, tree):
-            d.chmod(0o755)
-        for path in (stream, home):
-            os.chown(path, *user)
+def _bwrap_setup() -> None:  # runs in the child, before exec of bwrap (as the grader's user)
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LOG_LIMIT, LOG_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
+    resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
+
+
+# ------------------------------------------------------------------ processes
+
+
+def _proc_table() -> dict[int, tuple[int, int]]:
+    """pid -> (parent pid, resident KiB) of every process."""
+    out = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            rss = int(stat.rsplit(")", 1)[1].split()[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+            out[int(entry.name)] = (ppid, rss)
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def descendants(pid: int, table: dict[int, tuple[int, int]] | None = None) -> list[int]:
+    """``pid`` and every process below it."""
+    table = _proc_table() if table is None else table
+    children: dict[int, list[int]] = {}
+    for p, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(p)
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if p in table or p == pid:
+            out.append(p)
+            todo += children.get(p, [])
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants, in MiB."""
+    table = _proc_table()
+    return sum(table.get(p, (0, 0))[1] for p in descendants(pid, table)) / 1024
 
 
 def group_rss_mb(pgid: int) -> float:
@@ -221,6 +434,36 @@ def group_rss_mb(pgid: int) -> float:
     return total / 1024
 
 
+def sweep(marker: str) -> int:
+    """Kill every process whose environment carries ``KATA_GRADE_RUN=<marker>`` (a detached
+    daemon of the fallback's run); return how many."""
+    needle = f"KATA_GRADE_RUN={marker}".encode()
+    killed = 0
+    for _ in range(3):  # a process may fork while we look
+        found = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                env = Path(entry.path, "environ").read_bytes()
+            except OSError:
+                continue
+            if needle in env.split(b"\0"):
+                try:
+                    os.kill(int(entry.name), signal.SIGKILL)
+                    found += 1
+                except OSError:
+                    pass
+        killed += found
+        if not found:
+            break
+        time.sleep(0.05)
+    return killed
+
+
+# -------------------------------------------------------------------- streams
+
+
 class _Stream:
     """Reads the lines the reporter appends, keeping those with the token."""
 
@@ -232,12 +475,15 @@ class _Stream:
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.pos)
-                data = f.read()
+                data = f.read(LOG_LIMIT)
         except FileNotFoundError:
             return False
         self.pos += len(data)
         self.buf += data
         *lines, self.buf = self.buf.split(b"\n")
+        if len(self.buf) > 2**20:  # a line that never ends is not the reporter's
+            self.run.forged += 1
+            self.buf = b""
         progress = False
         for raw in lines:
             try:
@@ -253,8 +499,8 @@ class _Stream:
 
     def _take(self, line: dict) -> bool:
         run, event = self.run, line.get("event")
-        if event == "collected" and run.collected is None:
-            run.collected = list(line.get("tests", []))
+        if event == "collected" and run.collected is None and isinstance(line.get("tests"), list):
+            run.collected = [t for t in line["tests"] if isinstance(t, dict) and "id" in t]
         elif event == "start" and run.running is None and line.get("id") in run.tests:
             run.running = line["id"]
             return True
@@ -267,33 +513,68 @@ class _Stream:
         return False
 
 
+LOG_KEEP = 64 * 1024  # bytes of a run's output kept for grade.log (head and tail)
+
+
+def _capped(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if size <= 2 * LOG_KEEP:
+                return f.read()
+            head = f.read(LOG_KEEP)
+            f.seek(size - LOG_KEEP)
+            tail = f.read()
+    except OSError:
+        return b""
+    return head + f"\n[… {size - 2 * LOG_KEEP} bytes left out …]\n".encode() + tail
+
+
 def run(
-    tree: Path, exercises: list[str], limits: Limits, *, log: Path, seed: int | None = None
+    tree: Path,
+    exercises: list[str],
+    limits: Limits,
+    *,
+    seed: int | None = None,
+    sandbox: Sandbox | None = None,
 ) -> Run:
-    """Run the tests of ``exercises`` in ``tree`` under the watchdog."""
+    """Run the tests of ``exercises`` in ``tree`` under the watchdog, in the sandbox."""
+    sandbox = sandbox or detect()
     result = Run(list(exercises))
     files = [f for name in exercises for f in test_files(tree, name)]
     if not files:
         result.finished = True
         return result
     token = secrets.token_hex(16)
-    stream_path = Path(tree.parent, f"stream-{token[:8]}.jsonl")
+    work = tree.parent / f"run-{token[:12]}"
+    work.mkdir(mode=0o755)
+    stream_path, log_path, home = work / "stream.jsonl", work / "output.log", work / "home"
+    stream_path.touch(mode=0o600)
     stream = _Stream(stream_path, token, result)
-    user = unprivileged_user()
-    _hand_over(tree, stream_path, user)
+    cmd = command(tree, files)
+    if sandbox.name == BWRAP:
+        as_root = os.geteuid() == 0
+        if as_root:
+            os.chown(stream_path, SANDBOX_UID, SANDBOX_UID)
+        cmd = [*bwrap_args(tree, stream_path, as_root), *cmd]
+        env, setup = _env(tree, stream_path, Path("/tmp/home"), seed, token), _bwrap_setup
+    else:
+        home.mkdir(mode=0o700)
+        if sandbox.user:
+            for path in (stream_path, home):
+                os.chown(path, *sandbox.user)
+        env, setup = _env(tree, stream_path, home, seed, token), _child_setup(sandbox.user)
     started = time.monotonic()
-    with open(log, "ab") as out:
-        out.write(f"\n$ pytest {' '.join(exercises)}\n".encode())
-        out.flush()
+    with open(log_path, "wb") as out:
         proc = subprocess.Popen(
-            command(tree, files),
+            cmd,
             cwd=tree,
-            env=_env(tree, stream_path, seed),
+            env=env,
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_child_setup(user),
+            preexec_fn=setup,
         )
         try:
             proc.stdin.write(token.encode() + b"\n")
@@ -301,9 +582,14 @@ def run(
         except OSError:
             pass
         _watch(proc, stream, limits)
+    if sandbox.name != BWRAP:
+        sweep(token)
     stream.poll()
     result.returncode = proc.returncode
+    result.sandboxed = sandbox.name == BWRAP
     result.seconds = time.monotonic() - started
+    result.log = _capped(log_path)
+    shutil.rmtree(work, ignore_errors=True)
     return result
 
 
@@ -315,7 +601,7 @@ def _watch(proc: subprocess.Popen, stream: _Stream, limits: Limits) -> None:
             since = time.monotonic()
         now = time.monotonic()
         reason = ""
-        rss = group_rss_mb(proc.pid)
+        rss = tree_rss_mb(proc.pid)
         if rss > limits.memory_mb:
             reason = f"memory limit: {rss:.0f} MiB resident, limit {limits.memory_mb} MiB"
         elif run.running and now - since > limits.timeout:
@@ -327,11 +613,16 @@ def _watch(proc: subprocess.Popen, stream: _Stream, limits: Limits) -> None:
             _kill(proc)
             break
         time.sleep(0.1)
-    # Leftovers (a child the tests forked) go with the group.
+    # Leftovers (a child the tests forked) go with the group and the process tree.
     _kill(proc)
 
 
 def _kill(proc: subprocess.Popen) -> None:
+    for pid in descendants(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -341,3 +632,36 @@ def _kill(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def run_all(
+    tree: Path,
+    exercises: list[str],
+    limits: Limits,
+    *,
+    jobs: int = 1,
+    seed: int | None = None,
+    sandbox: Sandbox | None = None,
+) -> dict[str, Run]:
+    """One run per exercise, ``jobs`` at a time; exercise -> its Run."""
+    sandbox = sandbox or detect()
+    out: dict[str, Run] = {}
+    lock = threading.Lock()
+    todo = list(exercises)
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not todo:
+                    return
+                name = todo.pop(0)
+            r = run(tree, [name], limits, seed=seed, sandbox=sandbox)
+            with lock:
+                out[name] = r
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, min(jobs, len(todo))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {n: out[n] for n in exercises}

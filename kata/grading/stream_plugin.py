@@ -145,6 +145,23 @@ def pytest_runtest_logreport(report):
     _reports.setdefault(report.nodeid, []).append(report)
 
 
+MESSAGE_LIMIT = 3000
+
+
+def diagnosis_first(text: str) -> str:
+    """The failure text with its headline lines first (pytest's ``E`` lines, pytest-check's
+    ``FAILURE:`` lines), cut to ``MESSAGE_LIMIT`` characters from the start."""
+    lines = text.splitlines()
+    heads = [
+        ln[1:].strip() if ln.startswith("E ") else ln.strip()
+        for ln in lines
+        if ln.startswith("E ") or ln.lstrip().startswith("FAILURE:")
+    ]
+    heads = [h for h in dict.fromkeys(heads) if h]
+    out = "\n".join(heads) + ("\n\n" + text if heads else text)
+    return out[:MESSAGE_LIMIT]
+
+
 def _verdict(reports) -> tuple[str, str]:
     """(outcome, message) of a test from its setup/call/teardown reports."""
     outcome, message = "passed", ""
@@ -158,7 +175,7 @@ def _verdict(reports) -> tuple[str, str]:
                 message = props.get("kata_reason") or r.longreprtext
     if not any(r.when == "call" for r in reports) and outcome == "passed":
         outcome = "error"
-    return outcome, message[-3000:]
+    return outcome, diagnosis_first(message)
 
 
 def pytest_runtest_logfinish(nodeid, location):

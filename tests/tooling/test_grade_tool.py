@@ -1,4 +1,5 @@
-"""The grading tools: outputs, static scan, tamper snapshots, gradebook, release, Gradescope zip."""
+"""The grading tools: outputs, the allow-list, static scan, tamper snapshots, bad input,
+gradebook, release, Gradescope zip, GitHub Classroom."""
 
 from __future__ import annotations
 
@@ -6,19 +7,23 @@ import csv
 import json
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from kata import ROOT
-from kata.core import catalogue
+from kata.core import catalogue, policy
 from kata.dev import release
 from kata.grading import gradescope
 from kata.grading import reports as grade_report
 from kata.grading import stream_plugin as grade_reporter
+from kata.grading.grade import grade
 from kata.grading.model import CheckOutcome, ExerciseGrade, Grade
 from kata.grading.scan import scan_source
+from tests.tooling.junit_schema import junit_problems
 
 EX01 = "ex01_access_params"
 
@@ -79,12 +84,30 @@ def test_results_json_is_gradescope_format():
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(g.max_score, abs=1e-3)
 
 
+def test_junit_problems_sees_schema_breaks(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text(
+        '<testsuites><testsuite name="a" tests="1" failures="0"><testcase/></testsuite></testsuites>'
+    )
+    problems = junit_problems(bad)
+    assert "<testsuite> lacks errors=" in problems and "<testcase> lacks name=" in problems
+    bad.write_text(
+        '<testsuites><testsuite name="a" tests="1" failures="0" errors="0">\x01</testsuite></testsuites>'
+    )
+    assert junit_problems(bad)[0].startswith("not well-formed")
+
+
 def test_junit_and_table(tmp_path):
     g = fake_grade()
+    g.exercises[EX01].tasks["count_params"].tests[
+        1
+    ].message = "std 0.12531, expected 0.0625\x00\x1b[31m\x0b"
     grade_report.write_all(g, tmp_path)
+    assert junit_problems(tmp_path / "junit.xml") == []
     root = ET.parse(tmp_path / "junit.xml").getroot()
     suites = {s.get("name"): s for s in root}
     assert suites[EX01].get("failures") == "2"
+    assert suites[catalogue.exercises()[1].name].get("errors") != "0"
     assert json.loads((tmp_path / "grade.json").read_text())["exercises"][EX01]["flags"]
     text = grade_report.render(g)
     assert "count_params" in text and "killed" in text and "total:" in text and "signal" in text
@@ -169,7 +192,7 @@ def test_grade_all_writes_a_gradebook(tmp_path):
             EX01, {"count_params": "raise NotImplementedError", "find_param": "return None"}
         )
     )
-    (evil / f"{EX01}.py").write_text("import os\nos._exit(0)\n")
+    (evil / f"{EX01}.py").write_text("import os\nos._exit(0)\n")  # quarantined, never run
     (evil / "conftest.py").write_text("raise SystemExit(0)\n")
     if other:
         for d in (good, evil):
@@ -197,7 +220,12 @@ def test_grade_all_writes_a_gradebook(tmp_path):
             assert float(rows[name][other]) == b, (name, rows[name])
         assert float(rows[name]["total"]) == a + b, (name, rows[name])
         assert (out / name / "results.json").is_file() and (out / name / "junit.xml").is_file()
-    assert "crashed" in rows["evil"]["notes"] and "missing" in rows["empty"]["notes"]
+    assert "quarantined: needs instructor review" in rows["evil"]["notes"]
+    assert (
+        f"{EX01}.py:1: imports os" in rows["evil"]["notes"] and "[import]" in rows["evil"]["notes"]
+    )
+    assert "missing" in rows["empty"]["notes"] and "folder is empty" in rows["empty"]["notes"]
+    assert not list(Path(tempfile.gettempdir()).glob("kata-batch-*")), "a batch temp folder is left"
     assert json.loads((out / "evil" / "grade.json").read_text())["flags"] == [
         "ignored: conftest.py"
     ]
@@ -266,3 +294,236 @@ def test_grade_cli_rejects_a_missing_submission(tmp_path):
         text=True,
     )
     assert proc.returncode == 2 and "not a directory" in proc.stderr
+
+
+# ------------------------------------------------------------- the allow-list
+
+
+def _corpus() -> dict[str, str]:
+    from kata.dev.verify.variants import alternatives, mutants
+
+    out = {}
+    for name in catalogue.names():
+        out[f"solutions/{name}"] = (ROOT / "solutions" / f"{name}.py").read_text()
+        out[f"exercises/{name}"] = (ROOT / "exercises" / f"{name}.py").read_text()
+        out.update({f"mutant {name}/{k}": src for k, (_, src) in mutants(name).items()})
+        out.update({f"alternative {name}/{k}": src for k, (_, src) in alternatives(name).items()})
+    return out
+
+
+CHECK_CELL = """
+# %%
+if __name__ == "__main__":
+    import kata
+    kata.check("ex03", "WeirdInit")
+"""
+
+
+def test_every_solution_alternative_mutant_and_stub_passes_the_policy():
+    corpus = _corpus()
+    assert sum(k.startswith("mutant") for k in corpus) >= 35
+    assert sum(k.startswith("alternative") for k in corpus) >= 6
+    broken = {k: [str(f) for f in policy.check_source(src)] for k, src in corpus.items()}
+    assert {k: v for k, v in broken.items() if v} == {}
+    # ... with a notebook check cell appended too.
+    for key in ("solutions/ex03_custom_init", "exercises/ex03_custom_init"):
+        assert policy.check_source(corpus[key] + CHECK_CELL) == []
+
+
+@pytest.mark.parametrize(
+    "source, rule",
+    [
+        ("import os", "import"),
+        ("from keras.src import ops", "import"),
+        ("import kata", "import"),
+        ("import pytest_check", "import"),
+        ("import scipy.stats", "import"),
+        ("x = eval('1')", "builtin"),
+        ("f = open", "builtin"),
+        ("def f(x):\n    return getattr(x, 'a' + 'b')", "builtin"),
+        ("def f(x):\n    return x.__globals__", "dunder"),
+        ("class A:\n    def __eq__(self, other):\n        return True", "dunder"),
+        ("def f(x):\n    return x._private", "private"),
+        ("def f(g):\n    return g.gi_frame.f_back", "internals"),
+        ("import numpy as np\nnp.save('x', np.zeros(1))", "library"),
+        ("import tensorflow as tf\ntf.io.write_file('a', 'b')", "library"),
+        ("import numpy as np\nalias = np\nalias.allclose = min", "patch"),
+        ("def f(layer):\n    type(layer).call = len", "patch"),
+        ("def f(x):\n    return '{0.__class__}'.format(x)", "format"),
+        ("raise KeyboardInterrupt", "builtin"),
+        ('if __name__ == "__main__":\n    import kata\n    kata.check(name)', "import"),
+        ('if __name__ == "__main__":\n    import os', "import"),
+        ("x = " + "+".join(["1"] * 200_000), "unreadable"),
+        (b"x = '\xff'", "unreadable"),
+    ],
+)
+def test_the_policy_names_the_rule_and_line(source, rule):
+    findings = policy.check_source(source)
+    assert rule in {f.rule for f in findings}, findings
+    assert all(f.line >= 0 for f in findings)
+
+
+def test_the_policy_accepts_honest_constructs():
+    for source in (
+        "def f(layer):\n    layer.trainable = False\n    return getattr(layer, 'kernel', None)",
+        "class A:\n    def __init__(self, s):\n        super().__init__()\n        self._seed = s",
+        "def f():\n    open = 3\n    return open",
+        "def f(x):\n    return f'{x:.3f} ' + '{}'.format(x) + type(x).__name__",
+        "# %% [markdown]\nimport math\nimport keras\nfrom keras import ops",
+        "def f(:\n",  # a syntax error is the tests' to report, not a rule
+    ):
+        assert policy.check_source(source) == [], source
+
+
+def test_the_learner_sees_the_warning(tmp_path):
+    """make test warns with the file, the line and the rule, and still grades."""
+    (tmp_path / f"{EX01}.py").write_text(
+        (ROOT / "exercises" / f"{EX01}.py").read_text() + "\nimport os\n"
+    )
+    line = len((tmp_path / f"{EX01}.py").read_text().splitlines())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            f"--target={tmp_path}",
+            "--exercise",
+            EX01,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--kata-state",
+            str(tmp_path / "state.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "quarantined: needs instructor review" in proc.stdout, proc.stdout[-2000:]
+    assert f"{EX01}.py:{line}: imports os" in proc.stdout and "[import]" in proc.stdout
+    from kata.learner import watch
+
+    lines = []
+    watch.say = lines.append
+    try:
+        watch.warn_policy(tmp_path / f"{EX01}.py")
+    finally:
+        del watch.say
+    assert lines and f"{EX01}.py:{line}" in lines[0]
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_bad_input_gets_a_reason_per_exercise(tmp_path):
+    """No folder, an empty one, only non-Python files, odd names, a 150 MB module,
+    non-UTF-8 bytes: every output is written, each exercise says why."""
+    cases = {}
+    cases["nofolder"] = tmp_path / "does-not-exist"
+    for name in ("empty", "text", "odd", "huge", "latin1"):
+        cases[name] = tmp_path / name
+        cases[name].mkdir()
+    (cases["text"] / "answers.txt").write_text("42")
+    (cases["text"] / "notes.md").write_text("#")
+    (cases["odd"] / "we\nird \x1b[31m☃.txt").write_text("x")
+    (cases["odd"] / b"bad\xffname.py".decode("utf-8", "surrogateescape")).write_text("x = 1")
+    with open(cases["huge"] / f"{EX01}.py", "wb") as f:
+        f.truncate(150 * 10**6)
+    (cases["latin1"] / f"{EX01}.py").write_bytes("# café\n".encode("latin-1"))
+    expect = {
+        "nofolder": ("missing", "does not exist"),
+        "empty": ("missing", "folder is empty"),
+        "text": ("missing", "no Python file"),
+        "odd": ("missing", "not in the submission"),
+        "huge": ("quarantined: needs instructor review", "150 MB"),
+        "latin1": ("quarantined: needs instructor review", "not UTF-8"),
+    }
+    for name, sub in cases.items():
+        out = tmp_path / f"{name}-out"
+        result = grade(sub, exercises=[EX01], log=out / "grade.log")
+        grade_report.write_all(result, out)
+        status, words = expect[name]
+        e = result.exercises[EX01]
+        assert (e.status, e.score) == (status, 0), (name, e.status, e.reason)
+        assert words in e.reason, (name, e.reason)
+        for f in ("results.json", "grade.json", "junit.xml"):
+            assert (out / f).is_file(), (name, f)
+        assert junit_problems(out / "junit.xml") == []
+        json.loads((out / "grade.json").read_text())
+    odd = json.loads((tmp_path / "odd-out" / "grade.json").read_text())
+    assert odd["flags"] == [] or all("\x1b" not in f for f in odd["flags"])
+
+
+def test_grade_cli_rejects_a_missing_submission_and_writes_every_output(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "kata", "grade", str(tmp_path / "nope"), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "not a directory" in proc.stderr
+    data = json.loads((out / "results.json").read_text())
+    assert data["score"] == 0 and "does not exist" in data["output"]
+    assert (out / "junit.xml").is_file() and (out / "grade.json").is_file()
+
+
+def test_a_symlinked_module_is_refused(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / f"{EX01}.py").symlink_to(ROOT / "solutions" / f"{EX01}.py")
+    e = grade(sub, exercises=[EX01]).exercises[EX01]
+    assert (e.status, e.score) == ("refused", 0) and "symbolic link" in e.reason
+
+
+# ------------------------------------------------------------ trusted outputs
+
+
+def test_messages_put_the_diagnosis_first():
+    text = (
+        "tests/x.py:10: in test\n    assert_std(v, 0.0625)\n"
+        + "y" * 5000
+        + "\nE   AssertionError: std 0.12531, expected 0.0625\n"
+    )
+    msg = grade_reporter.diagnosis_first(text)
+    assert msg.startswith("AssertionError: std 0.12531, expected 0.0625")
+    assert len(msg) <= grade_reporter.MESSAGE_LIMIT
+
+
+def test_top_level_output_hides_hidden_totals():
+    g = fake_grade()
+    g.exercises[EX01].tasks["find_param"].tests[-1].outcome = "passed"  # the hidden test
+    out = grade_report.gradescope(g)["output"]
+    visible = catalogue.exercise(EX01).points - 0.5 - 2 / 3  # find_param's hidden third apart
+    assert f"{EX01}: {visible:.4g}/{visible + 0.5:.4g}" in out, out
+    assert f"{g.score:g}" not in out and f"/{g.max_score:g}" not in out, out
+
+
+def test_the_first_line_says_the_sandbox():
+    g = fake_grade()
+    g.sandbox, g.sandbox_note = "process group", "no sandbox: bwrap not found"
+    assert grade_report.render(g).splitlines()[0] == "warning: no sandbox: bwrap not found"
+    assert json.loads(json.dumps(grade_report.summary(g)))["sandbox"] == "process group"
+
+
+# ----------------------------------------------------------- GitHub Classroom
+
+
+def test_classroom_reports_each_exercise_on_its_own(tmp_path):
+    """An os._exit in one exercise costs only that exercise's points."""
+    from kata.learner import classroom
+
+    other = other_exercise()
+    for name in [EX01] + ([other] if other else []):
+        (tmp_path / f"{name}.py").write_text((ROOT / "solutions" / f"{name}.py").read_text())
+    (tmp_path / f"{EX01}.py").write_text(
+        (tmp_path / f"{EX01}.py").read_text() + "\nimport os\nos._exit(0)\n"
+    )
+    result = classroom.runner_result(classroom.grade(str(tmp_path)))
+    by = {t["name"]: t for t in result["tests"]}
+    assert all(by[f"{EX01}.{t.name}"]["score"] == 0 for t in catalogue.exercise(EX01).tasks)
+    if other:
+        e = catalogue.exercise(other)
+        assert sum(by[f"{other}.{t.name}"]["score"] for t in e.tasks) == pytest.approx(e.points)
+    assert result["tests"] and result["max_score"] > 0

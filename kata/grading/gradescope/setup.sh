@@ -3,6 +3,8 @@
 set -euo pipefail
 apt-get update -qq
 apt-get install -y -qq python3 python3-venv python3-pip curl ca-certificates >/dev/null
+# The grader's sandbox; without it the grader falls back and says so in results.json.
+apt-get install -y -qq bubblewrap >/dev/null || echo "bubblewrap unavailable: the grader will fall back" >&2
 PY=python3
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   # The kata needs Python >= 3.11; install one where the unprivileged test user can run it.
