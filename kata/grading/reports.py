@@ -136,9 +136,9 @@ def gradescope(result: Grade) -> dict:
     hidden = any(
         t.hidden for e in result.exercises.values() for tg in e.tasks.values() for t in tg.tests
     )
-    tail = [f"visible tests: {seen:.4g}/{top:.4g}"]
+    tail = [_("visible tests: {score}/{max}").format(score=f"{seen:.4g}", max=f"{top:.4g}")]
     if hidden:
-        tail.append("hidden tests are graded too; they show after the due date")
+        tail.append(_("hidden tests are graded too; they show after the due date"))
     return {
         "score": round(result.score, 4),
         "execution_time": int(round(result.seconds)),
