@@ -35,4 +35,4 @@ def check(exercise: str, task: str | None = None):
 
     from kata.learner import notebook
 
-    return notebook.check(exercise, task, namespace=sys._getframe(1).f_globals)
+    return notebook.check(exercise, task, frame=sys._getframe(1))

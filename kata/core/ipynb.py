@@ -14,7 +14,8 @@ a note: magics (``%matplotlib inline``), shell lines (``!pip install …``,
 ``%%time``, ``%%timeit`` and ``%%capture`` (whose body is Python) drops its whole
 cell. A cell that only runs the kata's checks (``import kata`` and
 ``kata.check(…)``, unguarded) is dropped too: checks never run when grading. The
-exercises' own guarded check cells (``if __name__ == "__main__":``) are kept.
+exercises' own guarded check cells (``if __name__ == "__main__":``) are kept, and
+``from __future__`` imports (legal atop any cell) move to the top of the module.
 
 The notebook file format is JSON (nbformat 4); it is read with the standard
 library, so grading needs none of the notebook packages.
@@ -38,6 +39,9 @@ _IPYTHON_LINE = re.compile(
     )""",
     re.VERBOSE,
 )
+
+
+_FUTURE = re.compile(r"^from\s+__future__\s+import\s+[\w\s,()]+$")
 
 
 class NotebookError(ValueError):
@@ -119,6 +123,7 @@ def convert_bytes(data: bytes, name: str) -> Module:
     out: list[str] = [f"# Python module made by kata from {name} (its code cells)"]
     origin: dict[int, tuple[int, int, str]] = {}
     notes: list[str] = []
+    future: list[str] = []
     for number, cell in enumerate(_cells(data, name), start=1):
         if cell.get("cell_type") != "code":
             continue
@@ -137,12 +142,18 @@ def convert_bytes(data: bytes, name: str) -> Module:
                 continue
         out += ["", f"# %% cell {number}"]
         for i, line in enumerate(lines, start=1):
-            if _IPYTHON_LINE.match(line):
+            if _FUTURE.match(line):  # legal atop any cell in IPython, only atop a module
+                future.append(line)
+                line = "# (moved to the top) " + line
+            elif _IPYTHON_LINE.match(line):
                 notes.append(f"cell {number}, line {i}: {line.strip()[:60]}")
                 indent = line[: len(line) - len(line.lstrip())]
                 line = f"{indent}pass  # IPython line dropped by kata" if indent else "# " + line
             out.append(line)
             origin[len(out)] = (number, i, first)
+    if future:  # after the first comment line; the line map moves with them
+        out[1:1] = future
+        origin = {(k + len(future) if k > 1 else k): v for k, v in origin.items()}
     return Module("\n".join(out) + "\n", notes, origin)
 
 

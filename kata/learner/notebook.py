@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dis
 import html
+import importlib.util
 import io
 import linecache
 import os
@@ -39,7 +41,7 @@ from kata.testing import plugin as kata_plugin
 from kata.testing import stats
 
 WHERE = "this notebook"
-MAX_PICTURES = 2  # histograms per task: enough to see the shape, light to show
+MAX_PICTURES = 4  # histograms per task: enough to see the shapes, light to show
 _HISTOGRAM_LINE = re.compile(r"^\s*(bin\s+your values|\[\s*[-+]?[\d.e+-]+,\s*[-+]?[\d.e+-]+\))")
 # pytest's plugins a check needs none of (each costs time on every check). The
 # plugins it needs are handed to pytest as modules, so none is looked up among the
@@ -222,6 +224,10 @@ def _drop_histograms(text: str) -> str:
     return "\n".join(ln for ln in text.splitlines() if not _HISTOGRAM_LINE.match(ln))
 
 
+def _can_draw() -> bool:
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def histogram_png(values, dist, title: str = "") -> bytes | None:
     """A PNG of ``values`` (a density histogram) against ``dist``'s density; None
     without matplotlib. Drawn on its own figure: the notebook's plots are untouched."""
@@ -309,8 +315,8 @@ class _Collector:
             png = histogram_png(failed.values, failed.dist, failed.brief.splitlines()[0])
             if png:
                 pictures.append(png)
-        if pictures:
-            text = _drop_histograms(text)
+        if pictures or (self.seen.get(report.nodeid) and _can_draw()):
+            text = _drop_histograms(text)  # the pictures say it better
         slot.failures.append(Failure(test, text, pictures))
 
     def _diagnosis(self, report) -> str:
@@ -384,14 +390,48 @@ def _hidden_may_exist(name: str) -> bool:
 # --------------------------------------------------------------------- check
 
 
-def check(exercise: str, task: str | None = None, *, namespace: dict | None = None):
+def _displayed_by_caller(frame) -> bool:
+    """Whether the caller's code prints its value itself: IPython compiles a cell's
+    last expression (``kata.check("ex03")`` typed alone) in "single" mode, whose
+    result goes to the display hook. A check inside ``if __name__ == "__main__":``
+    (the exercises' check cells) is no expression: its result is shown here."""
+    if frame is None:
+        return False
+    for ins in dis.get_instructions(frame.f_code):
+        if ins.opname == "PRINT_EXPR" or ins.argrepr == "INTRINSIC_PRINT":
+            return True
+    return False
+
+
+def _show(result, frame) -> None:
+    """Display ``result`` in IPython, unless the cell displays it already."""
+    if "IPython" not in sys.modules or _displayed_by_caller(frame):
+        return
+    from IPython import get_ipython
+    from IPython.display import display
+
+    if get_ipython() is not None:
+        display(result)
+
+
+def check(exercise: str, task: str | None = None, *, namespace: dict | None = None, frame=None):
     """Grade ``exercise`` (or one ``task`` of it) as the kernel defines it now.
 
-    ``namespace`` is where the definitions live: the caller's globals by default
-    (a notebook's namespace). Returns a ``CheckResult``.
+    ``namespace`` is where the definitions live: the globals of the caller's
+    ``frame`` by default (a notebook's namespace). Returns a ``CheckResult``, and
+    in IPython shows it (a table) unless the cell shows its value itself.
     """
+    if frame is None and namespace is None:
+        frame = sys._getframe(1)
     if namespace is None:
-        namespace = sys._getframe(1).f_globals
+        namespace = frame.f_globals
+    result = _check(exercise, task, namespace)
+    if result is not None:
+        _show(result, frame)
+    return result
+
+
+def _check(exercise: str, task: str | None, namespace: dict):
     if str(namespace.get("__name__", "")).startswith("kata_target_"):
         return None  # a graded module being loaded (an unguarded check cell): nothing to do
     started = time.perf_counter()
