@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import importlib.util
 import json
+import os
 import secrets
 import socket
 import subprocess
@@ -28,9 +29,12 @@ KERNEL = "tf-params-kata"
 KERNEL_TITLE = "tf-params-kata (.venv)"
 NEEDED = ("jupyterlab", "jupytext", "ipykernel", "matplotlib")
 # JupyterLab's settings for every user of this venv: a percent-format .py opens as
-# a notebook (jupytext), and a new notebook gets the kata's kernel.
+# a notebook (jupytext), whose kernel starts without asking.
 OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}},
+    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+    # no calls home from a learner's JupyterLab (news, update checks)
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 
@@ -47,7 +51,8 @@ def free_port(start: int = 8888) -> int:
 
 
 def register_kernel(prefix: str = sys.prefix) -> Path:
-    """Install the kernel spec of this Python into the venv (``--sys-prefix``)."""
+    """Install the kernel spec of this Python, and JupyterLab's settings above, into
+    the venv (or ``prefix``)."""
     subprocess.run(
         [
             sys.executable,
@@ -86,6 +91,7 @@ def lab_command(root: Path, port: int, token: str) -> list[str]:
         # jupytext writes the notebook back as the same percent-format .py, no header
         "--ContentsManager.notebook_metadata_filter=-all",
         "--ContentsManager.cell_metadata_filter=-all",
+        *(["--allow-root"] if os.geteuid() == 0 else []),  # e.g. in a container
     ]
 
 

@@ -129,6 +129,9 @@ class CheckResult:
             return f"{what}: ✓ done — {scope} ({tests} tests)"
         if all(t.status == Status.NOT_STARTED for t in self.tasks):
             return f"{what}: · not started"
+        if len(self.tasks) == 1:
+            t = self.tasks[0]
+            return f"{what}: {'!' if t.status == Status.BROKEN else '✗'} {t.status} ({t.counts} tests pass)"
         done = sum(t.passed for t in self.tasks)
         return f"{what}: ✗ {done}/{len(self.tasks)} tasks done"
 
@@ -179,6 +182,7 @@ class CheckResult:
         return (
             f'<div class="kata-check"><p style="color:{verdict}"><b>'
             f"{html.escape(self.summary)}</b></p>"
+            "<style>.kata-check-table td {vertical-align: top}</style>"
             f'<table class="kata-check-table">{head}{"".join(rows)}</table></div>'
         )
 

@@ -95,6 +95,11 @@ def _helper(x):
     return x * 2
 
 
+# %%
+def _first_in_its_cell():
+    return 0
+
+
 # %% [markdown]
 # ## Task `f`
 
@@ -147,6 +152,7 @@ def test_stub_keeps_cells_comments_docstrings_and_signatures():
     for kept in [
         "# %% [markdown]\n# # A lesson",
         "# ## Task `f`",
+        "# %%\n\n\n# %% [markdown]",
         '"""Module docstring."""',
         "LIMIT = 3  # public: kept",
         'def f(x):\n    """Doc of f."""\n    raise NotImplementedError\n',
@@ -170,6 +176,7 @@ def test_stub_keeps_cells_comments_docstrings_and_signatures():
         "self.x = 1",
         "math.pi",
         "the secret of h",
+        "_first_in_its_cell",
     ]:
         assert gone not in out, f"kept: {gone!r}\n{out}"
     compile(out, "stub", "exec")
