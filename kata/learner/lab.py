@@ -88,6 +88,7 @@ def lab_command(root: Path, port: int, token: str) -> list[str]:
         f"--ServerApp.root_dir={root}",
         f"--IdentityProvider.token={token}",
         f"--MappingKernelManager.default_kernel_name={KERNEL}",
+        "--LabApp.extension_manager=readonly",  # no extension lookups on PyPI
         # jupytext writes the notebook back as the same percent-format .py, no header
         "--ContentsManager.notebook_metadata_filter=-all",
         "--ContentsManager.cell_metadata_filter=-all",
