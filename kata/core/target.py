@@ -22,8 +22,8 @@ from pathlib import Path
 from types import ModuleType
 
 from kata import ROOT
-from kata.core.i18n import _
 from kata.core import ipynb
+from kata.core.i18n import _
 
 ENV_VAR = "KATA_TARGET"
 NAMED = ("exercises", "solutions")

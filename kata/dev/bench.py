@@ -229,6 +229,8 @@ def _sandbox_rows(sb: dict) -> list[Check]:
             sb["ratio"] <= limit,
         ),
     ]
+
+
 def _notebook_rows(notebook: dict) -> list[Check]:
     rows, limit = [], TARGETS["notebook_check_s"]
     for name, n in notebook.items():
