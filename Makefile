@@ -10,10 +10,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KATA := $(PY) -m kata
 STAMP := $(VENV)/.kata-installed
+NB_STAMP := $(VENV)/.kata-notebook-installed
 SEL := $(if $(EX),--exercise $(EX)) $(if $(TASK),--task $(TASK))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test progress hint reset watch lang lint format clean
+.PHONY: help setup test progress hint reset watch lang notebook lint format clean
 
 help: ## list the learner's targets
 	@echo "tf-params-kata — learn to access, initialize and share Keras 3 parameters"
@@ -34,6 +35,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP) ## create .venv and install the dependencies (done for you by the other targets)
 
+# The optional extra [notebook] (JupyterLab, jupytext, ipykernel, matplotlib), installed
+# into the same .venv the first time a target needs it.
+$(NB_STAMP): $(STAMP)
+	@echo "installing the notebook extra (JupyterLab, jupytext, ipykernel, matplotlib) into $(VENV) (first use only)…"
+	@$(PY) -m pip install -c constraints.txt -e ".[dev,notebook]" >> $(VENV)/install.log 2>&1 \
+	  || { tail -n 30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log" >&2; exit 1; }
+	@touch $@
+
 test: $(STAMP) ## grade your exercises (EX=…, TASK=… for one exercise or task)
 	@$(KATA) test $(SEL)
 
@@ -51,6 +60,9 @@ watch: $(STAMP) ## re-grade an exercise each time you save it (Ctrl-C to stop)
 
 lang: $(STAMP) ## lessons in your language: make lang LANG=zh (中文) or LANG=en (backs your files up first)
 	@$(KATA) lang $(if $(and $(filter command line,$(origin LANG)),$(filter zh% en%,$(LANG))),$(LANG),$(error give the language: make lang LANG=zh or make lang LANG=en))
+
+notebook: $(NB_STAMP) ## open the exercises as notebooks in JupyterLab (localhost; installs it on first use)
+	@$(KATA) notebook
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	@$(VENV)/bin/ruff check .
@@ -70,7 +82,7 @@ help-dev: ## [instructor] list the instructor's and maintainer's targets
 	@echo "instructor and maintainer targets (not in the student edition):"
 	@grep -E '^[a-z-]+:.*## \[' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-verify: $(STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mutants die, parity, lint, tooling
+verify: $(STAMP) $(NB_STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mutants die, parity, lint, tooling
 	@$(PY) -m pytest --target solutions
 	@$(KATA) dev verify
 	@$(MAKE) --no-print-directory lint
@@ -92,9 +104,9 @@ bench: $(STAMP) ## [maintainer] measure the suite against TensorFlow's import (w
 upgrade: ## [maintainer] re-resolve the newest dependencies, verify, and only then rewrite constraints.txt
 	@rm -rf .venv-upgrade && $(PYTHON) -m venv .venv-upgrade
 	@.venv-upgrade/bin/python -m pip install --quiet --upgrade pip
-	@.venv-upgrade/bin/python -m pip install --quiet -e ".[dev]"
-	@touch .venv-upgrade/.kata-installed
-	@$(MAKE) --no-print-directory verify VENV=.venv-upgrade STAMP=.venv-upgrade/.kata-installed
+	@.venv-upgrade/bin/python -m pip install --quiet -e ".[dev,notebook]"
+	@touch .venv-upgrade/.kata-installed .venv-upgrade/.kata-notebook-installed
+	@$(MAKE) --no-print-directory verify VENV=.venv-upgrade STAMP=.venv-upgrade/.kata-installed NB_STAMP=.venv-upgrade/.kata-notebook-installed
 	@{ head -n 2 constraints.txt; .venv-upgrade/bin/python -m pip freeze --exclude-editable | grep -v '^tf-params-kata'; } > constraints.txt.new
 	@mv constraints.txt.new constraints.txt && rm -rf .venv-upgrade
 	@echo "constraints.txt rewritten from a verified install; run make setup to use it"

@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex01: Reading parameters
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 1 — reading parameters (D2L §4.2.1, "参数访问").
 
 A Keras model keeps its parameters in *variables*: every ``Dense`` layer owns a
@@ -24,10 +32,16 @@ Keras 3 facts that break the book's TensorFlow code:
 """
 
 from __future__ import annotations
+
 import keras
 import numpy as np
 
 
+# %% [markdown]
+# ## Task `build_mlp`: The chapter's MLP, not yet built
+
+
+# %%
 def build_mlp(hidden_units: int = 256, outputs: int = 10) -> keras.Sequential:
     """The chapter's MLP, not yet built (no ``keras.Input``).
 
@@ -42,6 +56,18 @@ def build_mlp(hidden_units: int = 256, outputs: int = 10) -> keras.Sequential:
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "build_mlp")
+
+
+# %% [markdown]
+# ## Task `hidden_kernel`: The first Dense layer's kernel, the object itself
+
+
+# %%
 def hidden_kernel(net):
     """The kernel variable of the first Dense layer of ``net`` — the object itself.
 
@@ -58,6 +84,18 @@ def hidden_kernel(net):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "hidden_kernel")
+
+
+# %% [markdown]
+# ## Task `layer_params`: (kernel, bias) of one layer, with clear errors
+
+
+# %%
 def layer_params(net, index: int):
     """``(kernel, bias)`` of ``net.layers[index]``: the variables themselves.
 
@@ -73,6 +111,18 @@ def layer_params(net, index: int):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "layer_params")
+
+
+# %% [markdown]
+# ## Task `param_shapes`: Every variable's path and shape
+
+
+# %%
 def param_shapes(net) -> dict:
     """Each variable's ``.path`` mapped to its shape as a tuple of ints, in ``net.weights`` order.
 
@@ -85,6 +135,18 @@ def param_shapes(net) -> dict:
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "param_shapes")
+
+
+# %% [markdown]
+# ## Task `count_params`: Count scalars, shared variables once
+
+
+# %%
 def count_params(net) -> int:
     """The number of scalar parameters (an ``int``); a shared variable counts once.
 
@@ -96,6 +158,18 @@ def count_params(net) -> int:
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "count_params")
+
+
+# %% [markdown]
+# ## Task `build_nested`: The chapter's nested blocks
+
+
+# %%
 def build_nested(blocks: int = 4) -> keras.Sequential:
     """The chapter's nested net, not built.
 
@@ -109,6 +183,18 @@ def build_nested(blocks: int = 4) -> keras.Sequential:
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "build_nested")
+
+
+# %% [markdown]
+# ## Task `find_param`: Find a variable by path in nested models
+
+
+# %%
 def find_param(net, path: str):
     """The variable of ``net`` whose ``.path == path``, nested models included.
 
@@ -122,3 +208,10 @@ def find_param(net, path: str):
     True
     """
     raise NotImplementedError
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "find_param")

@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex02: Built-in initializers
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 2 — built-in initializers (D2L §4.2.2, "参数初始化").
 
 Every layer fills its variables when it creates them, with its *initializers*:
@@ -38,9 +46,15 @@ Keras 3 facts that matter here:
 """
 
 from __future__ import annotations
+
 import keras
 
 
+# %% [markdown]
+# ## Task `init_normal`: Fresh N(mean, std²) kernels, zero biases, in place
+
+
+# %%
 def init_normal(net, mean: float = 0.0, stddev: float = 0.01):
     """Re-initialize the built ``net`` in place: kernels ~ N(mean, stddev²), biases 0.
 
@@ -65,6 +79,18 @@ def init_normal(net, mean: float = 0.0, stddev: float = 0.01):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "init_normal")
+
+
+# %% [markdown]
+# ## Task `init_constant`: Constant kernels, zero biases, in place
+
+
+# %%
 def init_constant(net, value: float):
     """Fill every Dense kernel of the built ``net`` with ``value`` and every bias with 0, in place.
 
@@ -80,6 +106,18 @@ def init_constant(net, value: float):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "init_constant")
+
+
+# %% [markdown]
+# ## Task `Linear`: A Model subclass with per-layer initializers
+
+
+# %%
 class Linear(keras.Model):
     """The chapter's model with one initializer per layer.
 
@@ -108,6 +146,18 @@ class Linear(keras.Model):
         raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "Linear")
+
+
+# %% [markdown]
+# ## Task `xavier_then_constant`: Different initializers for different layers
+
+
+# %%
 def xavier_then_constant(hidden_units: int = 8, outputs: int = 1, constant: float = 42.0):
     """A ``Sequential`` whose two Dense layers start differently; not built.
 
@@ -121,3 +171,10 @@ def xavier_then_constant(hidden_units: int = 8, outputs: int = 1, constant: floa
     array([42., 42., 42., 42., 42., 42., 42., 42.], dtype=float32)
     """
     raise NotImplementedError
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "xavier_then_constant")

@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex03: Custom initializers
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 3 — custom initializers (D2L §4.2.2, "Custom Initialization").
 
 An *initializer* is anything Keras can call as ``init(shape, dtype=None)`` to get
@@ -35,11 +43,17 @@ Keras 3 facts that matter here:
 """
 
 from __future__ import annotations
+
 import math
+
 import keras
 from keras import ops
 
+# %% [markdown]
+# ## Task `my_init`: An initializer object that fills ones
 
+
+# %%
 def my_init():
     """An initializer object that fills ones (the chapter's ``my_init``).
 
@@ -55,6 +69,18 @@ def my_init():
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex03", "my_init")
+
+
+# %% [markdown]
+# ## Task `scaled_normal`: A plain-function initializer: N(0, 2/fan_in)
+
+
+# %%
 def scaled_normal(shape, dtype=None):
     """A plain-function initializer: samples of N(0, 2 / fan_in), not truncated.
 
@@ -73,6 +99,18 @@ def scaled_normal(shape, dtype=None):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex03", "scaled_normal")
+
+
+# %% [markdown]
+# ## Task `WeirdInit`: The book's custom initializer, seeded and serializable
+
+
+# %%
 class WeirdInit(keras.initializers.Initializer):
     """The book's custom initializer: each weight is 0, or large with a random sign.
 
@@ -111,3 +149,10 @@ class WeirdInit(keras.initializers.Initializer):
     def get_config(self):
         """``{"seed": seed}``: what ``WeirdInit(**config)`` needs to rebuild it."""
         raise NotImplementedError
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex03", "WeirdInit")

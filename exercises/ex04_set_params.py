@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex04: Setting parameters directly
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 4 — setting parameters directly (D2L §4.2.2, "direct assignment").
 
 A parameter is a *variable*: a box of values that stays the same object while its
@@ -34,9 +42,15 @@ Keras 3 facts that break the book's TensorFlow code:
 """
 
 from __future__ import annotations
+
 import keras
 
 
+# %% [markdown]
+# ## Task `add_one`: Add one in place
+
+
+# %%
 def add_one(variable):
     """Add 1 to every element of ``variable`` in place; return the same variable.
 
@@ -52,6 +66,18 @@ def add_one(variable):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "add_one")
+
+
+# %% [markdown]
+# ## Task `set_first_element`: Set one element in place
+
+
+# %%
 def set_first_element(variable, value=42.0):
     """Set the first element of ``variable`` to ``value`` in place; return the variable.
 
@@ -70,6 +96,20 @@ def set_first_element(variable, value=42.0):
     array([-1.,  2.], dtype=float32)
     """
     raise NotImplementedError
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "set_first_element")
+
+
+# %% [markdown]
+# ## Task `copy_params`: Copy values between models, all or nothing
+
+
+# %%
 
 
 def copy_params(src, dst):
@@ -98,6 +138,18 @@ def copy_params(src, dst):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "copy_params")
+
+
+# %% [markdown]
+# ## Task `freeze`: Make a layer's parameters non-trainable
+
+
+# %%
 def freeze(layer):
     """Make the parameters of ``layer`` non-trainable; return the same layer.
 
@@ -116,3 +168,10 @@ def freeze(layer):
     ([], 2)
     """
     raise NotImplementedError
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "freeze")

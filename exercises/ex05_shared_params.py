@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex05: Tied (shared) parameters
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 5 — tied (shared) parameters (D2L §4.2.3, "参数绑定").
 
 To share parameters between layers, build the layer **once** and use the same
@@ -29,11 +37,17 @@ Keras 3 facts that matter here:
 """
 
 from __future__ import annotations
+
 import keras
-import numpy as np
+import numpy as np  # noqa: F401  (used in the examples; yours to use)
 import tensorflow as tf
 
 
+# %% [markdown]
+# ## Task `build_tied_mlp`: One layer used twice
+
+
+# %%
 def build_tied_mlp(units: int = 8, outputs: int = 1) -> keras.Sequential:
     """The chapter's tied MLP, not yet built.
 
@@ -50,6 +64,18 @@ def build_tied_mlp(units: int = 8, outputs: int = 1) -> keras.Sequential:
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex05", "build_tied_mlp")
+
+
+# %% [markdown]
+# ## Task `are_tied`: Tied means the very same variables
+
+
+# %%
 def are_tied(layer_a, layer_b) -> bool:
     """``True`` exactly when the two layers share all their parameters.
 
@@ -70,6 +96,18 @@ def are_tied(layer_a, layer_b) -> bool:
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex05", "are_tied")
+
+
+# %% [markdown]
+# ## Task `shared_gradient`: The gradient of a shared kernel adds up both uses
+
+
+# %%
 def shared_gradient(net, x):
     """The gradient of ``reduce_sum(net(x))`` w.r.t. the shared layer's kernel.
 
@@ -85,6 +123,18 @@ def shared_gradient(net, x):
     raise NotImplementedError
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex05", "shared_gradient")
+
+
+# %% [markdown]
+# ## Task `build_siamese`: A functional model with one shared encoder
+
+
+# %%
 def build_siamese(input_dim: int = 20, units: int = 8) -> keras.Model:
     """A functional siamese net: one encoder shared by two inputs.
 
@@ -100,3 +150,10 @@ def build_siamese(input_dim: int = 20, units: int = 8) -> keras.Model:
     TensorShape([2, 1])
     """
     raise NotImplementedError
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex05", "build_siamese")

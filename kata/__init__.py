@@ -12,6 +12,9 @@
   the student edition).
 
 ``kata`` (``kata.cli``) is the one command; the Makefile's targets call it.
+``kata.check("ex03")`` grades an exercise in a notebook's live kernel
+(``kata.learner.notebook``); importing ``kata`` stays cheap: the checker, pytest
+and TensorFlow load on the first check.
 """
 
 import os
@@ -22,3 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # Keep TensorFlow's C++ start-up chatter out of the learner's terminal (set before
 # any TensorFlow import: every tool and the test plugin import this package first).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def check(exercise: str, task: str | None = None):
+    """Grade ``exercise`` (e.g. ``"ex03"``), or one ``task`` of it, as this notebook's
+    kernel defines it now, with the graded tests; returns a ``CheckResult`` that
+    shows as a table (see ``kata.learner.notebook``)."""
+    import sys
+
+    from kata.learner import notebook
+
+    return notebook.check(exercise, task, frame=sys._getframe(1))

@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex01: Reading parameters
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 1 — reading parameters (D2L §4.2.1, "参数访问").
 
 A Keras model keeps its parameters in *variables*: every ``Dense`` layer owns a
@@ -42,6 +50,11 @@ def _dense_layers(net):
     return out
 
 
+# %% [markdown]
+# ## Task `build_mlp`: The chapter's MLP, not yet built
+
+
+# %%
 def build_mlp(hidden_units: int = 256, outputs: int = 10) -> keras.Sequential:
     """The chapter's MLP, not yet built (no ``keras.Input``).
 
@@ -62,6 +75,18 @@ def build_mlp(hidden_units: int = 256, outputs: int = 10) -> keras.Sequential:
     )
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "build_mlp")
+
+
+# %% [markdown]
+# ## Task `hidden_kernel`: The first Dense layer's kernel, the object itself
+
+
+# %%
 def hidden_kernel(net):
     """The kernel variable of the first Dense layer of ``net`` — the object itself.
 
@@ -83,6 +108,18 @@ def hidden_kernel(net):
     return dense[0].kernel
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "hidden_kernel")
+
+
+# %% [markdown]
+# ## Task `layer_params`: (kernel, bias) of one layer, with clear errors
+
+
+# %%
 def layer_params(net, index: int):
     """``(kernel, bias)`` of ``net.layers[index]``: the variables themselves.
 
@@ -111,6 +148,18 @@ def layer_params(net, index: int):
     return kernel, bias
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "layer_params")
+
+
+# %% [markdown]
+# ## Task `param_shapes`: Every variable's path and shape
+
+
+# %%
 def param_shapes(net) -> dict:
     """Each variable's ``.path`` mapped to its shape as a tuple of ints, in ``net.weights`` order.
 
@@ -123,6 +172,18 @@ def param_shapes(net) -> dict:
     return {v.path: tuple(int(d) for d in v.shape) for v in net.weights}
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "param_shapes")
+
+
+# %% [markdown]
+# ## Task `count_params`: Count scalars, shared variables once
+
+
+# %%
 def count_params(net) -> int:
     """The number of scalar parameters (an ``int``); a shared variable counts once.
 
@@ -134,6 +195,18 @@ def count_params(net) -> int:
     return int(sum(int(np.prod(v.shape)) for v in net.weights))
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "count_params")
+
+
+# %% [markdown]
+# ## Task `build_nested`: The chapter's nested blocks
+
+
+# %%
 def build_nested(blocks: int = 4) -> keras.Sequential:
     """The chapter's nested net, not built.
 
@@ -156,6 +229,18 @@ def build_nested(blocks: int = 4) -> keras.Sequential:
     return keras.Sequential([inner, keras.layers.Dense(1)])
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "build_nested")
+
+
+# %% [markdown]
+# ## Task `find_param`: Find a variable by path in nested models
+
+
+# %%
 def find_param(net, path: str):
     """The variable of ``net`` whose ``.path == path``, nested models included.
 
@@ -173,3 +258,10 @@ def find_param(net, path: str):
             return v
     available = ", ".join(v.path for v in net.weights) or "none (the net is not built)"
     raise KeyError(f"no variable with path {path!r}; available paths: {available}")
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex01", "find_param")

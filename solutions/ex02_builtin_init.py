@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex02: Built-in initializers
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 2 — built-in initializers (D2L §4.2.2, "参数初始化").
 
 Every layer fills its variables when it creates them, with its *initializers*:
@@ -73,6 +81,11 @@ def _zero_bias(layer) -> None:
         layer.bias.assign(keras.ops.zeros(layer.bias.shape, dtype=layer.bias.dtype))
 
 
+# %% [markdown]
+# ## Task `init_normal`: Fresh N(mean, std²) kernels, zero biases, in place
+
+
+# %%
 def init_normal(net, mean: float = 0.0, stddev: float = 0.01):
     """Re-initialize the built ``net`` in place: kernels ~ N(mean, stddev²), biases 0.
 
@@ -105,6 +118,18 @@ def init_normal(net, mean: float = 0.0, stddev: float = 0.01):
     return net
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "init_normal")
+
+
+# %% [markdown]
+# ## Task `init_constant`: Constant kernels, zero biases, in place
+
+
+# %%
 def init_constant(net, value: float):
     """Fill every Dense kernel of the built ``net`` with ``value`` and every bias with 0, in place.
 
@@ -124,6 +149,18 @@ def init_constant(net, value: float):
     return net
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "init_constant")
+
+
+# %% [markdown]
+# ## Task `Linear`: A Model subclass with per-layer initializers
+
+
+# %%
 class Linear(keras.Model):
     """The chapter's model with one initializer per layer.
 
@@ -162,6 +199,18 @@ class Linear(keras.Model):
         return self.d2(self.d1(inputs))
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "Linear")
+
+
+# %% [markdown]
+# ## Task `xavier_then_constant`: Different initializers for different layers
+
+
+# %%
 def xavier_then_constant(hidden_units: int = 8, outputs: int = 1, constant: float = 42.0):
     """A ``Sequential`` whose two Dense layers start differently; not built.
 
@@ -180,3 +229,10 @@ def xavier_then_constant(hidden_units: int = 8, outputs: int = 1, constant: floa
             keras.layers.Dense(outputs, kernel_initializer=keras.initializers.Constant(constant)),
         ]
     )
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex02", "xavier_then_constant")

@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex04: Setting parameters directly
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 4 — setting parameters directly (D2L §4.2.2, "direct assignment").
 
 A parameter is a *variable*: a box of values that stays the same object while its
@@ -46,6 +54,11 @@ def _check_variable(variable) -> None:
         )
 
 
+# %% [markdown]
+# ## Task `add_one`: Add one in place
+
+
+# %%
 def add_one(variable):
     """Add 1 to every element of ``variable`` in place; return the same variable.
 
@@ -63,6 +76,18 @@ def add_one(variable):
     return variable
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "add_one")
+
+
+# %% [markdown]
+# ## Task `set_first_element`: Set one element in place
+
+
+# %%
 def set_first_element(variable, value=42.0):
     """Set the first element of ``variable`` to ``value`` in place; return the variable.
 
@@ -91,6 +116,18 @@ def set_first_element(variable, value=42.0):
     return variable
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "set_first_element")
+
+
+# %% [markdown]
+# ## Task `copy_params`: Copy values between models, all or nothing
+
+
+# %%
 def _built_weights(net, name: str) -> list:
     if not getattr(net, "built", False):
         raise ValueError(f"{name} ({net.name}) is not built: it has no parameters to copy yet")
@@ -140,6 +177,18 @@ def copy_params(src, dst):
         d.assign(s.value)
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "copy_params")
+
+
+# %% [markdown]
+# ## Task `freeze`: Make a layer's parameters non-trainable
+
+
+# %%
 def freeze(layer):
     """Make the parameters of ``layer`` non-trainable; return the same layer.
 
@@ -159,3 +208,10 @@ def freeze(layer):
     """
     layer.trainable = False
     return layer
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex04", "freeze")

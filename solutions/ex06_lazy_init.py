@@ -1,3 +1,11 @@
+# %% [markdown]
+# # ex06: Lazy (deferred) initialization
+#
+# The lesson is the docstring of the next cell. Each task has a markdown cell, a code
+# cell to fill in, and a check cell that grades what this kernel holds now with the
+# tests of `make test` (run the code cell first, then its check cell).
+
+# %%
 """Exercise 6 — lazy (deferred) initialization (D2L, "Deferred initialization").
 
 You may write ``Dense(256)`` without saying how many inputs the layer gets: the
@@ -103,6 +111,11 @@ def _check_built_layers_fit(net, input_dim: int) -> None:
             return
 
 
+# %% [markdown]
+# ## Task `unbuilt_mlp`: A net with no parameters yet
+
+
+# %%
 def unbuilt_mlp() -> keras.Sequential:
     """``Sequential([Dense(256, relu), Dense(10)])`` with no input shape: no parameters yet.
 
@@ -115,6 +128,18 @@ def unbuilt_mlp() -> keras.Sequential:
     return keras.Sequential([keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex06", "unbuilt_mlp")
+
+
+# %% [markdown]
+# ## Task `is_initialized`: Has every layer created its parameters?
+
+
+# %%
 def is_initialized(net) -> bool:
     """``True`` when ``net`` and every layer in it have created their parameters.
 
@@ -131,6 +156,18 @@ def is_initialized(net) -> bool:
     return bool(net.built) and all(layer.built for layer in _sublayers(net))
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex06", "is_initialized")
+
+
+# %% [markdown]
+# ## Task `materialize`: Create parameters without running data
+
+
+# %%
 def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
     """Create the parameters of ``net`` for inputs of width ``input_dim``, running no data.
 
@@ -167,6 +204,18 @@ def materialize(net, input_dim: int) -> list[tuple[int, ...]]:
     return [tuple(int(d) for d in v.shape) for v in net.weights]
 
 
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex06", "materialize")
+
+
+# %% [markdown]
+# ## Task `input_width`: Read the input width back from the kernel
+
+
+# %%
 def input_width(net) -> int:
     """The input width the built net's first Dense layer accepts: its kernel's first dimension.
 
@@ -180,3 +229,10 @@ def input_width(net) -> int:
     20
     """
     return _built_width(net)
+
+
+# %%
+if __name__ == "__main__":
+    import kata
+
+    kata.check("ex06", "input_width")

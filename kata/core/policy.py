@@ -685,6 +685,13 @@ def check_file(path: str | Path) -> list[Finding]:
             return [
                 Finding(0, "unreadable", f"{size / 1e6:.0f} MB, larger than {MAX_BYTES // 1000} kB")
             ]
+        if path.suffix == ".ipynb":  # a notebook is graded as the module of its code cells
+            from kata.core import ipynb
+
+            try:
+                return check_source(ipynb.module_text_of(path.read_bytes(), path.name), str(path))
+            except ipynb.NotebookError as exc:
+                return [Finding(0, "unreadable", str(exc))]
         return check_source(path.read_bytes(), str(path))
     except OSError as exc:
         return [Finding(0, "unreadable", f"cannot be read ({exc.strerror or exc})")]

@@ -1,12 +1,19 @@
 """Find and load the code under test: ``KATA_TARGET`` / ``--target``.
 
 The target is ``exercises`` (the default), ``solutions``, or the path of any
-directory holding modules named as in the catalogue. Each module is loaded by file
-path, on its own, so a module that fails to import fails only its own exercise.
+directory holding modules named as in the catalogue: ``<name>.py``, or a Jupyter
+notebook ``<name>.ipynb`` (its code cells, see ``kata.core.ipynb``; the ``.py``
+wins when both exist). Each module is loaded by file path, on its own, so a
+module that fails to import fails only its own exercise.
+
+A notebook's live kernel is a target too: ``serving(name, module, where)`` hands
+the tests ``module`` (made from the kernel's namespace by ``kata.check``) instead
+of any file, for as long as the ``with`` block lasts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -15,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 from kata import ROOT
+from kata.core import ipynb
 from kata.core.i18n import _
 
 ENV_VAR = "KATA_TARGET"
@@ -52,39 +60,91 @@ def describe(path: Path) -> str:
         return str(path)
 
 
+_LIVE: dict[str, tuple[ModuleType, str]] = {}  # exercise -> (module, what to call it)
+NOTES: dict[str, list[str]] = {}  # exercise -> what loading its notebook dropped
+
+
+@contextlib.contextmanager
+def serving(name: str, module: ModuleType, where: str):
+    """While the block runs, ``load(name, …)`` returns ``module``, which messages
+    call ``where`` (e.g. "this notebook")."""
+    _LIVE[name] = (module, where)
+    try:
+        yield module
+    finally:
+        _LIVE.pop(name, None)
+
+
+def find(name: str, directory: Path) -> Path:
+    """The file of module ``name`` in ``directory``: ``name.py``, else ``name.ipynb``
+    when only that exists (the ``.py`` path, missing, when neither does)."""
+    path = Path(directory) / f"{name}.py"
+    notebook = path.with_suffix(ipynb.SUFFIX)
+    return notebook if not path.is_file() and notebook.is_file() else path
+
+
+def where(name: str, directory: Path) -> str:
+    """How messages name module ``name`` of the target: its file, or the live notebook."""
+    if name in _LIVE:
+        return _LIVE[name][1]
+    return describe(find(name, directory))
+
+
 def load(name: str, directory: Path) -> ModuleType:
-    """Import ``directory/name.py`` afresh, under a private module name, from its
-    source (no ``__pycache__`` is read or written next to the learner's files).
+    """Import ``directory/name.py`` (or ``name.ipynb``) afresh, under a private module
+    name, from its source (no ``__pycache__`` is read or written next to the
+    learner's files). A live module given to ``serving`` is returned as it is.
 
     Raises ``LoadError`` with a one-line reason when the file is missing or raises
     while it is imported (a syntax error included).
     """
-    path = Path(directory) / f"{name}.py"
+    if name in _LIVE:
+        return _LIVE[name][0]
+    path = find(name, directory)
     if not path.is_file():
         raise LoadError(_("{path} not found").format(path=describe(path)))
+    converted = None
+    if path.suffix == ipynb.SUFFIX:
+        try:
+            converted = ipynb.convert(path)
+        except ipynb.NotebookError as exc:
+            raise LoadError(f"{describe(path)}: {exc}") from None
+        NOTES[name] = [f"{describe(path)}: dropped {n}" for n in converted.notes]
+        source = converted.text.encode("utf-8")
+    else:
+        NOTES.pop(name, None)
+        source = path.read_bytes()
     modname = f"kata_target_{name}"
-    spec = importlib.util.spec_from_file_location(modname, path)
+    spec = importlib.util.spec_from_file_location(modname, path.with_suffix(".py"))
     module = importlib.util.module_from_spec(spec)
+    module.__file__ = str(path)
     sys.modules[modname] = module  # dataclasses, pickling and Keras need a real module
     try:
         # Compiled from the source every time, never from a cached .pyc: Python
         # trusts a .pyc whose source has the same size and mtime second, so an edit
         # saved within a second of the last run (watch mode) would go unseen.
-        code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        code = compile(source, str(path), "exec", dont_inherit=True)
         exec(code, module.__dict__)
     except SyntaxError as exc:
         sys.modules.pop(modname, None)
-        raise LoadError(f"{describe(path)}:{exc.lineno}: SyntaxError: {exc.msg}") from None
+        raise LoadError(f"{_at(path, exc.lineno, converted)}: SyntaxError: {exc.msg}") from None
     except (Exception, SystemExit) as exc:  # any failure at import is the learner's
         sys.modules.pop(modname, None)
         line = _line_in(path, exc)
-        where = f"{describe(path)}:{line}" if line else describe(path)
         raise LoadError(
             _("{where}: {error} while importing: {message}")
-            .format(where=where, error=type(exc).__name__, message=exc)
+            .format(where=_at(path, line, converted), error=type(exc).__name__, message=exc)
             .splitlines()[0]
         ) from None
     return module
+
+
+def _at(path: Path, line: int | None, converted: ipynb.Module | None) -> str:
+    """``exercises/ex03.py:12``, or ``ex03.ipynb, cell 4 ("def f():"), line 2``."""
+    if converted is not None:
+        cell = converted.where(line)
+        return f"{describe(path)}, {cell}" if cell else describe(path)
+    return f"{describe(path)}:{line}" if line else describe(path)
 
 
 def _line_in(path: Path, exc: BaseException) -> int | None:

@@ -11,7 +11,9 @@ Measures, each several times (median and min–max), against their targets:
    per core, parallel ≥ 1.7× faster (on 2 cores);
 5. a full grade of ``solutions/`` (``kata grade``) in the sandbox (one bubblewrap per
    exercise, one per core at once) ≤ 2× the unsandboxed grader of old (every exercise in
-   one process, ``KATA_SANDBOX=none``).
+   one process, ``KATA_SANDBOX=none``);
+6. notebook mode: ``kata.check(exercise)`` in a warm Jupyter kernel (ipykernel), each
+   exercise's solution cells run first, ≤ 0.5 s per check (needs the [notebook] extra).
 
 Prints a table, writes the figures and the machine's description as JSON
 (``bench.json``). A missed target is a result, not an error: the exit status is
@@ -58,6 +60,7 @@ TARGETS = {
     "watch_s": 0.5,
     "batch_speedup": 1.7,
     "sandbox_ratio": 2.0,
+    "notebook_check_s": 0.5,
 }
 CHILD_TIMEOUT = 3600.0  # seconds for any one measured process, a last resort
 WATCH_TIMEOUT = 120.0  # seconds to wait for a line of the watcher
@@ -228,12 +231,28 @@ def _sandbox_rows(sb: dict) -> list[Check]:
     ]
 
 
+def _notebook_rows(notebook: dict) -> list[Check]:
+    rows, limit = [], TARGETS["notebook_check_s"]
+    for name, n in notebook.items():
+        s = n["check_s"]
+        row = Check(f"notebook: kata.check({name!r}), warm kernel", _s(s["median"]), _spread(s, _s))
+        row.target, row.met = f"≤ {limit} s", s["median"] <= limit
+        rows.append(row)
+        if "cpu_s" in n:
+            c = n["cpu_s"]
+            rows.append(
+                Check(f"notebook: kata.check({name!r}), CPU time", _s(c["median"]), _spread(c, _s))
+            )
+    return rows
+
+
 SECTIONS = {
     "floor": _floor_rows,
     "suite": _suite_rows,
     "watch": _watch_rows,
     "batch": _batch_rows,
     "sandbox": _sandbox_rows,
+    "notebook": _notebook_rows,
 }
 
 
@@ -504,6 +523,63 @@ def measure_watch(names: tuple[str, ...], repeat: int) -> dict:
     return {"watch": out}
 
 
+# ---------------------------------------------------------------- notebook
+
+NOTEBOOK_CELL = """
+import json as _json, time as _time
+import kata.learner.notebook as _notebook
+_took, _cpu = [], []
+for _i in range({runs}):
+    _start, _cpu0 = _time.perf_counter(), _time.process_time()
+    _result = _notebook.check({name!r}, namespace=globals())
+    _took.append(_time.perf_counter() - _start)
+    _cpu.append(_time.process_time() - _cpu0)
+    assert _result.passed, repr(_result)
+print("KATA-BENCH " + _json.dumps([_took[1:], _cpu[1:]]))
+"""
+
+
+def measure_notebook(repeat: int) -> dict:
+    """``{"notebook"}``: ``kata.check`` of each exercise in one warm ipykernel, right
+    after the exercise's solution ran in it as cells (the first check of each is a
+    warm-up, not counted)."""
+    try:
+        from jupyter_client.manager import start_new_kernel
+    except ImportError as exc:
+        raise MeasurementError("the [notebook] extra is not installed (make notebook)") from exc
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(ROOT), env=child_env())
+    out = {}
+    try:
+        for name in catalogue.names():
+            progress(f"notebook check {name}")
+            lines: list[str] = []
+
+            def keep(msg, lines=lines):
+                if msg["msg_type"] == "stream":
+                    lines.append(msg["content"]["text"])
+                elif msg["msg_type"] == "error":
+                    lines.append("\n".join(msg["content"]["traceback"]))
+
+            source = (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")
+            for code in (source, NOTEBOOK_CELL.format(runs=repeat + 1, name=name)):
+                reply = kc.execute_interactive(code, timeout=CHILD_TIMEOUT, output_hook=keep)
+                if reply["content"]["status"] != "ok":
+                    raise MeasurementError(f"{name}: the kernel said {''.join(lines)[-1500:]}")
+            found = re.search(r"KATA-BENCH (\[.*\])", "".join(lines))
+            if not found:
+                raise MeasurementError(
+                    f"{name}: no timings from the kernel: {''.join(lines)[-500:]}"
+                )
+            wall, cpu = json.loads(found.group(1))
+            # the kernel's CPU seconds (all its threads): the check's cost when the
+            # machine is shared, for comparison (no target)
+            out[name] = {"check_s": summarize(wall), "cpu_s": summarize(cpu)}
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return {"notebook": out}
+
+
 # ------------------------------------------------------------------- batch
 
 
@@ -615,6 +691,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = {
         "floor and graded suite": partial(measure_floor_and_suite, repeat),
         "watch": partial(measure_watch, WATCHED, repeat),
+        "notebook": partial(measure_notebook, repeat),
     }
     steps["sandboxed grade"] = partial(measure_sandbox, repeat)
     if not args.skip_batch:

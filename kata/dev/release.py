@@ -33,6 +33,7 @@ FILES = (
     ".gitignore",
     ".github/workflows/classroom.yml",
 )
+ASSETS = ("docs/jupyter.png",)  # binary files the README shows, copied as they are
 DIRS = ("exercises",)
 TEST_DIRS_EXCLUDED = {"hidden", "mutants", "alternatives", "tooling"}
 MARK = ".kata-release"
@@ -79,6 +80,10 @@ def build(out: Path, root: Path = ROOT) -> Path:
                 else text,
                 encoding="utf-8",
             )
+    for name in ASSETS:
+        if (root / name).is_file():
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(root / name, out / name)
     for name in DIRS:
         shutil.copytree(root / name, out / name, ignore=_ignore)
     editions.copy_kata(root, out, editions.STUDENT)

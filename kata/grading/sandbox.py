@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kata.core import editions
+from kata.core import editions, ipynb
 from kata.core.i18n import language
 
 PLUGINS = ("kata.testing.plugin", "pytest_check.plugin", "kata.grading.stream_plugin")
@@ -106,22 +106,28 @@ def submission_files(submission: Path) -> list[Path]:
 
 
 def find_module(submission: Path, name: str) -> Path | None:
-    """``<name>.py`` in the submission: at the top, in ``exercises/``, else the shallowest.
+    """``<name>.py`` in the submission: at the top, in ``exercises/``, else the shallowest;
+    else a notebook ``<name>.ipynb`` found the same way (Jupyter's checkpoints skipped).
 
     Symbolic links are not followed: a link named ``<name>.py`` (or a linked
     ``exercises/`` folder) is returned as is, for the grader to refuse.
     """
-    for candidate in (submission / f"{name}.py", submission / "exercises" / f"{name}.py"):
-        if candidate.is_symlink() or candidate.is_file() or candidate.parent.is_symlink():
-            if candidate.parent.is_symlink():
-                return candidate.parent
-            return candidate
-    found = [
-        p
-        for p in submission_files(submission)
-        if p.name == f"{name}.py" and (p.is_symlink() or p.is_file())
-    ]
-    return min(found, key=lambda p: (len(p.parts), str(p)), default=None)
+    for file in (f"{name}.py", f"{name}{ipynb.SUFFIX}"):
+        for candidate in (submission / file, submission / "exercises" / file):
+            if candidate.is_symlink() or candidate.is_file() or candidate.parent.is_symlink():
+                if candidate.parent.is_symlink():
+                    return candidate.parent
+                return candidate
+        found = [
+            p
+            for p in submission_files(submission)
+            if p.name == file
+            and (p.is_symlink() or p.is_file())
+            and ".ipynb_checkpoints" not in p.parts
+        ]
+        if found:
+            return min(found, key=lambda p: (len(p.parts), str(p)))
+    return None
 
 
 def test_files(root: Path, name: str) -> list[Path]:
@@ -154,7 +160,10 @@ def build_tree(root: Path, modules: dict[str, Path], dest: Path) -> Path:
     for name, path in modules.items():
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # never a link's target
         with os.fdopen(fd, "rb") as src, open(sub / f"{name}.py", "wb") as out:
-            shutil.copyfileobj(src, out)
+            if path.suffix == ipynb.SUFFIX:  # a notebook: the module of its code cells
+                out.write(ipynb.module_text_of(src.read(), path.name).encode("utf-8"))
+            else:
+                shutil.copyfileobj(src, out)
     for d, _, files in os.walk(dest):
         os.chmod(d, 0o755)
         for f in files:

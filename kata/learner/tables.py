@@ -88,8 +88,12 @@ def render(
     from rich.console import Console
 
     buf = io.StringIO()
-    console = Console(
-        file=buf, force_terminal=color, color_system="standard" if color else None, width=width
+    console = Console(  # force_jupyter=False: in a notebook's kernel rich would display it
+        file=buf,
+        force_terminal=color,
+        force_jupyter=False,
+        color_system="standard" if color else None,
+        width=width,
     )
     t, earned, possible = table(results, per_task=per_task, only=only)
     console.print(t)

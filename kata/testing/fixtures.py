@@ -4,8 +4,6 @@ tests) and the per-test seeding. Registered by ``kata.testing.plugin``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kata.core import seeding, target
@@ -20,8 +18,8 @@ class MissingName(AttributeError):
 class Submission:
     """The learner's module, with a friendly error for a name it lacks."""
 
-    def __init__(self, module, exercise: str, path: Path):
-        self._module, self._exercise, self._path = module, exercise, path
+    def __init__(self, module, exercise: str, where: str):
+        self._module, self._exercise, self._where = module, exercise, where
 
     def __getattr__(self, name):
         try:
@@ -31,7 +29,7 @@ class Submission:
                 _(
                     "{path} defines no `{name}`: task {exercise}.{name} asks for it (check its "
                     "spelling, or restore the stub with make reset EX={exercise})"
-                ).format(path=target.describe(self._path), name=name, exercise=self._exercise)
+                ).format(path=self._where, name=name, exercise=self._exercise)
             ) from None
 
 
@@ -50,7 +48,7 @@ def ex(request):
     loaded = run.modules[name]
     if isinstance(loaded, target.LoadError):
         raise loaded
-    return Submission(loaded, name, run.target / f"{name}.py")
+    return Submission(loaded, name, target.where(name, run.target))
 
 
 class ModelCache:

@@ -218,6 +218,9 @@ class KataPlugin:
 
         tw = terminalreporter
         tw.section(f"kata: {target.describe(self.run.target)}", sep="=", bold=True)
+        for name in self.run.modules:  # notebooks: the IPython lines that were not graded
+            for note in target.NOTES.get(name, []):
+                tw.write_line(f"note: {note}", yellow=True)
         if self.run.interrupted:
             tw.write_line(_("interrupted: results incomplete (nothing was saved)"), yellow=True)
             return

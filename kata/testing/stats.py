@@ -63,16 +63,24 @@ def histogram(values, dist=None, *, bins: int = 16, width: int = 24, lo=None, hi
     return "\n".join(lines)
 
 
-class CheckFailed(AssertionError):
-    """A failed statistical check; ``brief`` is its text without the histogram."""
+# Called with each ``CheckFailed`` as it is made: ``kata.check`` (notebooks) collects
+# them to draw the values against the expected density.
+WATCHERS: list = []
 
-    def __init__(self, brief: str, picture: str = ""):
+
+class CheckFailed(AssertionError):
+    """A failed statistical check; ``brief`` is its text without the histogram,
+    ``values`` and ``dist`` (a frozen scipy distribution, or None) what it compared."""
+
+    def __init__(self, brief: str, picture: str = "", values=None, dist=None):
         super().__init__(f"{brief}\n{picture}" if picture else brief)
-        self.brief = brief
+        self.brief, self.values, self.dist = brief, values, dist
+        for watcher in WATCHERS:
+            watcher(self)
 
 
 def _fail(what: str, detail: str, values, dist=None) -> None:
-    raise CheckFailed(f"{what}\n{detail}", histogram(values, dist))
+    raise CheckFailed(f"{what}\n{detail}", histogram(values, dist), as_array(values), dist)
 
 
 def describe(values) -> str:
@@ -205,7 +213,7 @@ def assert_normal(
         except AssertionError as exc:
             problems.append(getattr(exc, "brief", str(exc)))
     if problems:  # every problem, then one picture of the values
-        raise CheckFailed("\n".join(problems), histogram(x, dist))
+        raise CheckFailed("\n".join(problems), histogram(x, dist), x, dist)
 
 
 def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = ALPHA) -> None:

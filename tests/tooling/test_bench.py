@@ -45,6 +45,12 @@ def fake_figures(*, suite_wall=1.2, suite_rss=1.4, watch=0.4, speedup=1.8, jobs=
         "suite": suite,
         "watch": {"ex04_set_params": watched},
         "batch": batch,
+        "notebook": {
+            "ex03_custom_init": {
+                "check_s": bench.summarize([watch + 0.2, watch + 0.3]),
+                "cpu_s": bench.summarize([0.3]),
+            }
+        },
     }
 
 
@@ -115,6 +121,8 @@ def test_checks_compare_each_figure_with_its_target():
     assert marks["graded suite: peak memory"] is False  # 1.4× > 1.3×
     assert marks["watch ex04_set_params: save → verdict"] is True  # 0.4 s ≤ 0.5 s
     assert marks["batch grading, 20 copies, 2 at once"] is True  # 1.8× ≥ 1.7×
+    assert marks["notebook: kata.check('ex03_custom_init'), warm kernel"] is False  # 0.65 s > 0.5 s
+    assert marks["notebook: kata.check('ex03_custom_init'), CPU time"] is None  # no target
     assert marks["floor: peak memory"] is None  # no target
 
 
@@ -166,6 +174,7 @@ def test_json_holds_the_figures_and_each_verdict(tmp_path):
         "graded suite: peak memory": False,
         "watch ex04_set_params: save → verdict": True,
         "batch grading, 20 copies, 2 at once": True,
+        "notebook: kata.check('ex03_custom_init'), warm kernel": False,
     }
 
 
@@ -192,6 +201,7 @@ def test_main_exits_0_on_missed_targets_and_1_when_a_figure_is_missing(monkeypat
         bench, "measure_floor_and_suite", lambda repeat: {k: figures[k] for k in ("floor", "suite")}
     )
     monkeypatch.setattr(bench, "measure_watch", lambda names, repeat: {"watch": figures["watch"]})
+    monkeypatch.setattr(bench, "measure_notebook", lambda repeat: {"notebook": figures["notebook"]})
     out = tmp_path / "bench.json"
     assert bench.main(["--quick", "--out", str(out)]) == 0
     data = json.loads(out.read_text(encoding="utf-8"))

@@ -117,6 +117,7 @@ def first_run(monkeypatch):
     frozen = []
     monkeypatch.setattr(gc, "get_freeze_count", lambda: 0)
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
+    monkeypatch.setattr(gcpause, "_FROZEN", [])
     return frozen
 
 

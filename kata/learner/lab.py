@@ -1,0 +1,135 @@
+"""``kata notebook`` (``make notebook``): the exercises as notebooks in JupyterLab.
+
+Registers this venv's Python as the Jupyter kernel "tf-params-kata" (in the venv,
+not in your home), makes jupytext open the exercises' ``.py`` files as notebooks
+by default, and starts JupyterLab on ``exercises/`` — on 127.0.0.1 only, with a
+fresh token — printing the URL to open. Ctrl-C stops it. Needs the optional extra
+``[notebook]`` (``make notebook`` installs it into ``.venv`` on first use).
+
+In a notebook, run a task's code cell, then its check cell: ``kata.check(...)``
+grades what the kernel holds (see ``kata.learner.notebook``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from kata import ROOT
+
+KERNEL = "tf-params-kata"
+KERNEL_TITLE = "tf-params-kata (.venv)"
+NEEDED = ("jupyterlab", "jupytext", "ipykernel", "matplotlib")
+# JupyterLab's settings for every user of this venv: a percent-format .py opens as
+# a notebook (jupytext), whose kernel starts without asking.
+OVERRIDES = {
+    "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}},
+    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+    # no calls home from a learner's JupyterLab (news, update checks)
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def free_port(start: int = 8888) -> int:
+    """The first port from ``start`` that 127.0.0.1 can listen on."""
+    for port in range(start, start + 100):
+        with contextlib.closing(socket.socket()) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise OSError(f"no free port on 127.0.0.1 in {start}–{start + 99}")
+
+
+def register_kernel(prefix: str = sys.prefix) -> Path:
+    """Install the kernel spec of this Python, and JupyterLab's settings above, into
+    the venv (or ``prefix``)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ipykernel",
+            "install",
+            "--prefix",
+            prefix,
+            "--name",
+            KERNEL,
+            "--display-name",
+            KERNEL_TITLE,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    settings = Path(prefix) / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "overrides.json").write_text(json.dumps(OVERRIDES, indent=2) + "\n")
+    return Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL
+
+
+def lab_command(root: Path, port: int, token: str) -> list[str]:
+    """The ``jupyter lab`` command line: localhost only, no browser, the kata's kernel."""
+    return [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        f"--IdentityProvider.token={token}",
+        f"--MappingKernelManager.default_kernel_name={KERNEL}",
+        "--LabApp.extension_manager=readonly",  # no extension lookups on PyPI
+        # jupytext writes the notebook back as the same percent-format .py, no header
+        "--ContentsManager.notebook_metadata_filter=-all",
+        "--ContentsManager.cell_metadata_filter=-all",
+        *(["--allow-root"] if os.geteuid() == 0 else []),  # e.g. in a container
+    ]
+
+
+def missing() -> list[str]:
+    return [m for m in NEEDED if importlib.util.find_spec(m) is None]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kata notebook", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--port", type=int, default=None, help="port (default: first free from 8888)"
+    )
+    parser.add_argument(
+        "--open", default="ex01_access_params.py", help="file of exercises/ the URL opens"
+    )
+    args = parser.parse_args(argv)
+    lacking = missing()
+    if lacking:
+        print(
+            f"error: the notebook extra is not installed ({', '.join(lacking)} missing); "
+            'run `make notebook`, or: .venv/bin/pip install -c constraints.txt -e ".[notebook]"',
+            file=sys.stderr,
+        )
+        return 2
+    root = ROOT / "exercises"
+    register_kernel()
+    port = args.port or free_port()
+    token = secrets.token_hex(24)
+    url = f"http://127.0.0.1:{port}/lab/tree/{args.open}?token={token}"
+    print(f"JupyterLab on {root} (kernel: {KERNEL_TITLE}); open this URL in your browser:\n")
+    print(f"    {url}\n")
+    print("Run a task's code cell, then its check cell. Ctrl-C stops JupyterLab.", flush=True)
+    try:
+        return subprocess.call(lab_command(root, port, token), cwd=root)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

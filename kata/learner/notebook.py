@@ -1,0 +1,497 @@
+"""Checks in a notebook's live kernel: ``kata.check("ex03")`` or
+``kata.check("ex03", "WeirdInit")``.
+
+It grades what the kernel's namespace holds *now* (what the cells defined, not
+the file on disk) with the exercise's graded tests (``tests/test_<name>.py``, the
+visible ones), in this process, through ``pytest.main`` and the kata's plugin, so
+TensorFlow is not imported again. The namespace is served to the tests as the
+exercise's module (``kata.core.target.serving``). The result is a ``CheckResult``:
+``.passed``, one ``TaskCheck`` per task, a table in the notebook (``_repr_html_``)
+with the same diagnosis as ``make test`` and, where a distribution check failed,
+a histogram of the values against the expected density (a PNG, drawn with
+matplotlib when it is installed).
+
+Nothing is written to ``.kata/``: ``make test`` and ``make progress`` grade the files.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import dis
+import html
+import importlib.util
+import io
+import linecache
+import os
+import re
+import sys
+import time
+import types
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+import pytest_check.plugin
+
+from kata import ROOT
+from kata.core import catalogue, target
+from kata.core.outcomes import Outcome, Status, task_status
+from kata.testing import plugin as kata_plugin
+from kata.testing import stats
+
+WHERE = "this notebook"
+MAX_PICTURES = 4  # histograms per task: enough to see the shapes, light to show
+_HISTOGRAM_LINE = re.compile(r"^\s*(bin\s+your values|\[\s*[-+]?[\d.e+-]+,\s*[-+]?[\d.e+-]+\))")
+# pytest's plugins a check needs none of (each costs time on every check). The
+# plugins it needs are handed to pytest as modules, so none is looked up among the
+# installed packages' entry points (PYTEST_DISABLE_PLUGIN_AUTOLOAD): 30 ms a check.
+LEAN = [
+    f"-pno:{p}"
+    for p in (
+        "cacheprovider",
+        "faulthandler",
+        "junitxml",
+        "doctest",
+        "pastebin",
+        "stepwise",
+        "legacypath",
+        "nose",
+        "logging",
+    )
+]
+_SKIP_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
+
+
+# ------------------------------------------------------------------- results
+
+
+@dataclass
+class Failure:
+    """One failing test: its name, the diagnosis, and PNG histograms."""
+
+    test: str
+    text: str
+    pictures: list[bytes] = field(default_factory=list)
+
+
+@dataclass
+class TaskCheck:
+    """The verdict on one task."""
+
+    task: catalogue.Task
+    outcomes: list[Outcome] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        return task_status(self.outcomes)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == Status.DONE
+
+    @property
+    def counts(self) -> str:
+        return f"{self.outcomes.count(Outcome.PASSED)}/{len(self.outcomes)}"
+
+
+@dataclass
+class CheckResult:
+    """What ``kata.check`` found: ``passed``, ``tasks`` (one ``TaskCheck`` each) and a
+    ``summary`` line; shown as a table in a notebook."""
+
+    exercise: catalogue.Exercise
+    tasks: list[TaskCheck]
+    hidden_may_exist: bool
+    seconds: float = 0.0
+    error: str = ""  # why nothing could be graded
+
+    @property
+    def passed(self) -> bool:
+        return not self.error and bool(self.tasks) and all(t.passed for t in self.tasks)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def task(self, name: str) -> TaskCheck:
+        wanted = self.exercise.task(name).name
+        return next(t for t in self.tasks if t.task.name == wanted)
+
+    @property
+    def summary(self) -> str:
+        what = self.exercise.name + (f".{self.tasks[0].task.name}" if len(self.tasks) == 1 else "")
+        if self.error:
+            return f"{what}: could not check: {self.error}"
+        if self.passed:
+            tests = sum(len(t.outcomes) for t in self.tasks)
+            scope = "all visible tests pass" if self.hidden_may_exist else "all tests pass"
+            return f"{what}: ✓ done — {scope} ({tests} tests)"
+        if all(t.status == Status.NOT_STARTED for t in self.tasks):
+            return f"{what}: · not started"
+        if len(self.tasks) == 1:
+            t = self.tasks[0]
+            return f"{what}: {'!' if t.status == Status.BROKEN else '✗'} {t.status} ({t.counts} tests pass)"
+        done = sum(t.passed for t in self.tasks)
+        return f"{what}: ✗ {done}/{len(self.tasks)} tasks done"
+
+    def __repr__(self) -> str:
+        lines = [self.summary]
+        for t in self.tasks:
+            lines.append(f"  {t.task.name:<22} {t.status:<12} {t.counts} tests")
+            for f in t.failures:
+                body = "\n".join("      " + ln for ln in f.text.splitlines())
+                lines.append(f"    {f.test}:\n{body}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        colour = {
+            Status.DONE: "#1a7f37",
+            Status.FAILING: "#cf222e",
+            Status.BROKEN: "#cf222e",
+            Status.NOT_STARTED: "#6e7781",
+            Status.NO_TESTS: "#6e7781",
+        }
+        mark = {Status.DONE: "✓", Status.FAILING: "✗", Status.BROKEN: "!"}
+        rows = []
+        for t in self.tasks:
+            notes = []
+            for f in t.failures:
+                pictures = "".join(
+                    f'<br><img alt="histogram" src="data:image/png;base64,'
+                    f'{base64.b64encode(p).decode()}">'
+                    for p in f.pictures
+                )
+                notes.append(
+                    f"<div><b>{html.escape(f.test)}</b>"
+                    f'<pre style="white-space:pre-wrap;margin:2px 0">{html.escape(f.text)}</pre>'
+                    f"{pictures}</div>"
+                )
+            rows.append(
+                f'<tr><td style="text-align:left"><code>{html.escape(t.task.name)}</code></td>'
+                f'<td style="text-align:left;color:{colour[t.status]}">'
+                f"{mark.get(t.status, '·')} {html.escape(str(t.status))}</td>"
+                f"<td>{t.counts}</td>"
+                f'<td style="text-align:left">{"".join(notes)}</td></tr>'
+            )
+        head = (
+            '<tr><th style="text-align:left">task</th><th style="text-align:left">status</th>'
+            '<th>tests</th><th style="text-align:left">diagnosis</th></tr>'
+        )
+        verdict = "#1a7f37" if self.passed else "#cf222e"
+        return (
+            f'<div class="kata-check"><p style="color:{verdict}"><b>'
+            f"{html.escape(self.summary)}</b></p>"
+            "<style>.kata-check-table td {vertical-align: top}</style>"
+            f'<table class="kata-check-table">{head}{"".join(rows)}</table></div>'
+        )
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def _learner_files(module: types.ModuleType) -> set[str]:
+    """The files (notebook cells) the learner's functions and methods come from."""
+    files = set()
+    for value in vars(module).values():
+        members = vars(value).values() if isinstance(value, type) else [value]
+        for member in members:
+            code = getattr(getattr(member, "__func__", member), "__code__", None)
+            if code is not None:
+                files.add(code.co_filename)
+    return files
+
+
+def _diagnose_exception(excinfo, learner: set[str]) -> str:
+    """``TypeError: …`` and where in the learner's code it was raised."""
+    exc = excinfo.value
+    text = f"{type(exc).__name__}: {exc}".strip()
+    mine = [e for e in excinfo.traceback if str(e.path) in learner]
+    if mine:
+        entry = mine[-1]
+        lineno = entry.lineno + 1
+        code = linecache.getline(str(entry.path), lineno).strip()
+        text += f"\n  raised in your `{entry.name}`, line {lineno} of its cell: {code}"
+    return text
+
+
+def _check_text(longrepr: str) -> str:
+    """The failed checks' messages out of a pytest-check report."""
+    if "FAILURE:" not in longrepr:
+        return longrepr.strip()
+    body = longrepr.split("FAILURE:", 1)[1]
+    body = re.split(r"\n-{20,}\n|\nFailed Checks:", body)[0]
+    return "\n".join(ln.removeprefix("FAILURE: ") for ln in body.strip().splitlines())
+
+
+def _drop_histograms(text: str) -> str:
+    return "\n".join(ln for ln in text.splitlines() if not _HISTOGRAM_LINE.match(ln))
+
+
+def _can_draw() -> bool:
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def histogram_png(values, dist, title: str = "") -> bytes | None:
+    """A PNG of ``values`` (a density histogram) against ``dist``'s density; None
+    without matplotlib. Drawn on its own figure: the notebook's plots are untouched."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    x = np.asarray(values, dtype=float).ravel()
+    fig = Figure(figsize=(5.2, 2.4), dpi=72)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    lo, hi = float(x.min()), float(x.max())
+    if dist is not None:
+        lo, hi = min(lo, float(dist.ppf(1e-4))), max(hi, float(dist.isf(1e-4)))
+    if hi <= lo:
+        hi = lo + 1.0
+    ax.hist(x, bins=60, range=(lo, hi), density=True, color="#d1242f", alpha=0.55, label="yours")
+    if dist is not None:
+        grid = np.linspace(lo, hi, 400)
+        ax.plot(grid, dist.pdf(grid), color="#0550ae", lw=1.6, label="expected density")
+    ax.legend(fontsize=8, frameon=False)
+    ax.tick_params(labelsize=8)
+    if title:
+        ax.set_title(title if len(title) <= 70 else title[:67] + "...", fontsize=9)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+class _Collector:
+    """Per-test outcomes, diagnoses and the values of failed distribution checks."""
+
+    def __init__(self, exercise: str, learner: set[str]):
+        self.exercise, self.learner = exercise, learner
+        self.results: dict[str, TaskCheck] = {}
+        self.current: str | None = None
+        self.seen: dict[str, list] = {}  # nodeid -> CheckFailed with values, latest last
+        self.excinfo: dict[str, object] = {}
+
+    def watch(self, failed) -> None:
+        if self.current is None or failed.values is None:
+            return
+        mine = self.seen.setdefault(self.current, [])
+        mine[:] = [f for f in mine if not np.shares_memory(f.values, failed.values)]
+        mine.append(failed)
+
+    def pytest_runtest_setup(self, item):
+        self.current = item.nodeid
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.excinfo is not None and report.failed:
+            self.excinfo[item.nodeid] = call.excinfo
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        task = props.get("kata_task")
+        if not task or not (report.when == "call" or report.failed):
+            return
+        slot = self.results.setdefault(
+            task, TaskCheck(catalogue.exercise(self.exercise).task(task))
+        )
+        if report.passed:
+            slot.outcomes.append(Outcome.PASSED)
+            return
+        outcome = Outcome(props.get("kata_outcome", Outcome.FAILED))
+        slot.outcomes.append(outcome)
+        test = report.nodeid.split("::", 1)[-1]
+        if outcome == Outcome.MISSING:
+            text = f"`{task}` is not defined in this kernel yet: run its cell"
+        elif outcome in (Outcome.NOT_STARTED, Outcome.BROKEN):
+            text = props.get("kata_reason", "")
+        else:
+            text = self._diagnosis(report)
+        if outcome != Outcome.FAILED and any(f.text == text for f in slot.failures):
+            return  # one "not started" line per task is enough
+        pictures = []
+        for failed in self.seen.get(report.nodeid, []):
+            if sum(len(f.pictures) for f in slot.failures) + len(pictures) >= MAX_PICTURES:
+                break
+            png = histogram_png(failed.values, failed.dist, failed.brief.splitlines()[0])
+            if png:
+                pictures.append(png)
+        if pictures or (self.seen.get(report.nodeid) and _can_draw()):
+            text = _drop_histograms(text)  # the pictures say it better
+        slot.failures.append(Failure(test, text, pictures))
+
+    def _diagnosis(self, report) -> str:
+        excinfo = self.excinfo.get(report.nodeid)
+        if excinfo is not None and not excinfo.errisinstance(AssertionError):
+            failed = type(excinfo.value).__name__ == "Failed"  # pytest.fail(...)
+            if not failed:
+                return _diagnose_exception(excinfo, self.learner)
+            return str(excinfo.value).strip()
+        if excinfo is not None and "FAILURE:" not in report.longreprtext:
+            return str(excinfo.value).strip() or report.longreprtext.strip()
+        return _check_text(report.longreprtext)
+
+
+def _unrun_definition(namespace: dict, names: list[str]) -> str:
+    """Why the newest cell defining one of ``names`` cannot run (a syntax error), or ""."""
+    history = namespace.get("In")
+    if not isinstance(history, list) or len(history) < 2:
+        return ""
+    shell = namespace.get("get_ipython")
+    transform = getattr(shell(), "transform_cell", None) if callable(shell) else None
+    pattern = re.compile(
+        r"^(?:async\s+def|def|class)\s+(" + "|".join(map(re.escape, names)) + r")\b", re.M
+    )
+    for cell in reversed(history[:-1]):  # the last one is the cell running the check
+        found = pattern.search(cell or "")
+        if not found:
+            continue
+        try:
+            compile(transform(cell) if transform else cell, "<cell>", "exec")
+        except SyntaxError as exc:
+            return (
+                f"the cell defining `{found.group(1)}` has a syntax error (line {exc.lineno}: "
+                f"{exc.msg}): fix it and run it again"
+            )
+        return ""
+    return ""
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload():
+    key = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+    saved = os.environ.get(key)
+    os.environ[key] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = saved
+
+
+def _module_of(namespace: dict, name: str) -> types.ModuleType:
+    module = types.ModuleType(f"kata_notebook_{name}")
+    module.__dict__.update(
+        (k, v)
+        for k, v in namespace.items()
+        if k not in _SKIP_NAMES and not (k.startswith("__") and k.endswith("__"))
+    )
+    return module
+
+
+def _hidden_may_exist(name: str) -> bool:
+    """Whether tests that ``kata.check`` does not run may grade this exercise: the
+    instructor's hidden tests, here or (student edition) kept by the instructor."""
+    hidden = ROOT / "tests" / "hidden"
+    return not hidden.is_dir() or (hidden / f"test_{name}.py").is_file()
+
+
+# --------------------------------------------------------------------- check
+
+
+def _displayed_by_caller(frame) -> bool:
+    """Whether the caller's code prints its value itself: IPython compiles a cell's
+    last expression (``kata.check("ex03")`` typed alone) in "single" mode, whose
+    result goes to the display hook. A check inside ``if __name__ == "__main__":``
+    (the exercises' check cells) is no expression: its result is shown here."""
+    if frame is None:
+        return False
+    for ins in dis.get_instructions(frame.f_code):
+        if ins.opname == "PRINT_EXPR" or ins.argrepr == "INTRINSIC_PRINT":
+            return True
+    return False
+
+
+def _show(result, frame) -> None:
+    """Display ``result`` in IPython, unless the cell displays it already."""
+    if "IPython" not in sys.modules or _displayed_by_caller(frame):
+        return
+    from IPython import get_ipython
+    from IPython.display import display
+
+    if get_ipython() is not None:
+        display(result)
+
+
+def check(exercise: str, task: str | None = None, *, namespace: dict | None = None, frame=None):
+    """Grade ``exercise`` (or one ``task`` of it) as the kernel defines it now.
+
+    ``namespace`` is where the definitions live: the globals of the caller's
+    ``frame`` by default (a notebook's namespace). Returns a ``CheckResult``, and
+    in IPython shows it (a table) unless the cell shows its value itself.
+    """
+    if frame is None and namespace is None:
+        frame = sys._getframe(1)
+    if namespace is None:
+        namespace = frame.f_globals
+    result = _check(exercise, task, namespace)
+    if result is not None:
+        _show(result, frame)
+    return result
+
+
+def _check(exercise: str, task: str | None, namespace: dict):
+    if str(namespace.get("__name__", "")).startswith("kata_target_"):
+        return None  # a graded module being loaded (an unguarded check cell): nothing to do
+    started = time.perf_counter()
+    ex = catalogue.exercise(exercise)
+    wanted = [ex.task(task)] if task else list(ex.tasks)
+    tests = ROOT / "tests" / f"test_{ex.name}.py"
+    result = CheckResult(ex, [TaskCheck(t) for t in wanted], _hidden_may_exist(ex.name))
+    if not tests.is_file():
+        result.error = f"the kata has no tests for {ex.name} here ({tests} is missing)"
+        return result
+    broken = _unrun_definition(namespace, [t.name for t in wanted])
+    if broken:
+        for t in result.tasks:
+            t.outcomes.append(Outcome.BROKEN)
+            t.failures.append(Failure("", broken))
+        return result
+    module = _module_of(namespace, ex.name)
+    from kata.core.quiet import import_quietly
+
+    import_quietly()
+    collector = _Collector(ex.name, _learner_files(module))
+    args = [
+        str(tests),
+        "--rootdir",
+        str(ROOT),
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "--target",
+        str(ROOT),
+        "--exercise",
+        ex.name,
+        "--capture=sys",
+        *LEAN,
+    ]
+    if task:
+        args += ["--task", wanted[0].name]
+    out = io.StringIO()
+    stats.WATCHERS.append(collector.watch)
+    try:
+        with (
+            _no_plugin_autoload(),
+            target.serving(ex.name, module, WHERE),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+        ):
+            code = pytest.main(args, plugins=[kata_plugin, pytest_check.plugin, collector])
+    finally:
+        stats.WATCHERS.remove(collector.watch)
+    result.tasks = [collector.results.get(t.name, TaskCheck(t)) for t in wanted]
+    if code == pytest.ExitCode.INTERRUPTED:
+        result.error = "interrupted"
+    elif code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        tail = "\n".join(out.getvalue().strip().splitlines()[-5:])
+        result.error = f"pytest exit code {int(code)}:\n{tail}"
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+__all__ = ["CheckResult", "Failure", "TaskCheck", "check", "histogram_png"]
