@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, target
+from kata.core.outcomes import show_points
 from kata.grading import reports as grade_report
 from kata.grading.model import (
     CRASHED,
@@ -211,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     result = grade(sub, exercises=exercises, limits=limits, seed=args.seed, log=log)
     grade_report.write_all(result, out)
     if args.quiet:
-        print(f"{target.describe(sub)}: {result.score:g}/{result.max_score:g}")
+        print(
+            f"{target.describe(sub)}: {show_points(result.score)}/{show_points(result.max_score)}"
+        )
     else:
         print(grade_report.render(result))
         print(f"wrote {out}/results.json, junit.xml, grade.json, grade.log")

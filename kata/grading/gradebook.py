@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue
+from kata.core.outcomes import show_points
 
 SUBMISSION_TIMEOUT = 3600  # seconds for one whole submission, a last resort
 
@@ -48,13 +49,13 @@ def row(name: str, data: dict) -> dict:
     notes = [data["error"]] if "error" in data else []
     for ex in catalogue.names():
         e = exercises.get(ex)
-        r[ex] = f"{e['score']:g}" if e and e["status"] != "no tests" else ""
+        r[ex] = f"{show_points(e['score'])}" if e and e["status"] != "no tests" else ""
         if e and e["status"] not in ("graded", "no tests"):
             notes.append(f"{ex}: {e['status']}: {e['reason']}")
         if e and e.get("flags"):
             notes.append(f"{ex}: {len(e['flags'])} flags")
-    r["total"] = f"{data.get('score', 0):g}"
-    r["max"] = f"{data.get('max_score', 0):g}"
+    r["total"] = f"{show_points(data.get('score', 0))}"
+    r["max"] = f"{show_points(data.get('max_score', 0))}"
     r["notes"] = "; ".join(notes)
     return r
 

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from kata.core.i18n import N_, _, task_title
+from kata.core.outcomes import show_points
 from kata.grading.model import GRADED, Grade, TaskGrade
 
 STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
@@ -109,7 +110,7 @@ def gradescope(result: Grade) -> dict:
                 }
             )
     summary = [
-        f"{e.exercise.name}: {e.score:g}/{e.max_score:g}"
+        f"{e.exercise.name}: {show_points(e.score)}/{show_points(e.max_score)}"
         + (f" ({word(e.status)}: {e.reason})" if e.status != GRADED else "")
         for e in result.exercises.values()
         if e.counted
@@ -121,7 +122,7 @@ def gradescope(result: Grade) -> dict:
             summary
             + [
                 _("total: {score}/{max}").format(
-                    score=f"{result.score:g}", max=f"{result.max_score:g}"
+                    score=f"{show_points(result.score)}", max=f"{show_points(result.max_score)}"
                 )
             ]
         ),
@@ -252,7 +253,7 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
             f"[bold]{e.exercise.name}[/bold]",
             "",
             head,
-            f"[bold]{e.score:g}/{e.max_score:g}[/bold]",
+            f"[bold]{show_points(e.score)}/{show_points(e.max_score)}[/bold]",
             "",
         )
         for tg in e.tasks.values():
@@ -265,14 +266,14 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
                 "",
                 tg.task.name,
                 f"[{_status_style(status)}]{escape(word(status))}[/]",
-                f"{tg.score:g}/{tg.task.points}",
+                f"{show_points(tg.score)}/{tg.task.points}",
                 note,
             )
         for flag in e.flags:
             t.add_row("", "", "[yellow]" + _("flag") + "[/yellow]", "", escape(flag))
     console.print(t)
     total = _("total: {earned}/{possible} points").format(
-        earned=f"{result.score:g}", possible=f"{result.max_score:g}"
+        earned=f"{show_points(result.score)}", possible=f"{show_points(result.max_score)}"
     )
     console.print(f"[bold]{total}[/bold]  ({result.seconds:.0f} s)")
     for flag in result.flags:
