@@ -5,8 +5,7 @@ A failing graded test's report is rewritten (``pytest_runtest_makereport``):
 * failed checks (pytest-check) come first, one block each, without pytest-check's
   preamble; a check that repeats one already shown for the task (the same
   message for another variable, say) is counted, not repeated; the task's first
-  check is shown in full, its later ones by their first two lines (what is
-  wrong, and the numbers);
+  check is shown in full, its later ones by their first line (what is wrong);
 * a task shows at most one histogram, its empty edge bins cut;
 * an exception shows its message first, then only the frames in the learner's
   module and the graded tests (not Keras's or pytest's), and the first error of
@@ -31,7 +30,7 @@ from kata.testing.keys import exercise_of, task_of
 MAX_LINE = 240  # characters of one line of an error message
 MAX_MESSAGE = 8  # lines of an exception's message
 MAX_FRAMES = 4  # frames shown (the learner's and the tests')
-LATER_CHECK = 2  # lines of a task's later checks: the message and its numbers
+LATER_CHECK = 1  # lines of a task's later checks: what is wrong
 
 CHAIN = re.compile(
     r"^(During handling of the above exception, another exception occurred:"
@@ -267,8 +266,10 @@ class OutputShaper:
                 self.histograms.add(key)
             lines = [ln for ln in lines if ln.strip()]
             out += [_cut(ln) for ln in (lines[:LATER_CHECK] if later else lines)]
-        if repeated:
-            out.append(f"(and {repeated} more failed check(s) like one shown above)")
+        if repeated and out:
+            out[-1] += f"  (+{repeated} more failed check(s) like it)"
+        elif repeated:
+            out.append(f"({repeated} failed check(s) like one shown above)")
         trace = parse_trace(rest) if rest.strip() else None
         if trace is not None:
             first = self.firsts.get((ex, trace.key))

@@ -5,6 +5,8 @@ kata's diagnosis first, at most one histogram, a repeated error once; and the
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kata import ROOT
@@ -82,7 +84,7 @@ def test_one_mistake_in_one_task_prints_at_most_40_lines(copy, case):
     assert sum("bin  your values" in ln for ln in lines) <= 1, out.stdout
     assert "site-packages" not in out.stdout  # no library frames
     if case == "tf.abs on KerasTensors":
-        assert "(same error in 4 more test(s):" in out.stdout
+        assert re.search(r"\(same error in \d+ more test\(s\): test_build_siamese_", out.stdout)
         assert out.stdout.count("ValueError: A KerasTensor cannot be used") == 1
 
 

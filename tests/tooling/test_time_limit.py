@@ -5,6 +5,7 @@ Ctrl-C says the results are incomplete and saves nothing."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ def test_an_endless_loop_fails_its_task_and_the_run_goes_on(kata_copy):
     out = make(kata_copy, "test", "EX=ex01", "TIMEOUT=1")
     assert out.returncode != 0, out.stdout + out.stderr
     assert f"timed out after 1 s in {EX01}.count_params: an endless loop?" in out.stdout
-    assert f"not run: {EX01}.count_params timed out in test_count_params_" in out.stdout
+    assert "other test(s) of this task were not run)" in out.stdout  # said once, not per test
     assert "✗ 6/7 tasks done" in out.stdout  # every other task was graded
     assert "Traceback" not in out.stdout
     assert out.stdout.splitlines()[-1].startswith("exit status 1: not all done yet")
@@ -59,7 +60,7 @@ def test_a_loop_at_import_is_reported_once_as_cannot_import(kata_copy):
     text = " ".join(out.stdout.split())  # the table may wrap the reason
     assert "still importing after the time limit: an endless loop at the top level?" in text
     assert "timed out" not in text  # one cause, said once: every test "cannot import"
-    assert "19 cannot import" in text
+    assert re.search(r"\b\d+ cannot import in ", text) and "passed" not in text
 
 
 def test_a_bad_time_limit_is_a_clear_error(kata_copy):
