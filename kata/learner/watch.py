@@ -78,8 +78,15 @@ def first_problem(text: str) -> str:
     for line in lines:
         if line.startswith("E "):
             return line.removeprefix("E").strip()
-    first = next((ln for ln in lines if not ln.startswith("-" * 10)), "")
-    return re.sub(r"^\S+::\S+:\d+: ", "", first)
+    rest = [ln for ln in lines if not ln.startswith("-" * 10)]
+    first = re.sub(r"^\S+::\S+:\d+: ", "", rest[0]) if rest else ""
+    nxt = rest[1] if len(rest) > 1 else ""
+    if nxt and any(c.isdigit() for c in nxt) and not nxt.startswith(_NOT_NUMBERS):
+        first += f": {nxt}"  # a shortened check's numbers (kata.testing.shaping)
+    return first
+
+
+_NOT_NUMBERS = ("where:", "caused by", "(", "[", "bin ", "E ")
 
 
 def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tuple[_Collector, int]:

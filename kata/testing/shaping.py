@@ -266,10 +266,10 @@ class OutputShaper:
                 self.histograms.add(key)
             lines = [ln for ln in lines if ln.strip()]
             out += [_cut(ln) for ln in (lines[:LATER_CHECK] if later else lines)]
-        if repeated and out:
+        if repeated and out and not HIST_ROW.match(out[-1]):
             out[-1] += f"  (+{repeated} more failed check(s) like it)"
         elif repeated:
-            out.append(f"({repeated} failed check(s) like one shown above)")
+            out.append(f"(and {repeated} more failed check(s) like one shown above)")
         trace = parse_trace(rest) if rest.strip() else None
         if trace is not None:
             first = self.firsts.get((ex, trace.key))

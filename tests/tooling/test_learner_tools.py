@@ -371,3 +371,21 @@ def test_solution_refuses_until_the_task_passes(kata_copy):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "ex01_access_params.build_mlp passes" in out.stdout
     assert "\ndef build_mlp(" in out.stdout and "return keras.Sequential(" in out.stdout
+
+
+# ------------------------------------------------------------- watch (item 9)
+
+
+def test_watch_status_shows_a_checks_numbers_and_fits_the_width():
+    from kata.core.i18n import clip
+    from kata.learner.watch import first_problem
+
+    raw = "x::t:0: m\n\nFAILURE: the std of k is off\nstd 0.0088, expected 0.01 (n=16384)\n"
+    assert first_problem(raw) == "the std of k is off: std 0.0088, expected 0.01 (n=16384)"
+    shaped = (
+        "the std of k is off\nstd 0.0088, expected 0.01 (n=16384)\n  bin  your values  expected"
+    )
+    assert first_problem(shaped) == "the std of k is off: std 0.0088, expected 0.01 (n=16384)"
+    assert first_problem("ValueError: bad\nwhere:\n  tests/t.py:3 in f: x") == "ValueError: bad"
+    line = "    ✗ init_normal: failing — " + "x" * 300
+    assert clip(line, 80).endswith("…") and len(clip(line, 80)) == 80
