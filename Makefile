@@ -14,7 +14,7 @@ NB_STAMP := $(VENV)/.kata-notebook-installed
 SEL := $(if $(EX),--exercise $(EX)) $(if $(TASK),--task $(TASK))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test progress hint reset watch lang notebook lint format clean
+.PHONY: help setup test progress hint solution reset watch lang notebook lint format clean
 
 help: ## list the learner's targets
 	@echo "tf-params-kata — learn to access, initialize and share Keras 3 parameters"
@@ -22,7 +22,12 @@ help: ## list the learner's targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | grep -v '## \[' | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo
 	@echo "  EX=ex03_custom_init (or ex03, 3)  one exercise;  TASK=WeirdInit  one task of EX"
+	@echo "  TIMEOUT=<s>  time limit of each test (default 10; an endless loop fails its test)"
 	@echo "  KATA_TARGET=<dir>  grade another folder;  KATA_SEED=<int>  move the test seeds"
+# instructor-only: begin
+	@echo
+	@echo "  instructors and maintainers: make help-dev"
+# instructor-only: end
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || { echo "creating $(VENV) (first run only)…"; $(PYTHON) -m venv $(VENV); }
@@ -44,19 +49,22 @@ $(NB_STAMP): $(STAMP)
 	@touch $@
 
 test: $(STAMP) ## grade your exercises (EX=…, TASK=… for one exercise or task)
-	@$(KATA) test $(SEL)
+	@$(KATA) test $(SEL) $(if $(TIMEOUT),--kata-timeout $(TIMEOUT))
 
 progress: $(STAMP) ## table of every task: done / failing / not started, points, what is next
-	@$(KATA) progress
+	@$(KATA) progress $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 hint: $(STAMP) ## next hint for a task: make hint EX=ex03 [TASK=WeirdInit] [LEVEL=n]
 	@$(KATA) hint $(EX) $(TASK) $(if $(LEVEL),--level $(LEVEL))
+
+solution: $(STAMP) ## the reference solution of a task, once yours passes: make solution EX=ex03 TASK=WeirdInit
+	@$(KATA) solution $(EX) $(TASK)
 
 reset: $(STAMP) ## restore an exercise's stub (your file is backed up first): make reset EX=ex03
 	@$(KATA) reset $(EX)
 
 watch: $(STAMP) ## re-grade an exercise each time you save it (Ctrl-C to stop)
-	@$(KATA) watch
+	@$(KATA) watch $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 lang: $(STAMP) ## lessons in your language: make lang LANG=zh (中文) or LANG=en (backs your files up first)
 	@$(KATA) lang $(if $(and $(filter command line,$(origin LANG)),$(filter zh% en%,$(LANG))),$(LANG),$(error give the language: make lang LANG=zh or make lang LANG=en))
@@ -119,8 +127,8 @@ grade-all: $(STAMP) ## [instructor] grade every sub-folder: make grade-all SUBMI
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]" >&2; exit 2; }
 	@$(KATA) grade-all "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
 
-release: $(STAMP) ## [instructor] the student edition, checked: make release [OUT=dist/student]
-	@$(KATA) release --out "$(or $(OUT),dist/student)"
+release: $(STAMP) ## [instructor] the student edition, checked: make release [OUT=dist/student] [SOLUTIONS=after-pass]
+	@$(KATA) release --out "$(or $(OUT),dist/student)" $(if $(SOLUTIONS),--solutions $(SOLUTIONS))
 
 gradescope: $(STAMP) ## [instructor] autograder.zip for Gradescope
 	@$(KATA) gradescope --out autograder.zip

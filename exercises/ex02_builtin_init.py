@@ -100,6 +100,8 @@ def init_constant(net, value: float):
     precision). Return ``net``; ``ValueError`` (and change nothing) if the net
     is not (or only partly) built.
 
+    >>> net = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)])
+    >>> net.build((None, 3))
     >>> init_constant(net, 1.0).layers[0].kernel.numpy()[0]
     array([1., 1., 1., 1.], dtype=float32)
     """
@@ -128,7 +130,7 @@ class Linear(keras.Model):
     independent values (no fixed seed, no initializer shared between instances).
 
     >>> net = Linear()
-    >>> net(np.zeros((2, 20))).shape
+    >>> net(keras.ops.zeros((2, 20))).shape
     TensorShape([2, 1])
     >>> net.d2.kernel.numpy().ravel()
     array([1., 1., 1., 1., 1., 1., 1., 1., 1., 1.], dtype=float32)

@@ -60,8 +60,8 @@ def my_init():
     It must work as ``Dense(64, kernel_initializer=my_init())`` and honour the
     dtype Keras asks for.
 
-    >>> my_init()((2, 3), dtype="float32")
-    <tf.Tensor: shape=(2, 3), dtype=float32, numpy=array([[1., 1., 1.], [1., 1., 1.]], ...)>
+    >>> my_init()((2, 3), dtype="float32").numpy()
+    array([[1., 1., 1.], [1., 1., 1.]], dtype=float32)
     >>> layer = keras.layers.Dense(64, kernel_initializer=my_init()); layer.build((None, 20))
     >>> float(ops.min(layer.kernel)), float(ops.max(layer.kernel))
     (1.0, 1.0)
@@ -94,7 +94,7 @@ def scaled_normal(shape, dtype=None):
     >>> w = scaled_normal((64, 256))
     >>> w.shape, w.dtype, round(float(ops.std(w)), 2)   # sqrt(2 / 64) ≈ 0.177
     (TensorShape([64, 256]), tf.float32, 0.18)
-    >>> keras.layers.Dense(10, kernel_initializer=scaled_normal)   # works in a layer
+    >>> layer = keras.layers.Dense(10, kernel_initializer=scaled_normal)   # works in a layer
     """
     raise NotImplementedError
 
@@ -135,7 +135,7 @@ class WeirdInit(keras.initializers.Initializer):
     True
     >>> init.get_config()
     {'seed': 7}
-    >>> keras.layers.Dense(4, kernel_initializer=WeirdInit())
+    >>> layer = keras.layers.Dense(4, kernel_initializer=WeirdInit())
     """
 
     def __init__(self, seed=None):

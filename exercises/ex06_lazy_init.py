@@ -17,6 +17,7 @@ built*:
 >>> net.built, net.weights
 (False, [])
 >>> net.layers[0].kernel
+Traceback (most recent call last):
 AttributeError: ...
 
 The parameters are created (and initialized) the first time the shapes are
@@ -62,7 +63,7 @@ def unbuilt_mlp() -> keras.Sequential:
     >>> net = unbuilt_mlp()
     >>> net.weights
     []
-    >>> net(np.zeros((2, 20))).shape, net.layers[0].kernel.shape
+    >>> net(np.zeros((2, 20))).shape, tuple(net.layers[0].kernel.shape)
     (TensorShape([2, 10]), (20, 256))
     """
     raise NotImplementedError

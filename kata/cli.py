@@ -22,6 +22,12 @@ COMMANDS = (
     ("watch", "kata.learner.watch", "learner", "re-grade an exercise each time you save it"),
     ("lang", "kata.learner.lang", "learner", "lessons in English or Chinese: kata lang zh|en"),
     ("notebook", "kata.learner.lab", "learner", "the exercises as notebooks in JupyterLab"),
+    (
+        "solution",
+        "kata.learner.solution",
+        "learner",
+        "a task's reference solution, once yours passes",
+    ),
     ("classroom", "kata.learner.classroom", "learner", "GitHub Classroom points for exercises/"),
     ("grade", "kata.grading.grade", "instructor", "grade one submission in the sandbox"),
     ("grade-all", "kata.grading.gradebook", "instructor", "grade a folder of submissions"),

@@ -128,8 +128,10 @@ def layer_params(net, index: int):
     not created them yet, or lacks a kernel or a bias (a ``BatchNormalization``'s
     gamma and beta are not a kernel and a bias; ``Dense(use_bias=False)`` has no bias).
 
+    >>> net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+    >>> net.build((None, 20))
     >>> kernel, bias = layer_params(net, 2)   # the output layer of the MLP
-    >>> kernel.shape, bias.shape
+    >>> tuple(kernel.shape), tuple(bias.shape)
     ((256, 10), (10,))
     """
     layers = net.layers
@@ -166,8 +168,10 @@ def param_shapes(net) -> dict:
     Every variable counts, trainable or not (a BatchNormalization's moving
     statistics, the variables of a frozen layer).
 
-    >>> param_shapes(net)
-    {'sequential/dense/kernel': (20, 256), 'sequential/dense/bias': (256,), ...}
+    >>> net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+    >>> net.build((None, 20))
+    >>> param_shapes(net)   # paths as Keras numbers them, e.g. sequential/dense/kernel
+    {'sequential.../dense.../kernel': (20, 256), 'sequential.../dense.../bias': (256,), ...}
     """
     return {v.path: tuple(int(d) for d in v.shape) for v in net.weights}
 
@@ -189,6 +193,8 @@ def count_params(net) -> int:
 
     Every variable of ``net.weights`` counts, non-trainable ones included.
 
+    >>> net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
+    >>> net.build((None, 20))
     >>> count_params(net)   # 20*256 + 256 + 256*10 + 10
     7946
     """
@@ -250,6 +256,8 @@ def find_param(net, path: str):
     searches the net it is given. ``KeyError`` whose message lists the
     available paths when none matches.
 
+    >>> rgnet = keras.Sequential([keras.Sequential([keras.layers.Dense(4)]), keras.layers.Dense(1)])
+    >>> rgnet.build((None, 4))
     >>> find_param(rgnet, rgnet.weights[0].path) is rgnet.weights[0]
     True
     """

@@ -152,7 +152,8 @@ def copy_params(src, dst):
     Unbuilt models raise ``ValueError`` too, and so do partly built ones
     (``net.built`` False, though some layers have variables).
 
-    >>> src, dst = make_net(), make_net()   # same architecture, different values
+    >>> src = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    >>> dst = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])   # other values
     >>> copy_params(src, dst)
     >>> (dst.weights[0].numpy() == src.weights[0].numpy()).all()
     np.True_

@@ -107,6 +107,9 @@ def are_tied(layer_a, layer_b) -> bool:
     models both hold ``encoder/kernel``); layers without parameters (a
     ``Flatten``, an unbuilt ``Dense``) are not tied.
 
+    >>> shared = keras.layers.Dense(8)
+    >>> net = keras.Sequential([keras.layers.Dense(8), shared, shared, keras.layers.Dense(1)])
+    >>> net.build((None, 4))
     >>> are_tied(net.layers[1], net.layers[2])
     True
     >>> are_tied(net.layers[0], net.layers[1])

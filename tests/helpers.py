@@ -8,6 +8,10 @@ the result in its own ``with check:`` block (so every problem shows at once).
 
 from __future__ import annotations
 
+import contextlib
+import re
+import traceback
+
 import keras
 import numpy as np
 
@@ -235,3 +239,56 @@ def scramble(net_or_vars):
     for v in getattr(net_or_vars, "weights", net_or_vars):
         v.assign(np.random.uniform(0.5, 1.5, size=tuple(v.shape)).astype(v.dtype))
     return net_or_vars
+
+
+class Raised:
+    """What ``must_raise`` caught: ``.value`` is the exception (after the block)."""
+
+    value: BaseException | None = None
+
+
+def _where(exc: BaseException) -> str:
+    """Where ``exc`` was raised, outside the libraries: ``file:line``, or ''."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if "site-packages" not in f.filename and "/lib/python" not in f.filename
+    ]
+    return f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+
+
+@contextlib.contextmanager
+def must_raise(expected, call: str, match: str | None = None):
+    """Like ``pytest.raises``, with a message that says what was called, what was
+    expected and what happened::
+
+        with must_raise(ValueError, f"materialize(net, {bad})"):
+            ex.materialize(net, bad)
+
+    fails with "called materialize(net, 0): expected ValueError, it returned
+    normally" or "…, it raised IndexError: …". A ``NotImplementedError`` passes
+    through (the task is not started).
+    """
+    names = " or ".join(
+        e.__name__ for e in (expected if isinstance(expected, tuple) else (expected,))
+    )
+    info = Raised()
+    try:
+        yield info
+    except expected as exc:
+        if match and not re.search(match, str(exc)):
+            raise AssertionError(
+                f"called {call}: expected {names} with a message about {match!r}, "
+                f"it raised {type(exc).__name__}: {str(exc)[:200]}"
+            ) from None
+        info.value = exc
+        return
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # the wrong exception: say which, and where
+        first = (str(exc).splitlines() or [""])[0][:200]
+        raise AssertionError(
+            f"called {call}: expected {names}, it raised {type(exc).__name__}"
+            f"{': ' + first if first else ''}{_where(exc)}"
+        ) from None
+    raise AssertionError(f"called {call}: expected {names}, it returned normally")

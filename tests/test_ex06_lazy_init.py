@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
-from tests.helpers import assert_unchanged, awkward, described, snapshot
+from tests.helpers import assert_unchanged, awkward, described, must_raise, snapshot
 
 task = pytest.mark.task
 
@@ -286,7 +286,7 @@ def test_materialize_runs_no_data(ex):
 def test_materialize_rejects_a_bad_input_dim(ex, models):
     for bad in (0, -3):
         net = reference(models, "mlp", mlp)  # a new one if materialize built it
-        with pytest.raises(ValueError):
+        with must_raise(ValueError, f"materialize(net, {bad})"):
             ex.materialize(net, bad)
         with check:
             assert net.weights == [] and not net.built, (
@@ -299,7 +299,7 @@ def test_materialize_rejects_a_bad_input_dim(ex, models):
 def test_materialize_already_built_for_another_width(ex, models):
     net = reference(models, "mlp20", lambda: mlp(20))
     before = snapshot(net)
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, "materialize(net, 30) on a net built for 20 inputs"):
         ex.materialize(net, 30)
     assert_unchanged(net, before)
 

@@ -5,7 +5,10 @@ instructor-only: begin`` and ``# instructor-only: end``), ``pyproject.toml``,
 ``README.md``, ``kata/`` (its learner subpackages: ``kata.core.editions.STUDENT``), ``exercises/`` and the
 graded suites of ``tests/`` with their helpers — and nothing that reveals
 answers: no ``solutions/``, hidden tests, mutants, alternatives or grading
-tools. Then it checks the copy: no line of a solution body appears in it, and
+tools (``--solutions after-pass`` packs the references for ``make solution``,
+which shows one only once the learner's task passes). Removed Makefile targets
+say they are instructor-only and fail; the README keeps its student-only blocks
+and mentions none of what the edition lacks. Then it checks the copy: no line of a solution body appears in it, and
 its own pytest, run as a learner would, reports every task as not started.
 """
 
@@ -15,18 +18,21 @@ import argparse
 import ast
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, editions
+from kata.core import catalogue, editions, references
+from kata.core.files import write_json
 from kata.dev import stubs
 
 FILES = (
     "Makefile",
     "pyproject.toml",
+    "constraints.txt",
     "README.md",
     "README.zh-CN.md",
     "LICENSE",
@@ -38,11 +44,25 @@ DIRS = ("exercises",)
 TEST_DIRS_EXCLUDED = {"hidden", "mutants", "alternatives", "tooling"}
 MARK = ".kata-release"
 BEGIN, END = "# instructor-only: begin", "# instructor-only: end"
+STUDENT_BEGIN, STUDENT_END = "# student-only: begin", "# student-only: end"
+# What the edition's README must not mention: it has none of these.
+README_FORBIDDEN = (
+    "solutions/",
+    "hidden/",
+    "mutants/",
+    "alternatives/",
+    "tooling/",
+    ".ci/run",
+    "--target solutions",
+    "help-dev",
+    "make verify",
+)
 
 
 def _strip_instructor(text: str) -> str:
-    """Drop the blocks between the instructor-only markers: ``# …`` lines in the
-    Makefile, ``<!-- … -->`` comments in the README."""
+    """Drop the blocks between the instructor-only markers (``# …`` lines in the
+    Makefile, ``<!-- … -->`` comments in the README), and keep the text of the
+    student-only blocks, which the kata's own README hides in a comment."""
     out, skipping = [], False
     for line in text.splitlines(keepends=True):
         bare = line.strip().removeprefix("<!--").removesuffix("-->").strip()
@@ -50,9 +70,41 @@ def _strip_instructor(text: str) -> str:
             skipping = True
         elif bare.startswith(END):
             skipping = False
+        elif bare.startswith((STUDENT_BEGIN, STUDENT_END)):
+            continue
         elif not skipping:
             out.append(line)
     return "".join(out)
+
+
+def removed_targets(makefile: str) -> list[str]:
+    """The targets defined inside the Makefile's instructor-only blocks."""
+    names, inside = [], False
+    for line in makefile.splitlines():
+        bare = line.strip()
+        if bare.startswith(BEGIN):
+            inside = True
+        elif bare.startswith(END):
+            inside = False
+        elif inside and (m := re.match(r"^([a-z][a-z0-9-]*):(?!=)", line)):
+            names.append(m.group(1))
+    return names
+
+
+def student_makefile(text: str) -> str:
+    """The Makefile without its instructor-only blocks, plus a rule that makes each
+    removed target say it is instructor-only and fail (not "Nothing to be done")."""
+    gone = removed_targets(text)
+    out = _strip_instructor(text)
+    if gone:
+        out += (
+            "\n# Instructor and maintainer targets are not part of the student edition.\n"
+            f".PHONY: {' '.join(gone)}\n"
+            f"{' '.join(gone)}:\n"
+            '\t@echo "make $@ is for instructors and maintainers: it is not part of the student '
+            'edition of the kata (make help lists yours)" >&2; exit 2\n'
+        )
+    return out
 
 
 def _ignore(_dir, names):
@@ -61,7 +113,7 @@ def _ignore(_dir, names):
     ]
 
 
-def build(out: Path, root: Path = ROOT) -> Path:
+def build(out: Path, root: Path = ROOT, solutions: str = "none") -> Path:
     """Write the student edition into ``out`` (replacing an earlier release there)."""
     if out.exists():
         if not (out / MARK).exists() and any(out.iterdir()):
@@ -74,12 +126,11 @@ def build(out: Path, root: Path = ROOT) -> Path:
         if src.is_file():
             (out / name).parent.mkdir(parents=True, exist_ok=True)
             text = src.read_text(encoding="utf-8")
-            (out / name).write_text(
-                _strip_instructor(text)
-                if name in ("Makefile", "README.md", "README.zh-CN.md")
-                else text,
-                encoding="utf-8",
-            )
+            if name == "Makefile":
+                text = student_makefile(text)
+            elif name in ("README.md", "README.zh-CN.md"):
+                text = _strip_instructor(text)
+            (out / name).write_text(text, encoding="utf-8")
     for name in ASSETS:
         if (root / name).is_file():
             (out / name).parent.mkdir(parents=True, exist_ok=True)
@@ -88,6 +139,8 @@ def build(out: Path, root: Path = ROOT) -> Path:
         shutil.copytree(root / name, out / name, ignore=_ignore)
     editions.copy_kata(root, out, editions.STUDENT)
     _pristine_stubs(out / "kata" / "learner" / "pristine", root)
+    if solutions == "after-pass":  # make solution shows them once a task passes
+        write_json(out / references.PACKED.relative_to(ROOT), references.pack(root))
     tests = out / "tests"
     tests.mkdir()
     for path in sorted((root / "tests").iterdir()):
@@ -174,6 +227,14 @@ def leaks(out: Path, root: Path = ROOT) -> list[str]:
         for p in (out / "kata").iterdir()
         if p.is_dir() and p.name not in editions.STUDENT and p.name != "__pycache__"
     ]
+    readme = out / "README.md"
+    if readme.is_file():
+        text = readme.read_text(encoding="utf-8")
+        problems += [
+            f"README.md mentions {word!r}, which the student edition does not have"
+            for word in README_FORBIDDEN
+            if word in text
+        ]
     secret_lines = solution_lines(root)
     secret_bodies = {
         k: f"{p.stem}.{v}"
@@ -232,9 +293,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="kata release", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=str(ROOT / "dist" / "student"))
     p.add_argument("--no-check", action="store_true", help="skip running the release's tests")
+    p.add_argument(
+        "--solutions",
+        choices=("none", "after-pass"),
+        default="none",
+        help="after-pass: ship the reference solutions, which `make solution` shows only once "
+        "the learner's task passes (default none: a graded course must not ship answers)",
+    )
     args = p.parse_args(argv)
-    out = build(Path(args.out).resolve())
+    out = build(Path(args.out).resolve(), solutions=args.solutions)
     print(f"wrote the student edition to {out}")
+    if args.solutions == "after-pass":
+        print("with reference solutions, shown by `make solution` once a task passes")
     problems = leaks(out) if args.no_check else check(out)
     for line in problems:
         print(f"release problem: {line}", file=sys.stderr)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, policy, target
-from kata.core.outcomes import Outcome
+from kata.core.outcomes import Outcome, show_points
 from kata.grading import reports as grade_report
 from kata.grading import sanitize
 from kata.grading.model import (
@@ -396,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(missing, file=sys.stderr)
     if args.quiet:
-        print(f"{target.describe(sub)}: {result.score:g}/{result.max_score:g}")
+        print(
+            f"{target.describe(sub)}: {show_points(result.score)}/{show_points(result.max_score)}"
+        )
     else:
         print(grade_report.render(result))
         print(f"wrote {out}/results.json, junit.xml, grade.json, grade.log")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue
+from kata.core.outcomes import show_points
 from kata.grading import sanitize
 
 SUBMISSION_TIMEOUT = 3600  # seconds for one whole submission, a last resort
@@ -93,7 +94,7 @@ def row(name: str, data: dict) -> dict:
     for ex in catalogue.names():
         e = exercises.get(ex) if isinstance(exercises, dict) else None
         e = e if isinstance(e, dict) and {"score", "status", "reason"} <= set(e) else None
-        r[ex] = f"{e['score']:g}" if e and e["status"] != "no tests" else ""
+        r[ex] = show_points(e["score"]) if e and e["status"] != "no tests" else ""
         if e and e["status"] not in ("graded", "no tests"):
             notes.append(f"{ex}: {e['status']}: {e['reason']}")
         if e and e.get("flags") and e["status"] == "graded":
@@ -101,8 +102,8 @@ def row(name: str, data: dict) -> dict:
             notes.append(
                 f"{ex}: {flags[0]}" + (f" (+{len(flags) - 1} more)" if len(flags) > 1 else "")
             )
-    r["total"] = f"{data.get('score', 0):g}"
-    r["max"] = f"{data.get('max_score', 0):g}"
+    r["total"] = show_points(data.get("score", 0))
+    r["max"] = show_points(data.get("max_score", 0))
     r["notes"] = "; ".join(notes)
     return r
 

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from kata.core.i18n import N_, _, task_title
+from kata.core.outcomes import show_points
 from kata.grading.model import GRADED, Grade, TaskGrade
 from kata.grading.sanitize import clean
 
@@ -125,7 +126,7 @@ def gradescope(result: Grade) -> dict:
         out_of = sum(tg.share(False)[1] for tg in e.tasks.values())
         seen, top = seen + got, top + out_of
         summary.append(
-            f"{e.exercise.name}: {got:.4g}/{out_of:.4g}"
+            f"{e.exercise.name}: {show_points(got)}/{show_points(out_of)}"
             + (f" ({word(e.status)}: {_short(e.reason, 300)})" if e.status != GRADED else "")
         )
     head = [
@@ -136,7 +137,7 @@ def gradescope(result: Grade) -> dict:
     hidden = any(
         t.hidden for e in result.exercises.values() for tg in e.tasks.values() for t in tg.tests
     )
-    tail = [_("visible tests: {score}/{max}").format(score=f"{seen:.4g}", max=f"{top:.4g}")]
+    tail = [_("visible tests: {score}/{max}").format(score=show_points(seen), max=show_points(top))]
     if hidden:
         tail.append(_("hidden tests are graded too; they show after the due date"))
     return {
@@ -307,7 +308,7 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
             f"[bold]{e.exercise.name}[/bold]",
             "",
             head,
-            f"[bold]{e.score:g}/{e.max_score:g}[/bold]",
+            f"[bold]{show_points(e.score)}/{show_points(e.max_score)}[/bold]",
             "",
         )
         for tg in e.tasks.values():
@@ -320,14 +321,14 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
                 "",
                 tg.task.name,
                 f"[{_status_style(status)}]{escape(word(status))}[/]",
-                f"{tg.score:g}/{tg.task.points}",
+                f"{show_points(tg.score)}/{tg.task.points}",
                 note,
             )
         for flag in e.flags:
             t.add_row("", "", "[yellow]" + _("flag") + "[/yellow]", "", escape(flag))
     console.print(t)
     total = _("total: {earned}/{possible} points").format(
-        earned=f"{result.score:g}", possible=f"{result.max_score:g}"
+        earned=f"{show_points(result.score)}", possible=f"{show_points(result.max_score)}"
     )
     console.print(f"[bold]{total}[/bold]  ({result.seconds:.0f} s)")
     for flag in result.flags:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, outcomes, state
+from kata.core.outcomes import show_points
 
 
 def runner_result(results: dict[str, outcomes.TaskResult]) -> dict:
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("GITHUB_OUTPUT"):
         with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
             f.write(f"result={encoded}\n")
-    print(f"Points {result['score']:g}/{result['max_score']:g}")
+    print(f"Points {show_points(result['score'])}/{show_points(result['max_score'])}")
     return 0
 
 

@@ -42,19 +42,33 @@ def last_results() -> dict[str, outcomes.TaskResult]:
 # ------------------------------------------------------------------- progress
 
 
-def grade_quietly(exercise: str | None = None) -> dict[str, outcomes.TaskResult]:
+class Interrupted(Exception):
+    """Ctrl-C stopped the grading: nothing is shown as done, nothing was saved."""
+
+
+def grade_quietly(
+    exercise: str | None = None, task: str | None = None, timeout: str | None = None
+) -> dict[str, outcomes.TaskResult]:
     """Run the graded suites in this process, without terminal output; return the results."""
     import contextlib
     import io
 
     import pytest
 
-    args = ["-p", "no:cacheprovider", "--kata-state", str(state.LAST_RUN)]
+    from kata.learner.run import learner_args
+
+    args = ["-p", "no:cacheprovider"]
     if exercise:
         args += ["--exercise", exercise]
+    if task:
+        args += ["--task", task]
+    if timeout is not None:
+        args += ["--kata-timeout", str(timeout)]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = pytest.main(args)
+        code = pytest.main(learner_args(args))
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise Interrupted()
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = "\n".join(out.getvalue().strip().splitlines()[-5:])
         raise UsageError(
@@ -65,7 +79,7 @@ def grade_quietly(exercise: str | None = None) -> dict[str, outcomes.TaskResult]
 
 
 def progress(args) -> int:
-    res = grade_quietly()
+    res = grade_quietly(timeout=args.timeout)
     color = sys.stdout.isatty()
     width = shutil.get_terminal_size((100, 20)).columns
     print(_("progress of {target}:").format(target=target.describe(target.resolve())))
@@ -76,14 +90,14 @@ def progress(args) -> int:
 # ----------------------------------------------------------------------- hint
 
 
-def _pick_task(ex: catalogue.Exercise, name: str | None) -> catalogue.Task:
+def _pick_task(ex: catalogue.Exercise, name: str | None, res) -> catalogue.Task | None:
+    """The task asked for, else the first task not done (None: every task is done)."""
     if name:
         return ex.task(name)
-    res = last_results()
     for t in ex.tasks:
         if res[t.key].status != outcomes.Status.DONE:
             return t
-    return ex.tasks[0]
+    return None
 
 
 def wrap(text: str, *, width: int, indent: str) -> str:
@@ -113,7 +127,22 @@ def hint(args) -> int:
             )
         )
     ex = catalogue.exercise(args.exercise)
-    task = _pick_task(ex, args.task)
+    res = last_results()
+    task = _pick_task(ex, args.task, res)
+    if task is None:
+        after = tables.next_exercise({t.key: res[t.key] for t in ex.tasks}, res)
+        print(f"every task of {ex.name} passes: no hint needed.")
+        if after is not None:
+            short = catalogue.exercise(after.exercise).short
+            print(f"next exercise: {after.exercise} — make test EX={short}")
+        return 0
+    if args.level is None and res[task.key].status == outcomes.Status.DONE:
+        print(
+            f"{ex.name}.{task.name} already passes: no hint needed.\n"
+            f"  make solution EX={ex.short} TASK={task.name}   the reference solution, to compare\n"
+            f"  make hint EX={ex.short} TASK={task.name} LEVEL=n   a hint all the same"
+        )
+        return 0
     if not task.hints:
         raise UsageError(_("{task} has no hints yet").format(task=task.key))
     hints = state.load_hints()
@@ -233,7 +262,11 @@ def reset(args) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="kata", description="The kata's learner commands.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("progress", help="grade quietly and show every task").set_defaults(run=progress)
+    p = sub.add_parser("progress", help="grade quietly and show every task")
+    p.add_argument(
+        "--timeout", default=None, help="time limit of each test in seconds (default 10; 0: none)"
+    )
+    p.set_defaults(run=progress)
     p = sub.add_parser("hint", help="show the next hint of a task")
     p.add_argument("exercise", nargs="?")
     p.add_argument("task", nargs="?")
@@ -248,6 +281,11 @@ def main(argv=None) -> int:
     except (UsageError, catalogue.UnknownName, target.TargetError) as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
+    except (Interrupted, KeyboardInterrupt):
+        from kata.testing.plugin import INTERRUPTED
+
+        print(_(INTERRUPTED), file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

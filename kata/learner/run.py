@@ -1,24 +1,48 @@
 """``kata test``: run the graded suites as pytest would, with the kata's report.
 
-    kata test [--exercise EX] [--task TASK] [any pytest option]
+    kata test [--exercise EX] [--task TASK] [--kata-timeout S] [any pytest option]
 
 The results are merged into ``.kata/last-run.json`` (read by progress and hint).
+The instructor's hidden tests (``tests/hidden/``, absent from the student
+edition) are left out: a learner's run grades what the learner can read. A run
+that does not pass everything exits with status 1, and its last line says
+what that means (``make`` then adds its own ``Error 1`` line).
 """
 
 from __future__ import annotations
 
 import sys
 
+from kata import ROOT
 from kata.core import state
+
+HIDDEN = ROOT / "tests" / "hidden"
+
+EXIT_NOTE = {
+    1: "exit status 1: not all done yet (make reports it as `Error 1`; that is all it means)",
+}
+
+
+def learner_args(argv: list[str]) -> list[str]:
+    """pytest's arguments for a learner's run: no hidden tests, no repeated summary of
+    failures (the kata's table says it), the results saved for progress and hint."""
+    args = ["-rN", "--show-capture=stdout"]
+    if HIDDEN.is_dir():
+        args += ["--ignore", str(HIDDEN)]
+    args += argv
+    if "--kata-state" not in argv:
+        args += ["--kata-state", str(state.LAST_RUN)]
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     import pytest
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    if "--kata-state" not in argv:
-        argv += ["--kata-state", str(state.LAST_RUN)]
-    return int(pytest.main(argv))
+    code = int(pytest.main(learner_args(argv)))
+    if code in EXIT_NOTE:
+        print(EXIT_NOTE[code], flush=True)
+    return code
 
 
 if __name__ == "__main__":

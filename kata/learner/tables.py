@@ -70,10 +70,41 @@ def table(results: dict[str, TaskResult], *, per_task: bool, only: Iterable[str]
                     + "[/red]"
                 )
             broken = next((r.reason for r in rows if r.reason), "")
-            if broken:
-                label += f" [magenta]{broken}[/magenta]"
+            if broken:  # said in full under the table, where it has the whole width
+                label += " [magenta](why: below)[/magenta]"
             t.add_row(e.name, label, f"{show_points(score)}/{most}")
     return t, earned, possible
+
+
+def broken(results: dict[str, TaskResult], only=None) -> dict[str, str]:
+    """Why each exercise that cannot be imported cannot be (one line each)."""
+    out = {}
+    for r in results.values():
+        if r.reason and r.total and (only is None or r.task.exercise in set(only)):
+            out.setdefault(r.task.exercise, r.reason)
+    return out
+
+
+def commands(exercise: str, task: str, width: int) -> list[str]:
+    """The commands to run next for a task, on one line when it fits ``width``."""
+    short = catalogue.exercise(exercise).short
+    cmds = [f"make test EX={short} TASK={task}", f"make hint EX={short} TASK={task}"]
+    line = "  " + "  ·  ".join(cmds)
+    return [line] if len(line) <= width else [f"  {c}" for c in cmds]
+
+
+def next_exercise(results: dict[str, TaskResult], known: dict[str, TaskResult] | None):
+    """After a narrowed run that passes: the first task, in study order, of another
+    exercise that is not done as far as ``known`` (the last runs) tells."""
+    graded = {r.task.exercise for r in results.values() if r.total}
+    for e in catalogue.exercises():
+        if e.name in graded:
+            continue
+        for t in e.tasks:
+            r = (known or {}).get(t.key)
+            if r is None or not r.total or r.status != Status.DONE:
+                return t
+    return None
 
 
 def render(
@@ -83,8 +114,13 @@ def render(
     color: bool = False,
     width: int = 100,
     only=None,
+    known: dict[str, TaskResult] | None = None,
 ) -> str:
-    """The table, the total and the next task to do, as text for a terminal."""
+    """The table, the total and the next task to do, as text for a terminal.
+
+    ``known``: the results of earlier runs, to name the next exercise when this
+    run graded only some exercises and everything in it passes.
+    """
     from rich.console import Console
 
     buf = io.StringIO()
@@ -97,6 +133,8 @@ def render(
     )
     t, earned, possible = table(results, per_task=per_task, only=only)
     console.print(t)
+    for name, reason in broken(results, only).items():
+        console.print(f"[magenta]{name}: {reason}[/magenta]", soft_wrap=True, highlight=False)
     total = _("total: {earned}/{possible} points").format(
         earned=show_points(earned), possible=show_points(possible)
     )
@@ -105,17 +143,23 @@ def render(
         {k: v for k, v in results.items() if only is None or v.task.exercise in set(only)}
     )
     if nxt is not None:
-        short = catalogue.exercise(nxt.exercise).short
         console.print(
             _("next: {task} — {title}").format(
                 task=f"[bold]{nxt.exercise}.{nxt.name}[/bold]", title=task_title(nxt)
             ),
             highlight=False,
+            soft_wrap=True,
         )
-        console.print(
-            f"  make test EX={short} TASK={nxt.name}  ·  make hint EX={short} TASK={nxt.name}",
-            highlight=False,
-        )
+        for line in commands(nxt.exercise, nxt.name, width):
+            console.print(line, highlight=False, soft_wrap=True)
     elif possible:
         console.print("[green]" + _("everything graded here passes — well done.") + "[/green]")
+        after = next_exercise(results, known)
+        if after is not None:
+            short = catalogue.exercise(after.exercise).short
+            console.print(
+                f"next exercise: [bold]{after.exercise}[/bold] — make test EX={short}",
+                highlight=False,
+                soft_wrap=True,
+            )
     return buf.getvalue()

@@ -4,8 +4,10 @@ One long-lived process keeps TensorFlow loaded; on each save of
 ``exercises/<name>.py`` (or of the file in ``KATA_TARGET``) the exercise's tests
 run in this process through ``pytest.main``, which loads your module afresh,
 so no state survives from one run to the next. A syntax error shows as a status
-line; code that never returns is stopped after ``--timeout`` seconds (the watcher
-restarts itself if Python cannot interrupt it). Ctrl-C exits.
+line; a test that never returns fails after ``--timeout`` seconds, named by its
+task (the watcher restarts itself if Python cannot interrupt it). Status lines
+fit the terminal's width; a failing exercise points to ``make test EX=… TASK=…``
+for the full report. Ctrl-C exits.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import ctypes
 import io
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -29,13 +32,24 @@ from kata.learner import tables
 
 
 class _Collector:
-    """Per-task outcomes and the first line of each failure, for one run."""
+    """Per-task outcomes and the first lines of each failure, for one run; ``beat`` is
+    when the run last moved on (a test started or ended)."""
 
     def __init__(self):
         self.results = outcomes.empty()
         self.failures: dict[str, str] = {}
+        self.beat = time.monotonic()
+        self.current = ""  # the task of the test running now
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.beat = time.monotonic()
+
+    def pytest_runtest_setup(self, item):
+        task = item.get_closest_marker("task")
+        self.current = task.args[0] if task and task.args else item.name
 
     def pytest_runtest_logreport(self, report):
+        self.beat = time.monotonic()
         props = dict(report.user_properties)
         ex, task = props.get("kata_exercise"), props.get("kata_task")
         if not ex or not task or not (report.when == "call" or report.failed):
@@ -47,25 +61,39 @@ class _Collector:
         )
         outcomes.record(self.results, ex, task, outcome, props.get("kata_reason", ""))
         if not report.passed and task not in self.failures:
-            text = props.get("kata_reason") or report.longreprtext
-            lines = [
-                ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("-" * 10)
-            ]
-            lines = [
-                ln for ln in lines if not ln.startswith(("FAILURE:", "Failed Checks:"))
-            ] or lines
-            first = next(
-                (ln.removeprefix("E").strip() for ln in lines if ln.startswith("E ")),
-                lines[0] if lines else "",
-            )
-            self.failures[task] = re.sub(r"^\S+::\S+:\d+: ", "", first)
+            self.failures[task] = first_problem(props.get("kata_reason") or report.longreprtext)
 
 
-def grade(name: str, directory: Path) -> tuple[_Collector, int]:
+def first_problem(text: str) -> str:
+    """The first problem of a failure report in one line: a check's message with the
+    numbers on its next line, or the exception's own line."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith("FAILURE: "):
+            head = line.removeprefix("FAILURE: ")
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if nxt and not nxt.startswith(("FAILURE:", "---", "Failed Checks:", "bin ", "[")):
+                head += f": {nxt}"
+            return head
+    for line in lines:
+        if line.startswith("E "):
+            return line.removeprefix("E").strip()
+    rest = [ln for ln in lines if not ln.startswith("-" * 10)]
+    first = re.sub(r"^\S+::\S+:\d+: ", "", rest[0]) if rest else ""
+    nxt = rest[1] if len(rest) > 1 else ""
+    if nxt and any(c.isdigit() for c in nxt) and not nxt.startswith(_NOT_NUMBERS):
+        first += f": {nxt}"  # a shortened check's numbers (kata.testing.shaping)
+    return first
+
+
+_NOT_NUMBERS = ("where:", "caused by", "(", "[", "bin ", "E ")
+
+
+def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tuple[_Collector, int]:
     """Grade one exercise of ``directory`` in this process; output is captured."""
     import pytest
 
-    collector = _Collector()
+    collector = collector or _Collector()
     files = [f"tests/test_{name}.py"]
     args = [
         *files,
@@ -76,6 +104,8 @@ def grade(name: str, directory: Path) -> tuple[_Collector, int]:
         "-q",
         "--kata-state",
         ".kata/last-run.json",
+        "--kata-timeout",
+        f"{timeout:g}",
     ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = pytest.main(args, plugins=[collector])
@@ -92,27 +122,36 @@ def _interrupt(thread: threading.Thread) -> None:
     )
 
 
+# Each test has the time limit itself (kata.testing.timelimit): a loop in Python
+# fails its test and the run goes on. This guard is for what that limit cannot
+# stop: a run that has not moved on for the limit plus GRACE seconds.
+GRACE = 5.0
+
+
 def grade_with_timeout(name: str, directory: Path, timeout: float):
     box: dict = {}
+    collector = _Collector()
 
     def work():
         try:
-            box["value"] = grade(name, directory)
+            box["value"] = grade(name, directory, timeout, collector)
         except BaseException as exc:  # noqa: BLE001 - reported as a status, the watcher lives on
             box["error"] = exc
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        _interrupt(thread)
-        thread.join(2.0)
-        if thread.is_alive():
-            return None  # stuck in native code: the caller restarts the process
-        return "timeout"
+    while thread.is_alive():
+        thread.join(0.1)
+        stalled = time.monotonic() - collector.beat > timeout + GRACE
+        if timeout and thread.is_alive() and stalled:
+            _interrupt(thread)
+            thread.join(2.0)
+            if thread.is_alive():
+                return None, collector.current  # stuck in native code: restart the process
+            return "timeout", collector.current
     if "error" in box:
-        return box["error"]
-    return box["value"]
+        return box["error"], ""
+    return box["value"], ""
 
 
 OUT = sys.stdout  # grading redirects sys.stdout process-wide: status lines go here
@@ -122,22 +161,32 @@ def say(text: str) -> None:
     print(text, file=OUT, flush=True)
 
 
-def show(name: str, outcome, took: float | None) -> None:
+def _width() -> int:
+    return shutil.get_terminal_size((100, 20)).columns
+
+
+def show(name: str, outcome, took: float | None, task: str = "") -> None:
     ex = catalogue.exercise(name)
     stamp = time.strftime("%H:%M:%S")
+    width = _width()
     if outcome == "timeout":
+        where = f"{name}.{task}" if task else name
         say(
-            f"[{stamp}] {name}: "
-            + _(
-                "⏱ no verdict after the time limit — an infinite loop? (stopped; fix and save again)"
+            clip(
+                f"[{stamp}] {name}: ⏱ no verdict after the time limit in {where}: an endless "
+                "loop? (stopped; fix and save again)",
+                width,
             )
         )
         return
     if isinstance(outcome, BaseException):
         say(
-            f"[{stamp}] {name}: "
-            + _("! grading crashed: {error}: {message}").format(
-                error=type(outcome).__name__, message=outcome
+            clip(
+                f"[{stamp}] {name}: "
+                + _("! grading crashed: {error}: {message}").format(
+                    error=type(outcome).__name__, message=outcome
+                ),
+                width,
             )
         )
         return
@@ -159,18 +208,22 @@ def show(name: str, outcome, took: float | None) -> None:
     )
     tally = _("{done}/{total} tasks done").format(done=done, total=len(rows))
     say(f"[{stamp}] {name}: {label} — {tally}{after}")
+    first_failing = None
     for r in rows:
         if r.status == outcomes.Status.BROKEN:
-            say(f"    ! {r.reason}")
+            say(clip(f"    ! {r.reason}", width))
             break
         if r.status != outcomes.Status.DONE:
             why = collector.failures.get(r.task.name, "")
             mark = "·" if r.status == outcomes.Status.NOT_STARTED else "✗"
             word = tables.label_text(r.status).split(" ", 1)[-1]
-            say(
-                f"    {mark} {r.task.name}: {word}"
-                + (f" — {clip(why, 120)}" if why and r.status == outcomes.Status.FAILING else "")
-            )
+            line = f"    {mark} {r.task.name}: {word}"
+            if why and r.status == outcomes.Status.FAILING:
+                line += f" — {why}"
+                first_failing = first_failing or r.task.name
+            say(clip(line, width))
+    if first_failing:
+        say(f"    full report: make test EX={ex.short} TASK={first_failing}")
 
 
 def warn_policy(path: Path) -> None:
@@ -209,7 +262,7 @@ def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="kata watch", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--timeout", type=float, default=10.0, help="seconds before a run counts as stuck"
+        "--timeout", type=float, default=10.0, help="time limit of each test in seconds"
     )
     parser.add_argument(
         "--interval", type=float, default=0.05, help="seconds between checks for a save"
@@ -244,11 +297,12 @@ def main(argv=None) -> int:
                 now[changed[0]] = (0, now[changed[0]][1])  # graded at start: no save time
             for name in changed:
                 stamps[name] = now[name]
-                outcome = grade_with_timeout(name, directory, args.timeout)
+                outcome, task = grade_with_timeout(name, directory, args.timeout)
                 took = time.time() - now[name][0] / 1e9 if now[name][0] else None
                 if outcome is None:
+                    where = f"{name}.{task}" if task else name
                     say(
-                        f"{name}: "
+                        f"{where}: "
                         + _("⏱ stuck in native code past the time limit; restarting the watcher…")
                     )
                     os.execv(
@@ -261,7 +315,7 @@ def main(argv=None) -> int:
                             *(sys.argv[1:] if argv is None else argv),
                         ],
                     )
-                show(name, outcome, took)
+                show(name, outcome, took, task)
                 warn_policy(directory / f"{name}.py")
                 runs += 1
                 if runs % CLEAR_EVERY == 0:

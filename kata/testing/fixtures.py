@@ -8,7 +8,7 @@ import pytest
 
 from kata.core import seeding, target
 from kata.core.i18n import _
-from kata.testing import keys
+from kata.testing import keys, timelimit
 
 
 class MissingName(AttributeError):
@@ -45,6 +45,12 @@ def ex(request):
             run.modules[name] = target.load(name, run.target)
         except target.LoadError as exc:
             run.modules[name] = exc
+        except timelimit.TimedOut:  # looping at import: report it once, as a LoadError
+            timelimit.forget(request.node)
+            run.modules[name] = target.LoadError(
+                f"{target.describe(run.target / f'{name}.py')}: still importing after the "
+                "time limit: an endless loop at the top level?"
+            )
     loaded = run.modules[name]
     if isinstance(loaded, target.LoadError):
         raise loaded

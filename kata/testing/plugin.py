@@ -11,6 +11,11 @@ a ``KataPlugin`` (the hooks, with the run's state on ``config.stash``) and
   exercise's tests, in one line each.
 * ``--exercise`` / ``--task`` run one exercise or one task.
 * Every test is seeded from ``kata.core.seeding`` before it runs.
+* Every test phase runs under a time limit (``--kata-timeout`` / ``KATA_TIMEOUT``,
+  10 s by default, see ``kata.testing.timelimit``): an endless loop fails its
+  test in one line and the run goes on.
+* Failure reports are shortened for learners (``kata.testing.shaping``; ``--kata-full``
+  keeps pytest's own).
 * A function that still raises ``NotImplementedError`` shows as "not started",
   with no traceback; the run ends with a table of exercises (``--kata-tasks``:
   one row per task) and the next task to do.
@@ -18,6 +23,7 @@ a ``KataPlugin`` (the hooks, with the run's state on ``config.stash``) and
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -25,7 +31,7 @@ import pytest
 from kata.core import catalogue, outcomes, seeding, state, target
 from kata.core.i18n import _
 from kata.core.outcomes import Outcome
-from kata.testing import fixtures, gcpause
+from kata.testing import fixtures, gcpause, shaping, timelimit
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
 
 
@@ -44,6 +50,18 @@ def pytest_addoption(parser):
     group.addoption(
         "--kata-state", default=None, help="merge the per-task results into this JSON file"
     )
+    group.addoption(
+        "--kata-full",
+        action="store_true",
+        help="full failure reports (not shortened to the diagnosis and the learner's frames)",
+    )
+    group.addoption(
+        "--kata-timeout",
+        default=None,
+        metavar="SECONDS",
+        help=f"time limit of each test phase (default ${timelimit.ENV_VAR} or "
+        f"{timelimit.DEFAULT:g}; 0: none)",
+    )
 
 
 def pytest_configure(config):
@@ -59,12 +77,17 @@ def pytest_configure(config):
         want_ex = catalogue.exercise(ex_opt) if ex_opt else None
         want_task = want_ex.task(task_opt).name if task_opt else None
         seeding.base_seed()
+        limit = timelimit.seconds(config.getoption("kata_timeout"))
     except (target.TargetError, catalogue.UnknownName, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[RUN] = RunState(directory)
     config.pluginmanager.register(
         KataPlugin(config, want_ex.name if want_ex else None, want_task), "kata-run"
     )
+    if limit:
+        config.pluginmanager.register(timelimit.TimeLimit(limit), "kata-timelimit")
+    if not config.getoption("kata_full") and not os.environ.get("KATA_GRADE_STREAM"):
+        config.pluginmanager.register(shaping.OutputShaper(), "kata-shaping")
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "kata-fixtures")
     gcpause.pause()  # until collection has imported everything (see gcpause)
@@ -99,6 +122,9 @@ def _one_line(item, call, special: Outcome) -> str:
     if special == Outcome.BROKEN:
         return text[0] if text else _("{exercise} cannot be imported").format(exercise=ex)
     return text[0] if text else where
+
+
+INTERRUPTED = "interrupted: results incomplete (nothing was saved)"  # a msgid: _(INTERRUPTED)
 
 
 class KataPlugin:
@@ -154,9 +180,13 @@ class KataPlugin:
             if p not in item.user_properties
         )
         special = outcome_of(call.excinfo)
-        if special is None:
+        timed_out = timelimit.reason(item) if call.excinfo is not None else None
+        if timed_out:
+            special, line = Outcome.FAILED, timed_out
+        elif special is None:
             return None
-        line = _one_line(item, call, special)
+        else:
+            line = _one_line(item, call, special)
         props = [*item.user_properties, ("kata_outcome", str(special)), ("kata_reason", line)]
         return pytest.TestReport(
             item.nodeid,
@@ -178,6 +208,8 @@ class KataPlugin:
             return _("not started"), "n", _("NOT STARTED")
         if outcome == Outcome.BROKEN:
             return _("cannot import"), "b", _("CANNOT IMPORT")
+        if outcome == Outcome.FAILED and report.failed:
+            return "failed", "T", "TIMED OUT"
         return None
 
     def pytest_runtest_logreport(self, report):
@@ -208,6 +240,11 @@ class KataPlugin:
         )
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
+        tw = terminalreporter
+        if self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
+            tw.section(f"kata: {target.describe(self.run.target)}", sep="=", bold=True)
+            tw.write_line(_(INTERRUPTED), yellow=True)
+            return
         graded = {k: v for k, v in self.run.results.items() if v.total}
         if not graded:
             return
@@ -216,19 +253,17 @@ class KataPlugin:
         except ImportError:  # the grader's tree has no learner tools
             return
 
-        tw = terminalreporter
         tw.section(f"kata: {target.describe(self.run.target)}", sep="=", bold=True)
         for name in self.run.modules:  # notebooks: the IPython lines that were not graded
             for note in target.NOTES.get(name, []):
                 tw.write_line(f"note: {note}", yellow=True)
-        if self.run.interrupted:
-            tw.write_line(_("interrupted: results incomplete (nothing was saved)"), yellow=True)
-            return
+        path = config.getoption("kata_state")
         text = tables.render(
             graded,
             per_task=config.getoption("kata_tasks"),
             color=tw.hasmarkup,
             width=tw._tw.fullwidth,
+            known=state.load_run(Path(path), str(self.run.target)) if path else None,
         )
         tw.write(text)
 

@@ -13,44 +13,11 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from queue import Empty, Queue
 
 import pytest
 
-from kata import ROOT
-
-COPY = ("kata", "exercises", "solutions", "Makefile", "pyproject.toml", "constraints.txt")
-
-
-@pytest.fixture
-def kata_copy(tmp_path: Path) -> Path:
-    """A copy of the kata whose graded suite is ex01 only (fast), with .venv linked."""
-    for name in COPY:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(src, tmp_path / name)
-    (tmp_path / "tests").mkdir()
-    for name in ("__init__.py", "helpers.py", "test_ex01_access_params.py"):
-        shutil.copy(ROOT / "tests" / name, tmp_path / "tests" / name)
-    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
-    # older than the shared venv's install stamp, so make does not reinstall the
-    # package from this copy into the real .venv
-    os.utime(tmp_path / "pyproject.toml", (0, 0))
-    os.utime(tmp_path / "constraints.txt", (0, 0))
-    return tmp_path
-
-
-def run(root: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(root), "KATA_TARGET": "", "NO_COLOR": "1"}
-    env.pop("PYTEST_ADDOPTS", None)
-    return subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def learn(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return run(root, sys.executable, "-m", "kata", *args)
+from tests.tooling.copies import learn, run
 
 
 def test_copy_uses_its_own_kata_package(kata_copy):
@@ -216,7 +183,10 @@ def test_watch_regrades_on_save_in_one_process(kata_copy):
                 "def oops(:", "def build_mlp(*a, **k):\n    while True:\n        pass"
             )
         )
-        assert "no verdict" in wait_for("] ex01_access_params:")
+        assert "✗ failing — 6/7 tasks done" in wait_for("] ex01_access_params:")
+        loop = wait_for("build_mlp: failing")
+        assert "timed out after 5 s in ex01_access_params.build_mlp: an endless loop?" in loop
+        assert "make test EX=ex01 TASK=build_mlp" in wait_for("full report")
         shutil.copy(kata_copy / "solutions" / "ex01_access_params.py", path)
         assert "✓ done" in wait_for("] ex01_access_params:")
         assert proc.poll() is None, "the watcher must keep running"
@@ -230,3 +200,192 @@ def test_watch_regrades_on_save_in_one_process(kata_copy):
             raise
     wait_for("watch stopped", limit=5)
     assert proc.returncode == 0
+
+
+# ------------------------------------------- the last hint is a nudge, not the code
+
+
+def _code_pieces(source: str, smallest: int = 20) -> set[str]:
+    """The solution's statements and expressions (not bare names or API paths), as
+    whitespace-free text of at least ``smallest`` characters."""
+    import ast
+
+    out = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Name, ast.Attribute)):
+            continue
+        if isinstance(node, (ast.Constant, ast.Expr)) and isinstance(
+            getattr(node, "value", None), (str, ast.Constant)
+        ):
+            continue  # docstrings and strings
+        text = "".join(ast.unparse(node).split())
+        if len(text) >= smallest:
+            out.add(text)
+    return out
+
+
+def spelled_out(hint: str, source: str) -> list[str]:
+    """The pieces of the solution's code that ``hint`` spells out."""
+    flat = "".join(hint.replace("`", "").split())
+    return sorted(p for p in _code_pieces(source) if p in flat)
+
+
+def test_spelled_out_finds_code_in_a_hint():
+    source = "def f(net):\n    return int(sum(v.numpy().size for v in net.weights))\n"
+    assert spelled_out("Return int(sum(v.numpy().size for v in net.weights)).", source)
+    assert not spelled_out("Sum the sizes over net.weights; return a Python int.", source)
+
+
+def test_the_last_hint_names_the_api_and_the_pitfall_not_the_code():
+    from kata import ROOT
+    from kata.core import catalogue
+    from kata.core.references import task_source
+
+    for e in catalogue.exercises():
+        source = (ROOT / "solutions" / e.filename).read_text(encoding="utf-8")
+        for t in e.tasks:
+            assert len(t.hints) >= 2, t.key
+            found = spelled_out(t.hints[-1], task_source(source, t.name))
+            assert not found, f"the last hint of {t.key} spells out the solution: {found}"
+            assert "itfall" in t.hints[-1], f"the last hint of {t.key} names no pitfall"
+
+
+# ----------------------------------------------------- small things (issue 11, item 11)
+
+
+def _results(passed: dict[str, tuple[int, int]]):
+    """Results with ``{task key: (passed, total)}`` filled in."""
+    from kata.core import outcomes
+
+    res = outcomes.empty()
+    for key, (ok, total) in passed.items():
+        res[key].outcomes = [outcomes.Outcome.PASSED] * ok + [outcomes.Outcome.FAILED] * (
+            total - ok
+        )
+    return res
+
+
+def test_points_show_at_most_two_decimals():
+    from kata.learner import tables
+
+    res = _results({"ex02_builtin_init::Linear": (7, 12)})  # 2 * 7/12 = 1.1666…
+    text = tables.render(res, per_task=True, width=100)
+    assert "1.17/2" in text and "1.1666" not in text
+
+
+def test_the_next_commands_fit_80_columns():
+    from kata.learner import tables
+
+    res = _results({"ex02_builtin_init::xavier_then_constant": (0, 3)})
+    text = tables.render(res, per_task=False, width=80)
+    commands = [line for line in text.splitlines() if "make " in line]
+    assert commands and all(len(line) <= 80 for line in commands), text
+    assert "  make hint EX=ex02 TASK=xavier_then_constant\n" in text  # whole, on its own line
+
+
+def test_finishing_an_exercise_names_the_next_one():
+    from kata.core import catalogue
+    from kata.learner import tables
+
+    ex01 = {t.key: (2, 2) for t in catalogue.exercise("ex01").tasks}
+    text = tables.render(_results(ex01), per_task=False, only=["ex01_access_params"])
+    assert "well done" in text
+    assert "next exercise: ex02_builtin_init — make test EX=ex02" in text
+    known = _results({**ex01, **{t.key: (1, 1) for t in catalogue.exercise("ex02").tasks}})
+    text = tables.render(_results(ex01), per_task=False, known=known)
+    assert "next exercise: ex03_custom_init" in text  # ex02 is done as far as we know
+
+
+def test_an_import_error_says_cannot_import_once(kata_copy):
+    path = kata_copy / "exercises" / "ex01_access_params.py"
+    path.write_text(path.read_text() + "\nfrom keras import no_such_name\n")
+    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", COLUMNS="200")
+    assert "ImportError while importing: cannot import name 'no_such_name'" in out.stdout
+    assert all(line.count("cannot import") <= 1 for line in out.stdout.splitlines()), out.stdout
+
+
+def test_task_is_case_insensitive(kata_copy):
+    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", "TASK=COUNT_PARAMS")
+    assert "not started" in out.stdout and "deselected" in out.stdout, out.stdout + out.stderr
+    assert "next: ex01_access_params.count_params" in out.stdout
+
+
+def test_learner_runs_leave_the_hidden_tests_out(kata_copy):
+    hidden = kata_copy / "tests" / "hidden"
+    hidden.mkdir()
+    (hidden / "__init__.py").write_text("")
+    (hidden / "test_ex01_access_params.py").write_text(
+        "import pytest\n\n\n@pytest.mark.task('build_mlp')\ndef test_secret():\n"
+        "    assert False, 'SECRET'\n"
+    )
+    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", "TASK=build_mlp")
+    assert "SECRET" not in out.stdout and "hidden" not in out.stdout, out.stdout
+    plain = run(
+        kata_copy, sys.executable, "-m", "pytest", "--exercise", "ex01", "--task", "build_mlp"
+    )
+    assert "SECRET" in plain.stdout  # the hidden test is there, and graders run it
+
+
+def _last_run(root, passed_tasks):
+    """A .kata/last-run.json where ``passed_tasks`` of ex01 passed."""
+    from kata.core import catalogue, state
+
+    res = _results({f"ex01_access_params::{t}": (1, 1) for t in passed_tasks})
+    tasks = {k: v for k, v in res.items() if v.total}
+    record = state.run_record(str((root / "exercises").resolve()), 0, tasks, {})
+    (root / ".kata").mkdir(exist_ok=True)
+    (root / ".kata" / "last-run.json").write_text(json.dumps({**record, "format_version": 1}))
+    assert catalogue.exercise("ex01")
+
+
+def test_hint_on_a_finished_task_says_it_passes(kata_copy):
+    _last_run(kata_copy, ["build_mlp"])
+    out = learn(kata_copy, "hint", "ex01", "build_mlp")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ex01_access_params.build_mlp already passes: no hint needed")
+    assert "make solution EX=ex01 TASK=build_mlp" in out.stdout
+    assert not (kata_copy / ".kata" / "state.json").exists()  # no level used up
+    out = learn(kata_copy, "hint", "ex01", "build_mlp", "--level", "2")
+    assert out.stdout.startswith("hint 2/3")
+
+
+def test_hint_on_a_finished_exercise_names_the_next(kata_copy):
+    from kata.core import catalogue
+
+    _last_run(kata_copy, [t.name for t in catalogue.exercise("ex01").tasks])
+    out = learn(kata_copy, "hint", "ex01")
+    assert out.stdout.startswith("every task of ex01_access_params passes")
+    assert "next exercise: ex02_builtin_init — make test EX=ex02" in out.stdout
+
+
+# ------------------------------------------------------------------ make solution
+
+
+def test_solution_refuses_until_the_task_passes(kata_copy):
+    out = run(kata_copy, "make", "--no-print-directory", "solution", "EX=ex01", "TASK=build_mlp")
+    assert out.returncode != 0
+    assert "not yet: ex01_access_params.build_mlp is not started" in out.stderr
+    assert "def build_mlp" not in out.stdout
+    shutil.copy(kata_copy / "solutions" / "ex01_access_params.py", kata_copy / "exercises")
+    out = run(kata_copy, "make", "--no-print-directory", "solution", "EX=ex01", "TASK=BUILD_MLP")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "ex01_access_params.build_mlp passes" in out.stdout
+    assert "\ndef build_mlp(" in out.stdout and "return keras.Sequential(" in out.stdout
+
+
+# ------------------------------------------------------------- watch (item 9)
+
+
+def test_watch_status_shows_a_checks_numbers_and_fits_the_width():
+    from kata.core.i18n import clip
+    from kata.learner.watch import first_problem
+
+    raw = "x::t:0: m\n\nFAILURE: the std of k is off\nstd 0.0088, expected 0.01 (n=16384)\n"
+    assert first_problem(raw) == "the std of k is off: std 0.0088, expected 0.01 (n=16384)"
+    shaped = (
+        "the std of k is off\nstd 0.0088, expected 0.01 (n=16384)\n  bin  your values  expected"
+    )
+    assert first_problem(shaped) == "the std of k is off: std 0.0088, expected 0.01 (n=16384)"
+    assert first_problem("ValueError: bad\nwhere:\n  tests/t.py:3 in f: x") == "ValueError: bad"
+    line = "    ✗ init_normal: failing — " + "x" * 300
+    assert clip(line, 80).endswith("…") and len(clip(line, 80)) == 80

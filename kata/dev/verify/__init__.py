@@ -11,6 +11,7 @@ Each check is a module of this package with ``jobs`` (what to grade) and
 * ``seeds`` — the solutions pass under several ``KATA_SEED`` values;
 * ``translations`` — every message, title, hint and lesson has a current translation
   (``kata/core/locale``).
+* ``doctests`` — the ``>>>`` examples of ``solutions/`` run as doctests.
 
 Grading runs in-process (``pytest.main``) in a pool of worker processes, one per
 core (``jobs.run_all``), so TensorFlow is imported once per worker and not once
@@ -25,10 +26,10 @@ import sys
 import time
 
 from kata.core import catalogue
-from kata.dev.verify import invariant, jobs, parity, seeds, translations
+from kata.dev.verify import doctests, invariant, jobs, parity, seeds, translations
 from kata.dev.verify.variants import Variants
 
-CHECKS = ("invariant", "mutants", "alternatives", "parity", "seeds", "translations")
+CHECKS = ("invariant", "mutants", "alternatives", "parity", "seeds", "translations", "doctests")
 
 
 def _checks(only: set[str]) -> list:
@@ -39,6 +40,7 @@ def _checks(only: set[str]) -> list:
         "parity": parity,
         "seeds": seeds,
         "translations": translations,
+        "doctests": doctests,
     }
     return [every[name] for name in CHECKS if name in only]
 

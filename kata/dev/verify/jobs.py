@@ -30,6 +30,7 @@ class Job:
     source: str | None = None
     exercise: str = ""
     seed: int | None = None
+    options: tuple[str, ...] = ()  # more pytest options (the doctests check's)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -56,7 +57,7 @@ def suite_paths(exercise: str) -> tuple[str, ...]:
     return tuple(str(f) for f in files if f.exists())
 
 
-def run_pytest(paths, target: str, seed: int | None = None) -> Verdicts:
+def run_pytest(paths, target: str, seed: int | None = None, options=()) -> Verdicts:
     """Grade ``target`` with the given test files in this process; ``{nodeid: passed}``."""
     import pytest
 
@@ -67,7 +68,8 @@ def run_pytest(paths, target: str, seed: int | None = None) -> Verdicts:
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             code = pytest.main(
-                [*paths, "--target", target, "-p", "no:cacheprovider", "-q"], plugins=[collector]
+                [*paths, *options, "--target", target, "-p", "no:cacheprovider", "-q"],
+                plugins=[collector],
             )
     finally:
         if old is None:
@@ -85,7 +87,7 @@ def run_pytest(paths, target: str, seed: int | None = None) -> Verdicts:
 def _work(job: Job) -> tuple[tuple[str, str], Verdicts]:
     """Worker: grade one job and return its key and verdicts."""
     if job.source is None:
-        return job.key, run_pytest(job.paths, str(ROOT / "solutions"), job.seed)
+        return job.key, run_pytest(job.paths, str(ROOT / "solutions"), job.seed, job.options)
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
         Path(tmp, f"{job.exercise}.py").write_text(job.source, encoding="utf-8")
         return job.key, run_pytest(job.paths, tmp, job.seed)

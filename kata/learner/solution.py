@@ -1,0 +1,76 @@
+"""``kata solution EX TASK`` (``make solution``): the reference solution of one task,
+shown only once the learner's own task passes.
+
+The task is graded first (quietly, as ``make progress`` does); while it does not
+pass, the command refuses and says what to run instead. The reference comes from
+``solutions/`` in the kata's own repository. The student edition has no
+``solutions/``: it carries the references only when the instructor asked for
+them at release time (``make release SOLUTIONS=after-pass``), packed in
+``kata/learner/references.json`` (``kata.core.references``) so that a glance at the folder does not spoil
+them (a gate for the honest learner, not a lock: a graded course leaves them out,
+which is the default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kata.core import catalogue, outcomes, target
+from kata.core.references import reference
+from kata.learner.commands import Interrupted, UsageError, grade_quietly
+
+# ------------------------------------------------------------------------ cli
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="kata solution", description="the reference solution of a task, once yours passes"
+    )
+    parser.add_argument("exercise", nargs="?")
+    parser.add_argument("task", nargs="?")
+    args = parser.parse_args(argv)
+    try:
+        if not args.exercise or not args.task:
+            raise catalogue.UnknownName(
+                "which task? e.g. make solution EX=ex03 TASK=WeirdInit "
+                "(it shows the reference once your task passes)"
+            )
+        ex = catalogue.exercise(args.exercise)
+        task = ex.task(args.task)
+        where = f"{ex.name}.{task.name}"
+        source = reference(ex.name, task.name)
+        if source is None:
+            print(
+                f"error: this edition of the kata ships no reference solutions "
+                f"(your instructor decides: make release SOLUTIONS=after-pass); {where} passes "
+                "or not, compare your code with a classmate's or ask",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"checking that {where} passes first…", flush=True)
+        status = grade_quietly(ex.name, task.name)[task.key].status
+    except (catalogue.UnknownName, target.TargetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (Interrupted, KeyboardInterrupt):
+        print("interrupted: nothing shown", file=sys.stderr)
+        return 130
+    if status != outcomes.Status.DONE:
+        print(
+            f"not yet: {where} is {status}, and its reference solution is shown only once "
+            f"yours passes.\n  make test EX={ex.short} TASK={task.name}   what is wrong\n"
+            f"  make hint EX={ex.short} TASK={task.name}   a nudge",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{where} passes. The reference solution, to compare with yours:\n")
+    print(source)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

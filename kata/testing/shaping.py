@@ -1,0 +1,316 @@
+"""Short failure reports for learners: the kata's diagnosis first, the rest trimmed.
+
+A failing graded test's report is rewritten (``pytest_runtest_makereport``):
+
+* failed checks (pytest-check) come first, one block each, without pytest-check's
+  preamble; a check that repeats one already shown for the task (the same
+  message for another variable, say) is counted, not repeated; the task's first
+  check is shown in full, its later ones by their first line (what is wrong);
+* a task shows at most one histogram, its empty edge bins cut;
+* an exception shows its message first, then only the frames in the learner's
+  module and the graded tests (not Keras's or pytest's), and the first error of
+  a chain as its cause;
+* a test that fails with the same error as an earlier test of its exercise is
+  left out of the failures section, and the first one says "(same error in N
+  more tests: …)"; the tests not run after a time-out are counted the same way.
+
+One mistake in one task then prints a screenful, not hundreds of lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+
+from kata.core import catalogue
+from kata.testing.keys import exercise_of, task_of
+
+MAX_LINE = 240  # characters of one line of an error message
+MAX_MESSAGE = 8  # lines of an exception's message
+MAX_FRAMES = 4  # frames shown (the learner's and the tests')
+LATER_CHECK = 1  # lines of a task's later checks: what is wrong
+
+CHAIN = re.compile(
+    r"^(During handling of the above exception, another exception occurred:"
+    r"|The above exception was the direct cause of the following exception:)$",
+    re.M,
+)
+FRAME = re.compile(r"^(?P<file>\S[^:]*):(?P<line>\d+): in (?P<func>\S+)$")
+HIST_HEAD = re.compile(r"^\s*bin\s+your values\s+expected\s*$")
+HIST_ROW = re.compile(r"^\[[^)\]]*[)\]](?P<rest>.*)$")
+NUMBER = re.compile(r"[-+]?(?:0x[0-9a-f]+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)", re.I)
+PATHLIKE = re.compile(r"\S+/\S+")
+
+
+def _cut(line: str, width: int = MAX_LINE) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def signature(text: str) -> str:
+    """``text`` with its numbers and paths blanked: two messages about the same
+    mistake on different variables or values compare equal."""
+    return NUMBER.sub("#", PATHLIKE.sub("<path>", text)).strip()
+
+
+# ------------------------------------------------------------- checks
+
+
+def split_checks(text: str) -> tuple[list[list[str]], str]:
+    """pytest-check's report: (each failed check's lines, the raised exception's text)."""
+    lines = text.splitlines()
+    checks: list[list[str]] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(lines) and not lines[i].startswith("FAILURE: "):
+        i += 1
+    if i == len(lines):
+        return [], text
+    separators = 0
+    for line in lines[i:]:
+        if separators >= 2:
+            rest.append(line)
+        elif line == "-" * 60:
+            separators += 1
+        elif line.startswith("Failed Checks: ") and separators == 1:
+            continue
+        elif line.startswith("FAILURE: ") and separators == 0:
+            checks.append([line.removeprefix("FAILURE: ")])
+        elif separators == 0 and checks:
+            checks[-1].append(line)
+    return checks, "\n".join(rest)
+
+
+def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
+    """A check's lines with its histogram dropped (``keep`` False) or its empty edge
+    rows cut; and whether it had one."""
+    try:
+        start = next(i for i, ln in enumerate(lines) if HIST_HEAD.match(ln))
+    except StopIteration:
+        return lines, False
+    end = start + 1
+    while end < len(lines) and HIST_ROW.match(lines[end]):
+        end += 1
+    rows = lines[start + 1 : end]
+    if not keep:
+        return lines[:start] + lines[end:], True
+
+    def empty(row: str) -> bool:
+        m = HIST_ROW.match(row)
+        return m is not None and not m.group("rest").strip()
+
+    while rows and empty(rows[0]):
+        rows.pop(0)
+    while rows and empty(rows[-1]):
+        rows.pop()
+    return lines[:start] + [lines[start], *rows] + lines[end:], True
+
+
+# --------------------------------------------------------- exceptions
+
+
+@dataclass
+class Trace:
+    """An exception as pytest printed it: its message, where it happened, its cause."""
+
+    message: list[str] = field(default_factory=list)
+    frames: list[str] = field(default_factory=list)
+    cause: str = ""
+
+    @property
+    def key(self) -> str:
+        """What makes two errors the same: the message, and where the learner's code raised."""
+        own = [f for f in self.frames if not _is_test(f)]
+        return signature(" ".join(self.message[:1])) + "|" + "|".join(own)
+
+
+def _ours(path: str) -> bool:
+    """A frame worth showing: the learner's module or a graded test, not a library's."""
+    p = path.replace("\\", "/")
+    return not (
+        "site-packages/" in p
+        or "/lib/python" in p
+        or p.startswith(("kata/", "<"))
+        or "/kata/testing/" in p
+        or "/_pytest/" in p
+    )
+
+
+def _is_test(frame: str) -> bool:
+    return frame.startswith("tests/") or "/tests/" in frame.split(":")[0]
+
+
+# Errors whose cause the kata knows: (a piece of the message, what to say first).
+NOTES = (
+    (
+        "KerasTensor cannot be used as input to a TensorFlow function",
+        "the kata: a functional model's tensors are symbolic KerasTensors; use keras.ops "
+        "(keras.ops.abs, keras.ops.subtract, …) on them, not tf.* functions",
+    ),
+    (
+        "truth value of an array with more than one element is ambiguous",
+        "the kata: == (and `in`, `set`, list.index) compares variables element by element; "
+        "compare variable objects with `is`",
+    ),
+    (
+        "unhashable type: 'Variable'",
+        "the kata: Keras variables cannot go in a set or be dict keys; compare them with `is`",
+    ),
+)
+
+
+def note_for(message: list[str]) -> str:
+    text = " ".join(message)
+    return next((note for piece, note in NOTES if piece in text), "")
+
+
+def parse_trace(text: str) -> Trace | None:
+    """The message, own frames and cause of a ``--tb=short`` traceback text."""
+    chains = [c for c in CHAIN.split(text) if c and not CHAIN.fullmatch(c)]
+    parsed = []
+    for chain in chains:
+        lines = chain.strip("\n").splitlines()
+        message = [re.sub(r"^E {0,3}", "", ln) for ln in lines if ln[:2] in ("E ", "E")]
+        frames = []
+        for i, ln in enumerate(lines):
+            m = FRAME.match(ln)
+            if m and _ours(m["file"]):
+                code = lines[i + 1].strip() if i + 1 < len(lines) else ""
+                frames.append(f"{m['file']}:{m['line']} in {m['func']}: {code}".rstrip(": "))
+        parsed.append((message, frames))
+    if not parsed or not any(m for m, _ in parsed):
+        return None
+    message, _ = parsed[-1]
+    frames: list[str] = []
+    for _, fr in parsed:
+        frames += [f for f in fr if f not in frames]
+    first = parsed[0][0]
+    cause = first[0] if len(parsed) > 1 and first and first[0] not in message else ""
+    return Trace(message, frames, cause)
+
+
+def render_trace(trace: Trace) -> list[str]:
+    msg = [ln for ln in trace.message if ln.strip()]
+    note = note_for(msg)
+    out = [note] if note else []
+    if msg and msg[0].startswith("AssertionError: "):  # the kata's own words
+        msg[0] = msg[0].removeprefix("AssertionError: ")
+    out += [_cut(ln) for ln in msg[:MAX_MESSAGE]]
+    if len(msg) > MAX_MESSAGE:
+        out.append(f"… ({len(msg) - MAX_MESSAGE} more lines of this message)")
+    if trace.cause:
+        out.append(_cut(f"caused by: {trace.cause}"))
+    tests = [f for f in trace.frames if _is_test(f)]
+    own = [f for f in trace.frames if not _is_test(f)]
+    frames = (tests[:1] + own)[-MAX_FRAMES:]  # the test's line, then the learner's
+    if frames:
+        out.append("where:")
+        out += [_cut(f"  {f}") for f in frames]
+    return out
+
+
+# ------------------------------------------------------------- plugin
+
+
+@dataclass
+class _First:
+    report: object
+    body: str
+    more: list[str] = field(default_factory=list)
+    not_run: int = 0
+
+
+class OutputShaper:
+    """The hooks that shorten the failure reports of one run."""
+
+    def __init__(self):
+        self.histograms: set[str] = set()  # tasks that showed one
+        self.checks: dict[str, set[str]] = {}  # task -> check signatures shown
+        self.firsts: dict[tuple[str, str], _First] = {}  # (exercise, error key) -> first
+        self.timeouts: dict[str, _First] = {}  # task -> the test that timed out
+        self.hidden: set[int] = set()  # id() of reports left out of the failures section
+
+    def _hide(self, report) -> None:
+        self.hidden.add(id(report))
+
+    def shape(self, report, ex: str, task: str) -> None:
+        key = f"{ex}.{task}"
+        props = dict(report.user_properties)
+        reason = props.get("kata_reason", "")
+        if reason.startswith("not run: ") and key in self.timeouts:
+            first = self.timeouts[key]
+            first.not_run += 1
+            self._hide(report)
+            first.report.longrepr = (
+                f"{first.body}\n(the {first.not_run} other test(s) of this task were not run)"
+            )
+            return
+        if props.get("kata_outcome"):
+            if reason.startswith("timed out"):
+                self.timeouts[key] = _First(report, reason)
+            return
+        checks, rest = split_checks(report.longreprtext)
+        out: list[str] = []
+        seen = self.checks.setdefault(key, set())
+        repeated = 0
+        for lines in checks:
+            sig = signature("\n".join(lines[:2]))
+            if sig in seen:
+                repeated += 1
+                continue
+            later = bool(seen)  # the task already showed a check in full
+            seen.add(sig)
+            lines, had = trim_histogram(lines, keep=key not in self.histograms)
+            if had:
+                self.histograms.add(key)
+            lines = [ln for ln in lines if ln.strip()]
+            out += [_cut(ln) for ln in (lines[:LATER_CHECK] if later else lines)]
+        if repeated and out and not HIST_ROW.match(out[-1]):
+            out[-1] += f"  (+{repeated} more failed check(s) like it)"
+        elif repeated:
+            out.append(f"(and {repeated} more failed check(s) like one shown above)")
+        trace = parse_trace(rest) if rest.strip() else None
+        if trace is not None:
+            first = self.firsts.get((ex, trace.key))
+            if first is not None and not checks:
+                first.more.append(report.head_line or report.nodeid)
+                self._hide(report)
+                names = ", ".join(n.split("::")[-1] for n in first.more)
+                first.report.longrepr = (
+                    f"{first.body}\n(same error in {len(first.more)} more test(s): {names})"
+                )
+                return
+            out += render_trace(trace)
+        elif rest.strip():
+            out += [_cut(ln) for ln in rest.strip().splitlines()[: MAX_MESSAGE * 2]]
+        if not out:
+            return
+        body = "\n".join(out)
+        if checks and not trace and repeated == len(checks):
+            body = "the same failed check(s) as shown above for this task"
+        report.longrepr = body
+        if trace is not None and not checks:
+            self.firsts[(ex, trace.key)] = _First(report, body)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        ex, task = exercise_of(item), task_of(item)
+        if report.failed and ex in catalogue.names() and task:
+            try:
+                self.shape(report, ex, task)
+            except Exception:  # noqa: BLE001 - never lose a report to its shortening
+                pass
+        return report
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter):
+        failed = terminalreporter.stats.get("failed")
+        if failed:
+            terminalreporter.stats["failed"] = [r for r in failed if id(r) not in self.hidden]
+        try:
+            return (yield)
+        finally:
+            if failed:
+                terminalreporter.stats["failed"] = failed

@@ -1,0 +1,173 @@
+"""A per-test time limit for learner runs: an endless loop fails its test, and the run goes on.
+
+Each phase of a graded test (setup, call, teardown) runs under a watchdog timer. When
+the phase passes the limit, the watchdog raises ``TimedOut`` in the thread that
+runs the test (``PyThreadState_SetAsyncExc``, so it works in ``make watch``'s
+worker thread too, where ``SIGALRM`` cannot), and raises it again every second
+until the phase ends (in case the learner's code, or a ``with check:`` block,
+swallowed it). The test fails with one line, "timed out after 10 s in
+ex01_access_params.build_mlp: an endless loop?"; the other tests of that task
+are then not run (each would wait for the limit again), the rest of the run
+goes on.
+
+Python delivers the exception between two bytecodes: a loop in Python code is
+stopped, one inside a native call (a sleep, a TensorFlow kernel) only when the
+call returns. The grader has its own watchdog, which kills the process
+(``kata.grading.sandbox``); this limit is off in its runs.
+
+The limit: ``--kata-timeout SECONDS``, else ``$KATA_TIMEOUT``, else 10 s; 0 turns
+it off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+
+import pytest
+
+from kata.core import catalogue
+from kata.testing.keys import exercise_of, task_of
+
+DEFAULT = 10.0
+ENV_VAR = "KATA_TIMEOUT"
+REPEAT = 1.0  # seconds between two raises, should the first be swallowed
+
+TIMED_OUT = pytest.StashKey[str]()
+
+
+class TimedOut(BaseException):
+    """A test ran past the time limit. A BaseException, so that ``except Exception``
+    in the learner's code does not swallow it."""
+
+
+def seconds(option: str | None) -> float:
+    """The limit in seconds from the option, ``$KATA_TIMEOUT`` or the default;
+    ``ValueError`` for a value that is not a number >= 0."""
+    if option is None:
+        option = os.environ.get(ENV_VAR) or None
+    if option is None:
+        return 0.0 if os.environ.get("KATA_GRADE_STREAM") else DEFAULT
+    try:
+        value = float(option)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(
+            f"the time limit (--kata-timeout / KATA_TIMEOUT / TIMEOUT=) must be a number of "
+            f"seconds >= 0 (0: no limit), not {option!r}"
+        )
+    return value
+
+
+def show(limit: float) -> str:
+    return f"{limit:g} s"
+
+
+def _raise_in(thread_id: int, exc_type) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc_type)
+    )
+
+
+def _clear(thread_id: int) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), None)
+
+
+class _Watchdog:
+    """Raises ``TimedOut`` in one thread after ``limit`` seconds, then every ``REPEAT``
+    seconds, until ``stop()``."""
+
+    def __init__(self, limit: float, on_fire):
+        self._thread_id = threading.get_ident()
+        self._lock = threading.Lock()
+        self._active = True
+        self._fired = False
+        self._on_fire = on_fire
+        self._timer = self._arm(limit)
+
+    def _arm(self, delay: float) -> threading.Timer:
+        timer = threading.Timer(delay, self._fire)
+        timer.daemon = True
+        timer.start()
+        return timer
+
+    def _fire(self) -> None:
+        with self._lock:
+            if not self._active:
+                return
+            if not self._fired:
+                self._fired = True
+                self._on_fire()
+            _raise_in(self._thread_id, TimedOut)
+            self._timer = self._arm(REPEAT)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._active = False
+            self._timer.cancel()
+            if self._fired:
+                _clear(self._thread_id)  # one raised but not yet delivered
+
+
+class TimeLimit:
+    """The hooks that put every test phase of a run under the limit."""
+
+    def __init__(self, limit: float):
+        self.limit = limit
+        self.timed_out: dict[str, str] = {}  # "exercise.task" -> test that timed out
+
+    def message(self, where: str) -> str:
+        return f"timed out after {show(self.limit)} in {where}: an endless loop?"
+
+    def _where(self, item) -> str:
+        ex, task = exercise_of(item), task_of(item)
+        return f"{ex}.{task}" if ex and task else item.nodeid
+
+    def _guarded(self, item, *, call: bool = False):
+        if exercise_of(item) not in catalogue.names():  # a tooling test, not a graded one
+            return (yield)
+        where = self._where(item)
+        if call and where in self.timed_out:
+            item.stash[TIMED_OUT] = (
+                f"not run: {where} timed out in {self.timed_out[where]} (an endless loop?)"
+            )
+            raise TimedOut(item.stash[TIMED_OUT])
+
+        def fired():
+            item.stash[TIMED_OUT] = self.message(where)
+            self.timed_out.setdefault(where, item.name)
+
+        dog = _Watchdog(self.limit, fired)
+        try:
+            return (yield)
+        finally:
+            dog.stop()
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        return (yield from self._guarded(item))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item):
+        return (yield from self._guarded(item, call=True))
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        return (yield from self._guarded(item))
+
+
+def forget(item) -> None:
+    """Take back the time-out of ``item`` (its time was spent importing the learner's
+    module, which ``ex`` now reports as "cannot import"): its task's other tests run."""
+    if TIMED_OUT in item.stash:
+        del item.stash[TIMED_OUT]
+    plugin = item.config.pluginmanager.get_plugin("kata-timelimit")
+    if plugin is not None:
+        plugin.timed_out = {k: v for k, v in plugin.timed_out.items() if v != item.name}
+
+
+def reason(item) -> str | None:
+    """The one-line reason when ``item`` timed out (or was not run after a time-out)."""
+    return item.stash.get(TIMED_OUT, None)

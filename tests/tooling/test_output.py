@@ -1,0 +1,132 @@
+"""Tooling tests for the length and order of learner output (issue 11, item 4): one
+mistake in one task prints at most 40 lines under ``make test EX=… TASK=…``, the
+kata's diagnosis first, at most one histogram, a repeated error once; and the
+``must_raise`` helper's messages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kata import ROOT
+from kata.dev.verify.variants import mutants
+from tests.helpers import must_raise
+from tests.tooling.copies import make, make_copy
+
+MAX_LINES = 40
+SUITES = tuple(
+    f"test_{n}.py"
+    for n in ("ex02_builtin_init", "ex03_custom_init", "ex05_shared_params", "ex06_lazy_init")
+)
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory):
+    return make_copy(tmp_path_factory.mktemp("kata"), SUITES)
+
+
+def _solution(exercise: str) -> str:
+    return (ROOT / "solutions" / f"{exercise}.py").read_text(encoding="utf-8")
+
+
+def _tf_abs(exercise: str) -> str:
+    """The siamese net with tf.abs on KerasTensors (Keras raises, once per test)."""
+    old = "keras.ops.abs(encoder(left) - encoder(right))"
+    assert _solution(exercise).count(old) == 1
+    return _solution(exercise).replace(old, "tf.abs(encoder(left) - encoder(right))")
+
+
+CASES = {
+    # name: (exercise, task, source, what the diagnosis must say)
+    "truncated normal": (
+        "ex02_builtin_init",
+        "init_normal",
+        lambda e: mutants(e)["truncated_normal"][1],
+        "the standard deviation of",
+    ),
+    "tf.abs on KerasTensors": (
+        "ex05_shared_params",
+        "build_siamese",
+        _tf_abs,
+        "use keras.ops",
+    ),
+    "missing registration": (
+        "ex03_custom_init",
+        "WeirdInit",
+        lambda e: mutants(e)["weird_not_registered"][1],
+        "register_keras_serializable",
+    ),
+    "no argument check": (
+        "ex06_lazy_init",
+        "materialize",
+        lambda e: mutants(e)["materialize_no_argument_check"][1],
+        "called materialize(net, 0): expected ValueError, it returned normally",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_one_mistake_in_one_task_prints_at_most_40_lines(copy, case):
+    exercise, task, source, diagnosis = CASES[case]
+    path = copy / "exercises" / f"{exercise}.py"
+    stub = path.read_text(encoding="utf-8")
+    path.write_text(source(exercise), encoding="utf-8")
+    try:
+        out = make(copy, "test", f"EX={exercise[:4]}", f"TASK={task}", COLUMNS="100")
+    finally:
+        path.write_text(stub, encoding="utf-8")
+    lines = out.stdout.splitlines()
+    assert out.returncode != 0 and "failed" in lines[-2], out.stdout + out.stderr
+    assert len(lines) <= MAX_LINES, f"{len(lines)} lines:\n{out.stdout}"
+    failures = lines.index(next(ln for ln in lines if " FAILURES " in ln))
+    assert diagnosis in "\n".join(lines[failures + 2 : failures + 4]), out.stdout  # first
+    assert sum("bin  your values" in ln for ln in lines) <= 1, out.stdout
+    assert "site-packages" not in out.stdout  # no library frames
+    if case == "tf.abs on KerasTensors":
+        assert re.search(r"\(same error in \d+ more test\(s\): test_build_siamese_", out.stdout)
+        assert out.stdout.count("ValueError: A KerasTensor cannot be used") == 1
+
+
+# ----------------------------------------------------------------- must_raise
+
+
+def _raises(exc):
+    def f(*_args):
+        raise exc
+
+    return f
+
+
+def test_must_raise_says_the_call_when_nothing_is_raised():
+    with pytest.raises(AssertionError) as info:
+        with must_raise(ValueError, "materialize(net, 0)"):
+            pass
+    assert (
+        str(info.value) == "called materialize(net, 0): expected ValueError, it returned normally"
+    )
+
+
+def test_must_raise_names_the_wrong_exception_and_where():
+    with pytest.raises(AssertionError) as info:
+        with must_raise(ValueError, "layer_params(net, 9)"):
+            _raises(IndexError("list index out of range"))()
+    assert str(info.value).startswith(
+        "called layer_params(net, 9): expected ValueError, it raised IndexError: "
+        "list index out of range (at test_output.py:"
+    )
+
+
+def test_must_raise_checks_the_message_and_hands_back_the_exception():
+    with must_raise((KeyError, ValueError), "find_param(net, 'x')", match="available") as got:
+        _raises(KeyError("no 'x'; available: a, b"))()
+    assert isinstance(got.value, KeyError)
+    with pytest.raises(AssertionError, match="with a message about 'built'"):
+        with must_raise(ValueError, "input_width(net)", match="built"):
+            _raises(ValueError("nope"))()
+
+
+def test_must_raise_lets_not_started_through():
+    with pytest.raises(NotImplementedError):
+        with must_raise(ValueError, "materialize(net, 0)"):
+            _raises(NotImplementedError())()

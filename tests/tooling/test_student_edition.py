@@ -1,0 +1,107 @@
+"""Tooling tests for the student edition (``make release``, issue 11, item 12): it is
+built, then every ``make`` command its README shows is run in it as a learner would;
+removed targets say they are instructor-only and fail; ``make lint`` is clean; its
+README mentions nothing the edition lacks. And the opt-in reference solutions."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from kata.core import references
+from kata.dev import release
+from tests.tooling.copies import link_venv, make, run
+
+REMOVED = ("verify", "stubs", "bench", "grade", "grade-all", "release", "gradescope", "help-dev")
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("edition") / "student"
+    built = run(Path.cwd(), sys.executable, "-m", "kata", "release", "--out", str(out))
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr
+    assert "release checked" in built.stdout
+    link_venv(out)
+    return out
+
+
+def readme_commands(readme: str) -> list[str]:
+    """The ``make …`` commands of a README: in code spans and in code blocks."""
+    found: list[str] = []
+    pattern = r"\bmake [a-z][a-z-]*(?: [A-Z_]+=[^\s`]+)*"
+    found += re.findall(rf"`({pattern})`", readme)
+    for block in re.findall(r"```[a-z]*\n(.*?)```", readme, re.S):
+        found += re.findall(pattern, block)
+    return list(dict.fromkeys(c.strip() for c in found))
+
+
+def test_readme_commands_are_found():
+    text = "run `make test EX=ex03 TASK=WeirdInit` or\n```sh\n$ make progress\nmake: *** x\n```\n"
+    assert readme_commands(text) == ["make test EX=ex03 TASK=WeirdInit", "make progress"]
+
+
+def test_the_editions_readme_mentions_nothing_it_lacks(edition):
+    text = (edition / "README.md").read_text()
+    for word in release.README_FORBIDDEN:
+        assert word not in text
+    assert "instructor-only" not in text and "student-only" not in text
+    assert "exercises/   the stubs you edit" in text  # the student-only layout, uncommented
+
+
+def test_every_readme_command_runs_in_the_edition(edition):
+    commands = readme_commands((edition / "README.md").read_text())
+    assert {"make test", "make progress", "make help"} <= set(commands), commands
+    for command in commands:
+        words = command.split()
+        if words[1] in ("watch", "format"):  # runs until Ctrl-C / rewrites files
+            continue
+        out = make(edition, *words[1:])
+        said = out.stdout + out.stderr
+        assert "Traceback" not in said and "No rule to make target" not in said, (command, said)
+        if words[1] == "test":
+            assert out.stdout.splitlines()[-1].startswith("exit status 1: not all done yet"), (
+                command,
+                said,
+            )
+        elif words[1] == "solution":
+            assert out.returncode != 0 and "ships no reference solutions" in out.stderr, said
+        else:
+            assert out.returncode == 0, (command, said)
+
+
+def test_lint_is_clean_in_the_edition(edition):
+    out = make(edition, "lint")
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("target", REMOVED)
+def test_removed_targets_say_instructor_only_and_fail(edition, target):
+    out = make(edition, target)
+    assert out.returncode != 0
+    assert f"make {target} is for instructors and maintainers" in out.stderr
+    assert "Nothing to be done" not in out.stdout + out.stderr
+
+
+def test_help_lists_only_the_learners_targets_in_the_edition(edition):
+    out = make(edition, "help")
+    assert out.returncode == 0
+    assert "make solution" in out.stdout and "make test" in out.stdout
+    assert "help-dev" not in out.stdout and "verify" not in out.stdout
+
+
+# ------------------------------------------------------- reference solutions
+
+
+def test_reference_solutions_ship_only_when_asked(tmp_path):
+    plain = release.build(tmp_path / "plain")
+    assert not (plain / references.PACKED.relative_to(references.ROOT)).exists()
+    shipped = release.build(tmp_path / "shipped", solutions="after-pass")
+    packed = shipped / references.PACKED.relative_to(references.ROOT)
+    assert packed.is_file()
+    assert release.leaks(shipped) == []  # packed: no solution line in clear text
+    task = references.reference("ex03_custom_init", "WeirdInit", root=shipped)
+    assert task == references.reference("ex03_custom_init", "WeirdInit")
+    assert task.startswith("@keras.saving.register_keras_serializable")

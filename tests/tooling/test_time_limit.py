@@ -1,0 +1,114 @@
+"""Tooling tests for the learner runs' per-test time limit and for interrupted runs
+(issue 11, item 1): an endless loop fails its test in one line and the run goes on;
+Ctrl-C says the results are incomplete and saves nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.tooling.copies import env_for, learn, make
+
+EX01 = "ex01_access_params"
+LOOP = "    while True:\n        pass\n"
+
+
+def solved_with_a_loop(root: Path, task: str = "count_params", before: str = "") -> Path:
+    """ex01 solved, except that ``task`` loops forever (after running ``before``)."""
+    path = root / "exercises" / f"{EX01}.py"
+    path.write_text((root / "solutions" / f"{EX01}.py").read_text())
+    text = path.read_text()
+    head = text.index(f"def {task}(")
+    body = text.index('"""', text.index('"""', head) + 3) + 4  # after the docstring
+    path.write_text(text[:body] + before + LOOP + text[body:])
+    return path
+
+
+def test_an_endless_loop_fails_its_task_and_the_run_goes_on(kata_copy):
+    solved_with_a_loop(kata_copy)
+    out = make(kata_copy, "test", "EX=ex01", "TIMEOUT=1")
+    assert out.returncode != 0, out.stdout + out.stderr
+    assert f"timed out after 1 s in {EX01}.count_params: an endless loop?" in out.stdout
+    assert "other test(s) of this task were not run)" in out.stdout  # said once, not per test
+    assert "✗ 6/7 tasks done" in out.stdout  # every other task was graded
+    assert "Traceback" not in out.stdout
+    assert out.stdout.splitlines()[-1].startswith("exit status 1: not all done yet")
+    saved = json.loads((kata_copy / ".kata" / "last-run.json").read_text())["tasks"]
+    assert set(saved[f"{EX01}::count_params"]["outcomes"]) == {"failed"}
+    assert set(saved[f"{EX01}::build_mlp"]["outcomes"]) == {"passed"}
+
+
+def test_progress_has_the_time_limit_too(kata_copy):
+    solved_with_a_loop(kata_copy, "find_param")
+    out = learn(kata_copy, "progress", "--timeout", "1")
+    assert out.returncode == 0, out.stderr
+    row = next(line for line in out.stdout.splitlines() if " find_param " in line)
+    assert "✗ failing" in row
+    assert "next: ex01_access_params.find_param" in out.stdout
+
+
+def test_a_loop_at_import_is_reported_once_as_cannot_import(kata_copy):
+    path = kata_copy / "exercises" / f"{EX01}.py"
+    path.write_text(path.read_text() + "\nwhile True:\n    pass\n")
+    out = learn(kata_copy, "test", "--exercise", "ex01", "--kata-timeout", "1")
+    assert out.returncode == 1
+    text = " ".join(out.stdout.split())  # the table may wrap the reason
+    assert "still importing after the time limit: an endless loop at the top level?" in text
+    assert "timed out" not in text  # one cause, said once: every test "cannot import"
+    assert re.search(r"\b\d+ cannot import in ", text) and "passed" not in text
+
+
+def test_a_bad_time_limit_is_a_clear_error(kata_copy):
+    out = make(kata_copy, "test", "EX=ex01", "TIMEOUT=soon")
+    assert out.returncode != 0
+    assert "must be a number of seconds >= 0" in out.stderr + out.stdout
+    assert not (kata_copy / ".kata" / "last-run.json").exists()
+
+
+def _interrupt_when_looping(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``kata *args`` with count_params looping (no time limit); press Ctrl-C once
+    the loop has started (it writes a marker file first)."""
+    marker = root / "looping"
+    solved_with_a_loop(root, before=f"    open({str(marker)!r}, 'w').close()\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kata", *args],
+        cwd=root,
+        env=env_for(root, KATA_TIMEOUT="0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        end = time.monotonic() + 240
+        while not marker.exists():
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < end, "the looping test never started"
+            time.sleep(0.1)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def test_an_interrupted_test_run_reports_nothing_done_and_saves_nothing(kata_copy):
+    out = _interrupt_when_looping(kata_copy, "test", "--exercise", "ex01")
+    assert out.returncode != 0
+    assert "interrupted: results incomplete" in out.stdout
+    assert "done" not in out.stdout and "well done" not in out.stdout
+    assert not (kata_copy / ".kata" / "last-run.json").exists()
+
+
+def test_an_interrupted_progress_reports_nothing_done_and_saves_nothing(kata_copy):
+    out = _interrupt_when_looping(kata_copy, "progress")
+    assert out.returncode != 0
+    assert "interrupted: results incomplete" in out.stdout + out.stderr
+    assert "✓ done" not in out.stdout and "well done" not in out.stdout
+    assert not (kata_copy / ".kata" / "last-run.json").exists()
