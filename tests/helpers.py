@@ -15,6 +15,8 @@ import traceback
 import keras
 import numpy as np
 
+from kata.core.i18n import N_, _
+
 
 def values(v) -> np.ndarray:
     """A NumPy copy of a variable's or tensor's values."""
@@ -30,14 +32,16 @@ def snapshot(net_or_vars) -> list[tuple[object, np.ndarray]]:
 def assert_unchanged(net_or_vars, before) -> None:
     """The same variable objects as in ``before``, holding the same values."""
     after = list(getattr(net_or_vars, "weights", net_or_vars))
-    assert len(after) == len(before), (
-        f"the number of variables changed from {len(before)} to {len(after)}"
-    )
+    assert len(after) == len(before), _(
+        "the number of variables changed from {n_before} to {n_after}"
+    ).format(n_before=len(before), n_after=len(after))
     for v, (old, old_values) in zip(after, before):
-        assert v is old, f"{old.path} was replaced by another variable object"
-        assert np.array_equal(values(v), old_values), (
-            f"{v.path} changed, but the call should change nothing"
+        assert v is old, _("{old_path} was replaced by another variable object").format(
+            old_path=old.path
         )
+        assert np.array_equal(values(v), old_values), _(
+            "{path} changed, but the call should change nothing"
+        ).format(path=v.path)
 
 
 def distinct_pairs(got, expected) -> list[str]:
@@ -46,19 +50,30 @@ def distinct_pairs(got, expected) -> list[str]:
     for i, (a, b) in enumerate(zip(got, expected)):
         if a is not b:
             out.append(
-                f"#{i}: {getattr(a, 'path', type(a).__name__)} (id {id(a):#x}) is not "
-                f"{getattr(b, 'path', type(b).__name__)} (id {id(b):#x})"
+                _("#{i}: {a} (id {a_id}) is not {b} (id {b_id})").format(
+                    i=i,
+                    a=getattr(a, "path", type(a).__name__),
+                    a_id=f"{id(a):#x}",
+                    b=getattr(b, "path", type(b).__name__),
+                    b_id=f"{id(b):#x}",
+                )
             )
     if len(got) != len(expected):
-        out.append(f"{len(got)} variables against {len(expected)}")
+        out.append(
+            _("{n_got} variables against {n_expected}").format(
+                n_got=len(got), n_expected=len(expected)
+            )
+        )
     return out
 
 
-def assert_same_variables(got, expected, what: str = "variables") -> None:
+def assert_same_variables(got, expected, what: str = N_("variables")) -> None:
     """``got`` and ``expected`` hold the very same variable objects, in order."""
     problems = distinct_pairs(list(got), list(expected))
-    assert not problems, f"{what} are distinct objects, not the same ones:\n  " + "\n  ".join(
-        problems
+    assert not problems, (
+        _("{what} are distinct objects, not the same ones:").format(what=_(what))
+        + "\n  "
+        + "\n  ".join(problems)
     )
 
 
@@ -178,48 +193,63 @@ def siamese_net(input_dim=6, units=5):
 
 AWKWARD = {
     "conv": (
-        "Conv2D(4, 3x3) on 8x8x1 images, Flatten, Dense(5, relu), Dense(2) "
-        "(the Conv2D's 4-D kernel comes first; the first Dense layer gets 6*6*4 = 144 inputs)",
+        N_(
+            "Conv2D(4, 3x3) on 8x8x1 images, Flatten, Dense(5, relu), Dense(2) "
+            "(the Conv2D's 4-D kernel comes first; the first Dense layer gets 6*6*4 = 144 inputs)"
+        ),
         conv_net,
     ),
     "embedding": (
-        "Embedding(50, 6) on 7 token ids, Flatten, Dense(3) "
-        "(the (50, 6) embedding table comes first; the Dense layer gets 7*6 = 42 inputs)",
+        N_(
+            "Embedding(50, 6) on 7 token ids, Flatten, Dense(3) "
+            "(the (50, 6) embedding table comes first; the Dense layer gets 7*6 = 42 inputs)"
+        ),
         embedding_net,
     ),
     "batchnorm": (
-        "Dense(6), BatchNormalization, Dense(3) on 4 inputs (BatchNormalization owns gamma, "
-        "beta and two non-trainable moving statistics)",
+        N_(
+            "Dense(6), BatchNormalization, Dense(3) on 4 inputs (BatchNormalization owns gamma, "
+            "beta and two non-trainable moving statistics)"
+        ),
         batchnorm_net,
     ),
     "frozen": (
-        "Dense(6) frozen (trainable=False), BatchNormalization, Dense(3) on 4 inputs",
+        N_("Dense(6) frozen (trainable=False), BatchNormalization, Dense(3) on 4 inputs"),
         lambda: batchnorm_net(frozen=True),
     ),
-    "no_bias": ("Dense(64, use_bias=False), Dense(3) on 64 inputs", no_bias_net),
+    "no_bias": (N_("Dense(64, use_bias=False), Dense(3) on 64 inputs"), no_bias_net),
     "deep": (
-        "Flatten + Dense(4, relu) three models deep (outer > middle > deepest), then Dense(3) "
-        "and Dense(2), on inputs of shape (2, 5): the first Dense layer gets 10 inputs",
+        N_(
+            "Flatten + Dense(4, relu) three models deep (outer > middle > deepest), then Dense(3) "
+            "and Dense(2), on inputs of shape (2, 5): the first Dense layer gets 10 inputs"
+        ),
         deep_net,
     ),
-    "float64": ("Dense(4), Dense(2), both dtype float64, on 3 inputs", float64_net),
+    "float64": (N_("Dense(4), Dense(2), both dtype float64, on 3 inputs"), float64_net),
     "partly_built": (
-        "Sequential([Dense(4) built alone for 3 inputs, Dense(2) not built]): net.weights "
-        "already holds 2 variables, but the net is not built",
+        N_(
+            "Sequential([Dense(4) built alone for 3 inputs, Dense(2) not built]): net.weights "
+            "already holds 2 variables, but the net is not built"
+        ),
         partly_built_net,
     ),
     "half_used": (
-        "Sequential([Dense(3), TwoHeads()]) built for 5 inputs, where the TwoHeads model uses "
-        "(and builds) only its first Dense layer: net.built is True, yet TwoHeads.unused has "
-        "no variables",
+        N_(
+            "Sequential([Dense(3), TwoHeads()]) built for 5 inputs, where the TwoHeads model uses "
+            "(and builds) only its first Dense layer: net.built is True, yet TwoHeads.unused has "
+            "no variables"
+        ),
         half_used_net,
     ),
     "one_dense": (
-        "Sequential([Dense(4)]) built for 3 inputs",
+        N_("Sequential([Dense(4)]) built for 3 inputs"),
         lambda: built_sequential([L.Dense(4)], 3),
     ),
-    "siamese/a": ("a siamese net whose encoder is named 'encoder'", siamese_net),
-    "siamese/b": ("a second, separate siamese net with an encoder named 'encoder'", siamese_net),
+    "siamese/a": (N_("a siamese net whose encoder is named 'encoder'"), siamese_net),
+    "siamese/b": (
+        N_("a second, separate siamese net with an encoder named 'encoder'"),
+        siamese_net,
+    ),
 }
 
 
@@ -229,8 +259,8 @@ def awkward(models, key):
 
 
 def described(key) -> str:
-    """The awkward net ``key`` in words, for failure messages."""
-    return AWKWARD[key][0]
+    """The awkward net ``key`` in words, for failure messages (in the learner's language)."""
+    return _(AWKWARD[key][0])
 
 
 def scramble(net_or_vars):

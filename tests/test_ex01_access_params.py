@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
+from kata.core.i18n import N_, _
 from tests.helpers import assert_unchanged, awkward, chapter_nested, described, snapshot
 
 task = pytest.mark.task
@@ -45,11 +46,11 @@ def tied(units=3):
 def test_build_mlp_is_not_built(ex):
     net = ex.build_mlp()
     with check:
-        assert isinstance(net, keras.Sequential), (
-            f"expected a keras.Sequential, got {type(net).__name__}"
-        )
+        assert isinstance(net, keras.Sequential), _(
+            "expected a keras.Sequential, got {net_type}"
+        ).format(net_type=type(net).__name__)
     with check:
-        assert net.weights == [], (
+        assert net.weights == [], _(
             "build_mlp() must not build the net: no keras.Input, no call (net.weights should be [])"
         )
 
@@ -59,21 +60,23 @@ def test_build_mlp_layers(ex):
     net = ex.build_mlp()
     kinds = [type(layer).__name__ for layer in net.layers]
     with check:
-        assert kinds == ["Flatten", "Dense", "Dense"], (
-            f"layers are {kinds}, expected Flatten, Dense, Dense"
-        )
+        assert kinds == ["Flatten", "Dense", "Dense"], _(
+            "layers are {kinds}, expected Flatten, Dense, Dense"
+        ).format(kinds=kinds)
     if kinds == ["Flatten", "Dense", "Dense"]:
         hidden, out = net.layers[1], net.layers[2]
         with check:
-            assert hidden.units == 256 and out.units == 10, (
-                f"units are {hidden.units}, {out.units}; expected 256, 10"
-            )
+            assert hidden.units == 256 and out.units == 10, _(
+                "units are {units}, {units2}; expected 256, 10"
+            ).format(units=hidden.units, units2=out.units)
         with check:
-            assert hidden.activation is keras.activations.relu, (
+            assert hidden.activation is keras.activations.relu, _(
                 "the hidden layer needs activation='relu'"
             )
         with check:
-            assert out.activation is keras.activations.linear, "the output layer has no activation"
+            assert out.activation is keras.activations.linear, _(
+                "the output layer has no activation"
+            )
 
 
 @task("build_mlp")
@@ -81,14 +84,14 @@ def test_build_mlp_arguments_and_output_shape(ex):
     net = ex.build_mlp(hidden_units=7, outputs=3)
     y = net(np.zeros((2, 4, 5), dtype="float32"))
     with check:
-        assert tuple(y.shape) == (2, 3), (
-            f"output shape {tuple(y.shape)}, expected (2, 3) for outputs=3"
-        )
+        assert tuple(y.shape) == (2, 3), _(
+            "output shape {y_shape}, expected (2, 3) for outputs=3"
+        ).format(y_shape=tuple(y.shape))
     shapes = [tuple(v.shape) for v in net.weights]
     with check:
-        assert shapes == [(20, 7), (7,), (7, 3), (3,)], (
-            f"variable shapes {shapes}; Flatten turns (4, 5) into 20 inputs"
-        )
+        assert shapes == [(20, 7), (7,), (7, 3), (3,)], _(
+            "variable shapes {shapes}; Flatten turns (4, 5) into 20 inputs"
+        ).format(shapes=shapes)
 
 
 # -------------------------------------------------------------- hidden_kernel
@@ -99,14 +102,13 @@ def test_hidden_kernel_is_the_variable_itself(ex, models):
     net = cached_chapter_mlp(models)
     k = ex.hidden_kernel(net)
     with check:
-        assert k is net.layers[1].kernel, (
-            "return the variable object itself (net.layers[1].kernel), not its values or a copy; "
-            f"got a {type(k).__name__}"
-        )
+        assert k is net.layers[1].kernel, _(
+            "return the variable object itself (net.layers[1].kernel), not its values or a copy; got a {k_type}"
+        ).format(k_type=type(k).__name__)
     with check:
-        assert tuple(k.shape) == (20, 256) and k.dtype == "float32", (
-            f"shape {tuple(k.shape)}, dtype {k.dtype}"
-        )
+        assert tuple(k.shape) == (20, 256) and k.dtype == "float32", _(
+            "shape {k_shape}, dtype {k_dtype}"
+        ).format(k_shape=tuple(k.shape), k_dtype=k.dtype)
 
 
 @task("hidden_kernel")
@@ -116,7 +118,7 @@ def test_hidden_kernel_first_dense_not_first_variable(ex):
     net.build((None, 6))
     k = ex.hidden_kernel(net)
     with check:
-        assert k is net.layers[1].kernel, (
+        assert k is net.layers[1].kernel, _(
             "the kernel of the first *Dense* layer, not net.weights[0]"
         )
 
@@ -127,9 +129,9 @@ def test_hidden_kernel_searches_nested_models(ex, models):
     k = ex.hidden_kernel(net)
     first = net.layers[0].layers[0].layers[1]
     with check:
-        assert k is first.kernel, (
-            f"the first Dense layer is {first.path} (inside block-0); got {getattr(k, 'path', k)!r}"
-        )
+        assert k is first.kernel, _(
+            "the first Dense layer is {first_path} (inside block-0); got {k!r}"
+        ).format(first_path=first.path, k=getattr(k, "path", k))
 
 
 @task("hidden_kernel")
@@ -149,9 +151,9 @@ def test_layer_params_returns_the_variables(ex, models):
         kernel, bias = ex.layer_params(net, i)
         layer = net.layers[i]
         with check:
-            assert kernel is layer.kernel and bias is layer.bias, (
-                f"layer {i}: return (layer.kernel, layer.bias) themselves"
-            )
+            assert kernel is layer.kernel and bias is layer.bias, _(
+                "layer {i}: return (layer.kernel, layer.bias) themselves"
+            ).format(i=i)
     kernel, bias = ex.layer_params(net, 2)
     with check:
         assert (tuple(kernel.shape), tuple(bias.shape)) == ((256, 10), (10,))
@@ -189,9 +191,11 @@ def test_param_shapes_paths_in_order(ex, models):
     net = cached_nested(models)
     shapes = ex.param_shapes(net)
     with check:
-        assert isinstance(shapes, dict), f"return a dict, got {type(shapes).__name__}"
+        assert isinstance(shapes, dict), _("return a dict, got {shapes_type}").format(
+            shapes_type=type(shapes).__name__
+        )
     with check:
-        assert list(shapes) == [v.path for v in net.weights], (
+        assert list(shapes) == [v.path for v in net.weights], _(
             "keys are the variables' .path (unique; .name is just 'kernel'), in net.weights order"
         )
 
@@ -204,9 +208,9 @@ def test_param_shapes_values_are_int_tuples(ex, models):
         assert list(shapes.values()) == [(20, 256), (256,), (256, 10), (10,)]
     for path, shape in shapes.items():
         with check:
-            assert type(shape) is tuple and all(type(d) is int for d in shape), (
-                f"{path}: {shape!r} should be a tuple of Python ints"
-            )
+            assert type(shape) is tuple and all(type(d) is int for d in shape), _(
+                "{path}: {shape!r} should be a tuple of Python ints"
+            ).format(path=path, shape=shape)
 
 
 # --------------------------------------------------------------- count_params
@@ -216,9 +220,11 @@ def test_param_shapes_values_are_int_tuples(ex, models):
 def test_count_params_chapter_mlp(ex, models):
     n = ex.count_params(cached_chapter_mlp(models))
     with check:
-        assert type(n) is int, f"return a Python int, got {type(n).__name__}"
+        assert type(n) is int, _("return a Python int, got {n_type}").format(
+            n_type=type(n).__name__
+        )
     with check:
-        assert n == 20 * 256 + 256 + 256 * 10 + 10, f"got {n}"
+        assert n == 20 * 256 + 256 + 256 * 10 + 10, _("got {n}").format(n=n)
 
 
 @task("count_params")
@@ -227,9 +233,9 @@ def test_count_params_counts_shared_once(ex):
     expected = (5 * 3 + 3) + (3 * 3 + 3) + (3 * 1 + 1)
     n = ex.count_params(net)
     with check:
-        assert type(n) is int and n == expected, (
-            f"got {n!r}, expected {expected}: the shared layer appears twice in net.layers but its variables count once"
-        )
+        assert type(n) is int and n == expected, _(
+            "got {n!r}, expected {expected}: the shared layer appears twice in net.layers but its variables count once"
+        ).format(n=n, expected=expected)
 
 
 # --------------------------------------------------------------- build_nested
@@ -239,34 +245,36 @@ def test_count_params_counts_shared_once(ex):
 def test_build_nested_structure(ex):
     net = ex.build_nested()
     with check:
-        assert net.weights == [], "build_nested() must return an unbuilt net"
+        assert net.weights == [], _("build_nested() must return an unbuilt net")
     outer = net.layers
     with check:
         assert (
             len(outer) == 2
             and isinstance(outer[0], keras.Sequential)
             and isinstance(outer[1], keras.layers.Dense)
-        ), f"expected [Sequential of blocks, Dense(1)], got {[type(x).__name__ for x in outer]}"
+        ), _("expected [Sequential of blocks, Dense(1)], got {value}").format(
+            value=[type(x).__name__ for x in outer]
+        )
     if len(outer) == 2 and isinstance(outer[0], keras.Sequential):
         blocks = outer[0].layers
         with check:
-            assert [b.name for b in blocks] == [f"block-{i}" for i in range(4)], (
-                f"block names {[b.name for b in blocks]}"
-            )
+            assert [b.name for b in blocks] == [f"block-{i}" for i in range(4)], _(
+                "block names {value}"
+            ).format(value=[b.name for b in blocks])
         for b in blocks:
             kinds = [type(x).__name__ for x in getattr(b, "layers", [])]
             with check:
-                assert kinds == ["Flatten", "Dense"], (
-                    f"{b.name}: layers {kinds}, expected Flatten, Dense"
-                )
+                assert kinds == ["Flatten", "Dense"], _(
+                    "{b_name}: layers {kinds}, expected Flatten, Dense"
+                ).format(b_name=b.name, kinds=kinds)
             if kinds == ["Flatten", "Dense"]:
                 d = b.layers[1]
                 with check:
-                    assert d.units == 4 and d.activation is keras.activations.relu, (
-                        f"{b.name}: Dense(4, relu)"
-                    )
+                    assert d.units == 4 and d.activation is keras.activations.relu, _(
+                        "{b_name}: Dense(4, relu)"
+                    ).format(b_name=b.name)
         with check:
-            assert outer[1].units == 1, "the head is Dense(1)"
+            assert outer[1].units == 1, _("the head is Dense(1)")
 
 
 @task("build_nested")
@@ -274,11 +282,11 @@ def test_build_nested_blocks_argument_and_output(ex):
     net = ex.build_nested(blocks=2)
     y = net(np.ones((2, 4), dtype="float32"))
     with check:
-        assert tuple(y.shape) == (2, 1), f"output shape {tuple(y.shape)}"
+        assert tuple(y.shape) == (2, 1), _("output shape {y_shape}").format(y_shape=tuple(y.shape))
     with check:
-        assert len(net.weights) == 2 * 2 + 2, (
-            f"{len(net.weights)} variables; 2 blocks and a head have 6"
-        )
+        assert len(net.weights) == 2 * 2 + 2, _(
+            "{n_weights} variables; 2 blocks and a head have 6"
+        ).format(n_weights=len(net.weights))
 
 
 # ----------------------------------------------------------------- find_param
@@ -290,8 +298,8 @@ def test_find_param_finds_every_variable(ex, models):
     for v in net.weights:
         found = ex.find_param(net, v.path)
         with check:
-            assert found is v, (
-                f"find_param(net, {v.path!r}) returned {getattr(found, 'path', found)!r}"
+            assert found is v, _("find_param(net, {path!r}) returned {found!r}").format(
+                path=v.path, found=getattr(found, "path", found)
             )
 
 
@@ -303,9 +311,9 @@ def test_find_param_unknown_path_lists_available(ex, models):
     message = str(info.value)
     missing = [v.path for v in net.weights if v.path not in message]
     with check:
-        assert not missing, (
-            f"the KeyError message should list the available paths; it lacks {missing}"
-        )
+        assert not missing, _(
+            "the KeyError message should list the available paths; it lacks {missing}"
+        ).format(missing=missing)
 
 
 # ------------------------------------------------- awkward nets (issue 15)
@@ -320,14 +328,16 @@ def test_hidden_kernel_skips_conv_embedding_and_batchnorm(ex, models):
     for key in ("conv", "embedding", "batchnorm", "frozen"):
         net = awkward(models, key)
         first = next(x for x in net.layers if isinstance(x, keras.layers.Dense))
-        for call in ("first", "second"):  # the same answer every time it is asked
+        for call in (N_("first call"), N_("second call")):  # the same answer every time it is asked
             k = ex.hidden_kernel(net)
             with check:
-                assert k is first.kernel, (
-                    f"for {described(key)}, the {call} call of hidden_kernel returned "
-                    f"{getattr(k, 'path', type(k).__name__)!r}; expected the first *Dense* layer's "
-                    f"kernel {first.kernel.path}: not net.weights[0], not the first variable named "
-                    "'kernel' nor the first layer with a kernel attribute (a Conv2D has one too)"
+                assert k is first.kernel, _(
+                    "for {described}, the {call} of hidden_kernel returned {k!r}; expected the first *Dense* layer's kernel {path}: not net.weights[0], not the first variable named 'kernel' nor the first layer with a kernel attribute (a Conv2D has one too)"
+                ).format(
+                    described=described(key),
+                    call=_(call),
+                    k=getattr(k, "path", type(k).__name__),
+                    path=first.kernel.path,
                 )
 
 
@@ -337,7 +347,7 @@ def test_hidden_kernel_partly_built_raises(ex, models):
     with pytest.raises(ValueError, match=r"(?i)built|build"):
         ex.hidden_kernel(net)
     with check:
-        assert not net.built, "hidden_kernel must not build the net"
+        assert not net.built, _("hidden_kernel must not build the net")
 
 
 @task("layer_params")
@@ -345,17 +355,20 @@ def test_layer_params_layers_other_than_dense(ex, models):
     conv = awkward(models, "conv")
     kernel, bias = ex.layer_params(conv, 0)
     with check:
-        assert kernel is conv.layers[0].kernel and bias is conv.layers[0].bias, (
-            f"for {described('conv')}, layer_params(net, 0) should be the Conv2D's own "
-            "(kernel, bias): a Conv layer has a kernel and a bias like a Dense layer"
-        )
+        assert kernel is conv.layers[0].kernel and bias is conv.layers[0].bias, _(
+            "for {described}, layer_params(net, 0) should be the Conv2D's own (kernel, bias): a Conv layer has a kernel and a bias like a Dense layer"
+        ).format(described=described("conv"))
     for key, index, what in (
         (
             "batchnorm",
             1,
-            "BatchNormalization has gamma, beta and statistics, not a kernel and a bias",
+            N_("BatchNormalization has gamma, beta and statistics, not a kernel and a bias"),
         ),
-        ("no_bias", 0, "Dense(64, use_bias=False) has a kernel but no bias (layer.bias is None)"),
+        (
+            "no_bias",
+            0,
+            N_("Dense(64, use_bias=False) has a kernel but no bias (layer.bias is None)"),
+        ),
     ):
         net = awkward(models, key)
         before = snapshot(net)
@@ -364,10 +377,13 @@ def test_layer_params_layers_other_than_dense(ex, models):
         except ValueError:
             got = None
         with check:
-            assert got is None, (
-                f"for {described(key)}, layer_params(net, {index}) returned "
-                f"{[getattr(v, 'path', v) for v in got] if isinstance(got, tuple) else got!r}; "
-                f"it should raise ValueError: {what}"
+            assert got is None, _(
+                "for {described}, layer_params(net, {index}) returned {value!r}; it should raise ValueError: {what}"
+            ).format(
+                described=described(key),
+                index=index,
+                value=[getattr(v, "path", v) for v in got] if isinstance(got, tuple) else got,
+                what=_(what),
             )
         with check:
             assert_unchanged(net, before)
@@ -381,14 +397,15 @@ def test_param_shapes_every_variable_of_awkward_nets(ex, models):
         shapes = ex.param_shapes(net)
         missing = [p for p in want if p not in shapes]
         with check:
-            assert shapes == want and list(shapes) == list(want), (
-                f"for {described(key)}, param_shapes gave {shapes}; expected every variable of "
-                f"net.weights, in order: {want}"
-                + (
-                    f". Missing: {missing} (non-trainable and frozen variables are parameters too)"
-                    if missing
-                    else ""
-                )
+            assert shapes == want and list(shapes) == list(want), _(
+                "for {described}, param_shapes gave {shapes}; expected every variable of "
+                "net.weights, in order: {want}"
+            ).format(described=described(key), shapes=shapes, want=want) + (
+                _(
+                    ". Missing: {missing} (non-trainable and frozen variables are parameters too)"
+                ).format(missing=missing)
+                if missing
+                else ""
             )
 
 
@@ -400,10 +417,13 @@ def test_count_params_counts_statistics_and_frozen_layers(ex, models):
         trainable = sum(int(np.prod(v.shape)) for v in net.trainable_weights)
         n = ex.count_params(net)
         with check:
-            assert type(n) is int and n == want, (
-                f"for {described(key)}, count_params gave {n!r}; expected the int {want}: every variable of "
+            assert type(n) is int and n == want, _(
+                "for {described}, count_params gave {n!r}; expected the int {want}: every variable of "
                 "net.weights counts, the non-trainable ones too"
-                + (f" (only the trainable ones make {trainable})" if n == trainable else "")
+            ).format(described=described(key), n=n, want=want) + (
+                _(" (only the trainable ones make {trainable})").format(trainable=trainable)
+                if n == trainable
+                else ""
             )
 
 
@@ -414,10 +434,11 @@ def test_build_nested_head_is_linear(ex):
     with check:
         assert (
             isinstance(head, keras.layers.Dense) and head.activation is keras.activations.linear
-        ), (
-            "build_nested's last layer is the head Dense(1) with no activation (only the blocks use "
-            f"relu); got {type(head).__name__} with activation "
-            f"{getattr(getattr(head, 'activation', None), '__name__', None)}"
+        ), _(
+            "build_nested's last layer is the head Dense(1) with no activation (only the blocks use relu); got {head_type} with activation {head}"
+        ).format(
+            head_type=type(head).__name__,
+            head=getattr(getattr(head, "activation", None), "__name__", None),
         )
 
 
@@ -426,20 +447,18 @@ def test_find_param_exact_paths_only(ex, models):
     net = cached_nested(models)
     path = net.weights[0].path  # sequential…/sequential…/block-0/dense…/kernel
     for partial, kind in (
-        (path.split("/", 1)[1], "a suffix"),
-        (path[:-1], "a prefix"),
-        ("/".join(path.split("/")[1:-1]), "a part"),
+        (path.split("/", 1)[1], N_("a suffix")),
+        (path[:-1], N_("a prefix")),
+        ("/".join(path.split("/")[1:-1]), N_("a part")),
     ):
         try:
             found, raised = ex.find_param(net, partial), False
         except KeyError:
             found, raised = None, True
         with check:
-            assert raised, (
-                f"for the chapter's nested net, find_param(net, {partial!r}) returned "
-                f"{getattr(found, 'path', found)!r}; {partial!r} is only {kind} of {path!r}, so no "
-                "variable's path equals it: raise KeyError (compare with ==, not endswith or in)"
-            )
+            assert raised, _(
+                "for the chapter's nested net, find_param(net, {partial!r}) returned {found!r}; {partial!r} is only {kind} of {path!r}, so no variable's path equals it: raise KeyError (compare with ==, not endswith or in)"
+            ).format(partial=partial, found=getattr(found, "path", found), kind=_(kind), path=path)
 
 
 @task("find_param")
@@ -449,22 +468,18 @@ def test_find_param_non_trainable_and_frozen_variables(ex, models):
         v = net.weights[index]
         found = ex.find_param(net, v.path)
         with check:
-            assert found is v, (
-                f"for {described(key)}, find_param(net, {v.path!r}) returned "
-                f"{getattr(found, 'path', found)!r}: search net.weights (trainable or not), "
-                "not net.trainable_weights"
-            )
+            assert found is v, _(
+                "for {described}, find_param(net, {path!r}) returned {found!r}: search net.weights (trainable or not), not net.trainable_weights"
+            ).format(described=described(key), path=v.path, found=getattr(found, "path", found))
 
 
 @task("find_param")
 def test_find_param_two_models_with_the_same_paths(ex, models):
     a, b = awkward(models, "siamese/a"), awkward(models, "siamese/b")
-    for net, name in ((a, "the first"), (b, "the second"), (a, "the first, again")):
+    for net, name in ((a, N_("the first")), (b, N_("the second")), (a, N_("the first, again"))):
         for v in net.weights:
             found = ex.find_param(net, v.path)
             with check:
-                assert found is v, (
-                    f"two separate siamese models have the same paths ({v.path!r}); asked for it "
-                    f"in {name}, find_param returned a variable of the other model: search the net "
-                    "it is given, every call (no cache or mutable default kept between calls)"
-                )
+                assert found is v, _(
+                    "two separate siamese models have the same paths ({path!r}); asked for it in {name}, find_param returned a variable of the other model: search the net it is given, every call (no cache or mutable default kept between calls)"
+                ).format(path=v.path, name=_(name))

@@ -9,6 +9,7 @@ import pytest
 from pytest_check import check
 from scipy import stats
 
+from kata.core.i18n import _
 from kata.testing.stats import assert_distribution, assert_independent, assert_normal
 from tests.helpers import (
     assert_same_variables,
@@ -90,7 +91,9 @@ def unbuilt(models):
 
 def describe(result):
     """How a wrong return value reads in a message."""
-    return "another object" if isinstance(result, keras.Model) else f"a {type(result).__name__}"
+    if isinstance(result, keras.Model):
+        return _("another object")
+    return _("a {type}").format(type=type(result).__name__)
 
 
 def spoil_biases(net):
@@ -113,15 +116,14 @@ def test_init_normal_in_place_returns_net(ex, models):
     before = list(net.weights)
     result = ex.init_normal(net)
     with check:
-        assert result is net, (
-            f"change the net in place and return that same object; got {describe(result)}"
-        )
+        assert result is net, _(
+            "change the net in place and return that same object; got {describe}"
+        ).format(describe=describe(result))
     with check:
-        assert_same_variables(net.weights, before, "the variables after init_normal")
+        assert_same_variables(net.weights, before, _("the variables after init_normal"))
     with check:
-        assert net.layers[0].kernel is before[0], (
-            "layer.kernel must stay the same object: assign new values with kernel.assign(...), "
-            "do not create new variables or a new model"
+        assert net.layers[0].kernel is before[0], _(
+            "layer.kernel must stay the same object: assign new values with kernel.assign(...), do not create new variables or a new model"
         )
 
 
@@ -132,7 +134,10 @@ def test_init_normal_kernels_are_normal_001(ex, models):
     for layer in net.layers:
         with check:
             assert_normal(
-                layer.kernel, 0.0, 0.01, what=f"{layer.kernel.path} values after init_normal(net)"
+                layer.kernel,
+                0.0,
+                0.01,
+                what=_("{path} values after init_normal(net)").format(path=layer.kernel.path),
             )
 
 
@@ -142,10 +147,9 @@ def test_init_normal_biases_become_zero(ex, models):
     spoil_biases(net)
     ex.init_normal(net)
     with check:
-        assert not bad_biases(net), (
-            f"every bias must become zeros; still non-zero: {bad_biases(net)} "
-            "(the bias keeps its old values unless you assign zeros to it)"
-        )
+        assert not bad_biases(net), _(
+            "every bias must become zeros; still non-zero: {bad_biases} (the bias keeps its old values unless you assign zeros to it)"
+        ).format(bad_biases=bad_biases(net))
 
 
 @task("init_normal")
@@ -155,13 +159,15 @@ def test_init_normal_layers_get_independent_samples(ex, models):
     first = [values(layer.kernel) for layer in net.layers]
     for (i, a), (j, b) in combinations(enumerate(first), 2):
         with check:
-            assert_independent(a, b, what=f"the kernels of layers {i} and {j} (same shape)")
+            assert_independent(
+                a, b, what=_("the kernels of layers {i} and {j} (same shape)").format(i=i, j=j)
+            )
     ex.init_normal(net)
     with check:
         assert_independent(
             first[0],
             net.layers[0].kernel,
-            what="layer 0's kernel after a first and a second init_normal",
+            what=_("layer 0's kernel after a first and a second init_normal"),
         )
 
 
@@ -174,7 +180,7 @@ def test_init_normal_mean_and_stddev_arguments(ex, models):
             net.layers[0].kernel,
             1.0,
             0.5,
-            what="kernel values after init_normal(net, mean=1.0, stddev=0.5)",
+            what=_("kernel values after init_normal(net, mean=1.0, stddev=0.5)"),
         )
 
 
@@ -189,12 +195,14 @@ def test_init_normal_reaches_nested_models(ex, models):
                 layer.kernel,
                 0.0,
                 0.01,
-                what=f"{layer.kernel.path} values (Dense layers of nested models count too)",
+                what=_("{path} values (Dense layers of nested models count too)").format(
+                    path=layer.kernel.path
+                ),
             )
     with check:
-        assert not bad_biases(net), (
-            f"biases of nested models must become zeros too; non-zero: {bad_biases(net)}"
-        )
+        assert not bad_biases(net), _(
+            "biases of nested models must become zeros too; non-zero: {bad_biases}"
+        ).format(bad_biases=bad_biases(net))
 
 
 @task("init_normal")
@@ -215,7 +223,7 @@ def test_init_normal_unbuilt_raises(ex, models):
     with pytest.raises(ValueError, match=r"(?i)built|build"):
         ex.init_normal(net)
     with check:
-        assert net.weights == [], "an unbuilt net must stay unbuilt"
+        assert net.weights == [], _("an unbuilt net must stay unbuilt")
 
 
 # --------------------------------------------------------------- init_constant
@@ -229,14 +237,13 @@ def test_init_constant_values(ex, models):
     for layer in dense_layers(net):
         kernel = values(layer.kernel)
         with check:
-            assert np.all(kernel == 3.5), (
-                f"{layer.kernel.path} should be all 3.5 (the value argument; nested models count too), "
-                f"got values from {kernel.min():g} to {kernel.max():g}"
-            )
+            assert np.all(kernel == 3.5), _(
+                "{path} should be all 3.5 (the value argument; nested models count too), got values from {kernel_min:g} to {kernel_max:g}"
+            ).format(path=layer.kernel.path, kernel_min=kernel.min(), kernel_max=kernel.max())
     with check:
-        assert not bad_biases(net), (
-            f"every bias must become zeros; still non-zero: {bad_biases(net)}"
-        )
+        assert not bad_biases(net), _(
+            "every bias must become zeros; still non-zero: {bad_biases}"
+        ).format(bad_biases=bad_biases(net))
 
 
 @task("init_constant")
@@ -245,13 +252,13 @@ def test_init_constant_in_place_returns_net(ex, models):
     before = list(net.weights)
     result = ex.init_constant(net, -1.0)
     with check:
-        assert result is net, (
-            f"change the net in place and return that same object; got {describe(result)}"
-        )
+        assert result is net, _(
+            "change the net in place and return that same object; got {describe}"
+        ).format(describe=describe(result))
     with check:
-        assert_same_variables(net.weights, before, "the variables after init_constant")
+        assert_same_variables(net.weights, before, _("the variables after init_constant"))
     with check:
-        assert np.all(values(net.layers[0].kernel) == -1.0), "kernels should be all -1.0"
+        assert np.all(values(net.layers[0].kernel) == -1.0), _("kernels should be all -1.0")
 
 
 @task("init_constant")
@@ -260,7 +267,7 @@ def test_init_constant_unbuilt_raises(ex, models):
     with pytest.raises(ValueError, match=r"(?i)built|build"):
         ex.init_constant(net, 1.0)
     with check:
-        assert net.weights == [], "an unbuilt net must stay unbuilt"
+        assert net.weights == [], _("an unbuilt net must stay unbuilt")
 
 
 # ---------------------------------------------------------------------- Linear
@@ -270,12 +277,16 @@ def test_init_constant_unbuilt_raises(ex, models):
 def test_linear_is_a_model_with_two_dense_layers(ex):
     net = ex.Linear()
     with check:
-        assert isinstance(net, keras.Model), "Linear must subclass keras.Model"
+        assert isinstance(net, keras.Model), _("Linear must subclass keras.Model")
     d1, d2 = getattr(net, "d1", None), getattr(net, "d2", None)
     with check:
-        assert isinstance(d1, Dense) and d1.units == 10, f"self.d1 should be Dense(10), got {d1!r}"
+        assert isinstance(d1, Dense) and d1.units == 10, _(
+            "self.d1 should be Dense(10), got {d1!r}"
+        ).format(d1=d1)
     with check:
-        assert isinstance(d2, Dense) and d2.units == 1, f"self.d2 should be Dense(1), got {d2!r}"
+        assert isinstance(d2, Dense) and d2.units == 1, _(
+            "self.d2 should be Dense(1), got {d2!r}"
+        ).format(d2=d2)
 
 
 def built_linear(ex, once):
@@ -295,7 +306,10 @@ def test_linear_d1_kernel_is_normal_001(ex, once):
     net = built_linear(ex, once)
     with check:
         assert_normal(
-            net.d1.kernel, 0.0, 0.01, what="d1.kernel values (RandomNormal(0, 0.01), not truncated)"
+            net.d1.kernel,
+            0.0,
+            0.01,
+            what=_("d1.kernel values (RandomNormal(0, 0.01), not truncated)"),
         )
 
 
@@ -304,7 +318,9 @@ def test_linear_d1_bias_is_zero(ex, once):
     net = built_linear(ex, once)
     bias = values(net.d1.bias)
     with check:
-        assert bias.shape == (10,) and np.all(bias == 0), f"d1.bias should be 10 zeros, got {bias}"
+        assert bias.shape == (10,) and np.all(bias == 0), _(
+            "d1.bias should be 10 zeros, got {bias}"
+        ).format(bias=bias)
 
 
 @task("Linear")
@@ -312,11 +328,13 @@ def test_linear_d2_is_all_ones(ex, once):
     net = built_linear(ex, once)
     kernel, bias = values(net.d2.kernel), values(net.d2.bias)
     with check:
-        assert kernel.shape == (10, 1) and np.all(kernel == 1), (
-            f"d2.kernel should be all ones (10, 1), got {kernel.ravel()}"
-        )
+        assert kernel.shape == (10, 1) and np.all(kernel == 1), _(
+            "d2.kernel should be all ones (10, 1), got {kernel}"
+        ).format(kernel=kernel.ravel())
     with check:
-        assert bias.shape == (1,) and np.all(bias == 1), f"d2.bias should be [1.], got {bias}"
+        assert bias.shape == (1,) and np.all(bias == 1), _(
+            "d2.bias should be [1.], got {bias}"
+        ).format(bias=bias)
 
 
 @task("Linear")
@@ -331,12 +349,13 @@ def test_linear_call_is_d2_of_d1_without_activation(ex):
     expected = (x @ w1 + b1) @ w2 + b2
     y = keras.ops.convert_to_numpy(net(x))
     with check:
-        assert y.shape == (4, 1), f"output shape {y.shape}, expected (4, 1)"
-    with check:
-        assert y.shape == expected.shape and np.allclose(y, expected, rtol=1e-4, atol=1e-5), (
-            "call(x) should be d2(d1(x)) with no activation in between: "
-            f"got {y.ravel()}, expected {expected.ravel()}"
+        assert y.shape == (4, 1), _("output shape {y_shape}, expected (4, 1)").format(
+            y_shape=y.shape
         )
+    with check:
+        assert y.shape == expected.shape and np.allclose(y, expected, rtol=1e-4, atol=1e-5), _(
+            "call(x) should be d2(d1(x)) with no activation in between: got {y}, expected {expected}"
+        ).format(y=y.ravel(), expected=expected.ravel())
 
 
 # -------------------------------------------------------- xavier_then_constant
@@ -346,18 +365,18 @@ def test_linear_call_is_d2_of_d1_without_activation(ex):
 def test_xavier_then_constant_is_unbuilt_sequential(ex):
     net = ex.xavier_then_constant()
     with check:
-        assert isinstance(net, keras.Sequential), (
-            f"expected a keras.Sequential, got {type(net).__name__}"
-        )
+        assert isinstance(net, keras.Sequential), _(
+            "expected a keras.Sequential, got {net_type}"
+        ).format(net_type=type(net).__name__)
     with check:
-        assert net.weights == [], (
+        assert net.weights == [], _(
             "do not build the net: no keras.Input, no call (net.weights should be [])"
         )
     units = [layer.units for layer in dense_layers(net)]
     with check:
-        assert units == [8, 1], (
-            f"Dense layers with units {units}, expected [8, 1] (hidden_units, outputs)"
-        )
+        assert units == [8, 1], _(
+            "Dense layers with units {units}, expected [8, 1] (hidden_units, outputs)"
+        ).format(units=units)
 
 
 @task("xavier_then_constant")
@@ -369,18 +388,21 @@ def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex):
     limit = math.sqrt(6 / (fan_in + fan_out))
     largest = float(np.abs(kernel).max())
     with check:
-        assert kernel.shape == (64, 256), f"first kernel shape {kernel.shape}, expected (64, 256)"
+        assert kernel.shape == (64, 256), _(
+            "first kernel shape {kernel_shape}, expected (64, 256)"
+        ).format(kernel_shape=kernel.shape)
     with check:
-        assert largest <= limit * (1 + 1e-6), (
-            f"Glorot-uniform values lie in [-{limit:.4f}, {limit:.4f}] = ±sqrt(6 / (fan_in + fan_out)); "
-            f"got values up to {largest:.4f}"
-        )
+        assert largest <= limit * (1 + 1e-6), _(
+            "Glorot-uniform values lie in [-{limit:.4f}, {limit:.4f}] = ±sqrt(6 / (fan_in + fan_out)); got values up to {largest:.4f}"
+        ).format(limit=limit, largest=largest)
     with check:
         assert_distribution(
             kernel,
             stats.uniform(-limit, 2 * limit),
-            what="first kernel values",
-            name=f"U(-{limit:.4f}, {limit:.4f}) (Glorot uniform, not Glorot normal)",
+            what=_("first kernel values"),
+            name=_("U(-{limit:.4f}, {limit:.4f}) (Glorot uniform, not Glorot normal)").format(
+                limit=limit
+            ),
         )
 
 
@@ -390,9 +412,9 @@ def test_xavier_then_constant_second_kernel_is_42(ex):
     net.build((None, 3))
     kernel = values(dense_layers(net)[-1].kernel)
     with check:
-        assert kernel.shape == (8, 1) and np.all(kernel == 42.0), (
-            f"second kernel should be all 42 (8, 1), got {kernel.ravel()}"
-        )
+        assert kernel.shape == (8, 1) and np.all(kernel == 42.0), _(
+            "second kernel should be all 42 (8, 1), got {kernel}"
+        ).format(kernel=kernel.ravel())
 
 
 @task("xavier_then_constant")
@@ -401,18 +423,18 @@ def test_xavier_then_constant_arguments(ex):
     y = net(np.zeros((2, 7), dtype="float32"))
     dense = dense_layers(net)
     with check:
-        assert tuple(y.shape) == (2, 3), (
-            f"output shape {tuple(y.shape)}, expected (2, 3) for outputs=3"
-        )
+        assert tuple(y.shape) == (2, 3), _(
+            "output shape {y_shape}, expected (2, 3) for outputs=3"
+        ).format(y_shape=tuple(y.shape))
     with check:
-        assert [tuple(d.kernel.shape) for d in dense] == [(7, 5), (5, 3)], (
-            f"kernel shapes {[tuple(d.kernel.shape) for d in dense]}, expected [(7, 5), (5, 3)]"
-        )
+        assert [tuple(d.kernel.shape) for d in dense] == [(7, 5), (5, 3)], _(
+            "kernel shapes {value}, expected [(7, 5), (5, 3)]"
+        ).format(value=[tuple(d.kernel.shape) for d in dense])
     kernel = values(dense[-1].kernel)
     with check:
-        assert np.all(kernel == 3.0), (
-            f"constant=3.0: the second kernel should be all 3.0, got {np.unique(kernel)}"
-        )
+        assert np.all(kernel == 3.0), _(
+            "constant=3.0: the second kernel should be all 3.0, got {unique}"
+        ).format(unique=np.unique(kernel))
 
 
 @task("xavier_then_constant")
@@ -420,9 +442,9 @@ def test_xavier_then_constant_biases_are_zero(ex):
     net = ex.xavier_then_constant(hidden_units=6, outputs=2, constant=5.0)
     net.build((None, 4))
     with check:
-        assert not bad_biases(net), (
-            f"both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases(net)}"
-        )
+        assert not bad_biases(net), _(
+            "both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases}"
+        ).format(bad_biases=bad_biases(net))
 
 
 # ------------------------------------------------- awkward nets (issue 15)
@@ -461,25 +483,23 @@ def test_init_normal_changes_dense_layers_only(ex, models):
         others = snapshot(not_dense_variables(net))
         ex.init_normal(net)
         with check:
-            assert not changed(others), (
-                f"for {described(key)}, init_normal(net) changed {changed(others)}; only the Dense "
-                "layers are re-initialized: walk the Dense layers (isinstance), not net.weights by "
-                "name or by rank"
-            )
+            assert not changed(others), _(
+                "for {described}, init_normal(net) changed {changed}; only the Dense layers are re-initialized: walk the Dense layers (isinstance), not net.weights by name or by rank"
+            ).format(described=described(key), changed=changed(others))
         for layer in dense_layers(net):
             with check:
                 assert_normal(
                     layer.kernel,
                     0.0,
                     0.01,
-                    what=f"for {described(key)}: {layer.kernel.path} values after init_normal(net) "
-                    "(every Dense layer, a frozen one too)",
+                    what=_(
+                        "for {described}: {path} values after init_normal(net) (every Dense layer, a frozen one too)"
+                    ).format(described=described(key), path=layer.kernel.path),
                 )
         with check:
-            assert not dense_biases_not_zero(net), (
-                f"for {described(key)}, these Dense biases are not zeros after init_normal(net): "
-                f"{dense_biases_not_zero(net)}"
-            )
+            assert not dense_biases_not_zero(net), _(
+                "for {described}, these Dense biases are not zeros after init_normal(net): {dense_biases_not_zero}"
+            ).format(described=described(key), dense_biases_not_zero=dense_biases_not_zero(net))
 
 
 @task("init_normal")
@@ -492,20 +512,23 @@ def test_init_normal_layer_without_bias(ex, models):
             first.kernel,
             0.0,
             0.01,
-            what=f"for {described('no_bias')}: the first kernel after init_normal(net)",
+            what=_("for {described}: the first kernel after init_normal(net)").format(
+                described=described("no_bias")
+            ),
         )
     with check:
         assert_normal(
             last.kernel,
             0.0,
             0.01,
-            what=f"for {described('no_bias')}: the last kernel after init_normal(net)",
+            what=_("for {described}: the last kernel after init_normal(net)").format(
+                described=described("no_bias")
+            ),
         )
     with check:
-        assert np.all(values(last.bias) == 0), (
-            f"for {described('no_bias')}, the last layer's bias should be zeros; "
-            "a layer without bias has layer.bias None: skip it, do not stop there"
-        )
+        assert np.all(values(last.bias) == 0), _(
+            "for {described}, the last layer's bias should be zeros; a layer without bias has layer.bias None: skip it, do not stop there"
+        ).format(described=described("no_bias"))
 
 
 @task("init_normal")
@@ -515,22 +538,19 @@ def test_init_normal_partly_built_raises_and_changes_nothing(ex, models):
         before = snapshot(net)
         try:
             ex.init_normal(net)
-            outcome = "returned without an error"
+            outcome = _("returned without an error")
         except ValueError:
             outcome = ""
         except AttributeError as exc:
-            outcome = f"raised AttributeError ({exc})"
+            outcome = _("raised AttributeError ({exc})").format(exc=exc)
         with check:
-            assert not outcome, (
-                f"for {described(key)}, init_normal(net) {outcome}; it should raise ValueError: "
-                "the net is not built until every layer has its variables (net.weights != [] and "
-                "net.built are not enough: check every Dense layer's .built)"
-            )
+            assert not outcome, _(
+                "for {described}, init_normal(net) {outcome}; it should raise ValueError: the net is not built until every layer has its variables (net.weights != [] and net.built are not enough: check every Dense layer's .built)"
+            ).format(described=described(key), outcome=outcome)
         with check:
-            assert not changed(before), (
-                f"for {described(key)}, init_normal(net) changed {changed(before)} before failing: "
-                "check that every layer is built before assigning anything"
-            )
+            assert not changed(before), _(
+                "for {described}, init_normal(net) changed {changed} before failing: check that every layer is built before assigning anything"
+            ).format(described=described(key), changed=changed(before))
 
 
 @task("init_constant")
@@ -540,24 +560,22 @@ def test_init_constant_changes_dense_layers_only(ex, models):
         others = snapshot(not_dense_variables(net))
         ex.init_constant(net, -2.5)
         with check:
-            assert not changed(others), (
-                f"for {described(key)}, init_constant(net, -2.5) changed {changed(others)}; only "
-                "the Dense layers' kernels and biases change"
-            )
+            assert not changed(others), _(
+                "for {described}, init_constant(net, -2.5) changed {changed}; only the Dense layers' kernels and biases change"
+            ).format(described=described(key), changed=changed(others))
         wrong = [
             layer.kernel.path
             for layer in dense_layers(net)
             if not np.all(values(layer.kernel) == -2.5)
         ]
         with check:
-            assert not wrong, (
-                f"for {described(key)}, these Dense kernels are not all -2.5: {wrong} "
-                "(every Dense layer, a frozen one too)"
-            )
+            assert not wrong, _(
+                "for {described}, these Dense kernels are not all -2.5: {wrong} (every Dense layer, a frozen one too)"
+            ).format(described=described(key), wrong=wrong)
         with check:
-            assert not dense_biases_not_zero(net), (
-                f"for {described(key)}, these Dense biases are not zeros: {dense_biases_not_zero(net)}"
-            )
+            assert not dense_biases_not_zero(net), _(
+                "for {described}, these Dense biases are not zeros: {dense_biases_not_zero}"
+            ).format(described=described(key), dense_biases_not_zero=dense_biases_not_zero(net))
 
 
 @task("init_constant")
@@ -566,12 +584,11 @@ def test_init_constant_layer_without_bias(ex, models):
     ex.init_constant(net, 0.5)
     wrong = [layer.kernel.path for layer in net.layers if not np.all(values(layer.kernel) == 0.5)]
     with check:
-        assert not wrong, (
-            f"for {described('no_bias')}, kernels not all 0.5 after init_constant(net, 0.5): "
-            f"{wrong}; a layer without bias has layer.bias None: skip it, do not stop there"
-        )
+        assert not wrong, _(
+            "for {described}, kernels not all 0.5 after init_constant(net, 0.5): {wrong}; a layer without bias has layer.bias None: skip it, do not stop there"
+        ).format(described=described("no_bias"), wrong=wrong)
     with check:
-        assert np.all(values(net.layers[1].bias) == 0), "the last layer's bias should be zeros"
+        assert np.all(values(net.layers[1].bias) == 0), _("the last layer's bias should be zeros")
 
 
 @task("init_constant")
@@ -581,13 +598,18 @@ def test_init_constant_float64_precision(ex, models):
     for layer in net.layers:
         got = values(layer.kernel)
         with check:
-            assert layer.kernel.dtype == "float64" and np.all(got == np.float64(0.1)), (
-                f"for {described('float64')}, {layer.kernel.path} holds {got.ravel()[0]!r} "
-                f"({layer.kernel.dtype}); expected 0.1 at float64 precision: make the values in "
-                "the variable's own dtype (kernel.dtype), not float32"
+            assert layer.kernel.dtype == "float64" and np.all(got == np.float64(0.1)), _(
+                "for {described}, {path} holds {got!r} ({dtype}); expected 0.1 at float64 precision: make the values in the variable's own dtype (kernel.dtype), not float32"
+            ).format(
+                described=described("float64"),
+                path=layer.kernel.path,
+                got=got.ravel()[0],
+                dtype=layer.kernel.dtype,
             )
         with check:
-            assert np.all(values(layer.bias) == 0), f"{layer.bias.path} should be zeros"
+            assert np.all(values(layer.bias) == 0), _("{path} should be zeros").format(
+                path=layer.bias.path
+            )
 
 
 @task("init_constant")
@@ -597,20 +619,19 @@ def test_init_constant_partly_built_raises_and_changes_nothing(ex, models):
         before = snapshot(net)
         try:
             ex.init_constant(net, 1.0)
-            outcome = "returned without an error"
+            outcome = _("returned without an error")
         except ValueError:
             outcome = ""
         except AttributeError as exc:
-            outcome = f"raised AttributeError ({exc})"
+            outcome = _("raised AttributeError ({exc})").format(exc=exc)
         with check:
-            assert not outcome, (
-                f"for {described(key)}, init_constant(net, 1.0) {outcome}; it should raise "
-                "ValueError: the net is not built until every layer has its variables"
-            )
+            assert not outcome, _(
+                "for {described}, init_constant(net, 1.0) {outcome}; it should raise ValueError: the net is not built until every layer has its variables"
+            ).format(described=described(key), outcome=outcome)
         with check:
-            assert not changed(before), (
-                f"for {described(key)}, init_constant changed {changed(before)} before failing"
-            )
+            assert not changed(before), _(
+                "for {described}, init_constant changed {changed} before failing"
+            ).format(described=described(key), changed=changed(before))
 
 
 @task("Linear")
@@ -622,6 +643,7 @@ def test_linear_instances_start_differently(ex, once):
         assert_independent(
             first.d1.kernel,
             second.d1.kernel,
-            what="the d1 kernels of two Linear() instances (each draws its own values: do not "
-            "share one initializer between instances or give it a fixed seed)",
+            what=_(
+                "the d1 kernels of two Linear() instances (each draws its own values: do not share one initializer between instances or give it a fixed seed)"
+            ),
         )

@@ -8,6 +8,7 @@ import pytest
 from pytest_check import check
 from scipy import stats
 
+from kata.core.i18n import _
 from kata.testing.stats import (
     as_array,
     assert_distribution,
@@ -51,20 +52,28 @@ def test_my_init_fills_ones(ex):
         w = init(shape, dtype="float32")
         x = as_array(w)
         with check:
-            assert tuple(w.shape) == shape, f"init({shape}) has shape {tuple(w.shape)}"
+            assert tuple(w.shape) == shape, _("init({shape}) has shape {shape2}").format(
+                shape=shape, shape2=tuple(w.shape)
+            )
         with check:
-            assert np.all(x == 1.0), f"init({shape}) should be all ones, got {describe(x)}"
+            assert np.all(x == 1.0), _("init({shape}) should be all ones, got {describe}").format(
+                shape=shape, describe=describe(x)
+            )
         with check:
-            assert dtype_of(w) == "float32", f"asked for float32, got {dtype_of(w)}"
+            assert dtype_of(w) == "float32", _("asked for float32, got {dtype_of}").format(
+                dtype_of=dtype_of(w)
+            )
 
 
 @task("my_init")
 def test_my_init_honours_float64(ex):
     w = ex.my_init()((4, 3), dtype="float64")
     with check:
-        assert dtype_of(w) == "float64", f"asked for float64, got {dtype_of(w)}: pass dtype on"
+        assert dtype_of(w) == "float64", _(
+            "asked for float64, got {dtype_of}: pass dtype on"
+        ).format(dtype_of=dtype_of(w))
     with check:
-        assert np.all(as_array(w) == 1.0), "all ones in float64 too"
+        assert np.all(as_array(w) == 1.0), _("all ones in float64 too")
 
 
 @task("my_init")
@@ -74,11 +83,11 @@ def test_my_init_in_dense(ex):
     with check:
         assert tuple(layer.kernel.shape) == (20, 64)
     with check:
-        assert np.all(kernel == 1.0), (
-            f"Dense(64, kernel_initializer=my_init()) kernel: {describe(kernel)}, expected all ones"
-        )
+        assert np.all(kernel == 1.0), _(
+            "Dense(64, kernel_initializer=my_init()) kernel: {describe}, expected all ones"
+        ).format(describe=describe(kernel))
     with check:
-        assert np.all(as_array(layer.bias) == 0.0), (
+        assert np.all(as_array(layer.bias) == 0.0), _(
             "only the kernel uses my_init; the bias keeps its zeros"
         )
 
@@ -91,18 +100,22 @@ def test_scaled_normal_shape_and_default_dtype(ex):
     for shape in [(20, 30), (3, 3, 4, 8)]:
         w = ex.scaled_normal(shape)
         with check:
-            assert tuple(w.shape) == shape, f"scaled_normal({shape}) has shape {tuple(w.shape)}"
+            assert tuple(w.shape) == shape, _("scaled_normal({shape}) has shape {shape2}").format(
+                shape=shape, shape2=tuple(w.shape)
+            )
         with check:
-            assert dtype_of(w) == "float32", f"dtype=None means float32, got {dtype_of(w)}"
+            assert dtype_of(w) == "float32", _("dtype=None means float32, got {dtype_of}").format(
+                dtype_of=dtype_of(w)
+            )
 
 
 @task("scaled_normal")
 def test_scaled_normal_honours_float64(ex):
     w = ex.scaled_normal((20, 30), dtype="float64")
     with check:
-        assert dtype_of(w) == "float64", (
-            f"asked for float64, got {dtype_of(w)}: pass dtype to the sampler"
-        )
+        assert dtype_of(w) == "float64", _(
+            "asked for float64, got {dtype_of}: pass dtype to the sampler"
+        ).format(dtype_of=dtype_of(w))
     with check:
         assert tuple(w.shape) == (20, 30)
 
@@ -112,7 +125,7 @@ def test_scaled_normal_dense_kernel_distribution(ex):
     # fan_in = shape[0] = 512 (the last dimension, 128, is fan_out).
     w = ex.scaled_normal((512, 128))
     with check:
-        assert_normal(w, 0.0, math.sqrt(2 / 512), what="values of scaled_normal((512, 128))")
+        assert_normal(w, 0.0, math.sqrt(2 / 512), what=_("values of scaled_normal((512, 128))"))
 
 
 @task("scaled_normal")
@@ -124,7 +137,7 @@ def test_scaled_normal_conv_kernel_fan_in(ex):
             w,
             0.0,
             math.sqrt(2 / 576),
-            what="values of scaled_normal((3, 3, 64, 128)) (fan_in = 3*3*64 = 576)",
+            what=_("values of scaled_normal((3, 3, 64, 128)) (fan_in = 3*3*64 = 576)"),
         )
 
 
@@ -133,7 +146,7 @@ def test_scaled_normal_calls_are_independent(ex):
     a = ex.scaled_normal((128, 128))
     b = ex.scaled_normal((128, 128))
     with check:
-        assert_independent(a, b, what="two calls of scaled_normal((128, 128))")
+        assert_independent(a, b, what=_("two calls of scaled_normal((128, 128))"))
 
 
 @task("scaled_normal")
@@ -145,11 +158,11 @@ def test_scaled_normal_in_dense(ex):
         assert tuple(first.kernel.shape) == (256, 128)
     with check:
         assert_normal(
-            first.kernel, 0.0, math.sqrt(2 / 256), what="Dense(128) kernel for 256 inputs"
+            first.kernel, 0.0, math.sqrt(2 / 256), what=_("Dense(128) kernel for 256 inputs")
         )
     with check:
         assert_independent(
-            first.kernel, second.kernel, what="the kernels of two same-shaped Dense layers"
+            first.kernel, second.kernel, what=_("the kernels of two same-shaped Dense layers")
         )
 
 
@@ -163,27 +176,30 @@ def check_weird_sample(x) -> None:
     pos, neg = x[x > 0], x[x < 0]
     with check:
         assert_fraction(
-            int(np.sum(x == 0)), x.size, 0.5, what="zeros (each element is 0 with probability 1/2)"
+            int(np.sum(x == 0)),
+            x.size,
+            0.5,
+            what=_("zeros (each element is 0 with probability 1/2)"),
         )
     with check:
         assert_fraction(
             pos.size,
             max(nonzero.size, 1),
             0.5,
-            what="positives among the non-zeros (each sign has probability 1/4)",
+            what=_("positives among the non-zeros (each sign has probability 1/4)"),
         )
     mags = np.abs(nonzero)
     with check:
-        assert mags.size == 0 or (mags.min() >= 5 - TOL and mags.max() <= 10 + TOL), (
-            f"non-zero values must have 5 <= |x| <= 10; got |x| from {mags.min():.4g} to {mags.max():.4g}"
-        )
+        assert mags.size == 0 or (mags.min() >= 5 - TOL and mags.max() <= 10 + TOL), _(
+            "non-zero values must have 5 <= |x| <= 10; got |x| from {mags_min:.4g} to {mags_max:.4g}"
+        ).format(mags_min=mags.min(), mags_max=mags.max())
     for part, lo, name in ((pos, 5.0, "U(5, 10)"), (neg, -10.0, "U(-10, -5)")):
         if part.size >= 100:  # otherwise the fractions above already failed
             with check:
                 assert_distribution(
                     part,
                     stats.uniform(lo, 5.0),
-                    what=f"{'positive' if lo > 0 else 'negative'} values",
+                    what=_("positive values") if lo > 0 else _("negative values"),
                     name=name,
                 )
 
@@ -196,9 +212,9 @@ def float64_call(fn, *args):
         raise
     except Exception as exc:
         pytest.fail(
-            f"calling it with dtype='float64' raised {type(exc).__name__}: {str(exc)[:200]}\n"
-            "TensorFlow does not mix float32 and float64: keep every step in the requested dtype "
-            "(e.g. cast a mask to data.dtype, not tf.float32)"
+            _(
+                "calling it with dtype='float64' raised {exc_type}: {exc}\nTensorFlow does not mix float32 and float64: keep every step in the requested dtype (e.g. cast a mask to data.dtype, not tf.float32)"
+            ).format(exc_type=type(exc).__name__, exc=str(exc)[:200])
         )
 
 
@@ -206,9 +222,9 @@ def float64_call(fn, *args):
 def test_weird_init_is_an_initializer(ex):
     init = ex.WeirdInit()
     with check:
-        assert isinstance(init, keras.initializers.Initializer), (
-            f"WeirdInit must subclass keras.initializers.Initializer; its bases are {type(init).__mro__[1:]}"
-        )
+        assert isinstance(init, keras.initializers.Initializer), _(
+            "WeirdInit must subclass keras.initializers.Initializer; its bases are {mro}"
+        ).format(mro=type(init).__mro__[1:])
 
 
 @task("WeirdInit")
@@ -217,9 +233,9 @@ def test_weird_init_distribution(ex, seeded):
     init = ex.WeirdInit(seed=fresh_seed()) if seeded else ex.WeirdInit()
     w = init((256, 256), dtype="float32")
     with check:
-        assert tuple(w.shape) == (256, 256) and dtype_of(w) == "float32", (
-            f"expected shape (256, 256) float32, got {tuple(w.shape)} {dtype_of(w)}"
-        )
+        assert tuple(w.shape) == (256, 256) and dtype_of(w) == "float32", _(
+            "expected shape (256, 256) float32, got {shape} {dtype_of}"
+        ).format(shape=tuple(w.shape), dtype_of=dtype_of(w))
     check_weird_sample(w)
 
 
@@ -227,16 +243,18 @@ def test_weird_init_distribution(ex, seeded):
 def test_weird_init_default_dtype_float32(ex):
     w = ex.WeirdInit()((8, 8))
     with check:
-        assert dtype_of(w) == "float32", f"dtype=None means float32, got {dtype_of(w)}"
+        assert dtype_of(w) == "float32", _("dtype=None means float32, got {dtype_of}").format(
+            dtype_of=dtype_of(w)
+        )
 
 
 @task("WeirdInit")
 def test_weird_init_honours_float64(ex):
     w = float64_call(ex.WeirdInit(), (256, 256))
     with check:
-        assert dtype_of(w) == "float64", (
-            f"asked for float64, got {dtype_of(w)}: keep every step in the requested dtype"
-        )
+        assert dtype_of(w) == "float64", _(
+            "asked for float64, got {dtype_of}: keep every step in the requested dtype"
+        ).format(dtype_of=dtype_of(w))
     check_weird_sample(w)
 
 
@@ -248,9 +266,9 @@ def test_weird_init_in_dense_float64(ex):
     with check:
         assert dtype_of(layer.kernel) == "float64" and tuple(layer.kernel.shape) == (32, 16)
     with check:
-        assert np.all((k == 0) | ((np.abs(k) >= 5 - TOL) & (np.abs(k) <= 10 + TOL))), (
-            f"kernel values must be 0 or 5 <= |x| <= 10; {describe(k)}"
-        )
+        assert np.all((k == 0) | ((np.abs(k) >= 5 - TOL) & (np.abs(k) <= 10 + TOL))), _(
+            "kernel values must be 0 or 5 <= |x| <= 10; {describe}"
+        ).format(describe=describe(k))
 
 
 @task("WeirdInit")
@@ -261,15 +279,13 @@ def test_weird_init_seed_repeats(ex):
         b = as_array(init((32, 16)))
         c = as_array(ex.WeirdInit(seed=seed)((32, 16)))
         with check:
-            assert np.array_equal(a, b), (
-                f"WeirdInit(seed={seed}) gave different values on two calls: with an int seed use a "
-                "stateless draw (keras.random.uniform(..., seed=int)); a SeedGenerator or tf.random's op "
-                "seed moves on at every call (and seed=0 is a seed, not None)"
-            )
+            assert np.array_equal(a, b), _(
+                "WeirdInit(seed={seed}) gave different values on two calls: with an int seed use a stateless draw (keras.random.uniform(..., seed=int)); a SeedGenerator or tf.random's op seed moves on at every call (and seed=0 is a seed, not None)"
+            ).format(seed=seed)
         with check:
-            assert np.array_equal(a, c), (
-                f"two WeirdInit(seed={seed}) instances should give the same values"
-            )
+            assert np.array_equal(a, c), _(
+                "two WeirdInit(seed={seed}) instances should give the same values"
+            ).format(seed=seed)
 
 
 @task("WeirdInit")
@@ -278,7 +294,9 @@ def test_weird_init_different_seeds_differ(ex):
     a = ex.WeirdInit(seed=s)((128, 128))
     b = ex.WeirdInit(seed=s + 1)((128, 128))
     with check:
-        assert_independent(a, b, what=f"WeirdInit(seed={s}) and WeirdInit(seed={s + 1})")
+        assert_independent(
+            a, b, what=_("WeirdInit(seed={s}) and WeirdInit(seed={value})").format(s=s, value=s + 1)
+        )
 
 
 @task("WeirdInit")
@@ -286,10 +304,12 @@ def test_weird_init_get_config(ex):
     for seed in (7, None):
         config = ex.WeirdInit(seed=seed).get_config()
         with check:
-            assert config == {"seed": seed}, f"WeirdInit(seed={seed}).get_config() is {config!r}"
+            assert config == {"seed": seed}, _(
+                "WeirdInit(seed={seed}).get_config() is {config!r}"
+            ).format(seed=seed, config=config)
     clone = ex.WeirdInit.from_config(ex.WeirdInit(seed=11).get_config())
     with check:
-        assert np.array_equal(as_array(clone((8, 8))), as_array(ex.WeirdInit(seed=11)((8, 8)))), (
+        assert np.array_equal(as_array(clone((8, 8))), as_array(ex.WeirdInit(seed=11)((8, 8)))), _(
             "WeirdInit.from_config(init.get_config()) should give the same values as init"
         )
 
@@ -299,21 +319,22 @@ def test_weird_init_is_registered(ex):
     init = ex.WeirdInit(seed=3)
     registered = keras.saving.get_registered_object(keras.saving.get_registered_name(ex.WeirdInit))
     with check:
-        assert registered is not None and registered is ex.WeirdInit, (
-            "Keras does not know WeirdInit: decorate the class with "
-            "@keras.saving.register_keras_serializable(package=...)"
+        assert registered is not None and registered is ex.WeirdInit, _(
+            "Keras does not know WeirdInit: decorate the class with @keras.saving.register_keras_serializable(package=...)"
         )
     config = keras.saving.serialize_keras_object(init)
     try:
         again = keras.saving.deserialize_keras_object(config)
     except (TypeError, ValueError) as exc:
         pytest.fail(
-            f"Keras could not rebuild WeirdInit from {config!r}: {type(exc).__name__}: {str(exc)[:300]}"
+            _("Keras could not rebuild WeirdInit from {config!r}: {exc_type}: {exc}").format(
+                config=config, exc_type=type(exc).__name__, exc=str(exc)[:300]
+            )
         )
     with check:
-        assert isinstance(again, ex.WeirdInit) and again.get_config() == {"seed": 3}, (
-            f"serialize then deserialize gave {again!r} with config {getattr(again, 'get_config', dict)()!r}"
-        )
+        assert isinstance(again, ex.WeirdInit) and again.get_config() == {"seed": 3}, _(
+            "serialize then deserialize gave {again!r} with config {value!r}"
+        ).format(again=again, value=getattr(again, "get_config", dict)())
 
 
 @task("WeirdInit")
@@ -326,21 +347,22 @@ def test_weird_init_survives_save_and_load(ex, tmp_path):
         loaded = keras.models.load_model(path)
     except (TypeError, ValueError) as exc:
         pytest.fail(
-            "Keras could not load a model that uses WeirdInit(seed=7): register the class with "
-            f"@keras.saving.register_keras_serializable(package=...).\n{type(exc).__name__}: {str(exc)[:300]}"
+            _(
+                "Keras could not load a model that uses WeirdInit(seed=7): register the class with @keras.saving.register_keras_serializable(package=...).\n{exc_type}: {exc}"
+            ).format(exc_type=type(exc).__name__, exc=str(exc)[:300])
         )
     again = loaded.layers[0].kernel_initializer
     with check:
-        assert isinstance(again, ex.WeirdInit), (
-            f"after loading, the kernel initializer is a {type(again).__name__}"
-        )
+        assert isinstance(again, ex.WeirdInit), _(
+            "after loading, the kernel initializer is a {again_type}"
+        ).format(again_type=type(again).__name__)
     if isinstance(again, ex.WeirdInit):
         with check:
-            assert again.get_config().get("seed") == 7, (
-                f"the seed was lost: get_config() is {again.get_config()!r}"
-            )
+            assert again.get_config().get("seed") == 7, _(
+                "the seed was lost: get_config() is {again_get_config!r}"
+            ).format(again_get_config=again.get_config())
         with check:
-            assert np.array_equal(as_array(again((5, 5))), as_array(init((5, 5)))), (
+            assert np.array_equal(as_array(again((5, 5))), as_array(init((5, 5)))), _(
                 "the loaded WeirdInit(seed=7) should draw the same values as the original"
             )
 
@@ -357,14 +379,17 @@ def test_scaled_normal_conv1d_and_conv3d_kernels(ex):
     ):
         w = ex.scaled_normal(shape)
         with check:
-            assert tuple(w.shape) == shape, f"scaled_normal({shape}) has shape {tuple(w.shape)}"
+            assert tuple(w.shape) == shape, _("scaled_normal({shape}) has shape {shape2}").format(
+                shape=shape, shape2=tuple(w.shape)
+            )
         with check:
             assert_normal(
                 w,
                 0.0,
                 math.sqrt(2 / fan_in),
-                what=f"values of scaled_normal({shape}) (a {len(shape)}-D kernel: "
-                f"fan_in = {formula} = {fan_in}, the product of all dimensions but the last)",
+                what=_(
+                    "values of scaled_normal({shape}) (a {n_shape}-D kernel: fan_in = {formula} = {fan_in}, the product of all dimensions but the last)"
+                ).format(shape=shape, n_shape=len(shape), formula=formula, fan_in=fan_in),
             )
 
 
@@ -377,13 +402,15 @@ def test_weird_init_unseeded_draws_are_fresh(ex):
         assert_independent(
             first,
             again,
-            what="two calls of one WeirdInit() (unseeded: each call draws fresh values from "
-            "Keras's global random state; a seed picked once, or seed=self.seed or 0, repeats them)",
+            what=_(
+                "two calls of one WeirdInit() (unseeded: each call draws fresh values from Keras's global random state; a seed picked once, or seed=self.seed or 0, repeats them)"
+            ),
         )
     with check:
         assert_independent(
             first,
             other,
-            what="two unseeded WeirdInit() instances (seed=None is not seed 0: draw from the "
-            "global random state)",
+            what=_(
+                "two unseeded WeirdInit() instances (seed=None is not seed 0: draw from the global random state)"
+            ),
         )

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
+from kata.core.i18n import _
 from tests.helpers import (
     assert_same_variables,
     assert_unchanged,
@@ -80,7 +81,13 @@ def differing(a_vars, b_vars):
         if not np.array_equal(values(a), values(b))
     ]
     return out + (
-        [f"{len(a_vars)} variables against {len(b_vars)}"] if len(a_vars) != len(b_vars) else []
+        [
+            _("{n_got} variables against {n_expected}").format(
+                n_got=len(a_vars), n_expected=len(b_vars)
+            )
+        ]
+        if len(a_vars) != len(b_vars)
+        else []
     )
 
 
@@ -96,10 +103,9 @@ def test_add_one_returns_the_same_variable(ex):
     v = variable((3, 4))
     out = ex.add_one(v)
     with check:
-        assert out is v, (
-            f"return the variable itself, got a {type(out).__name__}: note that v.assign_add(...) "
-            "and v + 1 give a tensor, not the variable"
-        )
+        assert out is v, _(
+            "return the variable itself, got a {out_type}: note that v.assign_add(...) and v + 1 give a tensor, not the variable"
+        ).format(out_type=type(out).__name__)
 
 
 @task("add_one")
@@ -109,11 +115,9 @@ def test_add_one_changes_the_variable_in_place(ex):
     ex.add_one(v)
     after = values(v)
     with check:
-        assert np.allclose(after, before + 1, rtol=1e-6, atol=0), (
-            "every element of the variable itself must grow by 1 (in place, with assign_add or assign); "
-            f"the change is {np.unique(np.round(after - before, 4))[:5]}. "
-            "v + 1 or a new keras.Variable leaves the original untouched"
-        )
+        assert np.allclose(after, before + 1, rtol=1e-6, atol=0), _(
+            "every element of the variable itself must grow by 1 (in place, with assign_add or assign); the change is {unique}. v + 1 or a new keras.Variable leaves the original untouched"
+        ).format(unique=np.unique(np.round(after - before, 4))[:5])
 
 
 @task("add_one")
@@ -122,9 +126,11 @@ def test_add_one_keeps_float64(ex):
     before = values(v)
     ex.add_one(v)
     with check:
-        assert v.dtype == "float64", f"the variable's dtype became {v.dtype}; keep float64"
+        assert v.dtype == "float64", _("the variable's dtype became {dtype}; keep float64").format(
+            dtype=v.dtype
+        )
     with check:
-        assert np.allclose(values(v), before + 1, rtol=1e-12, atol=0), (
+        assert np.allclose(values(v), before + 1, rtol=1e-12, atol=0), _(
             "a float64 variable must get before + 1 at float64 precision (no detour through float32)"
         )
 
@@ -137,15 +143,15 @@ def test_add_one_on_a_model_bias(ex, models):
     kernel_before, vars_before = values(layer.kernel), list(model.weights)
     ex.add_one(layer.bias)
     with check:
-        assert np.allclose(values(layer.bias), 1.0), (
-            f"the model's bias (zeros) should now be ones, it holds {values(layer.bias)}: change the variable the model owns"
-        )
+        assert np.allclose(values(layer.bias), 1.0), _(
+            "the model's bias (zeros) should now be ones, it holds {values}: change the variable the model owns"
+        ).format(values=values(layer.bias))
     with check:
-        assert np.array_equal(values(layer.kernel), kernel_before), (
+        assert np.array_equal(values(layer.kernel), kernel_before), _(
             "only the bias may change, not the kernel"
         )
     with check:
-        assert_same_variables(model.weights, vars_before, "the model's variables after add_one")
+        assert_same_variables(model.weights, vars_before, _("the model's variables after add_one"))
 
 
 # ---------------------------------------------------------- set_first_element
@@ -156,7 +162,9 @@ def test_set_first_element_returns_the_same_variable(ex):
     v = variable((3, 4))
     out = ex.set_first_element(v)
     with check:
-        assert out is v, f"return the variable itself, got a {type(out).__name__}"
+        assert out is v, _("return the variable itself, got a {out_type}").format(
+            out_type=type(out).__name__
+        )
 
 
 @task("set_first_element")
@@ -166,15 +174,16 @@ def test_set_first_element_matrix_default_42(ex):
     ex.set_first_element(v)
     after = values(v)
     with check:
-        assert after[0, 0] == 42.0, f"v[0, 0] should be 42 (the default value), it is {after[0, 0]}"
+        assert after[0, 0] == 42.0, _(
+            "v[0, 0] should be 42 (the default value), it is {after}"
+        ).format(after=after[0, 0])
     rest = np.ones(before.shape, dtype=bool)
     rest[0, 0] = False
     changed = np.argwhere(rest & (after != before)).tolist()
     with check:
-        assert not changed, (
-            f"only [0, 0] may change, but {changed} changed too "
-            "(setting the whole first row or the whole variable?)"
-        )
+        assert not changed, _(
+            "only [0, 0] may change, but {changed} changed too (setting the whole first row or the whole variable?)"
+        ).format(changed=changed)
 
 
 @task("set_first_element")
@@ -184,9 +193,11 @@ def test_set_first_element_vector(ex):
     ex.set_first_element(v, -3.5)
     after = values(v)
     with check:
-        assert after[0] == -3.5, f"a vector's first element is [0]: expected -3.5, got {after[0]}"
+        assert after[0] == -3.5, _(
+            "a vector's first element is [0]: expected -3.5, got {after}"
+        ).format(after=after[0])
     with check:
-        assert np.array_equal(after[1:], before[1:]), "only [0] may change in a vector"
+        assert np.array_equal(after[1:], before[1:]), _("only [0] may change in a vector")
 
 
 @task("set_first_element")
@@ -196,13 +207,15 @@ def test_set_first_element_keeps_float64(ex):
     ex.set_first_element(v, 0.1)
     after = values(v)
     with check:
-        assert v.dtype == "float64", f"the variable's dtype became {v.dtype}; keep float64"
-    with check:
-        assert after[0, 0] == 0.1, (
-            f"v[0, 0] should be exactly 0.1 in float64, it is {after[0, 0]!r}"
+        assert v.dtype == "float64", _("the variable's dtype became {dtype}; keep float64").format(
+            dtype=v.dtype
         )
     with check:
-        assert np.array_equal(after.ravel()[1:], before.ravel()[1:]), "only [0, 0] may change"
+        assert after[0, 0] == 0.1, _(
+            "v[0, 0] should be exactly 0.1 in float64, it is {after!r}"
+        ).format(after=after[0, 0])
+    with check:
+        assert np.array_equal(after.ravel()[1:], before.ravel()[1:]), _("only [0, 0] may change")
 
 
 @task("set_first_element")
@@ -212,10 +225,12 @@ def test_set_first_element_on_a_model_kernel(ex, models):
     vars_before = list(model.weights)
     ex.set_first_element(layer.kernel, 7.0)
     with check:
-        assert values(model.weights[0])[0, 0] == 7.0, "the model's own kernel must change, in place"
+        assert values(model.weights[0])[0, 0] == 7.0, _(
+            "the model's own kernel must change, in place"
+        )
     with check:
         assert_same_variables(
-            model.weights, vars_before, "the model's variables after set_first_element"
+            model.weights, vars_before, _("the model's variables after set_first_element")
         )
 
 
@@ -225,14 +240,13 @@ def test_set_first_element_on_a_model_kernel(ex, models):
 @task("copy_params")
 def test_copy_params_copies_every_value(ex, models):
     src, dst = reference(models, "chapter_nested"), reference(models, "ex04/nested/b")
-    assert differing(src.weights, dst.weights), "test setup: src and dst should start different"
+    assert differing(src.weights, dst.weights), _("test setup: src and dst should start different")
     ex.copy_params(src, dst)
     wrong = differing(src.weights, dst.weights)
     with check:
-        assert not wrong, (
-            f"after copy_params these dst variables differ from src: {wrong}. Match the variables "
-            "by their order in .weights (paths differ between two models), biases included"
-        )
+        assert not wrong, _(
+            "after copy_params these dst variables differ from src: {wrong}. Match the variables by their order in .weights (paths differ between two models), biases included"
+        ).format(wrong=wrong)
 
 
 @task("copy_params")
@@ -242,10 +256,9 @@ def test_copy_params_across_different_nesting(ex, models):
     ex.copy_params(src, dst)
     wrong = differing(src.weights, dst.weights)
     with check:
-        assert not wrong, (
-            f"variables not copied: {wrong}; the same architecture may be nested differently "
-            "and named differently: pair the variables of src.weights and dst.weights in order"
-        )
+        assert not wrong, _(
+            "variables not copied: {wrong}; the same architecture may be nested differently and named differently: pair the variables of src.weights and dst.weights in order"
+        ).format(wrong=wrong)
 
 
 @task("copy_params")
@@ -255,13 +268,15 @@ def test_copy_params_shares_no_variable(ex, models):
     ex.copy_params(src, dst)
     with check:
         assert_same_variables(
-            dst.weights, dst_vars, "dst must keep its own variables: its variables after the copy"
+            dst.weights,
+            dst_vars,
+            _("dst must keep its own variables: its variables after the copy"),
         )
     shared = [v.path for v in dst.weights if id(v) in ids(src.weights)]
     with check:
-        assert not shared, (
-            f"dst now holds src's variables {shared}: copy the values, do not share the objects"
-        )
+        assert not shared, _(
+            "dst now holds src's variables {shared}: copy the values, do not share the objects"
+        ).format(shared=shared)
     rebound = [
         f"{d.name}.{attr}"
         for d in dense_layers(dst)
@@ -269,9 +284,9 @@ def test_copy_params_shares_no_variable(ex, models):
         if id(getattr(d, attr)) in ids(src.weights)
     ]
     with check:
-        assert not rebound, (
-            f"dst's layers use src's variables through {rebound}: copy values with assign instead"
-        )
+        assert not rebound, _(
+            "dst's layers use src's variables through {rebound}: copy values with assign instead"
+        ).format(rebound=rebound)
 
 
 @task("copy_params")
@@ -294,7 +309,7 @@ def test_copy_params_copies_are_independent(ex, models):
     with check:
         assert_unchanged(dst, after_copy)
     with check:
-        assert np.array_equal(values(dst(x)), y_before), (
+        assert np.array_equal(values(dst(x)), y_before), _(
             "changing src after the copy changed dst's output: dst's layers still use src's variables"
         )
 
@@ -326,10 +341,14 @@ def test_copy_params_shape_mismatch_names_the_variable(ex, models):
         ex.copy_params(src, dst)
     message = str(info.value)
     with check:
-        assert src.weights[first].path in message or dst.weights[first].path in message, (
-            f"the message should name the first mismatching variable ({src.weights[first].path} "
-            f"or {dst.weights[first].path}, shapes {tuple(src.weights[first].shape)} and "
-            f"{tuple(dst.weights[first].shape)}); it says: {message!r}"
+        assert src.weights[first].path in message or dst.weights[first].path in message, _(
+            "the message should name the first mismatching variable ({path} or {path2}, shapes {shape} and {shape2}); it says: {message!r}"
+        ).format(
+            path=src.weights[first].path,
+            path2=dst.weights[first].path,
+            shape=tuple(src.weights[first].shape),
+            shape2=tuple(dst.weights[first].shape),
+            message=message,
         )
 
 
@@ -348,9 +367,10 @@ def test_copy_params_different_number_of_variables(ex, models, longer):
     with check:
         assert extra in message or (
             str(len(src.weights)) in message and str(len(dst.weights)) in message
-        ), (
-            f"{len(src.weights)} variables in src against {len(dst.weights)} in dst: say so, or name {extra}; "
-            f"the message says: {message!r}"
+        ), _(
+            "{n_weights} variables in src against {n_weights2} in dst: say so, or name {extra}; the message says: {message!r}"
+        ).format(
+            n_weights=len(src.weights), n_weights2=len(dst.weights), extra=extra, message=message
         )
 
 
@@ -365,7 +385,7 @@ def test_copy_params_unbuilt_models(ex, models):
     with pytest.raises(ValueError):
         ex.copy_params(reference(models, "ex04/mlp-4-4"), dst)
     with check:
-        assert dst.weights == [], "an unbuilt dst must stay unbuilt: raise before touching it"
+        assert dst.weights == [], _("an unbuilt dst must stay unbuilt: raise before touching it")
     dst = reference(models, "ex04/mlp-4-4")
     before = snapshot(dst)
     with pytest.raises(ValueError):
@@ -388,9 +408,9 @@ def test_freeze_returns_the_same_layer(ex):
     layer = built_dense()
     out = ex.freeze(layer)
     with check:
-        assert out is layer, (
-            f"return the layer itself (frozen in place), got {type(out).__name__} {getattr(out, 'name', '')}"
-        )
+        assert out is layer, _(
+            "return the layer itself (frozen in place), got {out_type} {out}"
+        ).format(out_type=type(out).__name__, out=getattr(out, "name", ""))
 
 
 @task("freeze")
@@ -399,10 +419,9 @@ def test_freeze_empties_trainable_weights(ex):
     ex.freeze(layer)
     left = [v.path for v in layer.trainable_weights]
     with check:
-        assert not left, (
-            f"still trainable: {left}. Freeze every parameter (the bias too), e.g. with layer.trainable = False; "
-            "layer.trainable_weights is a fresh list on each access, so editing it changes nothing"
-        )
+        assert not left, _(
+            "still trainable: {left}. Freeze every parameter (the bias too), e.g. with layer.trainable = False; layer.trainable_weights is a fresh list on each access, so editing it changes nothing"
+        ).format(left=left)
 
 
 @task("freeze")
@@ -412,9 +431,11 @@ def test_freeze_moves_the_same_variables_to_non_trainable(ex):
     ex.freeze(layer)
     missing = [v.path for v in original if id(v) not in ids(layer.non_trainable_weights)]
     with check:
-        assert not missing, f"these variables are not in layer.non_trainable_weights: {missing}"
+        assert not missing, _(
+            "these variables are not in layer.non_trainable_weights: {missing}"
+        ).format(missing=missing)
     with check:
-        assert not distinct_pairs(sorted(layer.weights, key=id), sorted(original, key=id)), (
+        assert not distinct_pairs(sorted(layer.weights, key=id), sorted(original, key=id)), _(
             "the layer must keep its own variable objects: freezing does not create new variables"
         )
 
@@ -430,7 +451,9 @@ def test_freeze_keeps_values(ex):
         if id(v) not in before or not np.array_equal(values(v), before[id(v)])
     ]
     with check:
-        assert not changed, f"freezing must not change any value; changed: {changed}"
+        assert not changed, _("freezing must not change any value; changed: {changed}").format(
+            changed=changed
+        )
 
 
 @task("freeze")
@@ -443,11 +466,11 @@ def test_freeze_layer_inside_a_model(ex, models):
     finally:
         frozen.trainable = True  # the session's model, as the next test expects it
     with check:
-        assert not ids(frozen.weights) & trainable, (
+        assert not ids(frozen.weights) & trainable, _(
             "the model still lists the frozen layer's variables in net.trainable_weights, so training would change them"
         )
     with check:
-        assert all(id(v) in trainable for layer in others for v in layer.weights), (
+        assert all(id(v) in trainable for layer in others for v in layer.weights), _(
             "only that layer is frozen, not its neighbours"
         )
 
@@ -459,9 +482,9 @@ def test_freeze_batch_normalization(ex):
     original = list(layer.weights)  # gamma, beta (trainable) and the moving statistics
     ex.freeze(layer)
     with check:
-        assert layer.trainable_weights == [], "gamma and beta must become non-trainable too"
+        assert layer.trainable_weights == [], _("gamma and beta must become non-trainable too")
     with check:
-        assert ids(layer.non_trainable_weights) == ids(original), (
+        assert ids(layer.non_trainable_weights) == ids(original), _(
             "all four variables end up non-trainable"
         )
 
@@ -474,14 +497,13 @@ def test_freeze_unbuilt_layer_is_not_a_silent_no_op(ex):
     except ValueError:
         return  # refusing an unbuilt layer is fine
     with check:
-        assert out is layer, "return the layer itself"
+        assert out is layer, _("return the layer itself")
     layer.build((None, 4))
     left = [v.path for v in layer.trainable_weights]
     with check:
-        assert not left, (
-            f"freeze() accepted an unbuilt layer, yet once built its parameters {left} are trainable: "
-            "freeze the layer itself (layer.trainable = False), or raise ValueError when it is not built"
-        )
+        assert not left, _(
+            "freeze() accepted an unbuilt layer, yet once built its parameters {left} are trainable: freeze the layer itself (layer.trainable = False), or raise ValueError when it is not built"
+        ).format(left=left)
 
 
 # ------------------------------------------------- awkward nets (issue 15)
@@ -491,9 +513,12 @@ def test_freeze_unbuilt_layer_is_not_a_silent_no_op(ex):
 def test_set_first_element_3d_and_4d_variables(ex, models):
     conv = scramble(awkward(models, "conv"))
     cases = [
-        (variable((5, 4, 3)), "a 3-D variable (a Conv1D kernel) of shape (5, 4, 3)"),
-        (variable((3, 3, 2, 4)), "a 4-D variable (a Conv2D kernel) of shape (3, 3, 2, 4)"),
-        (conv.layers[0].kernel, f"the Conv2D kernel (3, 3, 1, 4) of {described('conv')}"),
+        (variable((5, 4, 3)), _("a 3-D variable (a Conv1D kernel) of shape (5, 4, 3)")),
+        (variable((3, 3, 2, 4)), _("a 4-D variable (a Conv2D kernel) of shape (3, 3, 2, 4)")),
+        (
+            conv.layers[0].kernel,
+            _("the Conv2D kernel (3, 3, 1, 4) of {described}").format(described=described("conv")),
+        ),
     ]
     for v, what in cases:
         first = (0,) * len(v.shape)
@@ -501,19 +526,16 @@ def test_set_first_element_3d_and_4d_variables(ex, models):
         ex.set_first_element(v, 5.0)
         after = values(v)
         with check:
-            assert after[first] == 5.0, (
-                f"for {what}, set_first_element(v, 5.0) left v{list(first)} at {after[first]}; "
-                f"the first element of a {len(v.shape)}-D variable is v{list(first)}"
-            )
+            assert after[first] == 5.0, _(
+                "for {what}, set_first_element(v, 5.0) left v{first} at {after}; the first element of a {n_shape}-D variable is v{first}"
+            ).format(what=what, first=list(first), after=after[first], n_shape=len(v.shape))
         mask = np.ones(before.shape, dtype=bool)
         mask[first] = False
         moved = [tuple(int(d) for d in i) for i in np.argwhere(mask & (after != before))]
         with check:
-            assert not moved, (
-                f"for {what}, set_first_element(v, 5.0) also changed {len(moved)} other elements, "
-                f"e.g. {moved[:4]}: only v{list(first)} may change (v[0, 0] is a whole slice "
-                "of a 3-D or 4-D variable; index it with one 0 per dimension)"
-            )
+            assert not moved, _(
+                "for {what}, set_first_element(v, 5.0) also changed {n_moved} other elements, e.g. {moved}: only v{first} may change (v[0, 0] is a whole slice of a 3-D or 4-D variable; index it with one 0 per dimension)"
+            ).format(what=what, n_moved=len(moved), moved=moved[:4], first=list(first))
 
 
 def copy_problem(ex, src, dst):
@@ -521,9 +543,11 @@ def copy_problem(ex, src, dst):
     try:
         ex.copy_params(src, dst)
     except ValueError as exc:
-        return f"it raised ValueError: {str(exc)[:200]}"
+        return _("it raised ValueError: {exc}").format(exc=str(exc)[:200])
     wrong = differing(src.weights, dst.weights)
-    return f"afterwards these dst variables differ from src: {wrong}" if wrong else ""
+    if not wrong:
+        return ""
+    return _("afterwards these dst variables differ from src: {wrong}").format(wrong=wrong)
 
 
 @task("copy_params")
@@ -532,13 +556,9 @@ def test_copy_params_batchnorm_and_frozen_layers(ex, models):
         src, dst = scramble(awkward(models, a)), randomize(awkward(models, b))
         problem = copy_problem(ex, src, dst)
         with check:
-            assert not problem, (
-                f"src is {described(a)}; dst is {described(b)}: the same architecture (freezing "
-                f"a layer changes no variable). {problem}. Copy every variable of .weights, the "
-                "non-trainable moving statistics too, paired in .weights order: "
-                "trainable_weights + non_trainable_weights puts them in another order as soon "
-                "as one layer is frozen"
-            )
+            assert not problem, _(
+                "src is {described}; dst is {described2}: the same architecture (freezing a layer changes no variable). {problem}. Copy every variable of .weights, the non-trainable moving statistics too, paired in .weights order: trainable_weights + non_trainable_weights puts them in another order as soon as one layer is frozen"
+            ).format(described=described(a), described2=described(b), problem=problem)
 
 
 @task("copy_params")
@@ -550,14 +570,17 @@ def test_copy_params_partly_built_model(ex, models):
         before = snapshot(dst)
         try:
             ex.copy_params(src, dst)
-            outcome = "copied without an error"
+            outcome = _("copied without an error")
         except ValueError:
             outcome = ""
         with check:
-            assert not outcome, (
-                f"{which} is {described('partly_built')}; the other is {described('one_dense')}. "
-                f"copy_params {outcome}; a partly built model is not built: raise ValueError "
-                "(net.built, not a non-empty net.weights)"
+            assert not outcome, _(
+                "{which} is {described}; the other is {described2}. copy_params {outcome}; a partly built model is not built: raise ValueError (net.built, not a non-empty net.weights)"
+            ).format(
+                which=which,
+                described=described("partly_built"),
+                described2=described("one_dense"),
+                outcome=outcome,
             )
         with check:
             assert_unchanged(dst, before)
@@ -577,14 +600,10 @@ def test_freeze_stops_batchnorm_statistics(ex, models):
         model.trainable = True  # the session's model, as the next test expects it
     moved = [v.path for v, old in zip(stats, before) if not np.array_equal(values(v), old)]
     with check:
-        assert out is model and not left, (
-            f"freeze(model) for {described('batchnorm')}: return the model itself, with no "
-            f"trainable weights left; still trainable: {left}"
-        )
+        assert out is model and not left, _(
+            "freeze(model) for {described}: return the model itself, with no trainable weights left; still trainable: {left}"
+        ).format(described=described("batchnorm"), left=left)
     with check:
-        assert not moved, (
-            f"freeze(model) for {described('batchnorm')}, then a forward pass in training mode: "
-            f"it still updated {moved}. A frozen BatchNormalization keeps its statistics, and only "
-            "the layer's own trainable flag does that (model.trainable = False reaches every layer "
-            "inside); marking the variables one by one does not"
-        )
+        assert not moved, _(
+            "freeze(model) for {described}, then a forward pass in training mode: it still updated {moved}. A frozen BatchNormalization keeps its statistics, and only the layer's own trainable flag does that (model.trainable = False reaches every layer inside); marking the variables one by one does not"
+        ).format(described=described("batchnorm"), moved=moved)

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 from pytest_check import check
 
+from kata.core.i18n import _
 from tests.helpers import assert_unchanged, awkward, snapshot
 
 task = pytest.mark.task
@@ -117,11 +118,11 @@ def randomize(model):
 def test_build_tied_mlp_is_not_built(ex):
     net = ex.build_tied_mlp()
     with check:
-        assert isinstance(net, keras.Sequential), (
-            f"expected a keras.Sequential, got {type(net).__name__}"
-        )
+        assert isinstance(net, keras.Sequential), _(
+            "expected a keras.Sequential, got {net_type}"
+        ).format(net_type=type(net).__name__)
     with check:
-        assert net.weights == [], (
+        assert net.weights == [], _(
             "build_tied_mlp() must not build the net: no keras.Input, no call (net.weights should be [])"
         )
 
@@ -132,18 +133,16 @@ def test_build_tied_mlp_layers_one_and_two_are_one_object(ex):
     layers = net.layers
     kinds = [type(layer).__name__ for layer in layers]
     with check:
-        assert kinds == ["Dense"] * 4, (
-            f"layers are {kinds}; expected 4 entries: Dense, the shared Dense twice, Dense "
-            "(Sequential.layers lists a shared layer once per use)"
-        )
+        assert kinds == ["Dense"] * 4, _(
+            "layers are {kinds}; expected 4 entries: Dense, the shared Dense twice, Dense (Sequential.layers lists a shared layer once per use)"
+        ).format(kinds=kinds)
     if len(layers) == 4:
         with check:
-            assert layers[1] is layers[2], (
-                "net.layers[1] and net.layers[2] must be the same layer object: create the shared "
-                "Dense once and put that one instance in the list twice (two Dense(...) calls make two layers)"
+            assert layers[1] is layers[2], _(
+                "net.layers[1] and net.layers[2] must be the same layer object: create the shared Dense once and put that one instance in the list twice (two Dense(...) calls make two layers)"
             )
         with check:
-            assert layers[0] is not layers[1] and layers[3] is not layers[1], (
+            assert layers[0] is not layers[1] and layers[3] is not layers[1], _(
                 "only layers 1 and 2 are shared"
             )
 
@@ -154,16 +153,20 @@ def test_build_tied_mlp_units_and_activations(ex):
     layers = net.layers
     if len(layers) != 4 or not all(isinstance(x, keras.layers.Dense) for x in layers):
         pytest.fail(
-            f"expected 4 Dense entries in net.layers, got {[type(x).__name__ for x in layers]}"
+            _("expected 4 Dense entries in net.layers, got {value}").format(
+                value=[type(x).__name__ for x in layers]
+            )
         )
     units = [x.units for x in layers]
     with check:
-        assert units == [5, 5, 5, 3], f"units {units}; expected [5, 5, 5, 3] for units=5, outputs=3"
+        assert units == [5, 5, 5, 3], _(
+            "units {units}; expected [5, 5, 5, 3] for units=5, outputs=3"
+        ).format(units=units)
     acts = [x.activation.__name__ for x in layers]
     with check:
-        assert acts == ["relu", "relu", "relu", "linear"], (
-            f"activations {acts}; the hidden layers use relu, the output none"
-        )
+        assert acts == ["relu", "relu", "relu", "linear"], _(
+            "activations {acts}; the hidden layers use relu, the output none"
+        ).format(acts=acts)
 
 
 @task("build_tied_mlp")
@@ -171,21 +174,21 @@ def test_build_tied_mlp_built_shares_variables(ex):
     net = ex.build_tied_mlp(units=6, outputs=2)
     y = net(np.random.normal(size=(3, 5)).astype("float32"))
     with check:
-        assert tuple(y.shape) == (3, 2), (
-            f"output shape {tuple(y.shape)}, expected (3, 2) for outputs=2"
-        )
+        assert tuple(y.shape) == (3, 2), _(
+            "output shape {y_shape}, expected (3, 2) for outputs=2"
+        ).format(y_shape=tuple(y.shape))
     shapes = [tuple(v.shape) for v in net.weights]
     with check:
-        assert shapes == [(5, 6), (6,), (6, 6), (6,), (6, 2), (2,)], (
-            f"variable shapes {shapes}; a tied net has 6 variables: the shared kernel and bias count once"
-        )
+        assert shapes == [(5, 6), (6,), (6, 6), (6,), (6, 2), (2,)], _(
+            "variable shapes {shapes}; a tied net has 6 variables: the shared kernel and bias count once"
+        ).format(shapes=shapes)
     with check:
-        assert net.count_params() == 5 * 6 + 6 + 6 * 6 + 6 + 6 * 2 + 2, (
-            f"count_params() is {net.count_params()}"
-        )
+        assert net.count_params() == 5 * 6 + 6 + 6 * 6 + 6 + 6 * 2 + 2, _(
+            "count_params() is {net_count_params}"
+        ).format(net_count_params=net.count_params())
     if len(net.layers) == 4:
         with check:
-            assert net.layers[1].kernel is net.layers[2].kernel, (
+            assert net.layers[1].kernel is net.layers[2].kernel, _(
                 "the two uses must hold the same kernel object"
             )
 
@@ -198,9 +201,9 @@ def test_are_tied_same_layer_used_twice(ex, models):
     net = cached_square_tied_net(models)
     result = ex.are_tied(net.layers[1], net.layers[2])
     with check:
-        assert result is True, (
-            f"the shared layer and itself are tied; got {result!r} ({type(result).__name__})"
-        )
+        assert result is True, _(
+            "the shared layer and itself are tied; got {result!r} ({result_type})"
+        ).format(result=result, result_type=type(result).__name__)
 
 
 @task("are_tied")
@@ -209,26 +212,26 @@ def test_are_tied_equal_values_are_not_tied(ex, models):
     b.set_weights(a.get_weights())
     result = ex.are_tied(a, b)
     with check:
-        assert result is False, (
-            "two distinct layers holding equal values are not tied (the next training step moves them apart): "
-            f"compare the variables with `is`, not their values; got {result!r}"
-        )
+        assert result is False, _(
+            "two distinct layers holding equal values are not tied (the next training step moves them apart): compare the variables with `is`, not their values; got {result!r}"
+        ).format(result=result)
     net = cached_square_tied_net(models)
     result = ex.are_tied(net.layers[0], net.layers[1])
     with check:
-        assert result is False, f"layers 0 and 1 of the tied net share nothing; got {result!r}"
+        assert result is False, _(
+            "layers 0 and 1 of the tied net share nothing; got {result!r}"
+        ).format(result=result)
 
 
 @task("are_tied")
 def test_are_tied_distinct_layer_objects_holding_the_same_variables(ex, models):
-    d, _ = cached_dense_pair(models)
+    d, _other = cached_dense_pair(models)
     holder, other_holder = Holder(d.kernel, d.bias), Holder(d.kernel, d.bias)
     results = [ex.are_tied(holder, d), ex.are_tied(d, holder), ex.are_tied(holder, other_holder)]
     with check:
-        assert results == [True, True, True], (
-            "two different layer objects whose variables are the very same objects are tied: compare the "
-            f"variables one by one (layer.weights), not the layers; got {results}"
-        )
+        assert results == [True, True, True], _(
+            "two different layer objects whose variables are the very same objects are tied: compare the variables one by one (layer.weights), not the layers; got {results}"
+        ).format(results=results)
 
 
 @task("are_tied")
@@ -236,15 +239,14 @@ def test_are_tied_partial_tie_is_not_tied(ex, models):
     d, e = cached_dense_pair(models)
     results = [ex.are_tied(d, Holder(d.kernel, e.bias)), ex.are_tied(d, Holder(e.kernel, d.bias))]
     with check:
-        assert results == [False, False], (
-            f"only one of the two variables is shared, so the layers are not tied; got {results} "
-            "(check every variable, the bias too)"
-        )
+        assert results == [False, False], _(
+            "only one of the two variables is shared, so the layers are not tied; got {results} (check every variable, the bias too)"
+        ).format(results=results)
 
 
 @task("are_tied")
 def test_are_tied_different_number_of_variables(ex, models):
-    d, _ = cached_dense_pair(models)
+    d, _other = cached_dense_pair(models)
     extra = keras.Variable(np.zeros(3, "float32"))
     results = [
         ex.are_tied(d, Holder(d.kernel)),
@@ -252,10 +254,9 @@ def test_are_tied_different_number_of_variables(ex, models):
         ex.are_tied(d, Holder(d.kernel, d.bias, extra)),
     ]
     with check:
-        assert results == [False, False, False], (
-            "layers with different numbers of variables are not tied, even when one's variables start "
-            f"the other's (zip stops at the shorter list); got {results}"
-        )
+        assert results == [False, False, False], _(
+            "layers with different numbers of variables are not tied, even when one's variables start the other's (zip stops at the shorter list); got {results}"
+        ).format(results=results)
 
 
 @task("are_tied")
@@ -269,10 +270,9 @@ def test_are_tied_layers_without_parameters(ex):
         ex.are_tied(flat, keras.layers.Flatten()),
     ]
     with check:
-        assert results == [False, False, False], (
-            "a layer without parameters (a Flatten, a Dense not built yet) is tied to nothing, "
-            f"not even itself; got {results} (all() of an empty list is True)"
-        )
+        assert results == [False, False, False], _(
+            "a layer without parameters (a Flatten, a Dense not built yet) is tied to nothing, not even itself; got {results} (all() of an empty list is True)"
+        ).format(results=results)
 
 
 # ------------------------------------------------------------ shared_gradient
@@ -284,19 +284,22 @@ def test_shared_gradient_shape(ex, models):
     x = np.random.normal(size=(16, 5)).astype("float32")
     g = ex.shared_gradient(net, x)
     with check:
-        assert not isinstance(g, (list, tuple)), f"return one tensor, got a {type(g).__name__}"
-    with check:
-        assert as_numpy(g).shape == (8, 8), (
-            f"shape {as_numpy(g).shape}; the shared kernel is (8, 8) (the first layer's is (5, 8)): "
-            "the gradient has the variable's shape"
+        assert not isinstance(g, (list, tuple)), _("return one tensor, got a {g_type}").format(
+            g_type=type(g).__name__
         )
+    with check:
+        assert as_numpy(g).shape == (8, 8), _(
+            "shape {shape}; the shared kernel is (8, 8) (the first layer's is (5, 8)): the gradient has the variable's shape"
+        ).format(shape=as_numpy(g).shape)
 
 
 def gradient_problem(got, net, x):
     """What is wrong with ``got`` as the shared kernel's gradient ("" when it is right)."""
     want, first, second = untied_gradient(net, x)
     if got.shape != want.shape:
-        return f"shape {got.shape}, expected the shared kernel's shape {want.shape}"
+        return _("shape {shape}, expected the shared kernel's shape {want}").format(
+            shape=got.shape, want=want.shape
+        )
 
     def close(a, b):
         return np.allclose(a, b, rtol=1e-4, atol=1e-6)
@@ -304,17 +307,17 @@ def gradient_problem(got, net, x):
     if close(got, want):
         return ""
     if close(got, 2 * want):
-        why = "yours is twice too large: the tape already adds both uses, do not add them again"
+        why = _("yours is twice too large: the tape already adds both uses, do not add them again")
     elif close(got, first) or close(got, second):
-        why = "yours has one use only: run the whole net(x) inside the GradientTape"
+        why = _("yours has one use only: run the whole net(x) inside the GradientTape")
     elif close(got * x.shape[0] * net.layers[-1].units, want):
-        why = "yours is the gradient of the mean: use reduce_sum"
+        why = _("yours is the gradient of the mean: use reduce_sum")
     else:
-        why = "is it the gradient w.r.t. the shared layer's kernel?"
-    return (
-        "expected d reduce_sum(net(x)) / d kernel of the shared layer, the sum of the gradients of "
-        f"its two uses; max difference {np.abs(got - want).max():.3g} ({why})"
-    )
+        why = _("is it the gradient w.r.t. the shared layer's kernel?")
+    return _(
+        "expected d reduce_sum(net(x)) / d kernel of the shared layer, the sum of the gradients "
+        "of its two uses; max difference {difference} ({why})"
+    ).format(difference=f"{np.abs(got - want).max():.3g}", why=why)
 
 
 @task("shared_gradient")
@@ -333,14 +336,13 @@ def test_shared_gradient_on_an_unbuilt_net(ex):
     x = np.random.normal(size=(16, 7)).astype("float32")
     got = as_numpy(ex.shared_gradient(net, x))
     with check:
-        assert net.built, "shared_gradient should build the net by calling it on x"
+        assert net.built, _("shared_gradient should build the net by calling it on x")
     if net.built:
         problem = gradient_problem(got, net, x)
         with check:
-            assert not problem, (
-                f"for a net not built before the call: {problem}. The shared kernel exists only after "
-                "net(x): read it after the call (inside the tape is fine)"
-            )
+            assert not problem, _(
+                "for a net not built before the call: {problem}. The shared kernel exists only after net(x): read it after the call (inside the tape is fine)"
+            ).format(problem=problem)
 
 
 @task("shared_gradient")
@@ -361,7 +363,9 @@ def siamese_parts(model):
     heads = [x for x in model.layers if isinstance(x, keras.layers.Dense) and x is not encoder]
     if len(heads) != 1:
         pytest.fail(
-            f"expected the encoder and one Dense head, found Dense layers {[x.name for x in model.layers]}"
+            _("expected the encoder and one Dense head, found Dense layers {value}").format(
+                value=[x.name for x in model.layers]
+            )
         )
     return encoder, heads[0]
 
@@ -378,16 +382,20 @@ def siamese_6_5(ex, once):
 def test_build_siamese_inputs_and_output_shape(ex, once):
     model = siamese_6_5(ex, once)
     with check:
-        assert isinstance(model, keras.Model), f"expected a keras.Model, got {type(model).__name__}"
+        assert isinstance(model, keras.Model), _("expected a keras.Model, got {model_type}").format(
+            model_type=type(model).__name__
+        )
     shapes = [tuple(t.shape) for t in model.inputs]
     with check:
-        assert shapes == [(None, 6), (None, 6)], (
-            f"inputs {shapes}; expected two keras.Input of shape (input_dim,)"
-        )
+        assert shapes == [(None, 6), (None, 6)], _(
+            "inputs {shapes}; expected two keras.Input of shape (input_dim,)"
+        ).format(shapes=shapes)
     a, b = np.random.normal(size=(2, 5, 6)).astype("float32")
     y = model([a, b])
     with check:
-        assert tuple(y.shape) == (5, 1), f"output shape {tuple(y.shape)}, expected (5, 1)"
+        assert tuple(y.shape) == (5, 1), _("output shape {y_shape}, expected (5, 1)").format(
+            y_shape=tuple(y.shape)
+        )
 
 
 @task("build_siamese")
@@ -395,23 +403,22 @@ def test_build_siamese_one_encoder_for_both_inputs(ex):
     model = ex.build_siamese()
     encoder = model.get_layer("encoder")
     with check:
-        assert isinstance(encoder, keras.layers.Dense) and encoder.units == 8, (
+        assert isinstance(encoder, keras.layers.Dense) and encoder.units == 8, _(
             "the encoder is Dense(units) = Dense(8)"
         )
     with check:
-        assert encoder.activation is keras.activations.relu, "the encoder uses activation='relu'"
+        assert encoder.activation is keras.activations.relu, _("the encoder uses activation='relu'")
     with check:
-        assert len(model.weights) == 4, (
-            f"{len(model.weights)} variables {[v.path for v in model.weights]}; expected 4: the encoder's kernel "
-            "and bias (one layer called on both inputs) and the head's kernel and bias"
-        )
+        assert len(model.weights) == 4, _(
+            "{n_weights} variables {value}; expected 4: the encoder's kernel and bias (one layer called on both inputs) and the head's kernel and bias"
+        ).format(n_weights=len(model.weights), value=[v.path for v in model.weights])
     if encoder.built:
         with check:
-            assert tuple(encoder.kernel.shape) == (20, 8), (
-                f"encoder kernel {tuple(encoder.kernel.shape)}, expected (20, 8)"
-            )
+            assert tuple(encoder.kernel.shape) == (20, 8), _(
+                "encoder kernel {shape}, expected (20, 8)"
+            ).format(shape=tuple(encoder.kernel.shape))
         with check:
-            assert sum(v is encoder.kernel for v in model.weights) == 1, (
+            assert sum(v is encoder.kernel for v in model.weights) == 1, _(
                 "the encoder's kernel should be in model.weights once"
             )
 
@@ -424,10 +431,9 @@ def test_build_siamese_is_symmetric(ex, once):
     ab, ba = as_numpy(model([a, b])), as_numpy(model([b, a]))
     symmetric = np.allclose(ab, ba, rtol=1e-5, atol=1e-5)
     with check:
-        assert symmetric, (
-            "model([a, b]) should equal model([b, a]): the head sees |encoder(a) - encoder(b)|, "
-            f"the same both ways; max difference {np.abs(ab - ba).max():.3g}"
-        )
+        assert symmetric, _(
+            "model([a, b]) should equal model([b, a]): the head sees |encoder(a) - encoder(b)|, the same both ways; max difference {abs_max:.3g}"
+        ).format(abs_max=np.abs(ab - ba).max())
 
 
 @task("build_siamese")
@@ -436,14 +442,13 @@ def test_build_siamese_same_inputs_give_the_head_bias(ex, once):
     randomize(model)
     a = np.random.normal(size=(4, 6)).astype("float32")
     y = as_numpy(model([a, a]))
-    _, head = siamese_parts(model)
+    _encoder, head = siamese_parts(model)
     bias = head.bias.numpy()
     is_bias = y.shape == (4, 1) and np.allclose(y, bias, rtol=1e-5, atol=1e-6)
     with check:
-        assert is_bias, (
-            f"for two equal inputs the encodings are equal, their distance is 0 and the output is the head's bias "
-            f"{bias}; got {y.ravel()[:4]}"
-        )
+        assert is_bias, _(
+            "for two equal inputs the encodings are equal, their distance is 0 and the output is the head's bias {bias}; got {y}"
+        ).format(bias=bias, y=y.ravel()[:4])
 
 
 @task("build_siamese")
@@ -456,21 +461,20 @@ def test_build_siamese_matches_the_formula(ex, once):
     w, c = encoder.kernel.numpy(), encoder.bias.numpy()
     v, d = head.kernel.numpy(), head.bias.numpy()
     with check:
-        assert v.shape == (5, 1), (
-            f"the head's kernel is {v.shape}; Dense(1) on the (batch, 5) distance has (5, 1)"
-        )
+        assert v.shape == (5, 1), _(
+            "the head's kernel is {shape}; Dense(1) on the (batch, 5) distance has (5, 1)"
+        ).format(shape=v.shape)
     if v.shape == (5, 1) and w.shape == (6, 5):
         want = np.abs(np.maximum(a @ w + c, 0) - np.maximum(b @ w + c, 0)) @ v + d
         same_shape = y.shape == want.shape
         matches = same_shape and np.allclose(y, want, rtol=1e-4, atol=1e-5)
         with check:
-            assert matches, (
+            assert matches, _(
                 "expected head(|relu(a W + c) - relu(b W + c)|) with the one encoder (W, c); "
-                + (
-                    f"max difference {np.abs(y - want).max():.3g}"
-                    if same_shape
-                    else f"got shape {y.shape}"
-                )
+            ) + (
+                _("max difference {difference:.3g}").format(difference=np.abs(y - want).max())
+                if same_shape
+                else _("got shape {shape}").format(shape=y.shape)
             )
 
 
@@ -483,18 +487,20 @@ def test_build_tied_mlp_every_call_makes_a_new_net(ex):
     first.build((None, 5))
     second = ex.build_tied_mlp(units=4)
     with check:
-        assert second is not first and second.weights == [], (
-            "build_tied_mlp(units=4) was called, the net built, then build_tied_mlp(units=4) called "
-            "again: the second call returned "
-            + ("the same net" if second is first else f"a net with {len(second.weights)} variables")
-            + "; every call makes a new, unbuilt net (no cache)"
+        assert second is not first and second.weights == [], _(
+            "build_tied_mlp(units=4) was called, the net built, then build_tied_mlp(units=4) "
+            "called again: the second call returned {what}; every call makes a new, unbuilt "
+            "net (no cache)"
+        ).format(
+            what=_("the same net")
+            if second is first
+            else _("a net with {n} variables").format(n=len(second.weights))
         )
     reused = [x.name for x in second.layers if any(x is y for y in first.layers)]
     with check:
-        assert not reused, (
-            f"two calls of build_tied_mlp share the layers {reused}: the two nets would be tied to "
-            "each other; create every layer (the shared one too) inside the function"
-        )
+        assert not reused, _(
+            "two calls of build_tied_mlp share the layers {reused}: the two nets would be tied to each other; create every layer (the shared one too) inside the function"
+        ).format(reused=reused)
 
 
 @task("are_tied")
@@ -506,11 +512,9 @@ def test_are_tied_frozen_and_batchnorm_layers(ex, models):
     finally:
         net.layers[1].trainable = True  # the session's model, as the next test expects it
     with check:
-        assert result is True, (
-            "in the tied MLP whose shared layer is frozen (trainable=False), are_tied(layers[1], "
-            f"layers[2]) gave {result!r}: a frozen layer still has its variables (layer.weights; "
-            "its trainable_weights are empty) and is tied to itself"
-        )
+        assert result is True, _(
+            "in the tied MLP whose shared layer is frozen (trainable=False), are_tied(layers[1], layers[2]) gave {result!r}: a frozen layer still has its variables (layer.weights; its trainable_weights are empty) and is tied to itself"
+        ).format(result=result)
     bn = awkward(models, "batchnorm").layers[1]
     other = awkward(models, "frozen").layers[1]
     gamma, beta, mean, variance = bn.weights
@@ -519,12 +523,9 @@ def test_are_tied_frozen_and_batchnorm_layers(ex, models):
         ex.are_tied(bn, Holder(gamma, beta, *other.weights[2:])),
     ]
     with check:
-        assert results == [True, False], (
-            "a BatchNormalization has gamma, beta and two non-trainable moving statistics; a layer "
-            "holding all four is tied to it, one holding its gamma and beta but other statistics "
-            f"is not: expected [True, False], got {results} (compare layer.weights, not "
-            "trainable_weights)"
-        )
+        assert results == [True, False], _(
+            "a BatchNormalization has gamma, beta and two non-trainable moving statistics; a layer holding all four is tied to it, one holding its gamma and beta but other statistics is not: expected [True, False], got {results} (compare layer.weights, not trainable_weights)"
+        ).format(results=results)
 
 
 @task("are_tied")
@@ -534,32 +535,28 @@ def test_are_tied_same_paths_are_not_tied(ex, models):
     for first, second in ((a, b), (b, a)):
         result = ex.are_tied(first, second)
         with check:
-            assert result is False, (
-                "two separate siamese models, each with a Dense encoder named 'encoder': their "
-                "encoders' variables "
-                f"have the same paths ({a.kernel.path!r}) but are distinct objects, so the layers "
-                f"are not tied; got {result!r} (compare the variables with `is`, not their .path)"
-            )
+            assert result is False, _(
+                "two separate siamese models, each with a Dense encoder named 'encoder': their encoders' variables have the same paths ({path!r}) but are distinct objects, so the layers are not tied; got {result!r} (compare the variables with `is`, not their .path)"
+            ).format(path=a.kernel.path, result=result)
 
 
 @task("shared_gradient")
 def test_shared_gradient_two_nets_in_a_row(ex, models):
     x = np.random.normal(size=(16, 5)).astype("float32")
     for net, what in (
-        (cached_tied_net(models), "the tied MLP with units=8"),
-        (cached_square_tied_net(models), "then the tied MLP with units=5"),
+        (cached_tied_net(models), _("the tied MLP with units=8")),
+        (cached_square_tied_net(models), _("then the tied MLP with units=5")),
     ):
         got = ex.shared_gradient(net, x)
         problem = (
-            "it returned None (a gradient w.r.t. a variable of another net?)"
+            _("it returned None (a gradient w.r.t. a variable of another net?)")
             if got is None
             else gradient_problem(as_numpy(got), net, x)
         )
         with check:
-            assert not problem, (
-                f"for {what}: {problem}. Find the shared layer of the net you are given, on every "
-                "call (no cache or mutable default kept between calls)"
-            )
+            assert not problem, _(
+                "for {what}: {problem}. Find the shared layer of the net you are given, on every call (no cache or mutable default kept between calls)"
+            ).format(what=what, problem=problem)
 
 
 @task("build_siamese")
@@ -568,9 +565,12 @@ def test_build_siamese_two_models_share_nothing(ex, once):
     second = ex.build_siamese(input_dim=6, units=5)
     shared = [v.path for v in second.weights if any(v is w for w in first.weights)]
     with check:
-        assert second is not first and not shared, (
-            "two calls of build_siamese(input_dim=6, units=5) gave "
-            + ("the same model" if second is first else f"models sharing {shared}")
-            + ": each call makes a new siamese net with its own encoder (one encoder is shared "
-            "by the two inputs of one model, not between models)"
+        assert second is not first and not shared, _(
+            "two calls of build_siamese(input_dim=6, units=5) gave {what}: each call makes a "
+            "new siamese net with its own encoder (one encoder is shared by the two inputs of "
+            "one model, not between models)"
+        ).format(
+            what=_("the same model")
+            if second is first
+            else _("models sharing {shared}").format(shared=shared)
         )

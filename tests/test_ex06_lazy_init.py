@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
+from kata.core.i18n import _
 from tests.helpers import assert_unchanged, awkward, described, must_raise, snapshot
 
 task = pytest.mark.task
@@ -90,14 +91,13 @@ class TwoHeads(keras.Model):
 def test_unbuilt_mlp_has_no_parameters(ex):
     net = ex.unbuilt_mlp()
     with check:
-        assert isinstance(net, keras.Sequential), (
-            f"expected a keras.Sequential, got {type(net).__name__}"
-        )
+        assert isinstance(net, keras.Sequential), _(
+            "expected a keras.Sequential, got {net_type}"
+        ).format(net_type=type(net).__name__)
     with check:
-        assert net.weights == [] and not net.built, (
-            f"the net must have no parameters yet (net.weights == [], net.built False); got {len(net.weights)} "
-            "variables: leave out keras.Input and do not call or build the net"
-        )
+        assert net.weights == [] and not net.built, _(
+            "the net must have no parameters yet (net.weights == [], net.built False); got {n_weights} variables: leave out keras.Input and do not call or build the net"
+        ).format(n_weights=len(net.weights))
 
 
 @task("unbuilt_mlp")
@@ -105,21 +105,23 @@ def test_unbuilt_mlp_layers(ex):
     net = ex.unbuilt_mlp()
     kinds = [type(layer).__name__ for layer in net.layers]
     with check:
-        assert kinds == ["Dense", "Dense"], (
-            f"layers are {kinds}, expected Dense, Dense (no Flatten here)"
-        )
+        assert kinds == ["Dense", "Dense"], _(
+            "layers are {kinds}, expected Dense, Dense (no Flatten here)"
+        ).format(kinds=kinds)
     if kinds == ["Dense", "Dense"]:
         hidden, out = net.layers
         with check:
-            assert (hidden.units, out.units) == (256, 10), (
-                f"units are {hidden.units}, {out.units}; expected 256, 10"
-            )
+            assert (hidden.units, out.units) == (256, 10), _(
+                "units are {units}, {units2}; expected 256, 10"
+            ).format(units=hidden.units, units2=out.units)
         with check:
-            assert hidden.activation is keras.activations.relu, (
+            assert hidden.activation is keras.activations.relu, _(
                 "the hidden layer needs activation='relu'"
             )
         with check:
-            assert out.activation is keras.activations.linear, "the output layer has no activation"
+            assert out.activation is keras.activations.linear, _(
+                "the output layer has no activation"
+            )
 
 
 @task("unbuilt_mlp")
@@ -127,18 +129,19 @@ def test_unbuilt_mlp_takes_its_shape_from_the_first_call(ex):
     net = ex.unbuilt_mlp()
     y = net(data(2, 20))
     with check:
-        assert tuple(y.shape) == (2, 10), f"output shape {tuple(y.shape)}, expected (2, 10)"
-    with check:
-        assert shapes_of(net) == MLP_SHAPES, (
-            f"after a call on (2, 20) data the shapes are {shapes_of(net)}"
+        assert tuple(y.shape) == (2, 10), _("output shape {y_shape}, expected (2, 10)").format(
+            y_shape=tuple(y.shape)
         )
+    with check:
+        assert shapes_of(net) == MLP_SHAPES, _(
+            "after a call on (2, 20) data the shapes are {shapes_of}"
+        ).format(shapes_of=shapes_of(net))
     other = ex.unbuilt_mlp()
     other(data(3, 7))
     with check:
-        assert shapes_of(other)[:1] == [(7, 256)], (
-            f"a fresh net called on (3, 7) data should get a (7, 256) kernel, got {shapes_of(other)[:1]}: "
-            "the input width must come from the first call, not be fixed in advance"
-        )
+        assert shapes_of(other)[:1] == [(7, 256)], _(
+            "a fresh net called on (3, 7) data should get a (7, 256) kernel, got {shapes_of}: the input width must come from the first call, not be fixed in advance"
+        ).format(shapes_of=shapes_of(other)[:1])
 
 
 # ------------------------------------------------------------- is_initialized
@@ -149,9 +152,11 @@ def test_is_initialized_false_before_build(ex, models):
     net = reference(models, "mlp", mlp)
     result = ex.is_initialized(net)
     with check:
-        assert result is False, f"a net never called nor built is not initialized; got {result!r}"
+        assert result is False, _(
+            "a net never called nor built is not initialized; got {result!r}"
+        ).format(result=result)
     with check:
-        assert net.weights == [] and not net.built, (
+        assert net.weights == [] and not net.built, _(
             "is_initialized must not build the net (it only looks)"
         )
 
@@ -163,13 +168,12 @@ def test_is_initialized_true_once_built(ex, models):
     with_input = reference(models, "input_net", input_net)
     results = [ex.is_initialized(net) for net in (built, called, with_input)]
     with check:
-        assert results == [True, True, True], (
-            f"after net.build, after a first call and with keras.Input every layer is built; got {results} "
-            "(built, called, keras.Input)"
-        )
+        assert results == [True, True, True], _(
+            "after net.build, after a first call and with keras.Input every layer is built; got {results} (built, called, keras.Input)"
+        ).format(results=results)
     with check:
-        assert all(type(r) is bool for r in results), (
-            f"return a Python bool, got {[type(r).__name__ for r in results]}"
+        assert all(type(r) is bool for r in results), _("return a Python bool, got {value}").format(
+            value=[type(r).__name__ for r in results]
         )
 
 
@@ -181,10 +185,9 @@ def test_is_initialized_partially_built_is_false(ex):
     )  # the first layer only: 2 variables exist, the output layer has none
     result = ex.is_initialized(net)
     with check:
-        assert result is False, (
-            "only the first layer created its parameters, the output layer has none yet: not initialized. "
-            f"Having some variables (net.weights != []) is not enough; got {result!r}"
-        )
+        assert result is False, _(
+            "only the first layer created its parameters, the output layer has none yet: not initialized. Having some variables (net.weights != []) is not enough; got {result!r}"
+        ).format(result=result)
 
 
 @task("is_initialized")
@@ -194,10 +197,9 @@ def test_is_initialized_layers_without_parameters(ex):
     net.build((None, 2, 3))
     after = ex.is_initialized(net)
     with check:
-        assert (before, after) == (False, True), (
-            f"a Flatten has no variables but is built like any layer (layer.built); got {before!r} before "
-            f"and {after!r} after net.build, expected False then True"
-        )
+        assert (before, after) == (False, True), _(
+            "a Flatten has no variables but is built like any layer (layer.built); got {before!r} before and {after!r} after net.build, expected False then True"
+        ).format(before=before, after=after)
 
 
 @task("is_initialized")
@@ -207,15 +209,13 @@ def test_is_initialized_looks_inside_nested_models(ex, models):
     net(data(2, 5))
     results = [ex.is_initialized(nested), ex.is_initialized(net)]
     with check:
-        assert results[0] is True, (
-            f"a built net of nested models is initialized; got {results[0]!r}"
-        )
+        assert results[0] is True, _(
+            "a built net of nested models is initialized; got {results!r}"
+        ).format(results=results[0])
     with check:
-        assert results[1] is False, (
-            "net = Sequential([Dense(3), TwoHeads()]) was called, so net and TwoHeads are built, but "
-            "TwoHeads.unused was never used and has no parameters: look at the layers of nested models "
-            f"too (their .layers), not only net.built and net.layers; got {results[1]!r}"
-        )
+        assert results[1] is False, _(
+            "net = Sequential([Dense(3), TwoHeads()]) was called, so net and TwoHeads are built, but TwoHeads.unused was never used and has no parameters: look at the layers of nested models too (their .layers), not only net.built and net.layers; got {results!r}"
+        ).format(results=results[1])
 
 
 # ---------------------------------------------------------------- materialize
@@ -226,13 +226,17 @@ def test_materialize_returns_the_shapes(ex):
     net = mlp()
     shapes = ex.materialize(net, 20)
     with check:
-        assert isinstance(shapes, list), f"return a list, got {type(shapes).__name__}"
-    with check:
-        assert list(shapes) == MLP_SHAPES, f"got {shapes}, expected {MLP_SHAPES}"
-    with check:
-        assert all(type(s) is tuple and all(type(d) is int for d in s) for s in shapes), (
-            f"each shape should be a tuple of Python ints, got {[type(s).__name__ for s in shapes]}"
+        assert isinstance(shapes, list), _("return a list, got {shapes_type}").format(
+            shapes_type=type(shapes).__name__
         )
+    with check:
+        assert list(shapes) == MLP_SHAPES, _("got {shapes}, expected {MLP_SHAPES}").format(
+            shapes=shapes, MLP_SHAPES=MLP_SHAPES
+        )
+    with check:
+        assert all(type(s) is tuple and all(type(d) is int for d in s) for s in shapes), _(
+            "each shape should be a tuple of Python ints, got {value}"
+        ).format(value=[type(s).__name__ for s in shapes])
 
 
 @task("materialize")
@@ -243,9 +247,9 @@ def test_materialize_follows_net_weights_order(ex):
     shapes = ex.materialize(net, 11)
     want = [(11, 5), (5,), (5, 3), (3,), (3, 2), (2,)]
     with check:
-        assert list(shapes) == want and shapes_of(net) == want, (
-            f"got {shapes}; expected every variable (kernels and biases) in net.weights order: {want}"
-        )
+        assert list(shapes) == want and shapes_of(net) == want, _(
+            "got {shapes}; expected every variable (kernels and biases) in net.weights order: {want}"
+        ).format(shapes=shapes, want=want)
 
 
 @task("materialize")
@@ -253,14 +257,13 @@ def test_materialize_builds_every_layer(ex):
     net = mlp()
     ex.materialize(net, 13)
     with check:
-        assert net.built and all(layer.built for layer in net.layers), (
-            f"after materialize the net and its layers should be built; net.built={net.built}, "
-            f"layers {[layer.built for layer in net.layers]}"
-        )
+        assert net.built and all(layer.built for layer in net.layers), _(
+            "after materialize the net and its layers should be built; net.built={built}, layers {value}"
+        ).format(built=net.built, value=[layer.built for layer in net.layers])
     with check:
-        assert shapes_of(net)[:1] == [(13, 256)], (
-            f"the first kernel is {shapes_of(net)[:1]}, expected (13, 256)"
-        )
+        assert shapes_of(net)[:1] == [(13, 256)], _(
+            "the first kernel is {shapes_of}, expected (13, 256)"
+        ).format(shapes_of=shapes_of(net)[:1])
 
 
 @task("materialize")
@@ -272,12 +275,11 @@ def test_materialize_runs_no_data(ex):
     ex.materialize(net, 20)
     runs = int(probe.runs.numpy())
     with check:
-        assert runs == 0, (
-            f"data ran through the net {runs} time(s): create the parameters with net.build((None, input_dim)), "
-            "which only traces the layers symbolically, instead of calling the net (or predict) on zeros"
-        )
+        assert runs == 0, _(
+            "data ran through the net {runs} time(s): create the parameters with net.build((None, input_dim)), which only traces the layers symbolically, instead of calling the net (or predict) on zeros"
+        ).format(runs=runs)
     with check:
-        assert [tuple(layer.kernel.shape) for layer in net.layers[1:]] == [(20, 256), (256, 10)], (
+        assert [tuple(layer.kernel.shape) for layer in net.layers[1:]] == [(20, 256), (256, 10)], _(
             "wrong kernel shapes"
         )
 
@@ -289,10 +291,9 @@ def test_materialize_rejects_a_bad_input_dim(ex, models):
         with must_raise(ValueError, f"materialize(net, {bad})"):
             ex.materialize(net, bad)
         with check:
-            assert net.weights == [] and not net.built, (
-                f"materialize(net, {bad}) must raise ValueError before building anything "
-                f"(Keras itself happily builds a (0, 256) kernel); the net has {shapes_of(net)}"
-            )
+            assert net.weights == [] and not net.built, _(
+                "materialize(net, {bad}) must raise ValueError before building anything (Keras itself happily builds a (0, 256) kernel); the net has {shapes_of}"
+            ).format(bad=bad, shapes_of=shapes_of(net))
 
 
 @task("materialize")
@@ -310,9 +311,9 @@ def test_materialize_already_built_for_this_width(ex, models):
     before = snapshot(net)
     shapes = ex.materialize(net, 20)
     with check:
-        assert list(shapes) == MLP_SHAPES, (
-            f"a net already built for 20 inputs has shapes {MLP_SHAPES}; got {shapes}"
-        )
+        assert list(shapes) == MLP_SHAPES, _(
+            "a net already built for 20 inputs has shapes {MLP_SHAPES}; got {shapes}"
+        ).format(MLP_SHAPES=MLP_SHAPES, shapes=shapes)
     with check:
         assert_unchanged(net, before)
 
@@ -327,12 +328,12 @@ def test_input_width_of_built_nets(ex, models):
     with_input = reference(models, "input_net", input_net)
     widths = [ex.input_width(built), ex.input_width(called), ex.input_width(with_input)]
     with check:
-        assert widths == [20, 13, 12], (
-            f"got {widths}, expected [20, 13, 12] (built, called on (3, 13), keras.Input(12))"
-        )
+        assert widths == [20, 13, 12], _(
+            "got {widths}, expected [20, 13, 12] (built, called on (3, 13), keras.Input(12))"
+        ).format(widths=widths)
     with check:
-        assert all(type(w) is int for w in widths), (
-            f"return a Python int, got {[type(w).__name__ for w in widths]}"
+        assert all(type(w) is int for w in widths), _("return a Python int, got {value}").format(
+            value=[type(w).__name__ for w in widths]
         )
 
 
@@ -342,10 +343,9 @@ def test_input_width_counts_flattened_inputs(ex):
     net.build((None, 2, 3))
     width = ex.input_width(net)
     with check:
-        assert width == 6, (
-            f"got {width}; the Dense layer after Flatten gets 2 * 3 = 6 inputs: read the first Dense "
-            "kernel's first dimension, not the last dimension of the model's input shape"
-        )
+        assert width == 6, _(
+            "got {width}; the Dense layer after Flatten gets 2 * 3 = 6 inputs: read the first Dense kernel's first dimension, not the last dimension of the model's input shape"
+        ).format(width=width)
 
 
 @task("input_width")
@@ -353,9 +353,9 @@ def test_input_width_finds_dense_in_nested_models(ex, models):
     net = reference(models, "nested_net", nested_net)
     width = ex.input_width(net)
     with check:
-        assert width == 9, (
-            f"got {width}; the first Dense layer is inside the nested Sequential, its kernel is (9, 4)"
-        )
+        assert width == 9, _(
+            "got {width}; the first Dense layer is inside the nested Sequential, its kernel is (9, 4)"
+        ).format(width=width)
 
 
 @task("input_width")
@@ -367,7 +367,7 @@ def test_input_width_unbuilt_raises(ex, models):
         with pytest.raises(ValueError, match=r"(?i)built|build"):
             ex.input_width(net)
         with check:
-            assert net.weights == [] and not net.built, "input_width must not build the net"
+            assert net.weights == [] and not net.built, _("input_width must not build the net")
 
 
 # ------------------------------------------------- awkward nets (issue 15)
@@ -389,11 +389,9 @@ def test_input_width_conv_and_embedding_first(ex, models):
         net = awkward(models, key)
         widths = [ex.input_width(net), ex.input_width(net)]  # the same answer when asked again
         with check:
-            assert widths == [want, want] and all(type(w) is int for w in widths), (
-                f"for {described(key)}, input_width gave {widths[0]!r}, then {widths[1]!r}; "
-                f"expected the int {want} both times: the first *Dense* layer's kernel's first dimension "
-                "(not net.weights[0], not the first layer with a kernel, at any depth of nesting)"
-            )
+            assert widths == [want, want] and all(type(w) is int for w in widths), _(
+                "for {described}, input_width gave {first!r}, then {second!r}; expected the int {want} both times: the first *Dense* layer's kernel's first dimension (not net.weights[0], not the first layer with a kernel, at any depth of nesting)"
+            ).format(described=described(key), first=widths[0], second=widths[1], want=want)
 
 
 @task("input_width")
@@ -404,23 +402,28 @@ def test_input_width_partly_built_raises(ex, models):
     except ValueError:
         width = None
     with check:
-        assert width is None, (
-            f"for {described('partly_built')}, input_width returned {width!r}; the net is not "
-            "built, so raise ValueError (net.built, not a non-empty net.weights)"
-        )
+        assert width is None, _(
+            "for {described}, input_width returned {width!r}; the net is not built, so raise ValueError (net.built, not a non-empty net.weights)"
+        ).format(described=described("partly_built"), width=width)
     with check:
-        assert not net.built, "input_width must not build the net"
+        assert not net.built, _("input_width must not build the net")
 
 
 @task("is_initialized")
 def test_is_initialized_deep_nesting_and_asked_twice(ex, models):
     cases = [
-        (awkward(models, "deep"), True, described("deep") + ", built"),
+        (
+            awkward(models, "deep"),
+            True,
+            _("{described}, built").format(described=described("deep")),
+        ),
         (
             reference(models, "deep_two_heads", deep_two_heads),
             False,
-            "Sequential([Dense(3), Sequential([Sequential([TwoHeads()])])]) called once: every "
-            "model is built, but TwoHeads.unused, four levels down, has no variables",
+            _(
+                "Sequential([Dense(3), Sequential([Sequential([TwoHeads()])])]) called once: every "
+                "model is built, but TwoHeads.unused, four levels down, has no variables"
+            ),
         ),
         (awkward(models, "partly_built"), False, described("partly_built")),
         (awkward(models, "half_used"), False, described("half_used")),
@@ -428,11 +431,9 @@ def test_is_initialized_deep_nesting_and_asked_twice(ex, models):
     for net, want, what in cases:
         results = [ex.is_initialized(net), ex.is_initialized(net)]
         with check:
-            assert results == [want, want] and all(type(r) is bool for r in results), (
-                f"for {what}, is_initialized gave {results[0]!r}, then {results[1]!r} when asked "
-                f"again; expected {want} both times: look at every layer, at any depth "
-                "(recursively through .layers), and keep no state between calls"
-            )
+            assert results == [want, want] and all(type(r) is bool for r in results), _(
+                "for {what}, is_initialized gave {first!r}, then {second!r} when asked again; expected {want} both times: look at every layer, at any depth (recursively through .layers), and keep no state between calls"
+            ).format(what=what, first=results[0], second=results[1], want=want)
 
 
 @task("materialize")
@@ -444,11 +445,13 @@ def test_materialize_rejects_bools_and_fractions(ex, models):
         except ValueError:
             shapes = None
         with check:
-            assert shapes is None and not net.built and net.weights == [], (
-                f"materialize(net, {bad!r}) returned {shapes!r} and left the net "
-                f"{'built' if net.built else 'unbuilt'} with {shapes_of(net)}; it should raise "
-                "ValueError and build nothing: a width is a positive int, a bool is not one "
-                "(Keras marks a net built for 2.5 inputs built, with no variables)"
+            assert shapes is None and not net.built and net.weights == [], _(
+                "materialize(net, {bad!r}) returned {shapes!r} and left the net {value} with {shapes_of}; it should raise ValueError and build nothing: a width is a positive int, a bool is not one (Keras marks a net built for 2.5 inputs built, with no variables)"
+            ).format(
+                bad=bad,
+                shapes=shapes,
+                value=_("built") if net.built else _("unbuilt"),
+                shapes_of=shapes_of(net),
             )
 
 
@@ -462,16 +465,14 @@ def test_materialize_integral_float_is_all_or_nothing(ex, models):
         shapes = None
     if shapes is None:
         with check:
-            assert not net.built and net.weights == [], (
-                "materialize(net, 20.0) raised ValueError but left the net built: check the "
-                "argument before building"
+            assert not net.built and net.weights == [], _(
+                "materialize(net, 20.0) raised ValueError but left the net built: check the argument before building"
             )
     else:
         with check:
-            assert list(shapes) == MLP_SHAPES and shapes_of(net) == MLP_SHAPES, (
-                f"materialize(net, 20.0) returned {shapes} and the net has {shapes_of(net)}: "
-                f"either reject 20.0 with ValueError or build for 20 inputs ({MLP_SHAPES})"
-            )
+            assert list(shapes) == MLP_SHAPES and shapes_of(net) == MLP_SHAPES, _(
+                "materialize(net, 20.0) returned {shapes} and the net has {shapes_of}: either reject 20.0 with ValueError or build for 20 inputs ({MLP_SHAPES})"
+            ).format(shapes=shapes, shapes_of=shapes_of(net), MLP_SHAPES=MLP_SHAPES)
 
 
 @task("materialize")
@@ -486,13 +487,13 @@ def test_materialize_partly_built_net(ex, models):
     shapes = ex.materialize(net, 3)
     want = [(3, 4), (4,), (4, 2), (2,)]
     with check:
-        assert list(shapes) == want and shapes_of(net) == want, (
-            f"for {described('partly_built')}, materialize(net, 3) returned {shapes} and the net "
-            f"has {shapes_of(net)}; expected {want}: a net with some variables is not built yet, "
-            "build the rest (net.build), keeping the variables that exist"
+        assert list(shapes) == want and shapes_of(net) == want, _(
+            "for {described}, materialize(net, 3) returned {shapes} and the net has {shapes_of}; expected {want}: a net with some variables is not built yet, build the rest (net.build), keeping the variables that exist"
+        ).format(
+            described=described("partly_built"), shapes=shapes, shapes_of=shapes_of(net), want=want
         )
     with check:
-        assert all(a is b for a, b in zip(first, net.weights)), (
+        assert all(a is b for a, b in zip(first, net.weights)), _(
             "the first layer's variables must stay the same objects"
         )
 
@@ -504,11 +505,9 @@ def test_materialize_embedding_net_built_for_its_token_ids(ex, models):
     shapes = ex.materialize(net, 7)
     want = [(50, 6), (42, 3), (3,)]
     with check:
-        assert list(shapes) == want, (
-            f"{described('embedding')} is already built for inputs of width 7; "
-            f"materialize(net, 7) returned {shapes}, expected its shapes {want}: the width is "
-            "the one of the net's inputs (net.input_shape), not its first Dense layer's"
-        )
+        assert list(shapes) == want, _(
+            "{described} is already built for inputs of width 7; materialize(net, 7) returned {shapes}, expected its shapes {want}: the width is the one of the net's inputs (net.input_shape), not its first Dense layer's"
+        ).format(described=described("embedding"), shapes=shapes, want=want)
     with check:
         assert_unchanged(net, before)
     with pytest.raises(ValueError):

@@ -9,13 +9,18 @@
   ``exercises/``) has an entry in ``locale/<lang>/catalogue.toml`` or
   ``locale/<lang>/lessons/<exercise>.toml`` whose ``english_sha`` is the hash of
   the current English; entries for texts that no longer exist are listed too.
+* Graded suites (``tests/helpers.py``, ``tests/test_*.py``): no English text of two
+  words or more outside ``_()`` / ``N_()`` (docstrings aside), so a failure message
+  a suite adds without marking it is listed instead of showing in English.
 
 ``make messages`` re-extracts and updates the catalogs and then runs this check.
 """
 
 from __future__ import annotations
 
+import ast
 import gettext
+import re
 import string
 from pathlib import Path
 
@@ -127,8 +132,47 @@ def long_text_problems(lang: str, root: Path = ROOT) -> list[str]:
     return out
 
 
-def problems(root: Path = ROOT) -> list[str]:
+_WORDS = re.compile(r"[A-Za-z]{2,} [A-Za-z]{2,}")  # English prose: two words in a row
+
+
+def suite_files(root: Path = ROOT) -> list[Path]:
+    """The graded suites' files whose messages are translated (see babel.cfg)."""
+    tests = root / "tests"
+    return [p for p in [tests / "helpers.py", *sorted(tests.glob("test_*.py"))] if p.is_file()]
+
+
+def unmarked_texts(path: Path, root: Path = ROOT) -> list[str]:
+    """English prose in ``path`` outside ``_()``/``N_()`` and docstrings: a failure
+    message (or a piece of one) a learner would read untranslated."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "N_"):
+            skip.update(id(n) for n in ast.walk(node))
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            skip.add(id(body[0].value))  # a docstring (or a bare expression)
     out = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            skip.update(id(n) for n in node.values)
+            text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        else:
+            continue
+        if _WORDS.search(text):
+            out.append(
+                f"{_show(path, root)}:{node.lineno}: text not marked for translation "
+                f"(wrap it with _() and named placeholders): {text[:70]!r}"
+            )
+    return out
+
+
+def problems(root: Path = ROOT) -> list[str]:
+    out = [p for path in suite_files(root) for p in unmarked_texts(path, root)]
     for lang in i18n.LANGUAGES[1:]:
         try:
             out += message_problems(lang, root)
