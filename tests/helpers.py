@@ -308,8 +308,16 @@ def must_raise(expected, call: str, match: str | None = None):
     except expected as exc:
         if match and not re.search(match, str(exc)):
             raise AssertionError(
-                f"called {call}: expected {names} with a message about {match!r}, "
-                f"it raised {type(exc).__name__}: {str(exc)[:200]}"
+                _(
+                    "called {call}: expected {names} with a message about {match!r}, "
+                    "it raised {exc_type}: {exc}"
+                ).format(
+                    call=_(call),
+                    names=names,
+                    match=match,
+                    exc_type=type(exc).__name__,
+                    exc=str(exc)[:200],
+                )
             ) from None
         info.value = exc
         return
@@ -318,7 +326,11 @@ def must_raise(expected, call: str, match: str | None = None):
     except Exception as exc:  # the wrong exception: say which, and where
         first = (str(exc).splitlines() or [""])[0][:200]
         raise AssertionError(
-            f"called {call}: expected {names}, it raised {type(exc).__name__}"
-            f"{': ' + first if first else ''}{_where(exc)}"
+            _("called {call}: expected {names}, it raised {exc_type}").format(
+                call=_(call), names=names, exc_type=type(exc).__name__
+            )
+            + f"{': ' + first if first else ''}{_where(exc)}"
         ) from None
-    raise AssertionError(f"called {call}: expected {names}, it returned normally")
+    raise AssertionError(
+        _("called {call}: expected {names}, it returned normally").format(call=_(call), names=names)
+    )

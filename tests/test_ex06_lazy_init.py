@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from pytest_check import check
 
-from kata.core.i18n import _
+from kata.core.i18n import N_, _
 from tests.helpers import assert_unchanged, awkward, described, must_raise, snapshot
 
 task = pytest.mark.task
@@ -300,7 +300,7 @@ def test_materialize_rejects_a_bad_input_dim(ex, models):
 def test_materialize_already_built_for_another_width(ex, models):
     net = reference(models, "mlp20", lambda: mlp(20))
     before = snapshot(net)
-    with must_raise(ValueError, "materialize(net, 30) on a net built for 20 inputs"):
+    with must_raise(ValueError, N_("materialize(net, 30) on a net built for 20 inputs")):
         ex.materialize(net, 30)
     assert_unchanged(net, before)
 
