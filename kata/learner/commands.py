@@ -131,10 +131,14 @@ def hint(args) -> int:
     task = _pick_task(ex, args.task, res)
     if task is None:
         after = tables.next_exercise({t.key: res[t.key] for t in ex.tasks}, res)
-        print(f"every task of {ex.name} passes: no hint needed.")
+        print(_("every task of {exercise} passes: no hint needed.").format(exercise=ex.name))
         if after is not None:
             short = catalogue.exercise(after.exercise).short
-            print(f"next exercise: {after.exercise} — make test EX={short}")
+            print(
+                _("next exercise: {exercise} — make test EX={short}").format(
+                    exercise=after.exercise, short=short
+                )
+            )
         return 0
     if args.level is None and res[task.key].status == outcomes.Status.DONE:
         print(

@@ -158,7 +158,9 @@ def render(
         if after is not None:
             short = catalogue.exercise(after.exercise).short
             console.print(
-                f"next exercise: [bold]{after.exercise}[/bold] — make test EX={short}",
+                _("next exercise: {exercise} — make test EX={short}").format(
+                    exercise=f"[bold]{after.exercise}[/bold]", short=short
+                ),
                 highlight=False,
                 soft_wrap=True,
             )
