@@ -627,11 +627,12 @@ def _watch(proc: subprocess.Popen, stream: _Stream, limits: Limits) -> None:
 
 
 def _kill(proc: subprocess.Popen) -> None:
-    for pid in descendants(proc.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    if proc.poll() is None:  # once reaped, its pid may belong to someone else
+        for pid in descendants(proc.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

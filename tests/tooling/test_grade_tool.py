@@ -16,6 +16,7 @@ import pytest
 
 from kata import ROOT
 from kata.core import catalogue, policy
+from kata.core.outcomes import show_points
 from kata.dev import release
 from kata.grading import gradescope
 from kata.grading import reports as grade_report
@@ -496,7 +497,7 @@ def test_top_level_output_hides_hidden_totals():
     g.exercises[EX01].tasks["find_param"].tests[-1].outcome = "passed"  # the hidden test
     out = grade_report.gradescope(g)["output"]
     visible = catalogue.exercise(EX01).points - 0.5 - 2 / 3  # find_param's hidden third apart
-    assert f"{EX01}: {visible:.4g}/{visible + 0.5:.4g}" in out, out
+    assert f"{EX01}: {show_points(visible)}/{show_points(visible + 0.5)}" in out, out
     assert f"{g.score:g}" not in out and f"/{g.max_score:g}" not in out, out
 
 
