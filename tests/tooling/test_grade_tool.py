@@ -406,11 +406,12 @@ def test_the_learner_sees_the_warning(tmp_path):
     from kata.learner import watch
 
     lines = []
+    say = watch.say
     watch.say = lines.append
     try:
         watch.warn_policy(tmp_path / f"{EX01}.py")
     finally:
-        del watch.say
+        watch.say = say
     assert lines and f"{EX01}.py:{line}" in lines[0]
 
 
