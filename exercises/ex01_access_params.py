@@ -6,7 +6,7 @@
 # tests of `make test` (run the code cell first, then its check cell).
 
 # %%
-"""Exercise 1 — reading parameters (D2L §4.2.1, "参数访问").
+"""Exercise 1 — reading parameters. Book: D2L 4.2.1 “access model parameters”.
 
 A Keras model keeps its parameters in *variables*: every ``Dense`` layer owns a
 ``kernel`` (shape ``(inputs, units)``) and a ``bias`` (shape ``(units,)``). You
@@ -18,7 +18,8 @@ reach them through the model:
 * every variable has a ``.path`` such as ``"sequential/dense/kernel"``, unique
   in the model, and a ``.shape``; ``variable.numpy()`` reads its values.
 
-Keras 3 facts that break the book's TensorFlow code:
+Keras 3 facts that break the book's TensorFlow code (checked on Keras 3.15.1 with
+TensorFlow 2.21.0):
 
 * A model built without ``keras.Input`` has **no parameters until its first
   call** (or ``build``): ``net.weights == []`` and ``layer.kernel`` raises

@@ -6,7 +6,7 @@
 # tests of `make test` (run the code cell first, then its check cell).
 
 # %%
-"""Exercise 3 — custom initializers (D2L §4.2.2, "Custom Initialization").
+"""Exercise 3 — custom initializers. Book: D2L 4.2.3 “define initializer”.
 
 An *initializer* is anything Keras can call as ``init(shape, dtype=None)`` to get
 the starting values of a variable. A layer calls it once, when it builds, with
@@ -23,7 +23,7 @@ For a kernel of shape ``(k1, k2, …, c_in, c_out)`` (a Conv2D kernel is
 ``(3, 3, 32, 64)``), each output unit sums ``fan_in = k1·k2·…·c_in`` inputs: the
 product of all dimensions but the last, which is ``shape[0]`` for a Dense kernel.
 
-Keras 3 facts that matter here:
+Keras 3 facts that matter here (checked on Keras 3.15.1 with TensorFlow 2.21.0):
 
 * ``keras.random.uniform/normal(..., seed=None)`` draw from Keras's global seed
   generator (what ``keras.utils.set_random_seed`` seeds): every call gives fresh

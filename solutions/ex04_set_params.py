@@ -6,7 +6,8 @@
 # tests of `make test` (run the code cell first, then its check cell).
 
 # %%
-"""Exercise 4 — setting parameters directly (D2L §4.2.2, "direct assignment").
+"""Exercise 4 — setting parameters directly. Book: D2L 4.2, direct assignment: no numbered
+section.
 
 A parameter is a *variable*: a box of values that stays the same object while its
 values change. You change the values in place, through the variable's methods:
@@ -20,7 +21,8 @@ model at once, and every other holder of that object (a tied layer, an optimizer
 sees it too. Writing ``v = v + 1`` only builds a new *tensor*: the variable, and
 the model, are untouched.
 
-Keras 3 facts that break the book's TensorFlow code:
+Keras 3 facts that break the book's TensorFlow code (checked on Keras 3.15.1 with
+TensorFlow 2.21.0):
 
 * A ``keras.Variable`` supports no item assignment: ``v[0, 0] = 42`` raises
   ``TypeError``. The book's ``v[0, 0].assign(42)`` works only because the

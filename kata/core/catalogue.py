@@ -11,10 +11,10 @@ from pathlib import Path
 from kata.core.i18n import _
 
 CATALOGUE = Path(__file__).with_name("catalogue.toml")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _TOP_KEYS = {"format_version", "exercise"}
-_EXERCISE_KEYS = {"name", "title", "task"}
+_EXERCISE_KEYS = {"name", "title", "book", "task"}
 _TASK_KEYS = {"name", "title", "points", "hints"}
 
 
@@ -48,6 +48,7 @@ class Exercise:
     name: str
     title: str
     tasks: tuple[Task, ...]
+    book: str = ""  # the chapter's section, by its own number and title
 
     @property
     def filename(self) -> str:
@@ -117,7 +118,11 @@ def parse(text: str) -> tuple[Exercise, ...]:
             tasks.append(
                 Task(e["name"], t["name"], t["title"], int(t["points"]), tuple(t.get("hints", ())))
             )
-        out.append(Exercise(e["name"], e["title"], tuple(tasks)))
+        if not str(e.get("book", "")).strip():
+            raise CatalogueError(
+                f"{CATALOGUE.name}: exercise {e['name']!r} has no book (the section it teaches)"
+            )
+        out.append(Exercise(e["name"], e["title"], tuple(tasks), e["book"]))
     return tuple(out)
 
 

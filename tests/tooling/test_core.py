@@ -19,10 +19,11 @@ GOLDEN = ROOT / "tests" / "tooling" / "golden"
 # ------------------------------------------------------------------ catalogue
 
 GOOD = """
-format_version = 1
+format_version = 2
 [[exercise]]
 name = "ex01_a"
 title = "A"
+book = "D2L 4.2.1"
 [[exercise.task]]
 name = "f"
 title = "F"
@@ -40,9 +41,10 @@ def test_catalogue_parses_a_well_formed_file():
 @pytest.mark.parametrize(
     "edit, needle",
     [
-        (("format_version = 1", "format_version = 2"), "format_version 2"),
-        (("format_version = 1", ""), "format_version None"),
-        (("format_version = 1", "format_version = 1\nversion = 3"), "unknown key(s) version"),
+        (("format_version = 2", "format_version = 1"), "format_version 1"),
+        (("format_version = 2", ""), "format_version None"),
+        (("format_version = 2", "format_version = 2\nversion = 3"), "unknown key(s) version"),
+        (('book = "D2L 4.2.1"', ""), "has no book"),
         (('title = "A"', 'title = "A"\ncolour = "red"'), "unknown key(s) colour"),
         (("points = 2", "points = 2\npoint = 3"), "unknown key(s) point"),
         (('name = "ex01_a"', 'name = "exercise_a"'), "not exNN_topic"),

@@ -55,6 +55,70 @@ def test_parity_sees_a_changed_signature_and_a_missing_task(tree):
     assert any("catalogue tasks not defined in solutions/" in p for p in found)
 
 
+@pytest.fixture
+def cited(tree):
+    """The tree plus both READMEs and the Chinese lessons, as committed."""
+    for readme in ("README.md", "README.zh-CN.md"):
+        shutil.copy(ROOT / readme, tree / readme)
+    zh = "kata/core/locale/zh/lessons"
+    shutil.copytree(ROOT / zh, tree / zh)
+    return tree
+
+
+def test_book_citations_agree_on_the_repository():
+    assert parity.citation_problems() == []
+
+
+def test_book_citations_see_a_wrong_section_number(cited):
+    """The lesson, the README row and the Chinese lesson must name the catalogue's
+    section: a lesson citing §4.2.2 for exercise 1, or a zh README row citing 4.2.3,
+    is reported; a README row without the book text is reported."""
+    assert parity.citation_problems(cited) == []
+    sol = cited / "solutions" / EX.filename
+    sol.write_text(sol.read_text().replace(EX.book, 'D2L §4.2.2 "initialize params"', 1))
+    zh = cited / "README.zh-CN.md"
+    zh.write_text(zh.read_text().replace(f"| `{EX.name}` | ", f"| `{EX.name}` | 4.2.3 ", 1))
+    en = cited / "README.md"
+    en.write_text(en.read_text().replace(EX.book, "D2L", 1))
+    lesson = cited / "kata/core/locale/zh/lessons" / f"{EX.name}.toml"
+    lesson.write_text(lesson.read_text().replace("D2L 4.2.1", "D2L §4.2.1", 1))  # number right
+    found = parity.citation_problems(cited)
+    assert [p.split(":")[1].strip() for p in found] == [
+        f"solutions/{EX.filename}",  # the book text missing
+        f"solutions/{EX.filename}",  # and a wrong number, with §
+        "README.md",  # the book text missing
+        "README.md",  # and so its number
+        "README.zh-CN.md",
+        f"kata/core/locale/zh/lessons/{EX.name}.toml",
+    ], found
+    assert "cites section(s) ['4.2.2'] with §" in found[1]
+    assert "cites section(s) none" in found[3]
+    assert "cites section(s) ['4.2.1', '4.2.3']" in found[4]
+    assert "cites section(s) ['4.2.1'] with §" in found[5]
+
+
+def test_lessons_name_the_pinned_versions(cited):
+    """``make upgrade`` rewrites constraints.txt: lessons still naming the old Keras are
+    then reported, and so is a lesson whose Keras 3 facts name no version."""
+    shutil.copy(ROOT / "constraints.txt", cited / "constraints.txt")
+    assert parity.version_problems(cited) == []
+    pins = cited / "constraints.txt"
+    old = parity.pins(cited)["keras"]
+    pins.write_text(pins.read_text().replace(f"keras=={old}", "keras==3.99.0"))
+    found = parity.version_problems(cited)
+    assert f"solutions/{EX.filename}: names Keras {old}; constraints.txt pins 3.99.0" in found
+    assert any(p.startswith("README.md: names Keras") for p in found), found
+    assert any(p.startswith("kata/core/locale/zh/lessons/") for p in found), found
+    shutil.copy(ROOT / "constraints.txt", pins)
+    sol = cited / "solutions" / EX.filename
+    text = sol.read_text()
+    start = text.index("(checked on Keras")
+    sol.write_text(text[:start] + ":" + text[text.index(":", start) + 1 :])
+    assert parity.version_problems(cited) == [
+        f"solutions/{EX.filename}: its Keras 3 facts do not name the Keras and TensorFlow versions"
+    ]
+
+
 def test_the_seed_sweep_really_moves_the_seed(tmp_path):
     """Each seed job grades under its own KATA_SEED: a sweep that ignored it would run
     one seed twenty times."""

@@ -1,15 +1,23 @@
 """Parity: ``exercises/`` and ``solutions/`` define the same public names with the
 same signatures and docstrings (the docstrings are the learner's contract), and
-every catalogue task is defined. Everything compared lives in this repository."""
+every catalogue task is defined. Each exercise cites the book the same way
+everywhere: the lesson's first paragraph and the README's exercise table hold the
+catalogue's ``book`` text, and these and their Chinese versions name the same
+numbered sections of the chapter (4.2.1–4.2.3), or none. The Keras and TensorFlow
+versions the lessons (English and Chinese) and the READMEs say they were checked
+on are the ones ``constraints.txt`` pins. Everything compared lives in this
+repository."""
 
 from __future__ import annotations
 
 import ast
+import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue
+from kata.core import catalogue, i18n
 
 NAME = "parity"
 
@@ -69,14 +77,120 @@ def problems(root: Path = ROOT) -> list[str]:
     return out
 
 
+SECTION = re.compile(r"(?<![\d.])4\.2\.\d+(?![\d])")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _first_paragraph(text: str) -> str:
+    return _flat(text.strip().split("\n\n", 1)[0])
+
+
+def _table_row(readme: Path, name: str) -> str | None:
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"| `{name}` |"):
+            return line
+    return None
+
+
+def citation_problems(root: Path = ROOT) -> list[str]:
+    """Where an exercise cites the book otherwise than its catalogue ``book`` says."""
+    out = []
+    for ex in catalogue.exercises():
+        numbers = sorted(set(SECTION.findall(ex.book)))
+        places: dict[str, tuple[str | None, bool]] = {}  # where -> (text, must hold the book)
+        sol = root / "solutions" / ex.filename
+        if sol.exists():
+            doc = ast.get_docstring(ast.parse(sol.read_text(encoding="utf-8"))) or ""
+            places[f"solutions/{ex.filename}: the lesson's first paragraph"] = (
+                _first_paragraph(doc),
+                True,
+            )
+        for readme, english in (("README.md", True), ("README.zh-CN.md", False)):
+            if (root / readme).exists():
+                row = _table_row(root / readme, ex.name)
+                places[f"{readme}: the exercise table's row"] = (row and _flat(row), english)
+        zh = root / i18n.LOCALE.relative_to(ROOT) / "zh" / "lessons" / f"{ex.name}.toml"
+        if zh.exists():
+            text = tomllib.loads(zh.read_text(encoding="utf-8")).get("module", {}).get("text")
+            places[f"{zh.relative_to(root)}: the module lesson's first paragraph"] = (
+                text and _first_paragraph(text),
+                False,
+            )
+        for where, (text, english) in places.items():
+            if text is None:
+                out.append(f"{ex.name}: {where} is missing")
+                continue
+            cited = sorted(set(SECTION.findall(text)))
+            if english and _flat(ex.book) not in text:
+                out.append(f"{ex.name}: {where} does not cite the catalogue's book: {ex.book}")
+            if cited != numbers or "§" in text:
+                out.append(
+                    f"{ex.name}: {where} cites section(s) {cited or 'none'}"
+                    + (" with §" if "§" in text else "")
+                    + f"; the catalogue's book cites {numbers or 'no numbered section'}"
+                )
+    return out
+
+
+PINNED = {"Keras": "keras", "TensorFlow": "tensorflow"}  # how the texts name them -> pin
+_VERSION = re.compile(r"\b(Keras|TensorFlow) (\d+\.\d+\.\d+)\b")
+
+
+def pins(root: Path = ROOT) -> dict[str, str]:
+    """``package -> version`` of the ``name==version`` lines of ``constraints.txt``."""
+    out = {}
+    path = root / "constraints.txt"
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            name, sep, version = line.split("#", 1)[0].strip().partition("==")
+            if sep:
+                out[name.strip().lower()] = version.strip()
+    return out
+
+
+def version_problems(root: Path = ROOT) -> list[str]:
+    """Lessons and READMEs that name other Keras/TensorFlow versions than the pins, and
+    module lessons with "Keras 3 facts" that do not say which versions they were
+    checked on."""
+    pinned = pins(root)
+    if not pinned:
+        return ["constraints.txt: missing or without name==version pins"]
+    texts: dict[str, str] = {}
+    for ex in catalogue.exercises():
+        sol = root / "solutions" / ex.filename
+        if sol.exists():
+            texts[f"solutions/{ex.filename}"] = sol.read_text(encoding="utf-8")
+        zh = root / i18n.LOCALE.relative_to(ROOT) / "zh" / "lessons" / f"{ex.name}.toml"
+        if zh.exists():
+            texts[str(zh.relative_to(root))] = zh.read_text(encoding="utf-8")
+    for readme in ("README.md", "README.zh-CN.md"):
+        if (root / readme).exists():
+            texts[readme] = (root / readme).read_text(encoding="utf-8")
+    out = []
+    for where, text in texts.items():
+        flat = _flat(text)
+        for name, version in sorted(set(_VERSION.findall(flat))):
+            want = pinned.get(PINNED[name])
+            if version != want:
+                out.append(f"{where}: names {name} {version}; constraints.txt pins {want}")
+        says = {name for name, _v in _VERSION.findall(flat)}
+        if where.startswith("solutions/") and "Keras 3 facts" in flat and says != set(PINNED):
+            out.append(f"{where}: its Keras 3 facts do not name the Keras and TensorFlow versions")
+    return out
+
+
 def jobs(_exercises, _args) -> list:
     return []
 
 
 def report(_verdicts, _exercises, _args) -> list[str]:
-    found = problems()
+    found = problems() + citation_problems() + version_problems()
     print(
-        "\nparity of names, signatures and docstrings, exercises/ = solutions/ = catalogue: "
+        "\nparity of names, signatures, docstrings, book citations and pinned versions,"
+        " exercises/ = solutions/ = catalogue = READMEs = constraints.txt: "
         + ("✓" if not found else f"{len(found)} problem(s)")
     )
     for p in found:
