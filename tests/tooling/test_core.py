@@ -160,6 +160,15 @@ def test_state_files_carry_their_format_version(tmp_path, capsys):
     assert "format_version 999" in capsys.readouterr().err
 
 
+def test_state_file_matches_the_golden_file(tmp_path):
+    """The on-disk format of ``.kata/state.json`` (the hint levels reached): change it
+    only with a new version."""
+    first = catalogue.exercises()[0]
+    path = tmp_path / "state.json"
+    state.save_hints({first.tasks[0].key: 2, first.tasks[1].key: 3}, path)
+    assert json.loads(path.read_text()) == json.loads((GOLDEN / "state.json").read_text())
+
+
 def test_last_run_file_matches_the_golden_file(tmp_path):
     """The on-disk format of ``.kata/last-run.json``: change it only with a new version."""
     first = catalogue.exercises()[0]

@@ -131,10 +131,33 @@ def snapshot(out: Path) -> dict[str, bytes]:
     return {f: (out / f).read_bytes() for f in OUTPUTS if (out / f).is_file()}
 
 
+class Graded(dict):
+    """name -> (process, out dir, outputs as written) of each attack graded so far;
+    ``need(name)`` grades one the session did not select (so a test that needs it does
+    not depend on which tests were selected)."""
+
+    def __init__(self, root: Path):
+        super().__init__()
+        self.root = root
+
+    def grade(self, name: str):
+        sub = build(name, self.root / name)
+        out = self.root / f"{name}-out"
+        out.mkdir()
+        (out / "results.json").write_text('{"score": 999}')  # whatever is there gets replaced
+        proc = grade_cli(sub, out, EXPECTED[name][1])
+        return proc, out, snapshot(out)
+
+    def need(self, name: str):
+        if name not in self:
+            self[name] = self.grade(name)
+        return self[name]
+
+
 @pytest.fixture(scope="module")
-def graded(request, tmp_path_factory):
+def graded(request, tmp_path_factory) -> Graded:
     """Grade the attacks the session selected, two at a time; then wait, then grade a
-    clean submission. name -> (process, out dir, outputs as written)."""
+    clean submission."""
     wanted = [
         item.callspec.params["attack"]
         for item in request.session.items
@@ -142,22 +165,17 @@ def graded(request, tmp_path_factory):
         and hasattr(item, "callspec")
         and "attack" in item.callspec.params
     ]
-    root = tmp_path_factory.mktemp("attacks")
-
-    def one(name):
-        sub = build(name, root / name)
-        out = root / f"{name}-out"
-        out.mkdir()
-        (out / "results.json").write_text('{"score": 999}')  # whatever is there gets replaced
-        proc = grade_cli(sub, out, EXPECTED[name][1])
-        return proc, out, snapshot(out)
-
+    done = Graded(tmp_path_factory.mktemp("attacks"))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        done = dict(zip(wanted, pool.map(one, wanted), strict=True))
+        done.update(zip(wanted, pool.map(done.grade, wanted), strict=True))
     time.sleep(4)  # a daemon left behind would have rewritten the outputs by now
-    clean = root / "clean"
+    clean = done.root / "clean"
     shutil.copytree(ROOT / "solutions", clean, ignore=shutil.ignore_patterns("__pycache__"))
-    done["<clean>"] = (grade_cli(clean, root / "clean-out", False), root / "clean-out", {})
+    done["<clean>"] = (
+        grade_cli(clean, done.root / "clean-out", False),
+        done.root / "clean-out",
+        {},
+    )
     return done
 
 
@@ -203,9 +221,7 @@ def test_attack(attack, graded):
 
 def test_hidden_tests_never_leak(graded):
     """hidden_leak raised the hidden test file's text: no output quotes it."""
-    if "hidden_leak" not in graded:
-        pytest.skip("hidden_leak not selected")
-    _, out, _ = graded["hidden_leak"]
+    _, out, _ = graded.need("hidden_leak")
     hidden = (ROOT / "tests" / "hidden" / f"test_{ATTACKED}.py").read_text().splitlines()
     lines = [ln.strip() for ln in hidden if len(ln.strip()) > 30 and not ln.strip().startswith("#")]
     for name in OUTPUTS:
@@ -231,21 +247,19 @@ def test_clean_submission_graded_next(graded):
 
 
 def test_unearned_tasks_score_zero(graded):
-    """Where the grade stands, the attacked task itself earns nothing."""
+    """Where the grade stands, the attacked task itself earns nothing (each attack this
+    needs is graded here when the session did not select it)."""
     for attack in ("sys_exit_function", "always_eq", "control_chars", "hidden_leak"):
-        if attack in graded:
-            data = _grade_json(*graded[attack][:2])
-            task = data["exercises"][ATTACKED]["tasks"]["count_params"]
-            assert task["score"] == 0, f"{attack}: count_params earned {task['score']}"
-    if "conftest_flip" in graded:
-        data = _grade_json(*graded["conftest_flip"][:2])
-        tasks = data["exercises"][ATTACKED]["tasks"].values()
-        assert {t["status"] for t in tasks} == {"not started"}
-        assert any("conftest.py" in f for f in data["flags"])
-    if "import_solutions" in graded:
-        data = _grade_json(*graded["import_solutions"][:2])
-        tasks = data["exercises"][ATTACKED]["tasks"].values()
-        assert {t["status"] for t in tasks} == {"cannot import"}
+        data = _grade_json(*graded.need(attack)[:2])
+        task = data["exercises"][ATTACKED]["tasks"]["count_params"]
+        assert task["score"] == 0, f"{attack}: count_params earned {task['score']}"
+    data = _grade_json(*graded.need("conftest_flip")[:2])
+    tasks = data["exercises"][ATTACKED]["tasks"].values()
+    assert {t["status"] for t in tasks} == {"not started"}
+    assert any("conftest.py" in f for f in data["flags"])
+    data = _grade_json(*graded.need("import_solutions")[:2])
+    tasks = data["exercises"][ATTACKED]["tasks"].values()
+    assert {t["status"] for t in tasks} == {"cannot import"}
 
 
 def test_batch_survives_a_submission_that_kills_it(tmp_path):
