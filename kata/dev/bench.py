@@ -55,7 +55,7 @@ LEAN_FLOOR_CODE = f"import gc; gc.disable(); {FLOOR_CODE}; gc.freeze()"
 SUITE_ARGS = ("-m", "pytest", "--target", "solutions", "-p", "no:cacheprovider")
 WATCHED = ("ex04_set_params", "ex01_access_params")
 TARGETS = {
-    "suite_wall": 1.5,
+    "suite_wall": 1.3,  # issue 15: the graded suite stays within 1.3x the import floor
     "suite_rss": 1.3,
     "watch_s": 0.5,
     "batch_speedup": 1.7,
