@@ -36,7 +36,9 @@ import pytest_check.plugin
 
 from kata import ROOT
 from kata.core import catalogue, target
+from kata.core.i18n import _
 from kata.core.outcomes import Outcome, Status, task_status
+from kata.learner.tables import label_text
 from kata.testing import plugin as kata_plugin
 from kata.testing import stats
 
@@ -122,23 +124,35 @@ class CheckResult:
     def summary(self) -> str:
         what = self.exercise.name + (f".{self.tasks[0].task.name}" if len(self.tasks) == 1 else "")
         if self.error:
-            return f"{what}: could not check: {self.error}"
+            return _("{what}: could not check: {error}").format(what=what, error=self.error)
         if self.passed:
             tests = sum(len(t.outcomes) for t in self.tasks)
-            scope = "all visible tests pass" if self.hidden_may_exist else "all tests pass"
-            return f"{what}: ✓ done — {scope} ({tests} tests)"
+            if self.hidden_may_exist:
+                return _("{what}: ✓ done — all visible tests pass ({tests} tests)").format(
+                    what=what, tests=tests
+                )
+            return _("{what}: ✓ done — all tests pass ({tests} tests)").format(
+                what=what, tests=tests
+            )
         if all(t.status == Status.NOT_STARTED for t in self.tasks):
-            return f"{what}: · not started"
+            return f"{what}: {label_text(Status.NOT_STARTED)}"
         if len(self.tasks) == 1:
             t = self.tasks[0]
-            return f"{what}: {'!' if t.status == Status.BROKEN else '✗'} {t.status} ({t.counts} tests pass)"
+            return f"{what}: {label_text(t.status)} " + _("({counts} tests pass)").format(
+                counts=t.counts
+            )
         done = sum(t.passed for t in self.tasks)
-        return f"{what}: ✗ {done}/{len(self.tasks)} tasks done"
+        return f"{what}: " + _("✗ {done}/{total} tasks done").format(
+            done=done, total=len(self.tasks)
+        )
 
     def __repr__(self) -> str:
         lines = [self.summary]
         for t in self.tasks:
-            lines.append(f"  {t.task.name:<22} {t.status:<12} {t.counts} tests")
+            lines.append(
+                f"  {t.task.name:<22} {label_text(t.status):<14} "
+                + _("{counts} tests").format(counts=t.counts)
+            )
             for f in t.failures:
                 body = "\n".join("      " + ln for ln in f.text.splitlines())
                 lines.append(f"    {f.test}:\n{body}")
@@ -152,7 +166,6 @@ class CheckResult:
             Status.NOT_STARTED: "#6e7781",
             Status.NO_TESTS: "#6e7781",
         }
-        mark = {Status.DONE: "✓", Status.FAILING: "✗", Status.BROKEN: "!"}
         rows = []
         for t in self.tasks:
             notes = []
@@ -170,13 +183,16 @@ class CheckResult:
             rows.append(
                 f'<tr><td style="text-align:left"><code>{html.escape(t.task.name)}</code></td>'
                 f'<td style="text-align:left;color:{colour[t.status]}">'
-                f"{mark.get(t.status, '·')} {html.escape(str(t.status))}</td>"
+                f"{html.escape(label_text(t.status))}</td>"
                 f"<td>{t.counts}</td>"
                 f'<td style="text-align:left">{"".join(notes)}</td></tr>'
             )
+        names = [html.escape(n) for n in (_("task"), _("status"), _("tests"), _("diagnosis"))]
         head = (
-            '<tr><th style="text-align:left">task</th><th style="text-align:left">status</th>'
-            '<th>tests</th><th style="text-align:left">diagnosis</th></tr>'
+            f'<tr><th style="text-align:left">{names[0]}</th>'
+            f'<th style="text-align:left">{names[1]}</th>'
+            f"<th>{names[2]}</th>"
+            f'<th style="text-align:left">{names[3]}</th></tr>'
         )
         verdict = "#1a7f37" if self.passed else "#cf222e"
         return (
@@ -249,10 +265,10 @@ def histogram_png(values, dist, title: str = "") -> bytes | None:
         lo, hi = min(lo, float(dist.ppf(1e-4))), max(hi, float(dist.isf(1e-4)))
     if hi <= lo:
         hi = lo + 1.0
-    ax.hist(x, bins=60, range=(lo, hi), density=True, color="#d1242f", alpha=0.55, label="yours")
+    ax.hist(x, bins=60, range=(lo, hi), density=True, color="#d1242f", alpha=0.55, label=_("yours"))
     if dist is not None:
         grid = np.linspace(lo, hi, 400)
-        ax.plot(grid, dist.pdf(grid), color="#0550ae", lw=1.6, label="expected density")
+        ax.plot(grid, dist.pdf(grid), color="#0550ae", lw=1.6, label=_("expected density"))
     ax.legend(fontsize=8, frameon=False)
     ax.tick_params(labelsize=8)
     if title:
@@ -305,7 +321,7 @@ class _Collector:
         slot.outcomes.append(outcome)
         test = report.nodeid.split("::", 1)[-1]
         if outcome == Outcome.MISSING:
-            text = f"`{task}` is not defined in this kernel yet: run its cell"
+            text = _("`{task}` is not defined in this kernel yet: run its cell").format(task=task)
         elif outcome in (Outcome.NOT_STARTED, Outcome.BROKEN):
             text = props.get("kata_reason", "")
         else:
@@ -352,10 +368,10 @@ def _unrun_definition(namespace: dict, names: list[str]) -> str:
         try:
             compile(transform(cell) if transform else cell, "<cell>", "exec")
         except SyntaxError as exc:
-            return (
-                f"the cell defining `{found.group(1)}` has a syntax error (line {exc.lineno}: "
-                f"{exc.msg}): fix it and run it again"
-            )
+            return _(
+                "the cell defining `{name}` has a syntax error (line {line}: {error}): "
+                "fix it and run it again"
+            ).format(name=found.group(1), line=exc.lineno, error=exc.msg)
         return ""
     return ""
 
@@ -444,7 +460,9 @@ def _check(exercise: str, task: str | None, namespace: dict):
     tests = ROOT / "tests" / f"test_{ex.name}.py"
     result = CheckResult(ex, [TaskCheck(t) for t in wanted], _hidden_may_exist(ex.name))
     if not tests.is_file():
-        result.error = f"the kata has no tests for {ex.name} here ({tests} is missing)"
+        result.error = _("the kata has no tests for {exercise} here ({tests} is missing)").format(
+            exercise=ex.name, tests=tests
+        )
         return result
     broken = _unrun_definition(namespace, [t.name for t in wanted])
     if broken:
@@ -486,7 +504,7 @@ def _check(exercise: str, task: str | None, namespace: dict):
         stats.WATCHERS.remove(collector.watch)
     result.tasks = [collector.results.get(t.name, TaskCheck(t)) for t in wanted]
     if code == pytest.ExitCode.INTERRUPTED:
-        result.error = "interrupted"
+        result.error = _("interrupted")
     elif code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         tail = "\n".join(out.getvalue().strip().splitlines()[-5:])
         result.error = f"pytest exit code {int(code)}:\n{tail}"

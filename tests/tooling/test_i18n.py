@@ -484,3 +484,27 @@ def test_watch_status_lines_in_chinese_fit_in_cells(monkeypatch):
     # cut by terminal cells (two per Chinese character), not by characters
     assert i18n.cells(failing) <= 100 < len(failing) * 2
     assert any("· WeirdInit: 尚未开始" in ln for ln in lines)
+
+
+def test_notebook_check_results_speak_chinese(monkeypatch):
+    """``kata.check``'s summary line, table and headers follow KATA_LANG like the rest."""
+    from kata.core.outcomes import Outcome
+    from kata.learner.notebook import CheckResult, TaskCheck
+
+    ex = catalogue.exercises()[2]
+    done = CheckResult(ex, [TaskCheck(t, [Outcome.PASSED]) for t in ex.tasks], True)
+    first, *rest = ex.tasks
+    half = CheckResult(
+        ex,
+        [TaskCheck(first, [Outcome.PASSED, Outcome.FAILED])]
+        + [TaskCheck(t, [Outcome.NOT_STARTED]) for t in rest],
+        False,
+    )
+    no_locale(monkeypatch, "zh")
+    assert done.summary == f"{ex.name}：✓ 完成 — 所有可见测试通过（{len(ex.tasks)} 个测试）"
+    assert half.summary == f"{ex.name}: ✗ 完成 0/{len(ex.tasks)} 个任务", half.summary
+    assert "1/2 个测试" in repr(half) and "尚未开始" in repr(half), repr(half)
+    assert ">测试</th>" in half._repr_html_() and ">任务</th>" in half._repr_html_()
+    no_locale(monkeypatch, "en")
+    i18n._translation.cache_clear()
+    assert done.summary.endswith(f"all visible tests pass ({len(ex.tasks)} tests)")
