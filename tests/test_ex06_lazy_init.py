@@ -375,6 +375,15 @@ def test_input_width_unbuilt_raises(ex, models):
             assert net.weights == [] and not net.built, _("input_width must not build the net")
 
 
+@task("input_width")
+def test_input_width_without_a_dense_layer_raises(ex):
+    # the docstring's "(or has no Dense layer)": a built net with nothing to read the width from
+    net = keras.Sequential([keras.layers.Flatten()])
+    net.build((None, 2, 3))
+    with must_raise(ValueError, "input_width(Sequential([Flatten()]) built for (None, 2, 3))"):
+        ex.input_width(net)
+
+
 # ------------------------------------------------- awkward nets (issue 15)
 
 
