@@ -380,7 +380,7 @@ def test_input_width_without_a_dense_layer_raises(ex):
     # the docstring's "(or has no Dense layer)": a built net with nothing to read the width from
     net = keras.Sequential([keras.layers.Flatten()])
     net.build((None, 2, 3))
-    with must_raise(ValueError, "input_width(Sequential([Flatten()]) built for (None, 2, 3))"):
+    with must_raise(ValueError, "input_width(keras.Sequential([Flatten()]))"):
         ex.input_width(net)
 
 
