@@ -334,3 +334,38 @@ def must_raise(expected, call: str, match: str | None = None):
     raise AssertionError(
         _("called {call}: expected {names}, it returned normally").format(call=_(call), names=names)
     )
+
+
+# ------------------------------------------------------------------ activations
+#
+# A layer's activation is checked by what it does, not how it is spelled: the
+# book writes ``activation=tf.nn.relu``, the lessons ``activation="relu"``, and
+# ``keras.activations.relu`` or a ``keras.layers.ReLU()`` object compute the same.
+
+PROBE = np.array([[-2.0, -0.5, 0.0, 0.5, 3.0, 7.0]], dtype="float32")  # 7 > 6 tells relu6 apart
+
+
+def acts_like(activation, reference) -> bool:
+    """Whether ``activation`` gives the same values as ``reference`` on ``PROBE``
+    (negative, zero, small and large inputs), whatever object it is."""
+    try:
+        got = keras.ops.convert_to_numpy(activation(keras.ops.convert_to_tensor(PROBE)))
+    except Exception:  # not callable on a tensor: not this activation
+        return False
+    want = keras.ops.convert_to_numpy(reference(keras.ops.convert_to_tensor(PROBE)))
+    return np.shape(got) == np.shape(want) and bool(np.allclose(got, want))
+
+
+def is_relu(activation) -> bool:
+    """``activation`` computes relu (``"relu"``, ``tf.nn.relu``, a ``ReLU()`` layer…)."""
+    return acts_like(activation, keras.activations.relu)
+
+
+def is_linear(activation) -> bool:
+    """``activation`` is the identity (no activation, ``None``, ``"linear"``)."""
+    return acts_like(activation, keras.activations.linear)
+
+
+def activation_name(activation) -> str:
+    """The activation's name for a message: ``relu``, ``sigmoid``, ``ReLU``…"""
+    return getattr(activation, "__name__", type(activation).__name__)

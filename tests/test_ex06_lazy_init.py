@@ -6,7 +6,15 @@ import pytest
 from pytest_check import check
 
 from kata.core.i18n import N_, _
-from tests.helpers import assert_unchanged, awkward, described, must_raise, snapshot
+from tests.helpers import (
+    assert_unchanged,
+    awkward,
+    described,
+    is_linear,
+    is_relu,
+    must_raise,
+    snapshot,
+)
 
 task = pytest.mark.task
 
@@ -115,13 +123,10 @@ def test_unbuilt_mlp_layers(ex):
                 "units are {units}, {units2}; expected 256, 10"
             ).format(units=hidden.units, units2=out.units)
         with check:
-            assert hidden.activation is keras.activations.relu, _(
-                "the hidden layer needs activation='relu'"
-            )
+            # by what it computes: the book's activation=tf.nn.relu is relu too
+            assert is_relu(hidden.activation), _("the hidden layer needs activation='relu'")
         with check:
-            assert out.activation is keras.activations.linear, _(
-                "the output layer has no activation"
-            )
+            assert is_linear(out.activation), _("the output layer has no activation")
 
 
 @task("unbuilt_mlp")
@@ -368,6 +373,15 @@ def test_input_width_unbuilt_raises(ex, models):
             ex.input_width(net)
         with check:
             assert net.weights == [] and not net.built, _("input_width must not build the net")
+
+
+@task("input_width")
+def test_input_width_without_a_dense_layer_raises(ex):
+    # the docstring's "(or has no Dense layer)": a built net with nothing to read the width from
+    net = keras.Sequential([keras.layers.Flatten()])
+    net.build((None, 2, 3))
+    with must_raise(ValueError, "input_width(keras.Sequential([Flatten()]))"):
+        ex.input_width(net)
 
 
 # ------------------------------------------------- awkward nets (issue 15)
