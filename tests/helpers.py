@@ -44,6 +44,83 @@ def assert_unchanged(net_or_vars, before) -> None:
         ).format(path=v.path)
 
 
+def type_name(value) -> str:
+    """The type of ``value`` as a type hint: ``int``, ``numpy.int64``,
+    ``tuple[int, ...]``, ``list[tuple[int, ...]]``, ``dict[str, list[int]]``."""
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    if isinstance(value, dict):
+        keys = " | ".join(dict.fromkeys(type_name(k) for k in value)) or "str"
+        items = " | ".join(dict.fromkeys(type_name(v) for v in value.values())) or "object"
+        return f"{name}[{keys}, {items}]"
+    if isinstance(value, (list, tuple)):
+        items = " | ".join(dict.fromkeys(type_name(v) for v in value))
+        if not items:
+            return f"{name}[()]" if isinstance(value, tuple) else name
+        return f"{name}[{items}, ...]" if isinstance(value, tuple) else f"{name}[{items}]"
+    return name.replace("numpy.", "np.") if name.startswith("numpy.") else name
+
+
+def _plain(value):
+    """``value`` with its types forgotten: NumPy scalars and arrays, tensors and shapes
+    become Python numbers and lists, tuples become lists (for comparing values only)."""
+    if hasattr(value, "as_list") and not isinstance(value, (list, tuple, dict)):
+        value = value.as_list()  # a TensorShape
+    if hasattr(value, "numpy") and not isinstance(value, (list, tuple, dict)):
+        value = value.numpy()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def same_value(got, want) -> bool:
+    """``got`` holds the value ``want`` holds, whatever its types."""
+    try:
+        a, b = _plain(got), _plain(want)
+        return (
+            type(a) is type(b)
+            and bool(a == b)
+            or (isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b)
+        )
+    except Exception:  # noqa: BLE001  (a value that cannot even be compared is not the value)
+        return False
+
+
+def wrong_type(got, want) -> str:
+    """When ``got`` is the right value in the wrong type (``np.int64(42)`` for ``42``,
+    ``[20, 256]`` for ``(20, 256)``, ``np.True_`` for ``True``), the one message to
+    show: "right value, wrong type: return a Python int, not np.int64"; else ``""``.
+
+    Use it first in a message, the explanation of a wrong value after it::
+
+        assert type(n) is int and n == want, wrong_type(n, want) or _("got {n}, …")
+    """
+    if type_name(got) == type_name(want) or not same_value(got, want):
+        return ""
+    scalars = (bool, int, float, str)
+    wanted = (
+        _("a Python {type}").format(type=type(want).__name__)
+        if type(want) in scalars
+        else type_name(want)
+    )
+    return _("right value, wrong type: return {want}, not {got}").format(
+        want=wanted, got=type_name(got)
+    )
+
+
+def assert_right_type(got, want) -> None:
+    """Fail with ``wrong_type``'s message alone when ``got`` is ``want`` in the wrong type."""
+    message = wrong_type(got, want)
+    if message:
+        raise AssertionError(message)
+
+
 def distinct_pairs(got, expected) -> list[str]:
     """Describe each position where ``got[i] is not expected[i]``, with paths."""
     out = []

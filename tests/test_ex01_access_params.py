@@ -6,6 +6,7 @@ import pytest
 from pytest_check import check
 
 from kata.core.i18n import N_, _
+from kata.testing.stats import looks_like
 from tests.helpers import (
     assert_unchanged,
     awkward,
@@ -14,6 +15,7 @@ from tests.helpers import (
     is_linear,
     is_relu,
     snapshot,
+    wrong_type,
 )
 
 task = pytest.mark.task
@@ -45,6 +47,38 @@ def tied(units=3):
     )
     net.build((None, 5))
     return net
+
+
+def count_mistake(net, n) -> str:
+    """The usual wrong counts of ``net``'s parameters, named when ``n`` is one of them."""
+
+    def size(variables):
+        return sum(int(np.prod(v.shape)) for v in variables)
+
+    kernels = [v for v in net.weights if v.path.endswith("/kernel")]
+    for wrong, mistake in (
+        (
+            sum(size(layer.weights) for layer in net.layers),
+            N_(
+                "a shared layer counted once per use: net.layers lists it twice, but its "
+                "variables are one set: count each variable of net.weights once"
+            ),
+        ),
+        (
+            size(net.trainable_weights),
+            N_(
+                "the trainable variables only: the non-trainable ones (BatchNormalization's "
+                "moving statistics, a frozen layer's) are parameters too: count net.weights"
+            ),
+        ),
+        (
+            size(kernels),
+            N_("the kernels only: the biases are parameters too: count every variable"),
+        ),
+    ):
+        if n == wrong != size(net.weights):
+            return looks_like(_(mistake))
+    return ""
 
 
 # ------------------------------------------------------------------ build_mlp
@@ -209,13 +243,20 @@ def test_param_shapes_paths_in_order(ex, models):
 def test_param_shapes_values_are_int_tuples(ex, models):
     net = cached_chapter_mlp(models)
     shapes = ex.param_shapes(net)
+    got, want = list(shapes.values()), [(20, 256), (256,), (256, 10), (10,)]
     with check:
-        assert list(shapes.values()) == [(20, 256), (256,), (256, 10), (10,)]
+        assert got == want, wrong_type(got, want) or _(
+            "the shapes are {got}, expected {want}"
+        ).format(got=got, want=want)
+    if got != want:
+        return  # one message for the values (or their type) is enough
     for path, shape in shapes.items():
         with check:
-            assert type(shape) is tuple and all(type(d) is int for d in shape), _(
-                "{path}: {shape!r} should be a tuple of Python ints"
-            ).format(path=path, shape=shape)
+            assert type(shape) is tuple and all(type(d) is int for d in shape), wrong_type(
+                shape, tuple(int(d) for d in shape)
+            ) or _("{path}: {shape!r} should be a tuple of Python ints").format(
+                path=path, shape=shape
+            )
 
 
 # --------------------------------------------------------------- count_params
@@ -223,13 +264,15 @@ def test_param_shapes_values_are_int_tuples(ex, models):
 
 @task("count_params")
 def test_count_params_chapter_mlp(ex, models):
-    n = ex.count_params(cached_chapter_mlp(models))
+    net = cached_chapter_mlp(models)
+    n = ex.count_params(net)
+    want = 20 * 256 + 256 + 256 * 10 + 10
     with check:
-        assert type(n) is int, _("return a Python int, got {n_type}").format(
+        assert type(n) is int, wrong_type(n, want) or _("return a Python int, got {n_type}").format(
             n_type=type(n).__name__
         )
     with check:
-        assert n == 20 * 256 + 256 + 256 * 10 + 10, _("got {n}").format(n=n)
+        assert n == want, count_mistake(net, n) or _("got {n}").format(n=n)
 
 
 @task("count_params")
@@ -238,9 +281,13 @@ def test_count_params_counts_shared_once(ex):
     expected = (5 * 3 + 3) + (3 * 3 + 3) + (3 * 1 + 1)
     n = ex.count_params(net)
     with check:
-        assert type(n) is int and n == expected, _(
-            "got {n!r}, expected {expected}: the shared layer appears twice in net.layers but its variables count once"
-        ).format(n=n, expected=expected)
+        assert type(n) is int and n == expected, (
+            wrong_type(n, expected)
+            or count_mistake(net, n)
+            or _(
+                "got {n!r}, expected {expected}: the shared layer appears twice in net.layers but its variables count once"
+            ).format(n=n, expected=expected)
+        )
 
 
 # --------------------------------------------------------------- build_nested
@@ -402,7 +449,7 @@ def test_param_shapes_every_variable_of_awkward_nets(ex, models):
         shapes = ex.param_shapes(net)
         missing = [p for p in want if p not in shapes]
         with check:
-            assert shapes == want and list(shapes) == list(want), _(
+            assert shapes == want and list(shapes) == list(want), wrong_type(shapes, want) or _(
                 "for {described}, param_shapes gave {shapes}; expected every variable of "
                 "net.weights, in order: {want}"
             ).format(described=described(key), shapes=shapes, want=want) + (
@@ -419,16 +466,14 @@ def test_count_params_counts_statistics_and_frozen_layers(ex, models):
     for key in ("batchnorm", "frozen", "conv"):
         net = awkward(models, key)
         want = sum(int(np.prod(v.shape)) for v in net.weights)
-        trainable = sum(int(np.prod(v.shape)) for v in net.trainable_weights)
         n = ex.count_params(net)
+        explained = _(
+            "for {described}, count_params gave {n!r}; expected the int {want}: every variable of "
+            "net.weights counts, the non-trainable ones too"
+        ).format(described=described(key), n=n, want=want)
         with check:
-            assert type(n) is int and n == want, _(
-                "for {described}, count_params gave {n!r}; expected the int {want}: every variable of "
-                "net.weights counts, the non-trainable ones too"
-            ).format(described=described(key), n=n, want=want) + (
-                _(" (only the trainable ones make {trainable})").format(trainable=trainable)
-                if n == trainable
-                else ""
+            assert type(n) is int and n == want, wrong_type(n, want) or "\n".join(
+                filter(None, [count_mistake(net, n), explained])
             )
 
 

@@ -10,12 +10,14 @@ from scipy import stats
 
 from kata.core.i18n import _
 from kata.testing.stats import (
+    ALPHA,
     as_array,
     assert_distribution,
     assert_fraction,
     assert_independent,
     assert_normal,
     describe,
+    looks_like,
 )
 
 task = pytest.mark.task
@@ -169,9 +171,41 @@ def test_scaled_normal_in_dense(ex):
 # ------------------------------------------------------------------ WeirdInit
 
 
+def weird_mistakes(x) -> list[str]:
+    """The book's two slips in WeirdInit's mask, named when a sample shows one."""
+    nonzero = x[x != 0]
+    if nonzero.size == 0:
+        return []
+    mags = np.abs(nonzero)
+    if mags.max() < 5 - TOL and stats.kstest(mags, stats.uniform(0, 5).cdf).pvalue >= ALPHA:
+        return [
+            looks_like(
+                _(
+                    "the mask kept the wrong half: the values with |x| < 5 survive and those "
+                    "with |x| >= 5 became 0; keep the data where |x| >= 5 and zero the rest"
+                )
+            )
+        ]
+    if nonzero.min() >= 5 - TOL and nonzero.max() <= 10 + TOL:
+        return [
+            looks_like(
+                _(
+                    "the absolute value forgotten: data >= 5 keeps only the values from 5 to 10; "
+                    "|data| >= 5 keeps those from -10 to -5 too"
+                )
+            )
+        ]
+    return []
+
+
 def check_weird_sample(x) -> None:
-    """Check a large WeirdInit sample, each property in its own soft check."""
+    """Check a large WeirdInit sample, each property in its own soft check (a mistake
+    the lesson warns about named first)."""
     x = as_array(x)
+    named = weird_mistakes(x)
+    if named:  # the mistake's name first, the failed properties after it
+        with check:
+            raise AssertionError("\n".join(named))
     nonzero = x[x != 0]
     pos, neg = x[x > 0], x[x < 0]
     with check:

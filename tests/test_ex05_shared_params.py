@@ -14,6 +14,7 @@ from tests.helpers import (
     is_linear,
     is_relu,
     snapshot,
+    wrong_type,
 )
 
 task = pytest.mark.task
@@ -212,7 +213,7 @@ def test_are_tied_same_layer_used_twice(ex, models):
     net = cached_square_tied_net(models)
     result = ex.are_tied(net.layers[1], net.layers[2])
     with check:
-        assert result is True, _(
+        assert result is True, wrong_type(result, True) or _(
             "the shared layer and itself are tied; got {result!r} ({result_type})"
         ).format(result=result, result_type=type(result).__name__)
 
@@ -223,13 +224,13 @@ def test_are_tied_equal_values_are_not_tied(ex, models):
     b.set_weights(a.get_weights())
     result = ex.are_tied(a, b)
     with check:
-        assert result is False, _(
+        assert result is False, wrong_type(result, False) or _(
             "two distinct layers holding equal values are not tied (the next training step moves them apart): compare the variables with `is`, not their values; got {result!r}"
         ).format(result=result)
     net = cached_square_tied_net(models)
     result = ex.are_tied(net.layers[0], net.layers[1])
     with check:
-        assert result is False, _(
+        assert result is False, wrong_type(result, False) or _(
             "layers 0 and 1 of the tied net share nothing; got {result!r}"
         ).format(result=result)
 
@@ -523,7 +524,7 @@ def test_are_tied_frozen_and_batchnorm_layers(ex, models):
     finally:
         net.layers[1].trainable = True  # the session's model, as the next test expects it
     with check:
-        assert result is True, _(
+        assert result is True, wrong_type(result, True) or _(
             "in the tied MLP whose shared layer is frozen (trainable=False), are_tied(layers[1], layers[2]) gave {result!r}: a frozen layer still has its variables (layer.weights; its trainable_weights are empty) and is tied to itself"
         ).format(result=result)
     bn = awkward(models, "batchnorm").layers[1]
@@ -546,7 +547,7 @@ def test_are_tied_same_paths_are_not_tied(ex, models):
     for first, second in ((a, b), (b, a)):
         result = ex.are_tied(first, second)
         with check:
-            assert result is False, _(
+            assert result is False, wrong_type(result, False) or _(
                 "two separate siamese models, each with a Dense encoder named 'encoder': their encoders' variables have the same paths ({path!r}) but are distinct objects, so the layers are not tied; got {result!r} (compare the variables with `is`, not their .path)"
             ).format(path=a.kernel.path, result=result)
 

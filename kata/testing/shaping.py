@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from kata.core import catalogue
+from kata.core.i18n import _
 from kata.testing.keys import exercise_of, task_of
 
 MAX_LINE = 240  # characters of one line of an error message
@@ -46,6 +47,20 @@ PATHLIKE = re.compile(r"\S+/\S+")
 
 def _cut(line: str, width: int = MAX_LINE) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def names_a_mistake(line: str) -> bool:
+    """``line`` names the mistake ("this looks like …", "right value, wrong type: …",
+    in the learner's language)."""
+    return line.startswith(
+        tuple(
+            _(text).split("{", 1)[0]
+            for text in (
+                "this looks like {mistake}",
+                "right value, wrong type: return {want}, not {got}",
+            )
+        )
+    )
 
 
 def signature(text: str) -> str:
@@ -255,7 +270,8 @@ class OutputShaper:
         seen = self.checks.setdefault(key, set())
         repeated = 0
         for lines in checks:
-            sig = signature("\n".join(lines[:2]))
+            # a named mistake is the same mistake whatever the variable or net it is about
+            sig = signature(lines[0] if names_a_mistake(lines[0]) else "\n".join(lines[:2]))
             if sig in seen:
                 repeated += 1
                 continue

@@ -182,6 +182,195 @@ def assert_fraction(count: int, n: int, p: float, *, what: str, alpha: float = A
         )
 
 
+# ----------------------------------------------------------- naming the mistake
+#
+# When a check fails, the learner should read *which* mistake their values look
+# like, first, before the numbers. Each naming below is itself a calibrated test:
+# the values are named after a mistake only when they pass that mistake's own
+# checks (the same intervals, at the same ``alpha``) while failing the expected
+# distribution, so a right sample is never named and a wrong one is named after
+# a mistake it does not fit with probability at most ``alpha``.
+
+TRUNCATED_STD = float(stats.truncnorm(-2, 2).std())  # 0.8796…: a 2σ-truncated normal's std / σ
+
+
+def _tail_quantile(n: int, alpha: float) -> float:
+    """The largest |x - mean| / std that ``n`` normal values all stay below with
+    probability only ``alpha``: a sample whose values all stay below it has no tails."""
+    per_value = -math.log(alpha) / n  # P(one |z| > t) with (1 - p)^n = alpha
+    return float(stats.norm.isf(per_value / 2))
+
+
+def tails(values, alpha: float = ALPHA) -> str:
+    """The shape of the sample's tails: ``"normal"`` (it has tails), or, when no value
+    lies as far from the mean as ``n`` normal values would (probability ``alpha``),
+    ``"uniform"`` or ``"truncated"`` (a normal cut at ±2σ), whichever the
+    Kolmogorov–Smirnov test against the fitted distribution accepts at ``alpha``;
+    ``""`` when it is neither, or when the sample is too small to tell (n < ~600)."""
+    x = as_array(values)
+    m, s = x.mean(), x.std(ddof=1)
+    if x.size < 100 or s == 0:
+        return ""
+    widest, reach = float(np.abs(x - m).max() / s), _tail_quantile(x.size, alpha)
+    if reach <= 2 / TRUNCATED_STD:
+        return ""  # too few values: a normal sample may stop where a truncated one does
+    if widest >= reach:
+        return "normal"
+    # No tails. A uniform reaches sqrt(3) = 1.73 std from its centre, a 2σ-truncated
+    # normal 2 / 0.8796 = 2.27 std: the widest value tells them apart, and the
+    # KS test then has to accept the one it picks.
+    if widest < (math.sqrt(3) + 2 / TRUNCATED_STD) / 2:
+        h = math.sqrt(3) * s
+        fitted = stats.uniform(m - h, 2 * h)
+        kind = "uniform"
+    else:
+        sigma = s / TRUNCATED_STD
+        fitted = stats.truncnorm(-2, 2, loc=m, scale=sigma)
+        kind = "truncated"
+    return kind if stats.kstest(x, fitted.cdf).pvalue >= alpha else ""
+
+
+def fits_normal(values, mean: float, std: float, alpha: float = ALPHA) -> bool:
+    """The sample's mean and std are both inside the intervals a sample of
+    N(mean, std²) of its size stays in with probability 1 - ``alpha`` (std 0: a constant)."""
+    x = as_array(values)
+    got_mean, got_std = x.mean(), x.std(ddof=1)
+    if std == 0:
+        return got_std <= 1e-6 * max(abs(mean), 1e-30) and math.isclose(
+            got_mean, mean, rel_tol=1e-6, abs_tol=1e-12
+        )
+    z = z_for(alpha / 2)
+    if abs(got_mean - mean) > z * std / math.sqrt(x.size):
+        return False
+    n = x.size
+    lo = std * math.sqrt(stats.chi2.ppf(alpha / 4, n - 1) / (n - 1))
+    hi = std * math.sqrt(stats.chi2.isf(alpha / 4, n - 1) / (n - 1))
+    return lo <= got_std <= hi
+
+
+def fits_uniform_bound(values, center: float, bound: float, alpha: float = ALPHA) -> bool:
+    """The sample looks uniform on [center - bound, center + bound]: it stays inside
+    (float32 rounding allowed) and reaches as close to both ends as ``n`` uniform
+    values do with probability 1 - ``alpha``, and the KS test accepts it."""
+    x = as_array(values)
+    n = x.size
+    if bound <= 0 or n < 100:
+        return False
+    # P(no value within eps * 2 * bound of an end) = (1 - eps)^n <= alpha / 2 per end
+    eps = math.log(2 / alpha) / n
+    lo, hi = x.min() - center, x.max() - center
+    inside = -bound * (1 + 1e-6) <= lo and hi <= bound * (1 + 1e-6)
+    reaches = lo <= -bound * (1 - 2 * eps) and hi >= bound * (1 - 2 * eps)
+    if not (inside and reaches):
+        return False
+    return stats.kstest(x, stats.uniform(center - bound, 2 * bound).cdf).pvalue >= alpha
+
+
+def looks_like(message: str) -> str:
+    """A naming line: "this looks like <the mistake>"."""
+    return _("this looks like {mistake}").format(mistake=message)
+
+
+def normal_mistakes(values, mean: float, std: float, alpha: float = ALPHA) -> list[str]:
+    """The common mistakes behind a sample that should be N(mean, std²), named
+    (see ``looks_like``): a uniform or truncated draw, the variance (or the square
+    root) passed as the std, mean and std swapped or passed in the wrong place, the
+    mean ignored. Empty when the sample looks like none of them."""
+    x = as_array(values)
+    got_mean, got_std = float(x.mean()), float(x.std(ddof=1))
+    numbers = {"mean": f"{mean:g}", "std": f"{std:g}", "got_mean": f"{got_mean:.4g}"}
+    numbers["got_std"] = f"{got_std:.4g}"
+    shape = tails(x, alpha)
+    if shape == "uniform":
+        if fits_uniform_bound(x, mean, std, alpha):
+            return [
+                looks_like(
+                    _(
+                        "a uniform draw on [mean - stddev, mean + stddev] = [{lo}, {hi}] where a "
+                        "normal is asked: the standard deviation used as the bound (a uniform "
+                        "has no tails; use keras.random.normal or RandomNormal)"
+                    ).format(lo=f"{mean - std:g}", hi=f"{mean + std:g}")
+                )
+            ]
+        return [
+            looks_like(
+                _(
+                    "a uniform draw where a normal is asked: no value beyond ±√3 std of the "
+                    "mean, a flat histogram (use keras.random.normal or RandomNormal)"
+                )
+            )
+        ]
+    if shape == "truncated":
+        return [
+            looks_like(
+                _(
+                    "a truncated normal where a plain one is asked: no value beyond ±2σ "
+                    "(TruncatedNormal, keras.random.truncated_normal, HeNormal and "
+                    "GlorotNormal cut the tails; use RandomNormal or keras.random.normal)"
+                )
+            )
+        ]
+    if shape not in ("normal", "") or fits_normal(x, mean, std, alpha):
+        return []
+    candidates = [
+        (
+            mean,
+            std**2,
+            _(
+                "the variance passed as the standard deviation: std {got_std} ≈ {std}² "
+                "(N(μ, σ²) is written with the variance, but stddev takes σ = {std} itself)"
+            ),
+        ),
+        (
+            mean,
+            math.sqrt(std),
+            _(
+                "the square root of the standard deviation passed as the standard deviation: "
+                "std {got_std} ≈ √{std} ({std} read as the variance; stddev takes σ = {std} itself)"
+            ),
+        ),
+        (
+            std,
+            mean,
+            _(
+                "the mean and the standard deviation swapped: mean {got_mean} ≈ {std}, std "
+                "{got_std} ≈ {mean} (pass them by name: mean=…, stddev=…)"
+            ),
+        ),
+        (
+            std,
+            1.0,
+            _(
+                "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
+                "{got_std} ≈ 1, the default (keras.random.normal(shape, mean, stddev) takes "
+                "the mean first: pass stddev=… by name)"
+            ),
+        ),
+        (
+            std,
+            0.05,
+            _(
+                "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
+                "{got_std} ≈ 0.05, RandomNormal's default (RandomNormal(mean, stddev) takes "
+                "the mean first: pass stddev=… by name)"
+            ),
+        ),
+        (
+            0.0,
+            std,
+            _(
+                "the mean argument ignored: the values are centred on 0 (mean {got_mean}), "
+                "not on {mean}"
+            ),
+        ),
+    ]
+    for alt_mean, alt_std, text in candidates:
+        same = math.isclose(alt_mean, mean, abs_tol=1e-12) and math.isclose(alt_std, std)
+        if not same and fits_normal(x, alt_mean, alt_std, alpha):
+            return [looks_like(text.format(**numbers))]
+    return []
+
+
 def assert_normal(
     values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA
 ) -> None:
@@ -189,15 +378,17 @@ def assert_normal(
 
     One check made of four, each at ``alpha / 4`` (Bonferroni), so the whole
     still fails a correct implementation with probability at most ``alpha``.
+    A failure names the mistake the values look like first (``normal_mistakes``),
+    and leaves out the two-sigma line (which blames a truncation) when the
+    values have tails or are uniform.
     """
     x = as_array(values)
     dist = stats.norm(mean, std)
     a = alpha / 4
-    problems = []
-    for check in (
-        lambda: assert_mean(x, mean, std, what=what, alpha=a),
-        lambda: assert_std(x, std, what=what, dist=dist, alpha=a),
-        lambda: assert_fraction(
+    checks = {
+        "mean": lambda: assert_mean(x, mean, std, what=what, alpha=a),
+        "std": lambda: assert_std(x, std, what=what, dist=dist, alpha=a),
+        "tails": lambda: assert_fraction(
             int(np.sum(np.abs(x - mean) > 2 * std)),
             x.size,
             float(2 * stats.norm.sf(2)),
@@ -206,14 +397,91 @@ def assert_normal(
             ),
             alpha=a,
         ),
-        lambda: assert_distribution(x, dist, what=what, name=f"N({mean:g}, {std:g}²)", alpha=a),
-    ):
+        "shape": lambda: assert_distribution(
+            x, dist, what=what, name=f"N({mean:g}, {std:g}²)", alpha=a
+        ),
+    }
+    problems = {}
+    for kind, check in checks.items():
         try:
             check()
         except AssertionError as exc:
-            problems.append(getattr(exc, "brief", str(exc)))
-    if problems:  # every problem, then one picture of the values
-        raise CheckFailed("\n".join(problems), histogram(x, dist), x, dist)
+            problems[kind] = getattr(exc, "brief", str(exc))
+    if problems:  # the mistake named, every problem that applies, then one picture
+        shape, named = tails(x, alpha), normal_mistakes(x, mean, std, alpha)
+        if "tails" in problems and (shape in ("normal", "uniform") or named and shape == ""):
+            del problems["tails"]  # tails, uniform, or another mistake: not a truncation
+        if named and shape in ("normal", "") and "shape" in problems:
+            del problems["shape"]  # a normal with the wrong mean or std: the lines above say so
+        raise CheckFailed("\n".join(named + list(problems.values())), histogram(x, dist), x, dist)
+
+
+def uniform_mistakes(values, lo: float, hi: float, mistakes=(), alpha: float = ALPHA) -> list[str]:
+    """The mistakes behind a sample that should be U(lo, hi), named: a normal or a
+    truncated normal draw, or a uniform one with one of the ``mistakes``' bounds
+    (``(bound, text)`` pairs: U(center - bound, center + bound) is that mistake)."""
+    x = as_array(values)
+    shape = tails(x, alpha)
+    if shape == "normal":
+        return [
+            looks_like(
+                _(
+                    "a normal draw where a uniform is asked: tails beyond any bound, a bell-shaped "
+                    "histogram (RandomNormal, HeNormal and GlorotNormal are not uniform)"
+                )
+            )
+        ]
+    if shape == "truncated":
+        return [
+            looks_like(
+                _(
+                    "a truncated normal where a uniform is asked: GlorotNormal and HeNormal "
+                    "draw a truncated normal, GlorotUniform and HeUniform a uniform"
+                )
+            )
+        ]
+    center = (lo + hi) / 2
+    for bound, text in mistakes:
+        if fits_uniform_bound(x, center, bound, alpha):
+            return [looks_like(text)]
+    return []
+
+
+def assert_uniform(
+    values,
+    lo: float,
+    hi: float,
+    *,
+    what: str = "values",
+    name: str = "",
+    mistakes=(),
+    alpha: float = ALPHA,
+) -> None:
+    """Every value in [lo, hi] (float32 rounding allowed) and the shape of U(lo, hi)
+    (Kolmogorov–Smirnov at ``alpha``). A failure names the mistake first
+    (``uniform_mistakes``; ``mistakes`` are ``(bound, text)`` pairs of the wrong
+    bounds the lesson warns about)."""
+    x = as_array(values)
+    dist = stats.uniform(lo, hi - lo)
+    slack = 1e-6 * max(abs(lo), abs(hi))
+    problems = []
+    if x.min() < lo - slack or x.max() > hi + slack:
+        problems.append(
+            _("the {what} should lie in [{lo}, {hi}]; got values from {min} to {max}").format(
+                what=_(what),
+                lo=f"{lo:.4g}",
+                hi=f"{hi:.4g}",
+                min=f"{x.min():.4g}",
+                max=f"{x.max():.4g}",
+            )
+        )
+    try:
+        assert_distribution(x, dist, what=what, name=name, alpha=alpha)
+    except CheckFailed as exc:
+        problems.append(exc.brief)
+    if problems:
+        named = uniform_mistakes(x, lo, hi, mistakes, alpha)
+        raise CheckFailed("\n".join(named + problems), histogram(x, dist), x, dist)
 
 
 def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = ALPHA) -> None:
@@ -225,6 +493,12 @@ def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = AL
     x, y = as_array(a), as_array(b)
     if x.size != y.size:
         return
+    if np.ptp(x) == 0 and np.ptp(y) == 0:
+        raise AssertionError(
+            _("{what} are constants ({a} and {b}), not random draws").format(
+                what=_(what), a=f"{x[0]:g}", b=f"{y[0]:g}"
+            )
+        )
     if np.array_equal(x, y):
         raise AssertionError(
             _(

@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from pytest_check import check
 
+from tests.helpers import wrong_type
+
 pytestmark = pytest.mark.hidden
 task = pytest.mark.task
 
@@ -41,7 +43,8 @@ def test_count_params_includes_non_trainable(ex, models):
     )  # 4 BatchNorm vectors, 2 non-trainable
     with check:
         assert type(n) is int and n == expected, (
-            f"got {n!r}, expected {expected} (non-trainable variables count too)"
+            wrong_type(n, expected)
+            or f"got {n!r}, expected {expected} (non-trainable variables count too)"
         )
 
 

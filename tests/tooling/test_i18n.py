@@ -453,8 +453,12 @@ def test_grading_a_mutant_in_chinese_keeps_the_numbers(tmp_path):
         t for t in data["tests"] if t["name"].startswith("ex03_custom_init.scaled_normal")
     )
     assert scaled["score"] < scaled["max_score"]
-    assert re.search(r"Kolmogorov–Smirnov 检验 D = [\d.]+ > [\d.]+（p = ", scaled["output"])
-    assert re.search(r"的比例不对：0/\d+ = 0.0000，期望 0.0455", scaled["output"])
+    # the mistake named first, then the numbers (issue 11: no truncation blamed for it)
+    assert re.search(r"这看起来是把方差当成了标准差：标准差 [\d.e-]+ ≈ 0.0625²", scaled["output"])
+    assert re.search(
+        r"标准差 [\d.e-]+，期望 0.0625（可接受范围 [\d.]+ … [\d.]+；n=", scaled["output"]
+    )
+    assert "截断正态分布没有这样的值" not in scaled["output"]
     assert "项检查通过" in scaled["output"] and "standard deviation" not in scaled["output"]
 
 

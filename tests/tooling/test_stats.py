@@ -85,3 +85,107 @@ def test_false_failure_rate_is_small_over_many_right_samples():
     r = np.random.default_rng(99)
     for _ in range(200):
         stats.assert_normal(r.normal(0.5, 2.0, 4096), 0.5, 2.0)
+
+
+# ------------------------------------------------------------ naming the mistake (issue 11)
+
+TRUNCATION = "a truncated normal has none"
+
+
+def _brief(check, *args, **kwargs) -> list[str]:
+    with pytest.raises(stats.CheckFailed) as err:
+        check(*args, **kwargs)
+    return err.value.brief.splitlines()
+
+
+@pytest.mark.parametrize(
+    "mean, std, sample, named",
+    [
+        (0.0, 0.01, lambda r: r.normal(0, 0.01**2, N), "the variance passed as the standard"),
+        (0.0, 0.01, lambda r: r.normal(0, 0.1, N), "the square root of the standard deviation"),
+        (1.0, 0.5, lambda r: r.normal(0.5, 1.0, N), "the mean and the standard deviation swapped"),
+        (0.0, 0.01, lambda r: np.full(N, 0.01, "float32"), "the mean and the standard deviation"),
+        (0.0, 0.01, lambda r: r.normal(0.01, 1.0, N), "the standard deviation passed as the mean"),
+        (1.0, 0.5, lambda r: r.normal(0.0, 0.5, N), "the mean argument ignored"),
+        (
+            0.0,
+            0.01,
+            lambda r: r.uniform(-0.01, 0.01, N),
+            "the standard deviation used as the bound",
+        ),
+        (0.0, 0.01, lambda r: r.uniform(-0.0173, 0.0173, N), "a uniform draw where a normal"),
+        (
+            0.0,
+            0.01,
+            lambda r: sps.truncnorm(-2, 2, scale=0.01).rvs(N, random_state=r),
+            "a truncated normal where a plain one",
+        ),
+    ],
+)
+def test_a_normal_check_names_the_mistake_first(rng, mean, std, sample, named):
+    lines = _brief(stats.assert_normal, sample(rng), mean, std, what="kernel")
+    assert lines[0].startswith("this looks like ") and named in lines[0], lines
+    assert sum(ln.startswith("this looks like") for ln in lines) == 1
+    if "truncated" not in named:  # the values have tails (or are uniform): no truncation blamed
+        assert not any(TRUNCATION in ln for ln in lines), lines
+    else:
+        assert any(TRUNCATION in ln for ln in lines), lines
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        lambda r: r.normal(0.001, 0.01, N),  # a mean off by 0.1 std: off, but no known mistake
+        lambda r: r.normal(0, 0.02, N),  # twice too wide: not the variance, not its root
+        lambda r: r.laplace(0, 0.01 / math.sqrt(2), N),  # heavy tails: not normal, not named
+    ],
+)
+def test_a_normal_check_names_nothing_it_cannot_tell(rng, sample):
+    lines = _brief(stats.assert_normal, sample(rng), 0.0, 0.01)
+    assert not any(ln.startswith("this looks like") for ln in lines), lines
+
+
+def test_small_samples_are_never_named_after_their_shape(rng):
+    # 300 values: too few to tell a truncated normal from a normal by its tails
+    assert stats.tails(rng.normal(size=300)) == ""
+    assert stats.tails(rng.normal(size=N)) == "normal"
+    assert stats.tails(rng.uniform(size=N)) == "uniform"
+    assert stats.tails(sps.truncnorm(-2, 2).rvs(N, random_state=rng)) == "truncated"
+
+
+def test_no_right_sample_is_named_after_a_mistake():
+    """200 right samples of each shape: none is taken for a mistake (each naming is
+    calibrated at alpha)."""
+    r = np.random.default_rng(7)
+    for _ in range(200):
+        x = r.normal(0.5, 2.0, 4096)
+        assert stats.tails(x) == "normal"
+        assert not stats.fits_normal(x, 0.5, 4.0) and not stats.fits_normal(x, 2.0, 0.5)
+        u = r.uniform(-1, 1, 4096)
+        assert stats.fits_uniform_bound(u, 0.0, 1.0)
+        assert not stats.fits_uniform_bound(u, 0.0, 0.97)
+
+
+@pytest.mark.parametrize(
+    "sample, named",
+    [
+        (lambda r: r.uniform(-0.079, 0.079, N), "Glorot's normal"),
+        (lambda r: r.uniform(-0.306, 0.306, N), "He uniform"),
+        (lambda r: r.normal(0, 0.079, N), "a normal draw where a uniform"),
+        (
+            lambda r: sps.truncnorm(-2, 2, scale=0.09).rvs(N, random_state=r),
+            "a truncated normal where a uniform",
+        ),
+    ],
+)
+def test_a_uniform_check_names_the_mistake_first(rng, sample, named):
+    mistakes = [(0.079, "a uniform on Glorot's normal's std"), (0.306, "He uniform")]
+    lines = _brief(stats.assert_uniform, sample(rng), -0.137, 0.137, mistakes=mistakes)
+    assert lines[0].startswith("this looks like ") and named in lines[0], lines
+    stats.assert_uniform(rng.uniform(-0.137, 0.137, N), -0.137, 0.137, mistakes=mistakes)
+
+
+def test_constant_kernels_are_not_blamed_on_a_reused_initializer():
+    with pytest.raises(AssertionError, match="constants") as err:
+        stats.assert_independent(np.full(N, 0.01), np.full(N, 0.01))
+    assert "reused" not in str(err.value)

@@ -1,0 +1,189 @@
+"""Tooling tests for naming the mistake (issue 11, item 3): under ``make test EX=… TASK=…``
+a realistic mistake (a mutant of tests/mutants/) is named first — "this looks like …",
+or "right value, wrong type: …" — a diagnosis that does not apply (a truncation blamed
+for values that are only too narrow) is not printed, and the output stays short.
+``wrong_type`` (tests/helpers.py) is tested on its own at the end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kata.dev.verify.variants import mutants
+from tests.helpers import wrong_type
+from tests.tooling.copies import make, make_copy
+
+MAX_LINES = 40  # item 4's target for one mistake in one task
+TRUNCATION = "a truncated normal has none"
+WRONG_TYPE = "right value, wrong type"
+SUITES = tuple(
+    f"test_{n}.py"
+    for n in (
+        "ex01_access_params",
+        "ex02_builtin_init",
+        "ex03_custom_init",
+        "ex05_shared_params",
+        "ex06_lazy_init",
+    )
+)
+
+CASES = {
+    # mutant: (exercise, task, what the first diagnosis line says)
+    "init_normal_variance_as_std": (
+        "ex02_builtin_init",
+        "init_normal",
+        "this looks like the variance passed as the standard deviation",
+    ),
+    "scaled_normal_variance_as_std": (
+        "ex03_custom_init",
+        "scaled_normal",
+        "this looks like the variance passed as the standard deviation",
+    ),
+    "init_normal_mean_std_swapped": (
+        "ex02_builtin_init",
+        "init_normal",
+        "this looks like the mean and the standard deviation swapped",
+    ),
+    "uniform_instead_of_normal": (
+        "ex02_builtin_init",
+        "init_normal",
+        "this looks like a uniform draw on [mean - stddev, mean + stddev]",
+    ),
+    "truncated_normal": (
+        "ex02_builtin_init",
+        "init_normal",
+        "this looks like a truncated normal where a plain one is asked",
+    ),
+    "scaled_normal_uniform_he_uniform": (
+        "ex03_custom_init",
+        "scaled_normal",
+        "this looks like a uniform draw where a normal is asked",
+    ),
+    "xavier_bound_sqrt_2": (
+        "ex02_builtin_init",
+        "xavier_then_constant",
+        "this looks like a uniform on ±sqrt(2 / (fan_in + fan_out))",
+    ),
+    "glorot_normal": (
+        "ex02_builtin_init",
+        "xavier_then_constant",
+        "this looks like a truncated normal where a uniform is asked",
+    ),
+    "weird_mask_wrong_half": (
+        "ex03_custom_init",
+        "WeirdInit",
+        "this looks like the mask kept the wrong half",
+    ),
+    "weird_one_sign": (
+        "ex03_custom_init",
+        "WeirdInit",
+        "this looks like the absolute value forgotten",
+    ),
+    "count_params_kernels_only": (
+        "ex01_access_params",
+        "count_params",
+        "this looks like the kernels only",
+    ),
+    "count_params_numpy_int": (
+        "ex01_access_params",
+        "count_params",
+        "right value, wrong type: return a Python int, not np.int64",
+    ),
+    "param_shapes_lists": (
+        "ex01_access_params",
+        "param_shapes",
+        "right value, wrong type: return list[tuple[int, ...]], not list[list[int]]",
+    ),
+    "are_tied_numpy_bool": (
+        "ex05_shared_params",
+        "are_tied",
+        "right value, wrong type: return a Python bool, not np.bool",
+    ),
+    "is_initialized_numpy_bool": (
+        "ex06_lazy_init",
+        "is_initialized",
+        "right value, wrong type: return a Python bool, not np.bool",
+    ),
+    "materialize_shapes_as_lists": (
+        "ex06_lazy_init",
+        "materialize",
+        "right value, wrong type: return list[tuple[int, ...]], not list[list[int]]",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory):
+    return make_copy(tmp_path_factory.mktemp("kata"), SUITES)
+
+
+def _sections(lines: list[str]) -> list[list[str]]:
+    """The failure report of each failing test: the lines under its ``___ test_… ___`` header."""
+    out: list[list[str]] = []
+    for line in lines:
+        if line.startswith("_") and " test_" in line:
+            out.append([])
+        elif line.startswith("=") and out:
+            break
+        elif out:
+            out[-1].append(line)
+    return out
+
+
+@pytest.mark.parametrize("mutant", CASES)
+def test_the_mistake_is_named_first(copy, mutant):
+    exercise, task, named = CASES[mutant]
+    path = copy / "exercises" / f"{exercise}.py"
+    stub = path.read_text(encoding="utf-8")
+    path.write_text(mutants(exercise)[mutant][1], encoding="utf-8")
+    try:
+        out = make(copy, "test", f"EX={exercise[:4]}", f"TASK={task}", COLUMNS="100")
+    finally:
+        path.write_text(stub, encoding="utf-8")
+    lines = out.stdout.splitlines()
+    assert out.returncode != 0 and "failed" in out.stdout, out.stdout + out.stderr
+    assert len(lines) <= MAX_LINES, f"{len(lines)} lines:\n{out.stdout}"
+    sections = _sections(lines)
+    assert sections and sections[0], out.stdout
+    assert sections[0][0].startswith(named), out.stdout  # the name comes first
+    family = WRONG_TYPE if named.startswith(WRONG_TYPE) else named
+    for section in sections:  # every line that names a mistake names this one
+        for line in section:
+            if line.startswith(("this looks like", WRONG_TYPE)):
+                assert line.startswith(family), out.stdout
+    if mutant != "truncated_normal":  # only a truncated normal is blamed on truncation
+        assert TRUNCATION not in out.stdout, out.stdout
+
+
+# ------------------------------------------------------------------ wrong_type
+
+
+@pytest.mark.parametrize(
+    "got, want, message",
+    [
+        (np.int64(42), 42, "right value, wrong type: return a Python int, not np.int64"),
+        (np.True_, True, "right value, wrong type: return a Python bool, not np.bool"),
+        (np.float32(0.5), 0.5, "right value, wrong type: return a Python float, not np.float32"),
+        ([20, 256], (20, 256), "right value, wrong type: return tuple[int, ...], not list[int]"),
+        (
+            {"k": [3, 4]},
+            {"k": (3, 4)},
+            "right value, wrong type: return dict[str, tuple[int, ...]], not dict[str, list[int]]",
+        ),
+        (
+            [np.int64(20), 13],
+            [20, 13],
+            "right value, wrong type: return list[int], not list[np.int64 | int]",
+        ),
+    ],
+)
+def test_wrong_type_says_only_the_type(got, want, message):
+    assert wrong_type(got, want) == message
+
+
+@pytest.mark.parametrize(
+    "got, want",
+    [(42, 42), ((20, 256), (20, 256)), (41, 42), (np.int64(41), 42), ([20], (21,)), ("a", 1)],
+)
+def test_wrong_type_is_silent_unless_only_the_type_is_wrong(got, want):
+    assert wrong_type(got, want) == ""
