@@ -137,7 +137,8 @@ def test_the_mistake_is_named_first(copy, mutant):
     stub = path.read_text(encoding="utf-8")
     path.write_text(mutants(exercise)[mutant][1], encoding="utf-8")
     try:
-        out = make(copy, "test", f"EX={exercise[:4]}", f"TASK={task}", COLUMNS="100")
+        # CI=true as GitHub Classroom sets it: pytest would print its diffs in full
+        out = make(copy, "test", f"EX={exercise[:4]}", f"TASK={task}", COLUMNS="100", CI="true")
     finally:
         path.write_text(stub, encoding="utf-8")
     lines = out.stdout.splitlines()
