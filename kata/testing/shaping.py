@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from kata.core import catalogue
-from kata.core.i18n import _
+from kata.core.i18n import N_, _
 from kata.testing.keys import exercise_of, task_of
 
 MAX_LINE = 240  # characters of one line of an error message
@@ -157,27 +157,31 @@ def _is_test(frame: str) -> bool:
 
 
 # Errors whose cause the kata knows: (a piece of the message, what to say first).
-NOTES = (
+NOTES = (  # (a piece of the error's text, the kata's note; translated when shown)
     (
         "KerasTensor cannot be used as input to a TensorFlow function",
-        "the kata: a functional model's tensors are symbolic KerasTensors; use keras.ops "
-        "(keras.ops.abs, keras.ops.subtract, …) on them, not tf.* functions",
+        N_(
+            "the kata: a functional model's tensors are symbolic KerasTensors; use keras.ops "
+            "(keras.ops.abs, keras.ops.subtract, …) on them, not tf.* functions"
+        ),
     ),
     (
         "truth value of an array with more than one element is ambiguous",
-        "the kata: == (and `in`, `set`, list.index) compares variables element by element; "
-        "compare variable objects with `is`",
+        N_(
+            "the kata: == (and `in`, `set`, list.index) compares variables element by element; "
+            "compare variable objects with `is`"
+        ),
     ),
     (
         "unhashable type: 'Variable'",
-        "the kata: Keras variables cannot go in a set or be dict keys; compare them with `is`",
+        N_("the kata: Keras variables cannot go in a set or be dict keys; compare them with `is`"),
     ),
 )
 
 
 def note_for(message: list[str]) -> str:
     text = " ".join(message)
-    return next((note for piece, note in NOTES if piece in text), "")
+    return next((_(note) for piece, note in NOTES if piece in text), "")
 
 
 def parse_trace(text: str) -> Trace | None:

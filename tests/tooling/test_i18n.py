@@ -512,3 +512,17 @@ def test_notebook_check_results_speak_chinese(monkeypatch):
     no_locale(monkeypatch, "en")
     i18n._translation.cache_clear()
     assert done.summary.endswith(f"all visible tests pass ({len(ex.tasks)} tests)")
+
+
+def test_the_kata_notes_on_keras_errors_speak_chinese(monkeypatch):
+    """The note the kata adds under a Keras error (use keras.ops, compare with ``is``)
+    follows KATA_LANG; the error's own text stays as Keras wrote it."""
+    from kata.testing import shaping
+
+    error = ["ValueError: A KerasTensor cannot be used as input to a TensorFlow function."]
+    no_locale(monkeypatch, "en")
+    assert shaping.note_for(error).startswith("the kata: a functional model's tensors")
+    i18n._translation.cache_clear()
+    no_locale(monkeypatch, "zh")
+    assert shaping.note_for(error).startswith("kata 提示：函数式模型中的张量")
+    assert shaping.note_for(["TypeError: unhashable type: 'Variable'"]).endswith("用 `is` 比较它们")
