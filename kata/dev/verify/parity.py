@@ -95,6 +95,11 @@ def _table_row(readme: Path, name: str) -> str | None:
     return None
 
 
+def _zh_lesson(root: Path, exercise: str) -> Path:
+    """The Chinese lessons of ``exercise`` in the tree at ``root``."""
+    return root / i18n.long_texts_path("zh", f"lessons/{exercise}").relative_to(ROOT)
+
+
 def citation_problems(root: Path = ROOT) -> list[str]:
     """Where an exercise cites the book otherwise than its catalogue ``book`` says."""
     out = []
@@ -112,7 +117,7 @@ def citation_problems(root: Path = ROOT) -> list[str]:
             if (root / readme).exists():
                 row = _table_row(root / readme, ex.name)
                 places[f"{readme}: the exercise table's row"] = (row and _flat(row), english)
-        zh = root / i18n.LOCALE.relative_to(ROOT) / "zh" / "lessons" / f"{ex.name}.toml"
+        zh = _zh_lesson(root, ex.name)
         if zh.exists():
             text = tomllib.loads(zh.read_text(encoding="utf-8")).get("module", {}).get("text")
             places[f"{zh.relative_to(root)}: the module lesson's first paragraph"] = (
@@ -163,7 +168,7 @@ def version_problems(root: Path = ROOT) -> list[str]:
         sol = root / "solutions" / ex.filename
         if sol.exists():
             texts[f"solutions/{ex.filename}"] = sol.read_text(encoding="utf-8")
-        zh = root / i18n.LOCALE.relative_to(ROOT) / "zh" / "lessons" / f"{ex.name}.toml"
+        zh = _zh_lesson(root, ex.name)
         if zh.exists():
             texts[str(zh.relative_to(root))] = zh.read_text(encoding="utf-8")
     for readme in ("README.md", "README.zh-CN.md"):
