@@ -60,6 +60,8 @@ LEAN = [
         "legacypath",
         "nose",
         "logging",
+        "unraisableexception",  # two full collections (gc.collect) at the end of every run
+        "threadexception",
     )
 ]
 _SKIP_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}

@@ -7,14 +7,21 @@ sample sizes in the tests are chosen so that the common mistakes (std 0.1 for
 initializer) fail by a wide margin. A failing check raises ``AssertionError``
 with the statistic, its threshold and a text histogram of the values beside the
 expected distribution, so the learner sees *how* the values are off.
+
+Speed: a right sample is the common case, so each check first decides with the
+cheapest exact means (SciPy's special functions, and thresholds cached per sample
+size: ``_std_factors``, ``_ks_critical``) and builds SciPy's frozen distributions,
+p-values and messages only when it fails. The decisions are SciPy's own:
+``tests/tooling/test_stats.py`` compares them with ``kstest`` and ``binomtest``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from kata.core.i18n import N_, _, cells
 
@@ -88,6 +95,7 @@ def describe(values) -> str:
     return f"n={x.size}, mean={x.mean():.5g}, std={x.std(ddof=1):.5g}, min={x.min():.5g}, max={x.max():.5g}"
 
 
+@functools.cache
 def z_for(alpha: float) -> float:
     """The two-sided normal quantile for a false-failure probability ``alpha``."""
     return float(stats.norm.isf(alpha / 2))
@@ -111,14 +119,55 @@ def assert_mean(
         )
 
 
+@functools.cache
+def _std_factors(n: int, alpha: float) -> tuple[float, float]:
+    """The chi-square interval of a sample std over the true std, for ``n`` values."""
+    return (
+        math.sqrt(stats.chi2.ppf(alpha / 2, n - 1) / (n - 1)),
+        math.sqrt(stats.chi2.isf(alpha / 2, n - 1) / (n - 1)),
+    )
+
+
+@functools.cache
+def _ks_critical(n: int, alpha: float) -> float:
+    """The Kolmogorov–Smirnov statistic that ``n`` values of the right distribution
+    exceed with probability ``alpha`` (``kstest``'s p-value < alpha exactly beyond it)."""
+    return float(stats.kstwo.isf(alpha, n))
+
+
+def ks_statistic(x: np.ndarray, cdf) -> float:
+    """The two-sided Kolmogorov–Smirnov statistic D of the values ``x`` against ``cdf``,
+    as ``scipy.stats.kstest`` computes it."""
+    c = cdf(np.sort(x))
+    n = c.size
+    above = np.arange(1.0, n + 1) / n - c
+    below = c - np.arange(0.0, n) / n
+    return float(max(above.max(), below.max()))
+
+
+def ks_fits(x: np.ndarray, cdf, alpha: float = ALPHA) -> bool:
+    """Whether ``kstest(x, cdf).pvalue >= alpha`` (its exact two-sided test)."""
+    return ks_statistic(x, cdf) <= _ks_critical(x.size, alpha)
+
+
+def fraction_fits(count: int, n: int, p: float, alpha: float = ALPHA) -> bool:
+    """Whether ``binomtest(count, n, p).pvalue >= alpha``. Its two-sided p-value is
+    at least the one-sided tail beyond ``count``, so a tail of ``alpha`` or more
+    settles it without the test (nearly always, for a right sample)."""
+    count, n = int(count), int(n)
+    tail = special.bdtrc(count - 1, n, p) if count > n * p else special.bdtr(count, n, p)
+    if tail >= alpha:
+        return True
+    return stats.binomtest(count, n, p).pvalue >= alpha
+
+
 def assert_std(
     values, std: float, *, what: str = "values", dist=None, alpha: float = ALPHA
 ) -> None:
     """The sample std is inside the chi-square interval for a true ``std``."""
     x = as_array(values)
-    n = x.size
-    lo = std * math.sqrt(stats.chi2.ppf(alpha / 2, n - 1) / (n - 1))
-    hi = std * math.sqrt(stats.chi2.isf(alpha / 2, n - 1) / (n - 1))
+    low, high = _std_factors(x.size, alpha)
+    lo, hi = std * low, std * high
     got = x.std(ddof=1)
     if not lo <= got <= hi:
         _fail(
@@ -140,9 +189,11 @@ def assert_distribution(
 ) -> None:
     """Kolmogorov–Smirnov goodness of fit against the frozen scipy ``dist``."""
     x = as_array(values)
+    if ks_fits(x, dist.cdf, alpha):
+        return
     res = stats.kstest(x, dist.cdf)
     if res.pvalue < alpha:
-        crit = stats.kstwo.isf(alpha, x.size)
+        crit = _ks_critical(x.size, alpha)
         _fail(
             _("the {what} do not follow {name}").format(
                 what=_(what), name=name or _("the expected distribution")
@@ -161,6 +212,8 @@ def assert_distribution(
 
 def assert_fraction(count: int, n: int, p: float, *, what: str, alpha: float = ALPHA) -> None:
     """``count`` out of ``n`` is consistent with probability ``p`` (exact binomial test)."""
+    if fraction_fits(count, n, p, alpha):
+        return
     res = stats.binomtest(int(count), int(n), p)
     if res.pvalue < alpha:
         half = z_for(alpha) * math.sqrt(n * p * (1 - p))
@@ -371,6 +424,22 @@ def normal_mistakes(values, mean: float, std: float, alpha: float = ALPHA) -> li
     return []
 
 
+TWO_SIGMA = float(2 * stats.norm.sf(2))  # P(|z| > 2) for a normal
+
+
+def _normal_fits(x: np.ndarray, mean: float, std: float, a: float) -> bool:
+    """``assert_normal``'s four checks at ``a`` each, decided without a message."""
+    n = x.size
+    if abs(x.mean() - mean) > z_for(a) * std / math.sqrt(n):
+        return False
+    low, high = _std_factors(n, a)
+    if not std * low <= x.std(ddof=1) <= std * high:
+        return False
+    if not fraction_fits(int(np.sum(np.abs(x - mean) > 2 * std)), n, TWO_SIGMA, a):
+        return False
+    return ks_fits(x, lambda v: special.ndtr((v - mean) / std), a)
+
+
 def assert_normal(
     values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA
 ) -> None:
@@ -383,15 +452,17 @@ def assert_normal(
     values have tails or are uniform.
     """
     x = as_array(values)
-    dist = stats.norm(mean, std)
     a = alpha / 4
+    if _normal_fits(x, mean, std, a):
+        return
+    dist = stats.norm(mean, std)
     checks = {
         "mean": lambda: assert_mean(x, mean, std, what=what, alpha=a),
         "std": lambda: assert_std(x, std, what=what, dist=dist, alpha=a),
         "tails": lambda: assert_fraction(
             int(np.sum(np.abs(x - mean) > 2 * std)),
             x.size,
-            float(2 * stats.norm.sf(2)),
+            TWO_SIGMA,
             what=_("{what} beyond two standard deviations (a truncated normal has none)").format(
                 what=_(what)
             ),
@@ -462,8 +533,11 @@ def assert_uniform(
     (``uniform_mistakes``; ``mistakes`` are ``(bound, text)`` pairs of the wrong
     bounds the lesson warns about)."""
     x = as_array(values)
-    dist = stats.uniform(lo, hi - lo)
     slack = 1e-6 * max(abs(lo), abs(hi))
+    inside = lo - slack <= x.min() and x.max() <= hi + slack
+    if inside and ks_fits(x, lambda v: np.clip((v - lo) / (hi - lo), 0.0, 1.0), alpha):
+        return
+    dist = stats.uniform(lo, hi - lo)
     problems = []
     if x.min() < lo - slack or x.max() > hi + slack:
         problems.append(

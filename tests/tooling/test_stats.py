@@ -71,6 +71,46 @@ def test_fraction_check(rng):
         stats.assert_fraction(int(0.45 * N), N, 0.5, what="zeros")
 
 
+@pytest.mark.parametrize("n, p", [(N, stats.TWO_SIGMA), (2048, 0.5), (300, 0.01)])
+def test_the_fast_fraction_decision_is_binomtests(n, p):
+    # every count around both ends of the acceptance region, where the shortcut
+    # (a one-sided tail) and the exact two-sided test could disagree
+    alpha = stats.ALPHA / 4
+    spread = int(6 * math.sqrt(n * p * (1 - p))) + 2
+    window = range(max(0, int(n * p) - spread), min(n, int(n * p) + spread) + 1)
+    accepted = [k for k in window if sps.binomtest(k, n, p).pvalue >= alpha]
+    ends = [accepted[0] - 1, accepted[0], accepted[-1], accepted[-1] + 1]
+    for k in [e for e in ends if 0 <= e <= n] + [int(n * p)]:
+        assert stats.fraction_fits(k, n, p, alpha) == (k in accepted), k
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.02, 0.04, 0.05, 0.06, 0.08, 0.2])
+def test_the_fast_ks_decision_is_kstests(rng, shift):
+    # samples from right to clearly wrong, through the critical value
+    x = rng.normal(shift, 1.0, 4096)
+    cdf = sps.norm(0, 1).cdf
+    exact = sps.kstest(x, cdf)
+    assert stats.ks_statistic(x, cdf) == pytest.approx(exact.statistic, rel=1e-12, abs=1e-15)
+    assert stats.ks_fits(x, cdf, 1e-3) == (exact.pvalue >= 1e-3)
+
+
+def test_the_fast_paths_see_the_same_failures(rng):
+    # the fast path of assert_normal / assert_uniform only ever lets a sample pass
+    # that each of the slow checks passes too
+    for make, check in (
+        (lambda s: rng.normal(0, 0.01 * s, N), lambda x: stats.assert_normal(x, 0, 0.01)),
+        (lambda s: rng.uniform(-0.1 * s, 0.1 * s, N), lambda x: stats.assert_uniform(x, -0.1, 0.1)),
+    ):
+        for scale in (1.0, 1.1, 0.9, 1.3):
+            x = make(scale)
+            try:
+                check(x)
+                fast = True
+            except AssertionError:
+                fast = False
+            assert fast == (scale == 1.0), scale
+
+
 def test_independence_catches_copies_and_correlation(rng):
     a, b = rng.normal(size=N), rng.normal(size=N)
     stats.assert_independent(a, b)
