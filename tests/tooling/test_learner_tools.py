@@ -206,6 +206,27 @@ def test_watch_regrades_on_save_in_one_process(kata_copy):
     assert proc.returncode == 0
 
 
+def test_watch_leaves_without_the_interpreters_finalization():
+    """After Ctrl-C the watcher ends at once (``_leave``): its output flushed, its exit
+    status kept, and no finalization, which with TensorFlow loaded and a grading
+    thread still running can take seconds (it once kept CI waiting over 20 s)."""
+    code = (
+        "import atexit, sys\n"
+        "from kata.learner import watch\n"
+        "atexit.register(lambda: print('finalized'))\n"
+        "print('watch stopped.', end='')\n"
+        "sys.stderr.write('unflushed')\n"
+        "watch._leave(3)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert proc.stdout == "watch stopped.", "flushed, and no exit handler ran"
+    assert proc.stderr.endswith("unflushed")
+
+
 # ------------------------------------------- the last hint is a nudge, not the code
 
 
