@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from kata.core.i18n import _
@@ -95,8 +96,21 @@ def _dev(argv: list[str]) -> int:
     return 2
 
 
+def listen_to_ctrl_c() -> None:
+    """Make Ctrl-C (SIGINT) stop the command, as its help says, even when the shell
+    started it with SIGINT ignored: a script's ``cmd &`` does that, and Python then
+    never raises ``KeyboardInterrupt`` (``make watch`` would not stop, nor would
+    ``make test`` in a loop)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        except ValueError:  # main() called from another thread: not ours to change
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    listen_to_ctrl_c()
     parser = _parser()
     if not argv or argv[0] in ("-h", "--help"):
         parser.print_help()

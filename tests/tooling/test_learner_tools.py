@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -148,12 +149,19 @@ def test_progress_shows_every_task_and_the_next(kata_copy):
 # --------------------------------------------------------------------- watch
 
 
+def ignoring_ctrl_c() -> None:
+    """Start a child as a script's ``cmd &`` does: with SIGINT ignored. Ctrl-C must
+    still stop the kata's commands (``kata.cli.listen_to_ctrl_c``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def test_watch_regrades_on_save_in_one_process(kata_copy):
     env = {**os.environ, "PYTHONPATH": str(kata_copy), "KATA_TARGET": ""}
     proc = subprocess.Popen(
         [sys.executable, "-u", "-m", "kata", "watch", "--interval", "0.02", "--timeout", "5"],
         cwd=kata_copy,
         env=env,
+        preexec_fn=ignoring_ctrl_c,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -198,7 +206,7 @@ def test_watch_regrades_on_save_in_one_process(kata_copy):
     finally:
         proc.send_signal(2)  # Ctrl-C
         try:
-            proc.wait(timeout=60)  # a hang detector: TensorFlow's exit is slow on a loaded machine
+            proc.wait(timeout=60)  # a hang detector: Ctrl-C ignored, or a slow exit
         except subprocess.TimeoutExpired:
             proc.kill()
             raise

@@ -82,6 +82,7 @@ def _interrupt_when_looping(root: Path, *args: str) -> subprocess.CompletedProce
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `cmd &` starts it
     )
     try:
         end = time.monotonic() + 240
