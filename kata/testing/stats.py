@@ -280,25 +280,28 @@ def tails(values, alpha: float = ALPHA) -> str:
         sigma = s / TRUNCATED_STD
         fitted = stats.truncnorm(-2, 2, loc=m, scale=sigma)
         kind = "truncated"
-    return kind if stats.kstest(x, fitted.cdf).pvalue >= alpha else ""
+    return kind if ks_fits(x, fitted.cdf, alpha) else ""
 
 
 def fits_normal(values, mean: float, std: float, alpha: float = ALPHA) -> bool:
     """The sample's mean and std are both inside the intervals a sample of
     N(mean, std²) of its size stays in with probability 1 - ``alpha`` (std 0: a constant)."""
     x = as_array(values)
-    got_mean, got_std = x.mean(), x.std(ddof=1)
     if std == 0:
-        return got_std <= 1e-6 * max(abs(mean), 1e-30) and math.isclose(
-            got_mean, mean, rel_tol=1e-6, abs_tol=1e-12
+        return x.std(ddof=1) <= 1e-6 * max(abs(mean), 1e-30) and math.isclose(
+            x.mean(), mean, rel_tol=1e-6, abs_tol=1e-12
         )
-    z = z_for(alpha / 2)
-    if abs(got_mean - mean) > z * std / math.sqrt(x.size):
+    return _mean_and_std_fit(x, mean, std, alpha / 2)
+
+
+def _mean_and_std_fit(x: np.ndarray, mean: float, std: float, alpha: float) -> bool:
+    """The sample mean within ``z_for(alpha)`` standard errors of ``mean``, and the
+    sample std inside the chi-square interval at ``alpha`` (``assert_mean`` and
+    ``assert_std``'s decisions, without their messages)."""
+    if abs(x.mean() - mean) > z_for(alpha) * std / math.sqrt(x.size):
         return False
-    n = x.size
-    lo = std * math.sqrt(stats.chi2.ppf(alpha / 4, n - 1) / (n - 1))
-    hi = std * math.sqrt(stats.chi2.isf(alpha / 4, n - 1) / (n - 1))
-    return lo <= got_std <= hi
+    low, high = _std_factors(x.size, alpha)
+    return std * low <= x.std(ddof=1) <= std * high
 
 
 def fits_uniform_bound(values, center: float, bound: float, alpha: float = ALPHA) -> bool:
@@ -316,7 +319,7 @@ def fits_uniform_bound(values, center: float, bound: float, alpha: float = ALPHA
     reaches = lo <= -bound * (1 - 2 * eps) and hi >= bound * (1 - 2 * eps)
     if not (inside and reaches):
         return False
-    return stats.kstest(x, stats.uniform(center - bound, 2 * bound).cdf).pvalue >= alpha
+    return ks_fits(x, stats.uniform(center - bound, 2 * bound).cdf, alpha)
 
 
 def looks_like(message: str) -> str:
@@ -429,13 +432,9 @@ TWO_SIGMA = float(2 * stats.norm.sf(2))  # P(|z| > 2) for a normal
 
 def _normal_fits(x: np.ndarray, mean: float, std: float, a: float) -> bool:
     """``assert_normal``'s four checks at ``a`` each, decided without a message."""
-    n = x.size
-    if abs(x.mean() - mean) > z_for(a) * std / math.sqrt(n):
+    if not _mean_and_std_fit(x, mean, std, a):
         return False
-    low, high = _std_factors(n, a)
-    if not std * low <= x.std(ddof=1) <= std * high:
-        return False
-    if not fraction_fits(int(np.sum(np.abs(x - mean) > 2 * std)), n, TWO_SIGMA, a):
+    if not fraction_fits(int(np.sum(np.abs(x - mean) > 2 * std)), x.size, TWO_SIGMA, a):
         return False
     return ks_fits(x, lambda v: special.ndtr((v - mean) / std), a)
 
