@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,9 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) == 1, f"{old!r} is not in {path} exactly once"
     path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def ignoring_ctrl_c() -> None:
+    """``preexec_fn`` that starts a child as a script's ``cmd &`` does: with SIGINT
+    ignored. Ctrl-C must still stop the kata's commands (``kata.cli.listen_to_ctrl_c``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -19,7 +18,7 @@ from queue import Empty, Queue
 import pytest
 
 from kata import ROOT
-from tests.tooling.copies import learn, run
+from tests.tooling.copies import ignoring_ctrl_c, learn, run
 
 
 def test_copy_uses_its_own_kata_package(kata_copy):
@@ -147,12 +146,6 @@ def test_progress_shows_every_task_and_the_next(kata_copy):
 
 
 # --------------------------------------------------------------------- watch
-
-
-def ignoring_ctrl_c() -> None:
-    """Start a child as a script's ``cmd &`` does: with SIGINT ignored. Ctrl-C must
-    still stop the kata's commands (``kata.cli.listen_to_ctrl_c``)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def test_watch_regrades_on_save_in_one_process(kata_copy):

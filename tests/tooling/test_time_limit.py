@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.tooling.copies import env_for, learn, make
+from tests.tooling.copies import env_for, ignoring_ctrl_c, learn, make
 
 EX01 = "ex01_access_params"
 LOOP = "    while True:\n        pass\n"
@@ -82,7 +82,7 @@ def _interrupt_when_looping(root: Path, *args: str) -> subprocess.CompletedProce
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # as `cmd &` starts it
+        preexec_fn=ignoring_ctrl_c,
     )
     try:
         end = time.monotonic() + 240
