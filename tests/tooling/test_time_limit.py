@@ -113,3 +113,57 @@ def test_an_interrupted_progress_reports_nothing_done_and_saves_nothing(kata_cop
     assert "interrupted: results incomplete" in out.stdout + out.stderr
     assert "✓ done" not in out.stdout and "well done" not in out.stdout
     assert not (kata_copy / ".kata" / "last-run.json").exists()
+
+
+def test_the_time_limit_starts_one_thread_per_process_not_one_per_phase(monkeypatch):
+    """Arming and disarming a test phase starts no thread: the watchdog's one thread
+    serves every phase of every test (a Timer per phase cost a tenth of a check)."""
+    import threading
+
+    from kata.testing import timelimit
+
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(
+        threading.Thread, "start", lambda self: (started.append(self.name), real_start(self))[1]
+    )
+    for _ in range(100):
+        timelimit._WATCHDOG.arm(10.0, lambda: None)
+        timelimit._WATCHDOG.disarm()
+    assert len(started) <= 1, started
+    assert [t.name for t in threading.enumerate()].count("kata-timelimit") == 1
+
+
+def test_the_watchdog_stops_a_loop_in_a_worker_thread_even_when_it_swallows_one(monkeypatch):
+    """The time limit raises in the thread that armed it (make watch grades in a worker
+    thread), once when the limit passes and again every REPEAT seconds, so a loop
+    that catches the first TimedOut is stopped by the next one."""
+    import threading
+
+    from kata.testing import timelimit
+
+    monkeypatch.setattr(timelimit, "REPEAT", 0.05)
+    fired, caught, give_up = [], [], threading.Event()
+
+    def worker():
+        timelimit._WATCHDOG.arm(0.05, lambda: fired.append(threading.current_thread().name))
+        try:
+            try:
+                while not give_up.is_set():
+                    pass
+            except timelimit.TimedOut:
+                caught.append("first")  # swallowed: loop again
+            while not give_up.is_set():
+                pass
+        except timelimit.TimedOut:
+            caught.append("again")
+        finally:
+            timelimit._WATCHDOG.disarm()
+
+    thread = threading.Thread(target=worker, name="grader", daemon=True)
+    thread.start()
+    thread.join(10)
+    give_up.set()  # (a broken watchdog: end the loop, then fail)
+    assert caught and not thread.is_alive(), "the watchdog never stopped the loop"
+    assert caught == ["first", "again"]
+    assert fired == ["kata-timelimit"]  # on_fire ran once, in the watchdog's thread
