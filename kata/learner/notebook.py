@@ -62,6 +62,15 @@ LEAN = [
         "logging",
         "unraisableexception",  # two full collections (gc.collect) at the end of every run
         "threadexception",
+        # fixtures and options the graded suites never use: each registered plugin is
+        # scanned for fixtures and hooks on every check (10 ms for these seven)
+        "unittest",
+        "debugging",
+        "setuponly",
+        "setupplan",
+        "recwarn",
+        "monkeypatch",
+        "subtests",
     )
 ]
 _SKIP_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
