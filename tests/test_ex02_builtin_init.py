@@ -337,16 +337,21 @@ def test_linear_d2_is_all_ones(ex, once):
 
 
 @task("Linear")
-def test_linear_call_is_d2_of_d1_without_activation(ex):
-    net = ex.Linear()
-    x = np.random.normal(size=(4, 6)).astype("float32")
-    net(x)
-    # Known weights of both signs, so that an activation or a skipped layer shows.
-    for v in (net.d1.kernel, net.d1.bias, net.d2.kernel, net.d2.bias):
-        v.assign(np.random.normal(size=v.shape).astype("float32"))
-    w1, b1, w2, b2 = (values(v) for v in (net.d1.kernel, net.d1.bias, net.d2.kernel, net.d2.bias))
-    expected = (x @ w1 + b1) @ w2 + b2
-    y = keras.ops.convert_to_numpy(net(x))
+def test_linear_call_is_d2_of_d1_without_activation(ex, once):
+    net = built_linear(ex, once)  # its values are given back below: other tests read them
+    x = np.random.normal(size=(4, 2048)).astype("float32")
+    weights = (net.d1.kernel, net.d1.bias, net.d2.kernel, net.d2.bias)
+    kept = snapshot(weights)
+    try:
+        # Known weights of both signs, so that an activation or a skipped layer shows.
+        for v in weights:
+            v.assign(np.random.normal(size=v.shape).astype("float32"))
+        w1, b1, w2, b2 = (values(v) for v in weights)
+        expected = (x @ w1 + b1) @ w2 + b2
+        y = keras.ops.convert_to_numpy(net(x))
+    finally:
+        for v, value in kept:
+            v.assign(value)
     with check:
         assert y.shape == (4, 1), _("output shape {y_shape}, expected (4, 1)").format(
             y_shape=y.shape
@@ -430,10 +435,21 @@ def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex):
         )
 
 
+def built_xavier(ex, once):
+    """The learner's ``xavier_then_constant()`` (the defaults) built for 3 features,
+    shared by the tests below: they only read its values."""
+
+    def make():
+        net = ex.xavier_then_constant()
+        net.build((None, 3))
+        return net
+
+    return once("xavier_then_constant() built for 3 features", make)
+
+
 @task("xavier_then_constant")
-def test_xavier_then_constant_second_kernel_is_42(ex):
-    net = ex.xavier_then_constant()
-    net.build((None, 3))
+def test_xavier_then_constant_second_kernel_is_42(ex, once):
+    net = built_xavier(ex, once)
     kernel = values(dense_layers(net)[-1].kernel)
     with check:
         assert kernel.shape == (8, 1) and np.all(kernel == 42.0), _(
@@ -462,9 +478,8 @@ def test_xavier_then_constant_arguments(ex):
 
 
 @task("xavier_then_constant")
-def test_xavier_then_constant_biases_are_zero(ex):
-    net = ex.xavier_then_constant(hidden_units=6, outputs=2, constant=5.0)
-    net.build((None, 4))
+def test_xavier_then_constant_biases_are_zero(ex, once):
+    net = built_xavier(ex, once)
     with check:
         assert not bad_biases(net), _(
             "both biases should be zeros (Constant is for the kernel only); non-zero: {bad_biases}"
