@@ -497,6 +497,7 @@ def _check(exercise: str, task: str | None, namespace: dict):
         "--exercise",
         ex.name,
         "--capture=sys",
+        "--kata-no-table",  # the result shows its own
         *LEAN,
     ]
     if task:

@@ -51,6 +51,11 @@ def pytest_addoption(parser):
         "--kata-state", default=None, help="merge the per-task results into this JSON file"
     )
     group.addoption(
+        "--kata-no-table",
+        action="store_true",
+        help="no closing results table (the caller shows its own, as kata.check does)",
+    )
+    group.addoption(
         "--kata-full",
         action="store_true",
         help="full failure reports (not shortened to the diagnosis and the learner's frames)",
@@ -246,7 +251,7 @@ class KataPlugin:
             tw.write_line(_(INTERRUPTED), yellow=True)
             return
         graded = {k: v for k, v in self.run.results.items() if v.total}
-        if not graded:
+        if not graded or config.getoption("kata_no_table"):
             return
         try:
             from kata.learner import tables
