@@ -109,11 +109,23 @@ def bad_biases(net):
 # ----------------------------------------------------------------- init_normal
 
 
+def normal_square(ex, once, models):
+    """``init_normal(net)`` called once on a net of 3 Dense(128) layers with fresh
+    kernels and non-zero biases, shared by the tests below: they only read it.
+    Returns the net, its variables before the call, and what the call returned."""
+
+    def make():
+        net = reference(models, "square_net_for_reading", square_net)
+        spoil_biases(net)
+        before = list(net.weights)
+        return net, before, ex.init_normal(net)
+
+    return once("init_normal(net) on 3 x Dense(128)", make)
+
+
 @task("init_normal")
-def test_init_normal_in_place_returns_net(ex, models):
-    net = square(models)
-    before = list(net.weights)
-    result = ex.init_normal(net)
+def test_init_normal_in_place_returns_net(ex, once, models):
+    net, before, result = normal_square(ex, once, models)
     with check:
         assert result is net, _(
             "change the net in place and return that same object; got {describe}"
@@ -127,9 +139,8 @@ def test_init_normal_in_place_returns_net(ex, models):
 
 
 @task("init_normal")
-def test_init_normal_kernels_are_normal_001(ex, models):
-    net = square(models)
-    ex.init_normal(net)
+def test_init_normal_kernels_are_normal_001(ex, once, models):
+    net, _before, _result = normal_square(ex, once, models)
     for layer in net.layers:
         with check:
             assert_normal(
@@ -141,10 +152,8 @@ def test_init_normal_kernels_are_normal_001(ex, models):
 
 
 @task("init_normal")
-def test_init_normal_biases_become_zero(ex, models):
-    net = square(models)
-    spoil_biases(net)
-    ex.init_normal(net)
+def test_init_normal_biases_become_zero(ex, once, models):
+    net, _before, _result = normal_square(ex, once, models)
     with check:
         assert not bad_biases(net), _(
             "every bias must become zeros; still non-zero: {bad_biases} (the bias keeps its old values unless you assign zeros to it)"
@@ -411,10 +420,21 @@ def glorot_mistakes(fan_in, fan_out):
     ]
 
 
+def wide_xavier(ex, once):
+    """The learner's ``xavier_then_constant(hidden_units=256, outputs=3, constant=3.0)``
+    called on 2 rows of 64 features (so the first kernel holds 64 x 256 values), and
+    its output; shared by the tests below: they only read them."""
+
+    def make():
+        net = ex.xavier_then_constant(hidden_units=256, outputs=3, constant=3.0)
+        return net, net(np.zeros((2, 64), dtype="float32"))
+
+    return once("xavier_then_constant(256, 3, 3.0) on 64 features", make)
+
+
 @task("xavier_then_constant")
-def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex):
-    net = ex.xavier_then_constant(hidden_units=256)
-    net.build((None, 64))
+def test_xavier_then_constant_first_kernel_is_glorot_uniform(ex, once):
+    net, _y = wide_xavier(ex, once)
     kernel = values(dense_layers(net)[0].kernel)
     fan_in, fan_out = kernel.shape
     limit = math.sqrt(6 / (fan_in + fan_out))
@@ -444,7 +464,7 @@ def built_xavier(ex, once):
         net.build((None, 3))
         return net
 
-    return once("xavier_then_constant() built for 3 features", make)
+    return once("xavier_then_constant() on 3 features", make)
 
 
 @task("xavier_then_constant")
@@ -458,17 +478,16 @@ def test_xavier_then_constant_second_kernel_is_42(ex, once):
 
 
 @task("xavier_then_constant")
-def test_xavier_then_constant_arguments(ex):
-    net = ex.xavier_then_constant(hidden_units=5, outputs=3, constant=3.0)
-    y = net(np.zeros((2, 7), dtype="float32"))
+def test_xavier_then_constant_arguments(ex, once):
+    net, y = wide_xavier(ex, once)
     dense = dense_layers(net)
     with check:
         assert tuple(y.shape) == (2, 3), _(
             "output shape {y_shape}, expected (2, 3) for outputs=3"
         ).format(y_shape=tuple(y.shape))
     with check:
-        assert [tuple(d.kernel.shape) for d in dense] == [(7, 5), (5, 3)], _(
-            "kernel shapes {value}, expected [(7, 5), (5, 3)]"
+        assert [tuple(d.kernel.shape) for d in dense] == [(64, 256), (256, 3)], _(
+            "kernel shapes {value}, expected [(64, 256), (256, 3)] for hidden_units=256 and outputs=3 on 64 features"
         ).format(value=[tuple(d.kernel.shape) for d in dense])
     kernel = values(dense[-1].kernel)
     with check:
