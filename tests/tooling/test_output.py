@@ -6,13 +6,14 @@ kata's diagnosis first, at most one histogram, a repeated error once; and the
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
 from kata import ROOT
 from kata.dev.verify.variants import mutants
 from tests.helpers import must_raise
-from tests.tooling.copies import make, make_copy
+from tests.tooling.copies import make, make_copy, run
 
 MAX_LINES = 40
 SUITES = tuple(
@@ -130,3 +131,27 @@ def test_must_raise_lets_not_started_through():
     with pytest.raises(NotImplementedError):
         with must_raise(ValueError, "materialize(net, 0)"):
             _raises(NotImplementedError())()
+
+
+def test_no_table_leaves_out_the_closing_table_only(copy):
+    """``--kata-no-table`` (what kata.check asks for: it shows its own table) drops the
+    kata's closing section; the run itself, and pytest's summary line, stay."""
+    out = run(
+        copy,
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/test_ex02_builtin_init.py",
+        "--target",
+        "solutions",
+        "--exercise",
+        "ex02",
+        "--task",
+        "Linear",
+        "-p",
+        "no:cacheprovider",
+        "--kata-no-table",
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert re.search(r"\b\d+ passed\b", out.stdout), out.stdout
+    assert "kata: " not in out.stdout and "points" not in out.stdout, out.stdout
