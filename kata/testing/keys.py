@@ -29,20 +29,30 @@ _EXERCISE = pytest.StashKey[object]()
 _TASK = pytest.StashKey[object]()
 
 
-def exercise_of(item) -> str | None:
-    """The exercise a test item grades: its file is ``tests/test_<exercise>.py``.
-    (Asked several times per test by the kata's hooks: kept on the item.)"""
-    found = item.stash.get(_EXERCISE, _EXERCISE)
-    if found is _EXERCISE:
-        name = Path(str(item.path)).stem
-        found = item.stash[_EXERCISE] = name[len("test_") :] if name.startswith("test_") else None
+def _kept(item, key, compute):
+    """``compute(item)``, worked out once and kept on the item's stash (the kata's
+    hooks ask for an item's exercise and task about 15 times per test)."""
+    found = item.stash.get(key, key)
+    if found is key:
+        found = item.stash[key] = compute(item)
     return found
+
+
+def _exercise_from_path(item) -> str | None:
+    name = Path(str(item.path)).stem
+    return name[len("test_") :] if name.startswith("test_") else None
+
+
+def _task_from_mark(item) -> str | None:
+    mark = item.get_closest_marker("task")
+    return mark.args[0] if mark and mark.args else None
+
+
+def exercise_of(item) -> str | None:
+    """The exercise a test item grades: its file is ``tests/test_<exercise>.py``."""
+    return _kept(item, _EXERCISE, _exercise_from_path)
 
 
 def task_of(item) -> str | None:
-    """The catalogue task a test item grades (its ``@pytest.mark.task``), kept on the item."""
-    found = item.stash.get(_TASK, _TASK)
-    if found is _TASK:
-        mark = item.get_closest_marker("task")
-        found = item.stash[_TASK] = mark.args[0] if mark and mark.args else None
-    return found
+    """The catalogue task a test item grades (its ``@pytest.mark.task``)."""
+    return _kept(item, _TASK, _task_from_mark)
