@@ -9,9 +9,11 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+from kata.testing import timelimit
 from tests.tooling.copies import env_for, ignoring_ctrl_c, learn, make
 
 EX01 = "ex01_access_params"
@@ -118,10 +120,6 @@ def test_an_interrupted_progress_reports_nothing_done_and_saves_nothing(kata_cop
 def test_the_time_limit_starts_one_thread_per_process_not_one_per_phase(monkeypatch):
     """Arming and disarming a test phase starts no thread: the watchdog's one thread
     serves every phase of every test (a Timer per phase cost a tenth of a check)."""
-    import threading
-
-    from kata.testing import timelimit
-
     started = []
     real_start = threading.Thread.start
     monkeypatch.setattr(
@@ -138,10 +136,6 @@ def test_the_watchdog_stops_a_loop_in_a_worker_thread_even_when_it_swallows_one(
     """The time limit raises in the thread that armed it (make watch grades in a worker
     thread), once when the limit passes and again every REPEAT seconds, so a loop
     that catches the first TimedOut is stopped by the next one."""
-    import threading
-
-    from kata.testing import timelimit
-
     monkeypatch.setattr(timelimit, "REPEAT", 0.05)
     fired, caught, give_up = [], [], threading.Event()
 
