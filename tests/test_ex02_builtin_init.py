@@ -15,6 +15,7 @@ from tests.helpers import (
     assert_unchanged,
     awkward,
     described,
+    put,
     scramble,
     snapshot,
     values,
@@ -63,8 +64,8 @@ def renew(net):
     for layer in dense_layers(net):
         fan_in, fan_out = layer.kernel.shape
         limit = math.sqrt(6 / (fan_in + fan_out))
-        layer.kernel.assign(np.random.uniform(-limit, limit, (fan_in, fan_out)).astype("float32"))
-        layer.bias.assign(np.zeros(layer.bias.shape, dtype="float32"))
+        put(layer.kernel, np.random.uniform(-limit, limit, (fan_in, fan_out)).astype("float32"))
+        put(layer.bias, np.zeros(layer.bias.shape, dtype="float32"))
     return net
 
 
@@ -98,7 +99,7 @@ def describe(result):
 def spoil_biases(net):
     """Give every bias non-zero values, so that "bias becomes zeros" is really tested."""
     for layer in dense_layers(net):
-        layer.bias.assign(np.random.uniform(0.5, 1.5, layer.bias.shape).astype("float32"))
+        put(layer.bias, np.random.uniform(0.5, 1.5, layer.bias.shape).astype("float32"))
 
 
 def bad_biases(net):
@@ -354,13 +355,13 @@ def test_linear_call_is_d2_of_d1_without_activation(ex, once):
     try:
         # Known weights of both signs, so that an activation or a skipped layer shows.
         for v in weights:
-            v.assign(np.random.normal(size=v.shape).astype("float32"))
+            put(v, np.random.normal(size=v.shape).astype("float32"))
         w1, b1, w2, b2 = (values(v) for v in weights)
         expected = (x @ w1 + b1) @ w2 + b2
         y = keras.ops.convert_to_numpy(net(x))
     finally:
         for v, value in kept:
-            v.assign(value)
+            put(v, value)
     with check:
         assert y.shape == (4, 1), _("output shape {y_shape}, expected (4, 1)").format(
             y_shape=y.shape

@@ -13,6 +13,7 @@ from tests.helpers import (
     chapter_nested,
     described,
     distinct_pairs,
+    put,
     scramble,
     snapshot,
     values,
@@ -60,7 +61,7 @@ def reference(models, key):
 def randomize(net):
     """Give every variable (biases too) random values, so src and dst differ everywhere."""
     for v in net.weights:
-        v.assign(np.random.normal(size=tuple(v.shape)).astype(v.dtype))
+        put(v, np.random.normal(size=tuple(v.shape)).astype(v.dtype))
     return net
 
 

@@ -13,6 +13,7 @@ from tests.helpers import (
     awkward,
     is_linear,
     is_relu,
+    put,
     snapshot,
     wrong_type,
 )
@@ -41,9 +42,9 @@ def like_new(*layers):
         for v in layer.weights:
             if len(v.shape) == 2:
                 limit = np.sqrt(6.0 / (v.shape[0] + v.shape[1]))
-                v.assign(np.random.uniform(-limit, limit, size=v.shape).astype("float32"))
+                put(v, np.random.uniform(-limit, limit, size=v.shape).astype("float32"))
             else:
-                v.assign(np.zeros(v.shape, "float32"))
+                put(v, np.zeros(v.shape, "float32"))
     return layers[0] if len(layers) == 1 else layers
 
 
@@ -116,7 +117,7 @@ def as_numpy(t):
 def randomize(model):
     """Give every variable random values (non-zero biases included)."""
     for v in model.weights:
-        v.assign(np.random.normal(0.0, 0.5, size=v.shape).astype("float32"))
+        put(v, np.random.normal(0.0, 0.5, size=v.shape).astype("float32"))
 
 
 # ------------------------------------------------------------- build_tied_mlp
