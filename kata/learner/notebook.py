@@ -23,7 +23,6 @@ import html
 import importlib.util
 import io
 import linecache
-import os
 import re
 import sys
 import time
@@ -32,47 +31,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-import pytest_check.plugin
 
 from kata import ROOT
 from kata.core import catalogue, target
 from kata.core.i18n import _
 from kata.core.outcomes import Outcome, Status, task_status
 from kata.learner.tables import label_text
-from kata.testing import plugin as kata_plugin
-from kata.testing import stats
+from kata.testing import stats, warmrun
 
 WHERE = "this notebook"
 MAX_PICTURES = 4  # histograms per task: enough to see the shapes, light to show
 _HISTOGRAM_LINE = re.compile(r"^\s*(bin\s+your values|\[\s*[-+]?[\d.e+-]+,\s*[-+]?[\d.e+-]+\))")
-# pytest's plugins a check needs none of (each costs time on every check). The
-# plugins it needs are handed to pytest as modules, so none is looked up among the
-# installed packages' entry points (PYTEST_DISABLE_PLUGIN_AUTOLOAD): 30 ms a check.
-LEAN = [
-    f"-pno:{p}"
-    for p in (
-        "cacheprovider",
-        "faulthandler",
-        "junitxml",
-        "doctest",
-        "pastebin",
-        "stepwise",
-        "legacypath",
-        "nose",
-        "logging",
-        "unraisableexception",  # two full collections (gc.collect) at the end of every run
-        "threadexception",
-        # fixtures and options the graded suites never use: each registered plugin is
-        # scanned for fixtures and hooks on every check (10 ms for these seven)
-        "unittest",
-        "debugging",
-        "setuponly",
-        "setupplan",
-        "recwarn",
-        "monkeypatch",
-        "subtests",
-    )
-]
 _SKIP_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
 
 
@@ -387,20 +356,6 @@ def _unrun_definition(namespace: dict, names: list[str]) -> str:
     return ""
 
 
-@contextlib.contextmanager
-def _no_plugin_autoload():
-    key = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
-    saved = os.environ.get(key)
-    os.environ[key] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = saved
-
-
 def _module_of(namespace: dict, name: str) -> types.ModuleType:
     module = types.ModuleType(f"kata_notebook_{name}")
     module.__dict__.update(
@@ -497,8 +452,6 @@ def _check(exercise: str, task: str | None, namespace: dict):
         "--exercise",
         ex.name,
         "--capture=sys",
-        "--kata-no-table",  # the result shows its own
-        *LEAN,
     ]
     if task:
         args += ["--task", wanted[0].name]
@@ -506,12 +459,11 @@ def _check(exercise: str, task: str | None, namespace: dict):
     stats.WATCHERS.append(collector.watch)
     try:
         with (
-            _no_plugin_autoload(),
             target.serving(ex.name, module, WHERE),
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(out),
         ):
-            code = pytest.main(args, plugins=[kata_plugin, pytest_check.plugin, collector])
+            code = warmrun.run(args, plugins=[collector])
     finally:
         stats.WATCHERS.remove(collector.watch)
     result.tasks = [collector.results.get(t.name, TaskCheck(t)) for t in wanted]

@@ -91,7 +91,7 @@ _NOT_NUMBERS = ("where:", "caused by", "(", "[", "bin ", "E ")
 
 def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tuple[_Collector, int]:
     """Grade one exercise of ``directory`` in this process; output is captured."""
-    import pytest
+    from kata.testing import warmrun
 
     collector = collector or _Collector()
     files = [f"tests/test_{name}.py"]
@@ -99,8 +99,6 @@ def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tup
         *files,
         "--target",
         str(directory),
-        "-p",
-        "no:cacheprovider",
         "-q",
         "--kata-state",
         ".kata/last-run.json",
@@ -108,7 +106,7 @@ def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tup
         f"{timeout:g}",
     ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = pytest.main(args, plugins=[collector])
+        code = warmrun.run(args, plugins=[collector])
     return collector, int(code)
 
 
