@@ -9,6 +9,7 @@ the result in its own ``with check:`` block (so every problem shows at once).
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import traceback
 
@@ -34,6 +35,19 @@ def put(v, array) -> None:
         target.assign(array, read_value=False)
     else:  # not a Keras variable on TensorFlow, or under an autocast scope
         v.assign(array)
+
+
+def fresh_values(variables) -> None:
+    """Give ``variables`` the values of a fresh build: a Glorot-uniform draw (NumPy's
+    generator, seeded per test) for each kernel (2-D), zeros for the rest (biases).
+    A reference net shared by the session starts each test this way, whatever
+    earlier tests left in it."""
+    for v in variables:
+        if len(v.shape) == 2:
+            limit = math.sqrt(6 / (v.shape[0] + v.shape[1]))
+            put(v, np.random.uniform(-limit, limit, tuple(v.shape)).astype("float32"))
+        else:
+            put(v, np.zeros(tuple(v.shape), "float32"))
 
 
 def snapshot(net_or_vars) -> list[tuple[object, np.ndarray]]:

@@ -15,6 +15,7 @@ from tests.helpers import (
     assert_unchanged,
     awkward,
     described,
+    fresh_values,
     put,
     scramble,
     snapshot,
@@ -61,11 +62,7 @@ def renew(net):
     """Give every Dense layer of ``net`` the values of a fresh build: a Glorot-uniform
     kernel (numpy draws, seeded per test) and a zero bias. A shared reference net
     then starts every test in the same state, whatever earlier tests left in it."""
-    for layer in dense_layers(net):
-        fan_in, fan_out = layer.kernel.shape
-        limit = math.sqrt(6 / (fan_in + fan_out))
-        put(layer.kernel, np.random.uniform(-limit, limit, (fan_in, fan_out)).astype("float32"))
-        put(layer.bias, np.zeros(layer.bias.shape, dtype="float32"))
+    fresh_values(v for layer in dense_layers(net) for v in layer.weights)
     return net
 
 

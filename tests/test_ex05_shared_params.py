@@ -11,6 +11,7 @@ from tests.helpers import (
     activation_name,
     assert_unchanged,
     awkward,
+    fresh_values,
     is_linear,
     is_relu,
     put,
@@ -38,13 +39,7 @@ def like_new(*layers):
     Tests that take a reference model from the session cache call this first, so
     their verdict never depends on values left by another test.
     """
-    for layer in layers:
-        for v in layer.weights:
-            if len(v.shape) == 2:
-                limit = np.sqrt(6.0 / (v.shape[0] + v.shape[1]))
-                put(v, np.random.uniform(-limit, limit, size=v.shape).astype("float32"))
-            else:
-                put(v, np.zeros(v.shape, "float32"))
+    fresh_values(v for layer in layers for v in layer.weights)
     return layers[0] if len(layers) == 1 else layers
 
 

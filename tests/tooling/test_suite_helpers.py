@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from keras.src.backend.common.variables import AutocastScope
 
-from tests.helpers import put, scramble, snapshot, values
+from tests.helpers import fresh_values, put, scramble, snapshot, values
 
 
 def dense(width=3, units=4, dtype="float32"):
@@ -53,3 +53,19 @@ def test_scramble_gives_every_variable_new_values_in_its_dtype():
         got = values(v)
         assert got.dtype == old.dtype
         assert np.all((got >= 0.5) & (got <= 1.5)) and not np.array_equal(got, old)
+
+
+def test_fresh_values_are_a_glorot_kernel_and_zero_biases_in_the_same_variables():
+    net = keras.Sequential([keras.layers.Dense(300), keras.layers.Dense(2)])
+    net.build((None, 100))
+    scramble(net)
+    before = list(net.weights)
+    fresh_values(net.weights)
+    assert list(net.weights) == before and all(a is b for a, b in zip(net.weights, before))
+    kernel, bias = values(net.layers[0].kernel), values(net.layers[0].bias)
+    limit = np.sqrt(6 / (100 + 300))
+    assert np.all(np.abs(kernel) <= limit) and np.abs(kernel).max() > 0.9 * limit
+    # the mean of 30000 draws of U(-limit, limit) has a standard deviation of
+    # limit / sqrt(3 * 30000), about 0.0033 * limit: 0.05 * limit is 15 of them
+    assert abs(kernel.mean()) < 0.05 * limit
+    assert np.all(bias == 0) and np.all(values(net.layers[1].bias) == 0)
