@@ -24,8 +24,8 @@ from pathlib import Path
 from kata import ROOT
 from kata.core import catalogue, policy, target
 from kata.core.outcomes import Outcome, show_points
+from kata.grading import intake, sanitize
 from kata.grading import reports as grade_report
-from kata.grading import sanitize
 from kata.grading.model import (
     CRASHED,
     ERROR,
@@ -45,10 +45,8 @@ from kata.grading.sandbox import (
     Sandbox,
     build_tree,
     detect,
-    find_module,
     run,
     run_all,
-    submission_files,
     test_files,
 )
 from kata.grading.scan import scan
@@ -164,22 +162,22 @@ def sweep_stale_trees() -> None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _inside(path: Path, submission: Path) -> list[Path]:
-    """``path`` and its parents up to (not including) ``submission``."""
+def _inside(path: Path, base: Path) -> list[Path]:
+    """``path`` and its parents up to (not including) ``base``."""
     out = [path]
     for parent in path.parents:
-        if parent == submission:
+        if parent == base:
             break
         out.append(parent)
     return out
 
 
-def _admit(g: ExerciseGrade, path: Path, submission: Path, run_quarantined: bool = False) -> bool:
-    """Decide whether the module at ``path`` may run; set the verdict when it may not."""
-    rel = sanitize.name(path.relative_to(submission))
-    links = [p for p in _inside(path, submission) if p.is_symlink()]
+def _admit(g: ExerciseGrade, found: intake.Found, run_quarantined: bool = False) -> bool:
+    """Decide whether the module ``found`` may run; set the verdict when it may not."""
+    path, rel = found.path, found.shown
+    links = [p for p in _inside(path, found.base) if p.is_symlink()]
     if links:
-        where = sanitize.name(links[-1].relative_to(submission))
+        where = sanitize.name(links[-1].relative_to(found.base))
         g.set_verdict(
             REFUSED,
             f"{where} is a symbolic link (to {sanitize.name(os.readlink(links[-1]))}): "
@@ -204,13 +202,43 @@ def _admit(g: ExerciseGrade, path: Path, submission: Path, run_quarantined: bool
     return True
 
 
-def _no_module_reason(name: str, submission: Path, files: list[Path]) -> str:
+def _no_module_reason(name: str, sub: intake.Submission) -> str:
+    files = sub.files()
     if not files:
         return f"{name}.py not in the submission (the folder is empty)"
-    if not any(f.suffix == ".py" for f in files):
-        shown = ", ".join(sanitize.name(f.relative_to(submission), 40) for f in files[:3])
+    if not any(f.endswith(intake.MODULE_SUFFIXES) for f in files):
+        shown = ", ".join(sanitize.name(f, 40) for f in files[:3])
         return f"{name}.py not in the submission (it holds no Python file: {shown}…)"
+    close = sub.close_names(name)
+    if close:
+        return f"{name}.py not in the submission (not taken for it: {', '.join(close)})"
     return f"{name}.py not in the submission"
+
+
+def take(
+    sub: intake.Submission, result: Grade, root: Path, run_quarantined: bool
+) -> dict[str, Path]:
+    """The module of each exercise that may run; the others get their verdict, and what
+    the intake noticed becomes flags."""
+    modules = {}
+    result.flags += sub.flags
+    for name, g in result.exercises.items():
+        found = sub.find(name)
+        if not test_files(root, name):
+            g.status, g.reason = NO_TESTS, "the kata has no tests for it yet"
+        elif found is None:
+            g.set_verdict(MISSING, _no_module_reason(name, sub))
+        else:
+            g.module = found.shown
+            if _admit(g, found, run_quarantined):
+                modules[name] = found.path
+            g.flags = found.notes + g.flags
+    for path, shown, _base in sub.entries:
+        if path.name in IGNORED_NAMES or path.suffix == ".pth":
+            result.flags.append(f"ignored: {shown}")
+        elif path.is_symlink():
+            result.flags.append(f"symbolic link ignored: {shown}")
+    return modules
 
 
 def grade(
@@ -250,29 +278,13 @@ def grade(
                 g.status, g.reason = NO_TESTS, "the kata has no tests for it yet"
         result.seconds = time.monotonic() - started
         return result
-    files = submission_files(submission)
-    modules = {}
-    for name, g in result.exercises.items():
-        path = find_module(submission, name)
-        if not test_files(root, name):
-            g.status, g.reason = NO_TESTS, "the kata has no tests for it yet"
-        elif path is None:
-            g.set_verdict(MISSING, _no_module_reason(name, submission, files))
-        else:
-            g.module = sanitize.name(path.relative_to(submission))
-            if _admit(g, path, submission, run_quarantined):
-                modules[name] = path
-    for path in files:
-        if path.name in IGNORED_NAMES or path.suffix == ".pth":
-            result.flags.append(f"ignored: {sanitize.name(path.relative_to(submission))}")
-        elif path.is_symlink():
-            result.flags.append(
-                f"symbolic link ignored: {sanitize.name(path.relative_to(submission))}"
-            )
     sweep_stale_trees()
+    sub = intake.Submission(submission, tmp_prefix=f"{TMP_PREFIX}{os.getpid()}-intake-").open()
+    modules = take(sub, result, root, run_quarantined)
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
         os.chmod(tmp, 0o755)
         tree = build_tree(root, modules, Path(tmp) / "tree")
+        sub.close()  # what the archives held is in the tree now
         redact = sanitize.Redactor(
             [f for n in modules for f in test_files(tree, n) if "hidden" in f.parts]
         )

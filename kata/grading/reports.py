@@ -78,6 +78,12 @@ def _task_output(e, tg: TaskGrade, hidden: bool | None) -> str:
     return head + ("\n\n" + "\n\n".join(fails) if fails else "")
 
 
+def _renamed(e) -> bool:
+    """The module graded for ``e`` is not named ``<name>.py`` (a near-miss name, a
+    notebook) or came from an archive: the learner is told which file counted."""
+    return bool(e.module) and (":" in e.module or e.module.split("/")[-1] != e.exercise.filename)
+
+
 # --------------------------------------------------------------- results.json
 
 
@@ -128,6 +134,7 @@ def gradescope(result: Grade) -> dict:
         summary.append(
             f"{e.exercise.name}: {show_points(got)}/{show_points(out_of)}"
             + (f" ({word(e.status)}: {_short(e.reason, 300)})" if e.status != GRADED else "")
+            + (f" ({_('graded {file}').format(file=e.module)})" if _renamed(e) else "")
         )
     head = [
         f"sandbox: {result.sandbox}" + (f" ({result.sandbox_note})" if result.sandbox_note else "")

@@ -94,42 +94,6 @@ class Run:
 # ------------------------------------------------------------------- the tree
 
 
-def submission_files(submission: Path) -> list[Path]:
-    """Every entry below ``submission``, symbolic links listed but never followed."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(submission, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in (".venv", ".git", "__pycache__"))
-        here = Path(dirpath)
-        out += [here / d for d in dirnames if (here / d).is_symlink()]
-        out += [here / f for f in sorted(filenames)]
-    return out
-
-
-def find_module(submission: Path, name: str) -> Path | None:
-    """``<name>.py`` in the submission: at the top, in ``exercises/``, else the shallowest;
-    else a notebook ``<name>.ipynb`` found the same way (Jupyter's checkpoints skipped).
-
-    Symbolic links are not followed: a link named ``<name>.py`` (or a linked
-    ``exercises/`` folder) is returned as is, for the grader to refuse.
-    """
-    for file in (f"{name}.py", f"{name}{ipynb.SUFFIX}"):
-        for candidate in (submission / file, submission / "exercises" / file):
-            if candidate.is_symlink() or candidate.is_file() or candidate.parent.is_symlink():
-                if candidate.parent.is_symlink():
-                    return candidate.parent
-                return candidate
-        found = [
-            p
-            for p in submission_files(submission)
-            if p.name == file
-            and (p.is_symlink() or p.is_file())
-            and ".ipynb_checkpoints" not in p.parts
-        ]
-        if found:
-            return min(found, key=lambda p: (len(p.parts), str(p)))
-    return None
-
-
 def test_files(root: Path, name: str) -> list[Path]:
     """The graded test files of one exercise in the kata at ``root`` (hidden ones last)."""
     files = [root / "tests" / f"test_{name}.py", root / "tests" / "hidden" / f"test_{name}.py"]

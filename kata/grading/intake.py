@@ -1,0 +1,292 @@
+"""What the grader takes from a submission: its archives unpacked, and one module per
+exercise, found under the names learners really use.
+
+A submission is a folder as the learner handed it in: ``.py`` files or notebooks at
+the top, a repository with ``exercises/``, or the ``.zip`` (``.tar.gz``) they
+downloaded. ``Submission`` unpacks every archive of the folder into a private
+temporary folder, safely: no member outside it (absolute paths, ``..``), no link or
+device, at most ``MAX_MEMBERS`` members and ``MAX_BYTES`` unpacked (a bigger archive
+is not unpacked and says why). ``find`` then looks for each exercise's module:
+
+- the exact name (``ex01_access_params.py``, or the notebook ``….ipynb``), or a near
+  miss: another case (``Ex01_Access_Params.py``), a browser's or a file manager's copy
+  suffix (``ex02_builtin_init (1).py``, ``… - Copy.py``, ``…_copy2.py``), hyphens or
+  spaces for underscores; a note names the file used;
+- among several candidates, one that is not an untouched stub (a module that
+  ``kata.core.stubs`` would leave as it is: every body ``raise NotImplementedError``)
+  wins over the stubs; then the exact name, the top of the submission, ``exercises/``,
+  the shallowest, a ``.py`` before a notebook. Each candidate left out is flagged.
+
+Jupyter's checkpoints and macOS's ``__MACOSX``/``._*`` files are never candidates.
+Symbolic links are listed, never followed: a link that is picked is the grader's to
+refuse. The bytes are passed through as they are (decoding is the policy's job).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import stat
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from kata.core import ipynb, stubs
+from kata.grading import sanitize
+
+ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
+MAX_MEMBERS = 2000  # members of one archive
+MAX_BYTES = 100 * 2**20  # bytes unpacked from one archive
+SKIPPED_DIRS = (".venv", ".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX")
+MODULE_SUFFIXES = (".py", ipynb.SUFFIX)
+
+# A copy's suffix: "name (1)", "name - Copy", "name - Copy (2)", "name copy 2", "name_copy".
+_COPY = re.compile(r"(?:[\s_-]*(?:\(\d+\)|-\s*copy(?:\s*\(\d+\))?|\bcopy(?:\s*\d+)?|_copy\d*))+$")
+
+
+def normalized(stem: str) -> str:
+    """The name a file was meant to have: lower case, copy suffix gone, ``_`` for spaces
+    and hyphens (``Ex02_Builtin_Init (1)`` -> ``ex02_builtin_init``)."""
+    s = stem.strip().lower()
+    s = _COPY.sub("", s)
+    return re.sub(r"[\s.-]+", "_", s).strip("_")
+
+
+def is_archive(path: Path) -> bool:
+    return path.name.lower().endswith(ARCHIVES)
+
+
+def untouched_stub(path: Path) -> bool:
+    """True when the module at ``path`` is a stub nobody worked on (stubbing it again
+    changes nothing). A file that cannot be read or parsed holds something: False."""
+    try:
+        if path.is_symlink():
+            return False
+        data = path.read_bytes()
+        text = (
+            ipynb.module_text_of(data, path.name)
+            if path.suffix == ipynb.SUFFIX
+            else data.decode("utf-8-sig")
+        )
+        text = "".join(
+            ln for ln in text.splitlines(keepends=True) if not ln.startswith("# dropped: ")
+        )
+        return stubs.stub_source(text).strip() == text.strip()
+    except (OSError, ValueError, SyntaxError, RecursionError):
+        return False
+
+
+@dataclass
+class Found:
+    """The module picked for one exercise."""
+
+    path: Path  # the file to read (inside the submission, or unpacked from an archive)
+    shown: str  # its name for people: ``exercises/ex01_….py``, ``work.zip:ex01_….py``
+    base: Path  # the folder ``path`` was found in (the submission, or an archive's)
+    notes: list[str] = field(default_factory=list)  # the name used, the candidates left out
+
+
+@dataclass
+class _Candidate:
+    path: Path
+    shown: str
+    base: Path
+    rank: tuple
+
+    @property
+    def stub(self) -> bool:
+        return untouched_stub(self.path)
+
+
+class Submission:
+    """A submission folder with its archives unpacked (use as a context manager)."""
+
+    def __init__(self, root: Path, tmp_prefix: str = "kata-intake-"):
+        self.root, self.tmp_prefix = root, tmp_prefix
+        self.flags: list[str] = []  # what the intake refused or could not do
+        self._tmp: Path | None = None
+        # (path, shown, base) of every file and link, unpacked ones included
+        self.entries: list[tuple[Path, str, Path]] = []
+
+    def __enter__(self) -> Submission:
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> Submission:
+        """List the submission's files and unpack its archives."""
+        self.entries = [(p, self._rel(p, self.root), self.root) for p in walk(self.root)]
+        for path, shown, _ in list(self.entries):
+            if is_archive(path) and not path.is_symlink() and path.is_file():
+                self._unpack(path, shown)
+        return self
+
+    def close(self) -> None:
+        """Remove what was unpacked."""
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    @staticmethod
+    def _rel(path: Path, base: Path) -> str:
+        return sanitize.name(path.relative_to(base))
+
+    def _unpack(self, archive: Path, shown: str) -> None:
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix=self.tmp_prefix))
+        dest = self._tmp / str(len(list(self._tmp.iterdir())))
+        dest.mkdir()
+        try:
+            refused = unpack(archive, dest)
+        except (OSError, ValueError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
+            self.flags.append(f"{shown}: not unpacked ({sanitize.clean(str(exc), 200)})")
+            return
+        for why in refused:
+            self.flags.append(f"{shown}: {why}")
+        self.entries += [(p, f"{shown}:{self._rel(p, dest)}", dest) for p in walk(dest)]
+
+    # ---------------------------------------------------------------- finding
+
+    def candidates(self, name: str) -> list[_Candidate]:
+        out = []
+        for path, shown, base in self.entries:
+            if path.parent == self.root and path.name == "exercises" and path.is_symlink():
+                # A linked exercises/ folder: taken as it is, for the grader to refuse.
+                out.append(_Candidate(path, shown, base, (False, False, False, 1, 1, shown)))
+                continue
+            if path.suffix.lower() not in MODULE_SUFFIXES or path.name.startswith("._"):
+                continue
+            if normalized(path.stem) != name:
+                continue
+            exact = path.name in (f"{name}.py", f"{name}{ipynb.SUFFIX}")
+            inner = shown.split(":")[-1]
+            depth = inner.count("/")
+            place = 0 if depth == 0 else 1 if inner.startswith("exercises/") and depth == 1 else 2
+            notebook = path.suffix.lower() == ipynb.SUFFIX
+            archived = base != self.root
+            rank = (not exact, notebook, archived, place, depth, shown)
+            out.append(_Candidate(path, shown, base, rank))
+        return sorted(out, key=lambda c: c.rank)
+
+    def find(self, name: str) -> Found | None:
+        """The module graded as exercise ``name``, with notes; None when there is none."""
+        found = self.candidates(name)
+        if not found:
+            return None
+        worked = [c for c in found if not c.stub]
+        pick = (worked or found)[0]
+        notes = []
+        if pick.path.name not in (f"{name}.py", f"{name}{ipynb.SUFFIX}"):
+            notes.append(f"graded {pick.shown} as {name}{pick.path.suffix.lower()}")
+        elif ":" in pick.shown:
+            notes.append(f"graded {pick.shown}")
+        for c in found:
+            if c is pick:
+                continue
+            why = "an untouched stub" if c not in worked else "another copy"
+            notes.append(f"ignored {c.shown} ({why}; graded {pick.shown})")
+        return Found(pick.path, pick.shown, pick.base, notes)
+
+    def files(self) -> list[str]:
+        """The names of every file, for a reason when nothing was found."""
+        return [shown for _, shown, _ in self.entries]
+
+    def close_names(self, name: str) -> list[str]:
+        """Python files whose names look like ``name`` without being taken for it."""
+        py = {
+            shown: Path(shown.split(":")[-1]).stem.lower()
+            for p, shown, _ in self.entries
+            if p.suffix.lower() in MODULE_SUFFIXES
+        }
+        near = set(difflib.get_close_matches(name, py.values(), n=3, cutoff=0.75))
+        return [shown for shown, stem in py.items() if stem in near][:3]
+
+
+def walk(root: Path) -> list[Path]:
+    """Every entry below ``root``, symbolic links listed but never followed."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        here = Path(dirpath)
+        out += [here / d for d in dirnames if (here / d).is_symlink()]
+        out += [here / f for f in sorted(filenames)]
+    return out
+
+
+# ------------------------------------------------------------------ unpacking
+
+
+def _safe_name(name: str) -> PurePosixPath | None:
+    """The member's path inside the archive, or None when it would land outside."""
+    p = PurePosixPath(name.replace("\\", "/"))
+    if p.is_absolute() or ".." in p.parts or not p.parts or re.match(r"^[A-Za-z]:", name):
+        return None
+    return p
+
+
+def unpack(archive: Path, dest: Path) -> list[str]:
+    """Unpack the regular files of ``archive`` into ``dest``; the reasons for what was refused.
+
+    Raises ``ValueError`` when the archive is over the caps (nothing is unpacked then)."""
+    refused: list[str] = []
+    if archive.name.lower().endswith(".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            infos = zf.infolist()
+            _caps(len(infos), sum(i.file_size for i in infos))
+            for info in infos:
+                if info.is_dir():
+                    continue
+                kind = stat.S_IFMT(info.external_attr >> 16)  # 0: a zip made without modes
+                if kind and kind != stat.S_IFREG:
+                    refused.append(f"{_shown(info.filename)} refused (not a regular file)")
+                    continue
+                rel = _safe_name(info.filename)
+                if rel is None:
+                    refused.append(f"{_shown(info.filename)} refused (outside the archive)")
+                    continue
+                _write(dest / rel, zf.open(info), info.file_size)
+        return refused
+    with tarfile.open(archive) as tf:
+        members = tf.getmembers()
+        _caps(len(members), sum(m.size for m in members if m.isfile()))
+        for m in members:
+            if m.isdir():
+                continue
+            if not m.isfile():
+                refused.append(f"{_shown(m.name)} refused (not a regular file)")
+                continue
+            rel = _safe_name(m.name)
+            if rel is None:
+                refused.append(f"{_shown(m.name)} refused (outside the archive)")
+                continue
+            _write(dest / rel, tf.extractfile(m), m.size)
+    return refused
+
+
+def _caps(count: int, size: int) -> None:
+    if count > MAX_MEMBERS:
+        raise ValueError(f"{count} members, more than {MAX_MEMBERS}")
+    if size > MAX_BYTES:
+        raise ValueError(f"{size / 2**20:.0f} MiB unpacked, more than {MAX_BYTES // 2**20} MiB")
+
+
+def _write(target: Path, src, size: int) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with src, open(target, "wb") as out:
+        # Never more than the header said: a member that lies about its size is cut.
+        left = size
+        while left > 0:
+            chunk = src.read(min(left, 2**20))
+            if not chunk:
+                break
+            out.write(chunk)
+            left -= len(chunk)
+
+
+def _shown(name: str) -> str:
+    return sanitize.clean(name, 120)
