@@ -1,11 +1,17 @@
 """GitHub Classroom points: ``kata classroom`` (used by ``.github/workflows/classroom.yml``).
 
-Runs the graded suites on ``exercises/``, one exercise per process, and turns the
-per-task results into the runner format that
-``classroom-resources/autograding-grading-reporter`` reads: one entry per task,
-score = the task's points times the share of its tests that pass. The result is
-written base64-encoded as the step output ``result`` (``$GITHUB_OUTPUT``) and
-the points are printed as ``Points x/y``.
+Runs the graded suites on ``exercises/``, one exercise per process, and hands the
+points to ``classroom-resources/autograding-grading-reporter``. That reporter shows
+two totals: the check's annotation "Points x/y" adds up the ``score`` of every test
+entry, while its job-log table gives each runner (pass count / entry count) times the
+runner's ``max_score``. The two agree only when every runner holds entries of equal
+worth, so each runner here is one *share* of a task: a task of ``p`` points with ``n``
+tests is cut into ``n`` shares of ``p / n`` points rounded to the cent (the rounding
+spread so that the first ``k`` shares add up to ``p * k / n`` rounded to the cent), and
+the first ``k`` shares pass when ``k`` of its tests pass. Both totals are then the sum of
+the kata's task scores, each rounded to two decimals, and so is the ``Points x/y`` printed
+here. The runners go to ``$GITHUB_ENV`` (``<RUNNER>_RESULTS``, base64) and their names to
+the step output ``runners``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 from kata import ROOT
@@ -24,39 +31,57 @@ from kata.core import catalogue, outcomes, state
 from kata.core.outcomes import show_points
 
 
-def runner_result(results: dict[str, outcomes.TaskResult]) -> dict:
-    """The grading reporter's runner result for per-task results (tasks without
-    results, e.g. of an exercise whose run died, count 0 of their points)."""
-    tests, total, earned = [], 0.0, 0.0
+def _cents(value: Fraction) -> int:
+    return int(value * 100 + Fraction(1, 2))  # half up; value >= 0
+
+
+def shares(task_points: float, n: int) -> list[int]:
+    """The cents of each of the ``n`` shares of a task; the first ``k`` add up to the
+    task's points times ``k / n``, rounded to the cent."""
+    p = Fraction(task_points)
+    return [_cents(p * i / n) - _cents(p * (i - 1) / n) for i in range(1, n + 1)]
+
+
+def runners(results: dict[str, outcomes.TaskResult]) -> dict[str, dict]:
+    """The grading reporter's runners, one per share of a task (tasks without results,
+    e.g. of an exercise whose run died, are one failing share of all their points)."""
+    out = {}
     for e in catalogue.exercises():
         if not (ROOT / e.test_file).is_file():
             continue
         for t in e.tasks:
             r = results.get(t.key) or outcomes.TaskResult(t)
-            total, earned = total + t.points, earned + r.score
-            done = r.total and r.status == outcomes.Status.DONE
-            tests.append(
-                {
-                    "name": f"{e.name}.{t.name}",
-                    "status": "pass" if done else "fail",
-                    "score": round(r.score, 4),
-                    "message": (
-                        f"{r.passed}/{r.total} checks pass"
-                        if r.total
-                        else "no result: this exercise's test run ended early"
-                    ),
+            n = max(r.total, 1)
+            message = (
+                f"{r.passed}/{r.total} checks pass"
+                if r.total
+                else "no result: this exercise's test run ended early"
+            )
+            for i, cents in enumerate(shares(t.points, n), 1):
+                passed = i <= r.passed
+                name = f"{e.name}.{t.name}" + (f" ({i}/{n})" if n > 1 else "")
+                entry = {
+                    "name": name,
+                    "status": "pass" if passed else "fail",
+                    "score": cents / 100 if passed else 0,
+                    "message": message,
                     "line_no": 0,
                     "execution_time": "0s",
                 }
-            )
-    status = "pass" if tests and all(t["status"] == "pass" for t in tests) else "fail"
-    return {
-        "version": 1,
-        "status": status,
-        "max_score": total,
-        "tests": tests,
-        "score": round(earned, 4),
-    }
+                runner = f"kata_{e.name.split('_')[0]}_{t.name}_{i}".lower()
+                out[runner] = {
+                    "version": 1,
+                    "status": entry["status"],
+                    "max_score": cents / 100,
+                    "tests": [entry],
+                }
+    return out
+
+
+def points(runs: dict[str, dict]) -> tuple[float, float]:
+    """(points, max) as both of the reporter's totals add them up."""
+    score = sum(t["score"] for r in runs.values() if r["max_score"] for t in r["tests"])
+    return score, sum(r["max_score"] for r in runs.values())
 
 
 def grade(directory: str) -> dict[str, outcomes.TaskResult]:
@@ -81,12 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="kata classroom", description=__doc__.split("\n\n")[0])
     p.add_argument("--target", default="exercises")
     args = p.parse_args(argv)
-    result = runner_result(grade(args.target))
-    encoded = base64.b64encode(json.dumps(result).encode()).decode()
+    runs = runners(grade(args.target))
+    if os.environ.get("GITHUB_ENV"):
+        with open(os.environ["GITHUB_ENV"], "a", encoding="utf-8") as f:
+            for name, result in runs.items():
+                encoded = base64.b64encode(json.dumps(result).encode()).decode()
+                f.write(f"{name.upper()}_RESULTS={encoded}\n")
     if os.environ.get("GITHUB_OUTPUT"):
         with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as f:
-            f.write(f"result={encoded}\n")
-    print(f"Points {show_points(result['score'])}/{show_points(result['max_score'])}")
+            f.write(f"runners={','.join(runs)}\n")
+    score, top = points(runs)
+    print(f"Points {show_points(score)}/{show_points(top)}")
     return 0
 
 
