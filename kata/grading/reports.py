@@ -131,10 +131,11 @@ def gradescope(result: Grade) -> dict:
         got = sum(tg.share(False)[0] for tg in e.tasks.values()) if e.status == GRADED else 0.0
         out_of = sum(tg.share(False)[1] for tg in e.tasks.values())
         seen, top = seen + got, top + out_of
+        used = _("graded {file}").format(file=e.module) if _renamed(e) else ""
         summary.append(
             f"{e.exercise.name}: {show_points(got)}/{show_points(out_of)}"
             + (f" ({word(e.status)}: {_short(e.reason, 300)})" if e.status != GRADED else "")
-            + (f" ({_('graded {file}').format(file=e.module)})" if _renamed(e) else "")
+            + (f" ({used})" if used else "")
         )
     head = [
         f"sandbox: {result.sandbox}" + (f" ({result.sandbox_note})" if result.sandbox_note else "")
