@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -311,7 +312,14 @@ def grade(
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kata grade", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(
+        prog="kata grade",
+        description=__doc__.split("\n\n")[0],
+        epilog="@FILE reads more options from FILE, several a line, # for comments "
+        "(Gradescope's run_autograder reads grade-args.txt so)",
+        fromfile_prefix_chars="@",
+    )
+    p.convert_arg_line_to_args = lambda line: shlex.split(line, comments=True)
     p.add_argument(
         "submission", help="directory holding the exercise modules (exercises, solutions or a path)"
     )

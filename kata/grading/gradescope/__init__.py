@@ -1,11 +1,13 @@
 """The Gradescope autograder: ``kata gradescope [--out autograder.zip]`` (``make gradescope``).
 
-The zip holds ``setup.sh`` and ``run_autograder`` at its root and the pristine
-grading source: ``pyproject.toml``, ``README.md``, ``kata/`` and the graded tests
-with the hidden ones (no solutions, no exercises, no mutants or tooling).
-Gradescope unpacks it into ``/autograder/source``, runs ``setup.sh`` once, then
-``run_autograder`` per submission: ``kata.grading.grade`` takes the exercise modules
-from ``/autograder/submission`` and writes ``/autograder/results/results.json``.
+The zip holds ``setup.sh``, ``run_autograder`` and ``grade-args.txt`` (the options of
+``kata grade``, for the instructor to edit) at its root and the pristine grading
+source: ``pyproject.toml``, ``constraints.txt`` (the pins ``setup.sh`` installs with),
+``README.md``, ``kata/`` and the graded tests with the hidden ones (no solutions, no
+exercises, no mutants or tooling). Gradescope unpacks it into ``/autograder/source``,
+runs ``setup.sh`` once, then ``run_autograder`` per submission: ``kata.grading.grade``
+takes the exercise modules from ``/autograder/submission`` and writes
+``/autograder/results/results.json``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from kata.core import editions
 HERE = Path(__file__).resolve().parent
 # The two scripts Gradescope runs, kept as real files beside this module.
 SCRIPTS = ("setup.sh", "run_autograder")
+ARGS = "grade-args.txt"  # run_autograder's options of kata grade, beside the scripts
 
-SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE")
+SOURCE_FILES = ("pyproject.toml", "constraints.txt", "README.md", "LICENSE")
 TEST_DIRS = ("hidden",)
 
 
@@ -36,7 +39,11 @@ def _info(name: str, mode: int = 0o644) -> zipfile.ZipInfo:
 def files(root: Path = ROOT) -> list[tuple[Path, str]]:
     """(file, name in the zip) of the grading source."""
     out = [(root / f, f) for f in SOURCE_FILES if (root / f).is_file()]
-    out += [(p, n) for p, n in editions.kata_files(root, editions.GRADING) if p.name not in SCRIPTS]
+    out += [
+        (p, n)
+        for p, n in editions.kata_files(root, editions.GRADING)
+        if p.name not in (*SCRIPTS, ARGS)
+    ]
     tests = root / "tests"
     for p in sorted(tests.glob("*.py")):
         out.append((p, f"tests/{p.name}"))
@@ -51,6 +58,7 @@ def build(out: Path, root: Path = ROOT) -> Path:
     with zipfile.ZipFile(out, "w") as zf:
         for script in SCRIPTS:
             zf.writestr(_info(script, 0o755), (HERE / script).read_bytes())
+        zf.writestr(_info(ARGS), (HERE / ARGS).read_bytes())
         for path, name in files(root):
             zf.writestr(_info(name), path.read_bytes())
     return out
@@ -64,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
     print(
-        f"wrote {out}: {len(names)} files (setup.sh, run_autograder, kata/, tests/ with hidden tests)"
+        f"wrote {out}: {len(names)} files (setup.sh, run_autograder, grade-args.txt, "
+        "constraints.txt, kata/, tests/ with hidden tests)"
     )
     return 0
 

@@ -15,5 +15,6 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 "$PY" -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet --upgrade pip
-/autograder/venv/bin/pip install --quiet -e /autograder/source
+# The versions the kata was verified with (the learners install the same pins).
+/autograder/venv/bin/pip install --quiet -c /autograder/source/constraints.txt -e /autograder/source
 chmod -R a+rX /autograder/venv /autograder/source
