@@ -123,9 +123,9 @@ grade: $(STAMP) ## [instructor] grade a submission: make grade SUBMISSION=<dir> 
 	@test -n "$(SUBMISSION)" || { echo "usage: make grade SUBMISSION=<dir> [OUT=<dir>]" >&2; exit 2; }
 	@$(KATA) grade "$(SUBMISSION)" $(if $(OUT),--out "$(OUT)")
 
-grade-all: $(STAMP) ## [instructor] grade every sub-folder: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<dir> [OUT=<dir>]" >&2; exit 2; }
-	@$(KATA) grade-all "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)")
+grade-all: $(STAMP) ## [instructor] grade every sub-folder: make grade-all SUBMISSIONS=<dir> [OUT=<dir>] [ONLY=name,…]
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade-all SUBMISSIONS=<dir> [OUT=<dir>] [ONLY=name,…]" >&2; exit 2; }
+	@$(KATA) grade-all "$(SUBMISSIONS)" $(if $(OUT),--out "$(OUT)") $(if $(ONLY),--only "$(ONLY)")
 
 release: $(STAMP) ## [instructor] the student edition, checked: make release [OUT=dist/student] [SOLUTIONS=after-pass]
 	@$(KATA) release --out "$(or $(OUT),dist/student)" $(if $(SOLUTIONS),--solutions $(SOLUTIONS))

@@ -1,16 +1,19 @@
 """Make the learner's stubs from the reference solutions, so the two never drift.
 
 ``kata dev stubs`` (``make stubs``) rewrites ``exercises/`` from ``solutions/``
-(see ``kata.core.stubs`` for what a stub keeps). An exercise file that differs
-from its stub holds someone's work: it is saved to ``.kata/backups/`` first, and
-without ``--force`` (``FORCE=1``) nothing is written at all. ``--check`` only
-reports exercises that differ, and never writes.
+(see ``kata.core.stubs`` for what a stub keeps). An exercise file that is still the
+stub of the last commit (``git show HEAD:exercises/<name>.py``, itself a stub) holds no
+work: it is rewritten when its solution changed. Any other file that differs from its
+new stub holds someone's work: it is saved to ``.kata/backups/`` first, and without
+``--force`` (``FORCE=1``) nothing is written at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
+from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, stubs
@@ -20,6 +23,25 @@ from kata.core.backups import backup
 def generate(name: str) -> str:
     """The stub of exercise ``name``, made from ``solutions/``."""
     return stubs.make_stub((ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8"))
+
+
+def untouched(path: Path) -> bool:
+    """``path`` is the stub the last commit holds (outside git, or for a file git does
+    not know, nothing is untouched: the file is protected)."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"HEAD:{path.relative_to(ROOT).as_posix()}"],
+            capture_output=True,
+            timeout=60,
+        )
+        committed = done.stdout.decode("utf-8") if done.returncode == 0 else None
+        return (
+            committed is not None
+            and path.read_text(encoding="utf-8") == committed
+            and stubs.stub_source(committed) == committed
+        )
+    except (OSError, UnicodeDecodeError, SyntaxError, subprocess.SubprocessError):
+        return False
 
 
 def main(argv=None) -> int:
@@ -40,7 +62,12 @@ def main(argv=None) -> int:
         path = ROOT / "exercises" / f"{name}.py"
         if not (path.exists() and path.read_text(encoding="utf-8") == text):
             stale[name] = text
-    edited = [n for n in stale if (ROOT / "exercises" / f"{n}.py").exists()]
+    edited = [
+        n
+        for n in stale
+        if (ROOT / "exercises" / f"{n}.py").exists()
+        and not untouched(ROOT / "exercises" / f"{n}.py")
+    ]
     if edited and not args.force:
         print(
             "refusing to overwrite exercises that differ from their stubs (someone's work?): "
@@ -51,7 +78,7 @@ def main(argv=None) -> int:
         return 1
     for name, text in stale.items():
         path = ROOT / "exercises" / f"{name}.py"
-        if path.exists():
+        if name in edited:
             print(f"backed up exercises/{name}.py as {backup(path).relative_to(ROOT)}")
         path.write_text(text, encoding="utf-8")
         print(f"wrote exercises/{name}.py")

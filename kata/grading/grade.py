@@ -83,6 +83,13 @@ def _describe_death(r: Run) -> str:
     return f"the test process ended early (exit code {code}) before its tests finished"
 
 
+def _seconds(value: object) -> float:
+    """A test's time from its stream line: a finite number of seconds, else 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    return float(value) if 0 <= value <= 10**6 else 0.0  # NaN fails both comparisons
+
+
 def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact) -> None:
     known = {o.value for o in Outcome}
     for t in tests:
@@ -96,6 +103,7 @@ def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact)
         said = line.get("outcome", Outcome.NO_RESULT)
         outcome.outcome = said if said in known else Outcome.ERROR
         outcome.message = redact(sanitize.clean(line.get("message", "")))
+        outcome.seconds = _seconds(line.get("seconds"))
         if t.get("task") in g.tasks:
             g.tasks[t["task"]].tests.append(outcome)
 
@@ -324,6 +332,12 @@ def _parser() -> argparse.ArgumentParser:
         "submission", help="directory holding the exercise modules (exercises, solutions or a path)"
     )
     p.add_argument("--out", help="output directory (default: grades/<submission name>)")
+    p.add_argument(
+        "--into",
+        metavar="CLASS_OUT",
+        help="regrade into a class graded by kata grade-all: write CLASS_OUT/<submission name>/ "
+        "and update its row of CLASS_OUT/gradebook.csv and CLASS_OUT/report.html",
+    )
     p.add_argument("--exercises", help="comma-separated exercises to grade (default: all)")
     p.add_argument(
         "--timeout",
@@ -386,7 +400,12 @@ def main(argv: list[str] | None = None) -> int:
         missing = f"error: the submission {args.submission!r} is not a directory"
         if Path(args.submission).is_symlink():
             missing = f"error: the submission {args.submission!r} is a symbolic link"
+    if args.into and args.out:
+        print("error: give --out or --into, not both", file=sys.stderr)
+        return 2
     out = Path(args.out) if args.out else ROOT / "grades" / sub.name
+    if args.into:
+        out = Path(args.into) / sanitize.name(sub.name)
     try:
         out.mkdir(parents=True, exist_ok=True)
         if out.resolve() == sub.resolve() or sub.resolve() in out.resolve().parents:
@@ -413,6 +432,12 @@ def main(argv: list[str] | None = None) -> int:
         run_quarantined=args.run_quarantined,
     )
     grade_report.write_all(result, out)
+    if args.into:
+        from kata.grading import gradebook
+
+        who = gradebook.read_metadata(sub.parent).get(sub.name, ("", ""))
+        data = grade_report.summary(result)
+        gradebook.write(Path(args.into), [gradebook.row(out.name, data, who)], keep=True)
     if missing:
         print(missing, file=sys.stderr)
     if args.quiet:

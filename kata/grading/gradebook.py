@@ -6,7 +6,14 @@ several at a time, each from a fresh tree in a private temporary folder that is
 removed afterwards. Each gets its outputs in ``OUT/<name>/``; ``OUT/gradebook.csv``
 has one row per submission: its name, the points of every exercise, the total and
 notes. A grader that runs past ``--submission-timeout`` is killed with its whole
-session and its row says so.
+session and its row says so. ``OUT/report.html`` is the course's report
+(``kata.grading.course``).
+
+``--only NAME[,NAME…]`` regrades those submissions into an existing ``OUT``: their rows
+of the gradebook are replaced, the others kept, and the report rewritten (``kata grade
+SUBMISSION --into OUT`` does the same for one folder). A Gradescope export's
+``submission_metadata.yml`` beside the submissions fills the ``student`` and ``email``
+columns (folder ``submission_<id>`` -> its submitters).
 """
 
 from __future__ import annotations
@@ -87,8 +94,60 @@ def _kill_session(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def row(name: str, data: dict) -> dict:
-    r = {"name": name}
+def read_metadata(root: Path) -> dict[str, tuple[str, str]]:
+    """Folder -> (names, emails) from a Gradescope export's ``submission_metadata.yml``
+    (``submission_<id>:`` then ``:submitters:`` with ``- :name:``/``:email:`` items);
+    only those keys are read, so no YAML library is needed. Empty when there is none."""
+    path = root / "submission_metadata.yml"
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return {}
+    people: dict[str, dict[str, list[str]]] = {}
+    folder, indent = None, None  # indent: the column of ":submitters:" while inside it
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        col = len(line) - len(line.lstrip())
+        if col == 0:
+            folder, indent = (stripped[:-1] if stripped.endswith(":") else None), None
+            continue
+        if folder is None:
+            continue
+        if stripped == ":submitters:":
+            indent = col
+            continue
+        if indent is None or (col <= indent and not stripped.startswith("- ")):
+            indent = None
+            continue
+        key, _sep, value = stripped.removeprefix("- ").partition(": ")
+        if key in (":name", ":email") and value:
+            people.setdefault(folder, {}).setdefault(key[1:], []).append(_scalar(value))
+    return {
+        f: ("; ".join(p.get("name", [])), "; ".join(p.get("email", []))) for f, p in people.items()
+    }
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar as written by Gradescope's export: plain, 'single' or "double" quoted."""
+    value = value.strip()
+    if len(value) > 1 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    if len(value) > 1 and value[0] == value[-1] == '"':
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value[1:-1]
+    return value
+
+
+def fields() -> list[str]:
+    return ["name", "student", "email", *catalogue.names(), "total", "max", "notes"]
+
+
+def row(name: str, data: dict, who: tuple[str, str] = ("", "")) -> dict:
+    r = {"name": name, "student": sanitize.name(who[0]), "email": sanitize.name(who[1])}
     exercises = data.get("exercises", {})
     notes = [data["error"]] if "error" in data else []
     for ex in catalogue.names():
@@ -123,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         default=SUBMISSION_TIMEOUT,
         help="seconds for one whole submission before its grader is killed (default %(default)s)",
     )
+    p.add_argument(
+        "--only",
+        help="comma-separated submissions to regrade into an existing OUT (the other rows stay)",
+    )
     args, extra = p.parse_known_args(argv)  # the rest goes to kata.grade (--timeout, --exercises…)
     root = Path(args.submissions)
     if not root.is_dir():
@@ -131,6 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     subs = sorted(
         d for d in root.iterdir() if (d.is_dir() or d.is_symlink()) and not d.name.startswith(".")
     )
+    if args.only:
+        wanted = {n.strip() for n in args.only.split(",") if n.strip()}
+        unknown = wanted - {s.name for s in subs}
+        if unknown:
+            print(f"error: no submission {', '.join(sorted(unknown))} in {root}", file=sys.stderr)
+            return 2
+        subs = [s for s in subs if s.name in wanted]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -140,17 +210,48 @@ def main(argv: list[str] | None = None) -> int:
                 subs,
             )
         )
-    rows = [row(sanitize.name(s.name), g) for s, g in zip(subs, grades, strict=True)]
-    fields = ["name", *catalogue.names(), "total", "max", "notes"]
+    who = read_metadata(root)
+    rows = [
+        row(sanitize.name(s.name), g, who.get(s.name, ("", "")))
+        for s, g in zip(subs, grades, strict=True)
+    ]
+    rows = write(out, rows, keep=bool(args.only))
+    print(f"wrote {out / 'gradebook.csv'} ({len(rows)} submissions) and {out / 'report.html'}")
+    return 0
+
+
+def read(out: Path) -> list[dict]:
+    """The rows of ``out/gradebook.csv`` (none when there is no gradebook yet)."""
+    try:
+        with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    except OSError:
+        return []
+
+
+def write(out: Path, rows: list[dict], keep: bool = False) -> list[dict]:
+    """Write the gradebook (``keep``: the rows already there stay unless ``rows`` has the
+    same name) and the course report; the rows written."""
+    from kata.grading import course
+
+    if keep:
+        new = {r["name"]: r for r in rows}
+        old = read(out)
+        for r in old:  # a regrade keeps what the metadata said of the learner
+            if r["name"] in new and not new[r["name"]]["student"]:
+                new[r["name"]].update(student=r.get("student", ""), email=r.get("email", ""))
+        rows = sorted(
+            [r for r in old if r["name"] not in new] + list(new.values()), key=lambda r: r["name"]
+        )
     tmp = out / ".gradebook.csv.tmp"
     tmp.unlink(missing_ok=True)
     with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=fields)
+        w = csv.DictWriter(f, fieldnames=fields(), restval="", extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
     os.replace(tmp, out / "gradebook.csv")
-    print(f"wrote {out / 'gradebook.csv'} ({len(rows)} submissions)")
-    return 0
+    course.write(out, rows)
+    return rows
 
 
 if __name__ == "__main__":

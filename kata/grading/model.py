@@ -47,6 +47,7 @@ class CheckOutcome:
     hidden: bool = False  # an instructor-only test (tests/hidden/)
     outcome: str = Outcome.NO_RESULT  # an ``Outcome`` value
     message: str = ""  # the failure's text, already sanitized
+    seconds: float = 0.0  # how long it ran (setup, call, teardown), as its process timed it
 
     @property
     def passed(self) -> bool:

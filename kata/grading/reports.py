@@ -1,10 +1,12 @@
-"""The grader's outputs: Gradescope ``results.json``, ``junit.xml``, ``grade.json`` and a table."""
+"""The grader's outputs: Gradescope ``results.json``, ``junit.xml``, ``grade.json``, the
+learner's ``feedback.md`` and a table."""
 
 from __future__ import annotations
 
 import io
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -183,7 +185,9 @@ def summary(result: Grade) -> dict:
                         "max_score": tg.task.points,
                         "status": tg.status,
                         "tests": [
-                            {"id": t.id, "outcome": t.outcome, "hidden": t.hidden} for t in tg.tests
+                            {"id": t.id, "outcome": t.outcome, "hidden": t.hidden}
+                            | ({"message": clean(t.message)} if not t.passed and t.message else {})
+                            for t in tg.tests
                         ],
                     }
                     for tg in e.tasks.values()
@@ -209,6 +213,7 @@ def junit(result: Grade) -> ET.ElementTree:
             continue
         suite = ET.SubElement(suites, "testsuite", name=e.exercise.name)
         count = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        elapsed = 0.0
         for tg in e.tasks.values():
             for t in tg.tests or [None]:
                 name = clean(t.id.split("::")[-1], 200) if t else tg.task.name
@@ -217,8 +222,9 @@ def junit(result: Grade) -> ET.ElementTree:
                     "testcase",
                     name=name,
                     classname=f"{e.exercise.name}.{tg.task.name}",
-                    time="0",
+                    time=f"{t.seconds if t else 0:.3f}",
                 )
+                elapsed += t.seconds if t else 0.0
                 count["tests"] += 1
                 if e.status != GRADED:
                     why = clean(f"{word(e.status)}: {e.reason}", 500)
@@ -241,13 +247,50 @@ def junit(result: Grade) -> ET.ElementTree:
                     count["failures"] += 1
         for k, v in count.items():
             suite.set(k, str(v))
-        suite.set("time", "0.000")
+        suite.set("time", f"{elapsed:.3f}")
         for k in total:
             total[k] += count[k]
     for k, v in total.items():
         suites.set(k, str(v))
     ET.indent(suites)
     return ET.ElementTree(suites)
+
+
+# --------------------------------------------------------------- feedback.md
+
+
+def feedback(result: Grade) -> str:
+    """The learner's feedback page (Markdown): per exercise and task the status and
+    points, and each failing check's diagnosis as ``make test`` shows it (a hidden test
+    by its headline only, as in ``results.json``)."""
+    total = _("total: {earned}/{possible} points").format(
+        earned=show_points(result.score), possible=show_points(result.max_score)
+    )
+    title = _("grade: {submission}").format(submission=clean(result.submission, 200))
+    out = [f"# {title}", ""]
+    out += [f"**{total}**", ""]
+    if result.problem:
+        out += [clean(result.problem, 500), ""]
+    for e in result.exercises.values():
+        if not e.counted:
+            continue
+        out += [f"## {e.exercise.name}: {show_points(e.score)}/{show_points(e.max_score)}", ""]
+        if _renamed(e):
+            out += [_("graded {file}").format(file=e.module), ""]
+        if e.status != GRADED:
+            out += [_task_output(e, next(iter(e.tasks.values())), None), ""]
+            continue
+        for tg in e.tasks.values():
+            head = f"### {tg.task.name}: {task_title(tg.task)}"
+            out += [head, "", f"{show_points(tg.score)}/{tg.task.points} · {word(tg.status)}", ""]
+            for failure in _failures(tg) if tg.status != "not started" else []:
+                first, _nl, rest = failure.partition("\n")
+                out += [f"- {first}", ""]
+                if rest:  # a fence longer than any run of backticks in the text
+                    fence = "`" * max(3, 1 + max(map(len, re.findall("`+", rest)), default=0))
+                    out += [f"  {fence}text", *("  " + ln for ln in rest.splitlines())]
+                    out += [f"  {fence}", ""]
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _write(path: Path, text: str) -> None:
@@ -263,6 +306,7 @@ def write_all(result: Grade, out: Path) -> None:
     buf = io.BytesIO()
     junit(result).write(buf, encoding="utf-8", xml_declaration=True)
     _write(out / "junit.xml", buf.getvalue().decode())
+    _write(out / "feedback.md", feedback(result))
 
 
 # ---------------------------------------------------------------------- table

@@ -180,8 +180,12 @@ def _verdict(reports) -> tuple[str, str]:
 
 def pytest_runtest_logfinish(nodeid, location):
     tampered = compare(_before.pop(nodeid, {}), snapshot())
-    outcome, message = _verdict(_reports.pop(nodeid, []))
-    _emit("end", id=nodeid, outcome=outcome, message=message, tampered=tampered[:20])
+    reports = _reports.pop(nodeid, [])
+    outcome, message = _verdict(reports)
+    seconds = round(sum(getattr(r, "duration", 0.0) for r in reports), 3)  # setup+call+teardown
+    _emit(
+        "end", id=nodeid, outcome=outcome, message=message, tampered=tampered[:20], seconds=seconds
+    )
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -46,6 +47,7 @@ def _tests(ex: catalogue.Exercise, task: catalogue.Task, *outcomes, hidden=(), m
             hidden=i in hidden,
             outcome=o,
             message=message if o == Outcome.FAILED else "",
+            seconds=0.125 * (i + 1),
         )
         for i, o in enumerate(outcomes)
     ]
@@ -120,6 +122,14 @@ def test_the_golden_files_are_trusted_outputs():
     the hidden test's failure text does not show before the due date; the sample
     scores what its outcomes earn."""
     assert junit_problems(GOLDEN / "junit.xml") == []
+    suites = ET.parse(GOLDEN / "junit.xml").getroot()
+    for suite in suites:  # each case's time is its test's; a suite's, their sum
+        times = [float(c.get("time")) for c in suite]
+        assert float(suite.get("time")) == pytest.approx(sum(times), abs=1e-3)
+    graded = sample().exercises[catalogue.exercises()[0].name]
+    first = next(s for s in suites if s.get("name") == graded.exercise.name)
+    want = [t.seconds for tg in graded.tasks.values() for t in tg.tests]
+    assert [float(c.get("time")) for c in first] == want
     for name in ("results.json", "junit.xml", "grade.json"):
         text = (GOLDEN / name).read_text(encoding="utf-8")
         assert "\x1b" not in text and "\x07" not in text, name

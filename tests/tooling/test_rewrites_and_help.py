@@ -52,3 +52,29 @@ def test_help_shows_the_learners_targets_and_help_dev_the_others(kata_copy):
     assert "make help-dev" in learner.stdout  # the way to the others
     assert set(OTHERS) <= _targets(dev.stdout)
     assert not _targets(dev.stdout) & set(LEARNER)
+
+
+def test_stubs_rewrites_an_untouched_stub_without_force(kata_copy):
+    """A solution's docstring changed: the exercise, still the committed stub, holds no
+    work and is rewritten (no backup); the same file with a learner's line is protected."""
+    import subprocess
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(kata_copy)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "kata"], check=True)
+    solution = kata_copy / "solutions" / "ex01_access_params.py"
+    old = solution.read_text()
+    doc = '"""The chapter\'s MLP, not yet built'
+    assert doc in old
+    solution.write_text(old.replace(doc, '"""The chapter\'s MLP, built later', 1))
+    out = make(kata_copy, "stubs")
+    assert out.returncode == 0, out.stderr
+    assert "The chapter's MLP, built later" in (kata_copy / EX01).read_text()
+    assert not (kata_copy / ".kata" / "backups").exists()
+    # Committed, then worked on: protected again.
+    subprocess.run([*git, "commit", "-qam", "new docstring"], check=True)
+    (kata_copy / EX01).write_text((kata_copy / EX01).read_text() + "# my work\n")
+    solution.write_text(old)
+    out = make(kata_copy, "stubs")
+    assert out.returncode != 0 and "refusing to overwrite" in out.stderr

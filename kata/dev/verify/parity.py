@@ -2,7 +2,7 @@
 same signatures and docstrings (the docstrings are the learner's contract), and
 every catalogue task is defined. Each exercise cites the book the same way
 everywhere: the lesson's first paragraph and the README's exercise table hold the
-catalogue's ``book`` text, and these and their Chinese versions name the same
+catalogue's ``book`` text (and the table lists the catalogue's tasks, in order), and these and their Chinese versions name the same
 numbered sections of the chapter (4.2.1–4.2.3), or none. The Keras and TensorFlow
 versions the lessons (English and Chinese) and the READMEs say they were checked
 on are the ones ``constraints.txt`` pins. Everything compared lives in this
@@ -140,6 +140,28 @@ def citation_problems(root: Path = ROOT) -> list[str]:
     return out
 
 
+def task_table_problems(root: Path = ROOT) -> list[str]:
+    """Where a README's exercise table lists other tasks than the catalogue (a task
+    added, renamed or removed and the table not told)."""
+    out = []
+    for readme in ("README.md", "README.zh-CN.md"):
+        if not (root / readme).exists():
+            continue
+        for ex in catalogue.exercises():
+            row = _table_row(root / readme, ex.name)
+            if row is None:
+                continue  # citation_problems says the row is missing
+            cells = [c.strip() for c in row.strip().strip("|").split("|")]
+            listed = re.findall(r"`([^`]+)`", cells[-1])
+            want = [t.name for t in ex.tasks]
+            if listed != want:
+                out.append(
+                    f"{readme}: the exercise table lists {ex.name}'s tasks as {listed}; "
+                    f"the catalogue has {want}"
+                )
+    return out
+
+
 PINNED = {"Keras": "keras", "TensorFlow": "tensorflow"}  # how the texts name them -> pin
 _VERSION = re.compile(r"\b(Keras|TensorFlow) (\d+\.\d+\.\d+)\b")
 
@@ -192,7 +214,7 @@ def jobs(_exercises, _args) -> list:
 
 
 def report(_verdicts, _exercises, _args) -> list[str]:
-    found = problems() + citation_problems() + version_problems()
+    found = problems() + citation_problems() + task_table_problems() + version_problems()
     print(
         "\nparity of names, signatures, docstrings, book citations and pinned versions,"
         " exercises/ = solutions/ = catalogue = READMEs = constraints.txt: "

@@ -1,0 +1,299 @@
+"""The course's report: ``OUT/report.html`` after ``kata grade-all`` (``make grade-all``).
+
+One self-contained page (inline CSS and SVG: no script, no font, no network) built
+from ``OUT/gradebook.csv`` and each submission's ``OUT/<name>/grade.json``:
+
+- the class's score distribution (a histogram of the totals);
+- each task's pass rate (the share of submissions whose task is done);
+- the most frequent failing checks across the class: the mistake a failing check
+  names ("this looks like …", "right value, wrong type: …"), else its first line with
+  numbers and paths blanked, counted once per submission;
+- what to review: quarantined, refused, tampered, killed, crashed or erroring
+  exercises, the intake's and the scan's flags, graders that failed;
+- the class table, each name linking to that learner's ``feedback.md``.
+
+Every text from a submission is escaped; the page is rewritten whole (``os.replace``)
+each time the gradebook changes, so a regrade (``--only``, ``kata grade --into``)
+updates it too.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections import Counter
+from pathlib import Path
+
+from kata.core import catalogue
+from kata.core.i18n import _, task_title
+from kata.core.outcomes import show_points
+from kata.grading.sanitize import clean
+
+BINS = 10  # bars of the score histogram
+TOP_MISTAKES = 15
+REVIEWED = ("graded", "missing", "no tests")  # statuses that need no review
+
+
+def _grades(out: Path, rows: list[dict]) -> dict[str, dict]:
+    """Each row's grade.json (an empty dict when there is none or it is not a grade)."""
+    grades = {}
+    for r in rows:
+        try:
+            data = json.loads((out / r["name"] / "grade.json").read_text(encoding="utf-8"))
+            grades[r["name"]] = data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            grades[r["name"]] = {}
+    return grades
+
+
+def _exercises(data: dict) -> dict[str, dict]:
+    ex = data.get("exercises")
+    return {k: v for k, v in ex.items() if isinstance(v, dict)} if isinstance(ex, dict) else {}
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+# -------------------------------------------------------------------- figures
+
+
+def pass_rates(grades: dict[str, dict]) -> list[tuple[catalogue.Task, int, int]]:
+    """(task, submissions with the task done, submissions graded) for every task."""
+    out = []
+    for e in catalogue.exercises():
+        for t in e.tasks:
+            done = seen = 0
+            for data in grades.values():
+                task = _exercises(data).get(e.name, {}).get("tasks", {}).get(t.name)
+                if (
+                    not isinstance(task, dict)
+                    or _exercises(data)[e.name].get("status") == "no tests"
+                ):
+                    continue
+                seen += 1
+                done += task.get("status") == "done"
+            if seen:
+                out.append((t, done, seen))
+    return out
+
+
+def mistake(message: str) -> str:
+    """What a failing check says is wrong: the line naming the mistake, else its first
+    line with numbers and paths blanked (so the same mistake counts once)."""
+    from kata.testing.shaping import names_a_mistake, signature
+
+    lines = [ln.strip().removeprefix("E ").strip() for ln in message.splitlines()]
+    lines = [ln.removeprefix("FAILURE:").strip() for ln in lines if ln]
+    named = next((ln for ln in lines if names_a_mistake(ln)), None)
+    return clean(named or signature(lines[0] if lines else ""), 200)
+
+
+def frequent_mistakes(grades: dict[str, dict]) -> list[tuple[str, str, int]]:
+    """(task key, mistake, submissions) of the most frequent failing checks."""
+    seen: Counter = Counter()
+    for data in grades.values():
+        mine = set()
+        for name, e in _exercises(data).items():
+            if e.get("status") != "graded":
+                continue
+            for task, tg in (e.get("tasks") or {}).items():
+                for t in tg.get("tests", []) if isinstance(tg, dict) else []:
+                    if isinstance(t, dict) and t.get("outcome") == "failed" and t.get("message"):
+                        mine.add((f"{name}.{task}", mistake(str(t["message"]))))
+        seen.update(mine)
+    return [(k, m, n) for (k, m), n in seen.most_common(TOP_MISTAKES)]
+
+
+def to_review(rows: list[dict], grades: dict[str, dict]) -> list[tuple[str, str]]:
+    """(submission, what to look at) for every verdict and flag worth a look."""
+    out = []
+    for r in rows:
+        data = grades.get(r["name"], {})
+        if not data:
+            out.append((r["name"], r.get("notes") or _("no grade.json: the grader failed")))
+            continue
+        for flag in data.get("flags") or []:
+            out.append((r["name"], str(flag)))
+        for name, e in _exercises(data).items():
+            if e.get("status") not in REVIEWED:
+                out.append((r["name"], f"{name}: {e.get('status')}: {e.get('reason')}"))
+            for flag in e.get("flags") or []:
+                out.append((r["name"], f"{name}: {flag}"))
+    return out
+
+
+# ---------------------------------------------------------------------- SVG
+
+
+def histogram_svg(totals: list[float], top: float) -> str:
+    """The totals in ``BINS`` equal bins from 0 to ``top`` (the last bin holds ``top``)."""
+    counts = [0] * BINS
+    for x in totals:
+        counts[min(BINS - 1, max(0, int(x / top * BINS))) if top else 0] += 1
+    w, h, pad = 560, 220, 30
+    bar = (w - 2 * pad) / BINS
+    most = max(counts) or 1
+    parts = [
+        f'<svg class="chart" id="histogram" role="img" width="{w}" height="{h}" '
+        f'viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg">',
+        "<title>" + html.escape(_("score distribution")) + "</title>",
+        f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#444"/>',
+    ]
+    for i, n in enumerate(counts):
+        lo, hi = top * i / BINS, top * (i + 1) / BINS
+        height = (h - 2 * pad) * n / most
+        x, y = pad + i * bar, h - pad - height
+        label = f"{show_points(lo)}–{show_points(hi)}: {n}"
+        parts.append(
+            f'<rect class="bar" data-count="{n}" x="{x + 2:.1f}" y="{y:.1f}" '
+            f'width="{bar - 4:.1f}" height="{height:.1f}" fill="#3b7dd8">'
+            f"<title>{html.escape(label)}</title></rect>"
+        )
+        if n:
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{n}</text>'
+            )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{h - pad + 14}" text-anchor="middle" '
+            f'class="axis">{show_points(lo)}</text>'
+        )
+    parts.append(
+        f'<text x="{w - pad}" y="{h - pad + 14}" text-anchor="end" class="axis">'
+        f"{show_points(top)}</text></svg>"
+    )
+    return "".join(parts)
+
+
+def rates_svg(rates: list[tuple[catalogue.Task, int, int]]) -> str:
+    """One horizontal bar per task: the share of submissions that have it done."""
+    row, label_w, bar_w, pad = 22, 300, 300, 10
+    w, h = label_w + bar_w + 80, pad * 2 + row * len(rates)
+    parts = [
+        f'<svg class="chart" id="pass-rates" role="img" width="{w}" height="{h}" '
+        f'viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg">',
+        "<title>" + html.escape(_("pass rate per task")) + "</title>",
+    ]
+    for i, (t, done, seen) in enumerate(rates):
+        y = pad + i * row
+        share = done / seen
+        color = "#2e9d4f" if share >= 0.8 else "#e0a100" if share >= 0.5 else "#d04a3a"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">'
+            f"{html.escape(t.key.replace('::', '.'))}</text>"
+            f'<rect x="{label_w}" y="{y + 3}" width="{bar_w}" height="{row - 6}" fill="#eee"/>'
+            f'<rect class="rate" data-done="{done}" data-seen="{seen}" x="{label_w}" '
+            f'y="{y + 3}" width="{bar_w * share:.1f}" height="{row - 6}" fill="{color}">'
+            f"<title>{html.escape(task_title(t))}</title></rect>"
+            f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{done}/{seen}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------- page
+
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:72em}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #eee;
+text-align:left;vertical-align:top}td.n{text-align:right}svg text{font-size:12px}
+svg text.axis{fill:#666}.muted{color:#666}
+"""
+
+
+def _muted(text: str) -> str:
+    return f'<p class="muted">{html.escape(text)}</p>'
+
+
+def _h2(text: str) -> str:
+    return f"<h2>{html.escape(text)}</h2>"
+
+
+def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    out = ["<table><tr>", *(f"<th>{html.escape(h)}</th>" for h in head), "</tr>"]
+    for r in rows:
+        cells = (f"<td{' class=n' if i in numeric else ''}>{c}</td>" for i, c in enumerate(r))
+        out += ["<tr>", *cells, "</tr>"]
+    out.append("</table>")
+    return "".join(out)
+
+
+def render(out: Path, rows: list[dict]) -> str:
+    """The report's HTML for the gradebook ``rows`` of the class graded into ``out``."""
+    grades = _grades(out, rows)
+    top = max((_number(r.get("max")) or 0.0 for r in rows), default=0.0)
+    top = top or float(sum(e.points for e in catalogue.exercises()))
+    totals = [x for x in (_number(r.get("total")) for r in rows) if x is not None]
+    esc = html.escape
+    mean = sum(totals) / len(totals) if totals else 0.0
+    median = sorted(totals)[len(totals) // 2] if totals else 0.0
+    parts = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8">',
+        "<title>" + esc(_("course report")) + f"</title><style>{STYLE}</style></head><body>",
+        "<h1>" + esc(_("course report")) + "</h1>",
+        "<p>"
+        + esc(
+            _("{count} submissions; mean {mean}, median {median} of {top} points").format(
+                count=len(rows),
+                mean=show_points(mean),
+                median=show_points(median),
+                top=show_points(top),
+            )
+        )
+        + "</p>",
+        _h2(_("score distribution")),
+        histogram_svg(totals, top),
+        _h2(_("pass rate per task")),
+        rates_svg(pass_rates(grades)),
+        _h2(_("most frequent failing checks")),
+    ]
+    mistakes = frequent_mistakes(grades)
+    parts.append(
+        _table(
+            [_("task"), _("what the check says"), _("submissions")],
+            [[esc(k), esc(m), str(n)] for k, m, n in mistakes],
+            {2},
+        )
+        if mistakes
+        else _muted(_("no failing check"))
+    )
+    parts.append(_h2(_("to review: flags and quarantines")))
+    review = to_review(rows, grades)
+    parts.append(
+        _table([_("submission"), _("what")], [[esc(n), esc(clean(w, 500))] for n, w in review])
+        if review
+        else _muted(_("nothing to review"))
+    )
+    parts.append(_h2(_("the class")))
+    names = catalogue.names()
+    table = []
+    for r in rows:
+        link = f'<a href="{esc(r["name"], quote=True)}/feedback.md">{esc(r["name"])}</a>'
+        if not (out / r["name"] / "feedback.md").is_file():
+            link = esc(r["name"])
+        who = " ".join(x for x in (r.get("student", ""), r.get("email", "")) if x)
+        table.append([link, esc(who), *(esc(r.get(n, "")) for n in names), esc(r.get("total", ""))])
+    parts.append(
+        _table(
+            [_("submission"), _("student"), *names, _("total")],
+            table,
+            set(range(2, 3 + len(names))),
+        )
+    )
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def write(out: Path, rows: list[dict]) -> Path:
+    """Write ``out/report.html`` (replaced whole)."""
+    path = out / "report.html"
+    tmp = out / ".report.html.tmp"
+    tmp.write_text(render(out, rows), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
