@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import signal
 import sys
+from pathlib import Path
 
 from kata.core.i18n import _
 
@@ -53,9 +55,21 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Run `kata <subcommand> --help` for a subcommand's options.",
     )
     sub = p.add_subparsers(dest="command", metavar="<subcommand>", required=True)
-    for name, _module, who, text in COMMANDS:
-        sub.add_parser(name, help=f"[{who}] {text}", add_help=False)
+    for name, module, who, text in COMMANDS:
+        if available(module or "kata.dev"):  # the student edition lists the learner's only
+            sub.add_parser(name, help=f"[{who}] {text}", add_help=False)
     return p
+
+
+def available(module: str) -> bool:
+    """``module`` is part of this edition of the kata: a file of this ``kata`` package
+    (found without importing it; another install's copy does not count)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except ModuleNotFoundError:  # its package is not there
+        return False
+    here = Path(__file__).resolve().parent
+    return bool(spec and spec.origin) and Path(spec.origin).resolve().is_relative_to(here)
 
 
 def _unavailable(name: str, who: str) -> int:
@@ -69,6 +83,8 @@ def _unavailable(name: str, who: str) -> int:
 
 
 def _run(module: str, name: str, who: str, argv: list[str]) -> int:
+    if not available(module):
+        return _unavailable(name, who)
     try:
         mod = importlib.import_module(module)
     except ModuleNotFoundError as exc:

@@ -56,7 +56,34 @@ README_FORBIDDEN = (
     "--target solutions",
     "help-dev",
     "make verify",
+    "instructors' section",
+    "For instructors",
 )
+READMES = ("README.md", "README.zh-CN.md")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces
+    to hyphens (letters of any script kept)."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def readme_problems(text: str, name: str = "README.md") -> list[str]:
+    """What a README of the edition points to that the edition lacks: a link to a
+    section that is not in it, a mention of what was left out."""
+    heads = {_slug(ln.lstrip("#")) for ln in text.splitlines() if ln.startswith("#")}
+    out = [
+        f"{name} links to #{anchor}, a section it does not have"
+        for anchor in dict.fromkeys(re.findall(r"\]\(#([^)\s]+)\)", text))
+        if anchor not in heads
+    ]
+    if name == "README.md":
+        out += [
+            f"README.md mentions {word!r}, which the student edition does not have"
+            for word in README_FORBIDDEN
+            if word in text
+        ]
+    return out
 
 
 def _strip_instructor(text: str) -> str:
@@ -227,14 +254,9 @@ def leaks(out: Path, root: Path = ROOT) -> list[str]:
         for p in (out / "kata").iterdir()
         if p.is_dir() and p.name not in editions.STUDENT and p.name != "__pycache__"
     ]
-    readme = out / "README.md"
-    if readme.is_file():
-        text = readme.read_text(encoding="utf-8")
-        problems += [
-            f"README.md mentions {word!r}, which the student edition does not have"
-            for word in README_FORBIDDEN
-            if word in text
-        ]
+    for name in READMES:
+        if (out / name).is_file():
+            problems += readme_problems((out / name).read_text(encoding="utf-8"), name)
     secret_lines = solution_lines(root)
     secret_bodies = {
         k: f"{p.stem}.{v}"

@@ -118,3 +118,33 @@ def test_reference_solutions_ship_only_when_asked(tmp_path):
     task = references.reference("ex03_custom_init", "WeirdInit", root=shipped)
     assert task == references.reference("ex03_custom_init", "WeirdInit")
     assert task.startswith("@keras.saving.register_keras_serializable")
+
+
+# ------------------------------------------- what the edition's texts point to
+
+
+def test_the_editions_readmes_point_to_nothing_missing(tmp_path):
+    """Issue 25: the student README sent learners to an instructors' section it does not
+    contain. Every in-page link resolves and no left-out section is named."""
+    out = release.build(tmp_path / "student")
+    for name in release.READMES:
+        assert release.readme_problems((out / name).read_text(), name) == [], name
+    assert "kata/core/policy.py" in (out / "README.md").read_text()
+    # the check sees both kinds of dangling pointers
+    text = "# Intro\nsee [the rules](#rules-for-graded-code) in the instructors' section\n"
+    found = release.readme_problems(text)
+    assert any("#rules-for-graded-code" in p for p in found)
+    assert any("instructors' section" in p for p in found)
+    assert release.readme_problems("## 教师：评分\n[x](#教师评分)\n", "README.zh-CN.md") == []
+
+
+def test_the_editions_help_lists_only_what_it_has(tmp_path):
+    out = release.build(tmp_path / "student")
+    env = {"PYTHONPATH": str(out), "KATA_TARGET": ""}
+    shown = run(out, sys.executable, "-m", "kata", "--help", **env)
+    assert shown.returncode == 0, shown.stderr
+    listed = set(re.findall(r"^    (\S+)\s+\[", shown.stdout, re.M))
+    assert {"test", "progress", "hint", "classroom"} <= listed, shown.stdout
+    assert not listed & {"grade", "grade-all", "gradescope", "release", "dev"}, listed
+    refused = run(out, sys.executable, "-m", "kata", "grade", "x", **env)
+    assert refused.returncode == 2 and "not part of this edition" in refused.stderr
