@@ -315,3 +315,34 @@ def test_a_class_folder_is_graded_as_by_hand(tmp_path):
     }
     assert all((out / n / "grade.json").read_bytes() == b for n, b in kept.items())
     assert (out / "report.html").read_text() != page
+
+
+def test_grade_into_updates_one_row_of_the_class(tmp_path):
+    """``kata grade SUB --into OUT``: SUB's folder and row are (re)written, the other rows
+    stay, the report is rewritten. An empty submission needs no test run."""
+    out = tmp_path / "class"
+    make_class(out)
+    before = {r["name"]: r for r in gradebook.read(out)}
+    (tmp_path / "subs" / "frank").mkdir(parents=True)
+    (tmp_path / "subs" / "submission_metadata.yml").write_text(
+        "frank:\n  :submitters:\n  - :name: Frank Ng\n    :email: frank@example.edu\n"
+    )
+    cmd = [sys.executable, "-m", "kata", "grade", str(tmp_path / "subs" / "frank")]
+    proc = subprocess.run(
+        [*cmd, "--into", str(out), "--exercises", EX01, "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    after = {r["name"]: r for r in gradebook.read(out)}
+    assert set(after) == set(before) | {"frank"}
+    assert all(after[n] == before[n] for n in before)
+    assert (after["frank"]["student"], after["frank"]["total"]) == ("Frank Ng", "0")
+    assert "folder is empty" in after["frank"]["notes"]
+    assert (out / "frank" / "grade.json").is_file() and ">frank<" in (
+        out / "report.html"
+    ).read_text()
+    both = subprocess.run([*cmd, "--into", str(out), "--out", str(tmp_path / "x")], cwd=ROOT)
+    assert both.returncode == 2
