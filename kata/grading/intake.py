@@ -5,8 +5,9 @@ A submission is a folder as the learner handed it in: ``.py`` files or notebooks
 the top, a repository with ``exercises/``, or the ``.zip`` (``.tar.gz``) they
 downloaded. ``Submission`` unpacks every archive of the folder into a private
 temporary folder, safely: no member outside it (absolute paths, ``..``), no link or
-device, at most ``MAX_MEMBERS`` members and ``MAX_BYTES`` unpacked (a bigger archive
-is not unpacked and says why). ``find`` then looks for each exercise's module:
+device, at most ``MAX_MEMBERS`` members per archive and ``MAX_BYTES`` unpacked from all
+of them (an archive past a cap is not unpacked and says why; a tar's members are counted
+as they are read, so a bomb is stopped before its end). ``find`` then looks for each exercise's module:
 
 - the exact name (``ex01_access_params.py``, or the notebook ``….ipynb``), or a near
   miss: another case (``Ex01_Access_Params.py``), a browser's or a file manager's copy
@@ -109,6 +110,7 @@ class Submission:
         self.root, self.tmp_prefix = root, tmp_prefix
         self.flags: list[str] = []  # what the intake refused or could not do
         self._tmp: Path | None = None
+        self._unpacked = 0  # bytes unpacked from all the archives
         # (path, shown, base) of every file and link, unpacked ones included
         self.entries: list[tuple[Path, str, Path]] = []
 
@@ -142,12 +144,13 @@ class Submission:
         dest = self._tmp / str(len(list(self._tmp.iterdir())))
         dest.mkdir()
         try:
-            refused = unpack(archive, dest)
+            refused = unpack(archive, dest, MAX_BYTES - self._unpacked)
         except (OSError, ValueError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
             self.flags.append(f"{shown}: not unpacked ({sanitize.clean(str(exc), 200)})")
             return
         for why in refused:
             self.flags.append(f"{shown}: {why}")
+        self._unpacked += sum(p.stat().st_size for p in walk(dest))
         self.entries += [(p, f"{shown}:{self._rel(p, dest)}", dest) for p in walk(dest)]
 
     # ---------------------------------------------------------------- finding
@@ -229,15 +232,16 @@ def _safe_name(name: str) -> PurePosixPath | None:
     return p
 
 
-def unpack(archive: Path, dest: Path) -> list[str]:
+def unpack(archive: Path, dest: Path, room: int = MAX_BYTES) -> list[str]:
     """Unpack the regular files of ``archive`` into ``dest``; the reasons for what was refused.
 
-    Raises ``ValueError`` when the archive is over the caps (nothing is unpacked then)."""
+    Raises ``ValueError`` when the archive is over the caps (``MAX_MEMBERS`` members,
+    ``room`` bytes, at most ``MAX_BYTES``): nothing is unpacked then."""
     refused: list[str] = []
     if archive.name.lower().endswith(".zip"):
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
-            _caps(len(infos), sum(i.file_size for i in infos))
+            _caps(len(infos), sum(i.file_size for i in infos), room)
             for info in infos:
                 if info.is_dir():
                     continue
@@ -252,8 +256,10 @@ def unpack(archive: Path, dest: Path) -> list[str]:
                 _write(dest / rel, zf.open(info), info.file_size)
         return refused
     with tarfile.open(archive) as tf:
-        members = tf.getmembers()
-        _caps(len(members), sum(m.size for m in members if m.isfile()))
+        members: list[tarfile.TarInfo] = []
+        while (m := tf.next()) is not None:  # the caps are checked before reading on
+            members.append(m)
+            _caps(len(members), sum(x.size for x in members if x.isfile()), room)
         for m in members:
             if m.isdir():
                 continue
@@ -268,11 +274,14 @@ def unpack(archive: Path, dest: Path) -> list[str]:
     return refused
 
 
-def _caps(count: int, size: int) -> None:
+def _caps(count: int, size: int, room: int) -> None:
     if count > MAX_MEMBERS:
         raise ValueError(f"{count} members, more than {MAX_MEMBERS}")
-    if size > MAX_BYTES:
-        raise ValueError(f"{size / 2**20:.0f} MiB unpacked, more than {MAX_BYTES // 2**20} MiB")
+    if size > min(room, MAX_BYTES):
+        raise ValueError(
+            f"{size / 2**20:.0f} MiB unpacked, more than the {min(room, MAX_BYTES) / 2**20:.0f} "
+            f"MiB left of the submission's {MAX_BYTES // 2**20} MiB"
+        )
 
 
 def _write(target: Path, src, size: int) -> None:

@@ -231,3 +231,32 @@ def test_the_learner_is_told_which_file_counted(tmp_path):
     out = reports.gradescope(result)["output"]
     assert "(graded Ex02_Builtin_Init (1).py)" in out
     assert f"graded exercises/{EX01}.py" not in out, "the usual place needs no word"
+
+
+def test_the_byte_cap_holds_for_all_archives_together(tmp_path, monkeypatch):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    _zip(sub / "a.zip", {f"{EX01}.py": b"#" * 3000})
+    _zip(sub / "b.zip", {f"{EX02}.py": b"#" * 3000})
+    monkeypatch.setattr(intake, "MAX_BYTES", 4000)
+    result, modules = _taken(sub, EX01, EX02)
+    assert list(modules) == [EX01], "the second archive would pass the submission's cap"
+    assert any(f.startswith("b.zip: not unpacked (") for f in result.flags), result.flags
+
+
+def test_a_tar_bomb_is_stopped_at_the_cap(tmp_path, monkeypatch):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    with tarfile.open(sub / "bomb.tar", "w") as tf:
+        for i in range(50):
+            info = tarfile.TarInfo(f"f{i}.txt")
+            tf.addfile(info, io.BytesIO(b""))
+    monkeypatch.setattr(intake, "MAX_MEMBERS", 10)
+    read = []
+    real_next = tarfile.TarFile.next
+    monkeypatch.setattr(tarfile.TarFile, "next", lambda self: read.append(1) or real_next(self))
+    result, _ = _taken(sub, EX01)
+    assert "bomb.tar: not unpacked (11 members, more than 10)" in result.flags
+    # stopped at the first member past the cap (tarfile.open reads the first member once
+    # per format it tries), not at the end of the 50
+    assert len(read) < 20, len(read)
