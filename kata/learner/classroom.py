@@ -2,16 +2,18 @@
 
 Runs the graded suites on ``exercises/``, one exercise per process, and hands the
 points to ``classroom-resources/autograding-grading-reporter``. That reporter shows
-two totals: the check's annotation "Points x/y" adds up the ``score`` of every test
-entry, while its job-log table gives each runner (pass count / entry count) times the
-runner's ``max_score``. The two agree only when every runner holds entries of equal
-worth, so each runner here is one *share* of a task: a task of ``p`` points with ``n``
-tests is cut into ``n`` shares of ``p / n`` points rounded to the cent (the rounding
-spread so that the first ``k`` shares add up to ``p * k / n`` rounded to the cent), and
-the first ``k`` shares pass when ``k`` of its tests pass. Both totals are then the sum of
-the kata's task scores, each rounded to two decimals, and so is the ``Points x/y`` printed
-here. The runners go to ``$GITHUB_ENV`` (``<RUNNER>_RESULTS``, base64) and their names to
-the step output ``runners``.
+two totals, both as raw JavaScript numbers: the check's annotation "Points x/y" adds
+up the ``score`` of every test entry, while its job-log table gives each runner
+(pass count / entry count) times the runner's ``max_score``. So that both show the
+kata's points, rounded to two decimals like ``make test``'s total, there are two
+runners: ``kata_points``, whose entries all pass (one per task that earned points,
+its points in its name) and whose ``max_score`` and first entry's ``score`` are the
+points earned; and ``kata_missed`` (left out at full marks), whose entries all fail
+(one per task not done) and whose ``max_score`` is the points missed. Both totals are
+then sums of these two numbers alone (exact in floating point: a tooling test checks
+every total to the cent), and a failing ``kata_missed`` makes every push a red ✗
+until full marks. The runners go to ``$GITHUB_ENV`` (``<RUNNER>_RESULTS``, base64) and
+their names to the step output ``runners``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from fractions import Fraction
 from pathlib import Path
 
 from kata import ROOT
@@ -31,56 +32,59 @@ from kata.core import catalogue, outcomes, state
 from kata.core.outcomes import show_points
 
 
-def _cents(value: Fraction) -> int:
-    return int(value * 100 + Fraction(1, 2))  # half up; value >= 0
-
-
-def shares(task_points: float, n: int) -> list[int]:
-    """The cents of each of the ``n`` shares of a task; the first ``k`` add up to the
-    task's points times ``k / n``, rounded to the cent."""
-    p = Fraction(task_points)
-    return [_cents(p * i / n) - _cents(p * (i - 1) / n) for i in range(1, n + 1)]
+def _entry(name: str, passed: bool, message: str, score: float = 0) -> dict:
+    return {
+        "name": name,
+        "status": "pass" if passed else "fail",
+        "score": score,
+        "message": message,
+        "line_no": 0,
+        "execution_time": "0s",
+    }
 
 
 def runners(results: dict[str, outcomes.TaskResult]) -> dict[str, dict]:
-    """The grading reporter's runners, one per share of a task (tasks without results,
-    e.g. of an exercise whose run died, are one failing share of all their points)."""
-    out = {}
+    """The grading reporter's runners (tasks without results, e.g. of an exercise whose
+    run died, score 0 and say why)."""
+    earned, missed, total, top = [], [], 0.0, 0.0
     for e in catalogue.exercises():
         if not (ROOT / e.test_file).is_file():
             continue
         for t in e.tasks:
             r = results.get(t.key) or outcomes.TaskResult(t)
-            n = max(r.total, 1)
+            total, top = total + r.score, top + t.points
+            name = f"{e.name}.{t.name}: {show_points(r.score)}/{show_points(t.points)}"
             message = (
                 f"{r.passed}/{r.total} checks pass"
                 if r.total
                 else "no result: this exercise's test run ended early"
             )
-            for i, cents in enumerate(shares(t.points, n), 1):
-                passed = i <= r.passed
-                name = f"{e.name}.{t.name}" + (f" ({i}/{n})" if n > 1 else "")
-                entry = {
-                    "name": name,
-                    "status": "pass" if passed else "fail",
-                    "score": cents / 100 if passed else 0,
-                    "message": message,
-                    "line_no": 0,
-                    "execution_time": "0s",
-                }
-                runner = f"kata_{e.name.split('_')[0]}_{t.name}_{i}".lower()
-                out[runner] = {
-                    "version": 1,
-                    "status": entry["status"],
-                    "max_score": cents / 100,
-                    "tests": [entry],
-                }
+            if r.score > 0:
+                earned.append(_entry(name, True, message))
+            if not (r.total and r.status == outcomes.Status.DONE):
+                missed.append(_entry(name, False, message))
+    points, top = round(total, 2), round(top, 2)
+    if not earned:
+        earned.append(_entry("no points yet", True, "no task earned points"))
+    earned[0]["score"] = points
+    out = {"kata_points": {"version": 1, "status": "pass", "max_score": points, "tests": earned}}
+    if missed:
+        out["kata_missed"] = {
+            "version": 1,
+            "status": "fail",
+            "max_score": round(top - points, 2),
+            "tests": missed,
+        }
     return out
 
 
 def points(runs: dict[str, dict]) -> tuple[float, float]:
     """(points, max) as both of the reporter's totals add them up."""
-    score = sum(t["score"] for r in runs.values() if r["max_score"] for t in r["tests"])
+    score = 0.0
+    for r in runs.values():
+        if r["max_score"]:
+            for t in r["tests"]:
+                score += t["score"]
     return score, sum(r["max_score"] for r in runs.values())
 
 
