@@ -3,10 +3,13 @@
 Only the exercise modules (``<name>.py`` for the catalogue's names) are taken from
 the submission; they are graded in a pristine temporary tree by the kata's own
 tests (hidden ones included), in a subprocess watched for time and memory (see
-``kata.grading.sandbox``). A test counts only when the grader saw it finish. If the
-process dies, the exercise whose test was running scores 0 with the reason and
-the others are regraded one at a time; an exercise that tampers with the checking
-machinery scores 0 too. Writes ``results.json`` (Gradescope), ``junit.xml``,
+``kata.grading.sandbox``). A test counts only when the grader saw it finish. A test
+that passes the time limit fails, with its task's tests not yet run, and the
+exercise runs again without them (as the learner's ``make test`` goes on). If the
+process dies otherwise, or outlasts its deadline, the exercise scores 0 with the
+reason; an exercise that tampers with the checking machinery, or writes lines
+into the grader's stream, scores 0 too. The three outputs are written whatever
+happens. Writes ``results.json`` (Gradescope), ``junit.xml``,
 ``grade.json`` and ``grade.log`` into the output directory and prints a table.
 """
 
@@ -41,6 +44,7 @@ from kata.grading.model import (
     Grade,
 )
 from kata.grading.sandbox import (
+    Deadline,
     Limits,
     Run,
     Sandbox,
@@ -48,6 +52,7 @@ from kata.grading.sandbox import (
     detect,
     run,
     run_all,
+    run_exercise,
     test_files,
 )
 from kata.grading.scan import scan
@@ -108,14 +113,25 @@ def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact)
             g.tasks[t["task"]].tests.append(outcome)
 
 
-def settle(r: Run, grades: dict[str, ExerciseGrade], redact=lambda text: text) -> list[list[str]]:
-    """Record what ``r`` showed; return the batches of exercises to run again."""
+def settle(
+    runs: list[Run], grades: dict[str, ExerciseGrade], redact=lambda text: text
+) -> list[list[str]]:
+    """Record what the runs of one exercise (or of one batch) showed; return the batches of
+    exercises to run again."""
+    again = []
+    for r in runs:
+        again += _settle_run(r, grades, redact)
+    return again
+
+
+def _settle_run(r: Run, grades: dict[str, ExerciseGrade], redact) -> list[list[str]]:
     batch = r.exercises
     if r.collected is None:
         if len(batch) > 1:
             return [[n] for n in batch]
         grades[batch[0]].set_verdict(
-            ERROR, f"the tests did not start ({_describe_death(r)}); see grade.log"
+            KILLED if r.killed else ERROR,
+            f"the tests did not start ({_describe_death(r)}); see grade.log",
         )
         return []
     order = list(r.ended)
@@ -125,6 +141,17 @@ def settle(r: Run, grades: dict[str, ExerciseGrade], redact=lambda text: text) -
     killer = by_id[r.running]["exercise"] if r.running else None
     if r.forged and tamperer is None and len(batch) == 1:
         tamperer, tamper_at = batch[0], -1
+    if r.timed_out and killer and tamperer is None and len(batch) == 1:
+        # A test passed the time limit: it fails, and so do its task's tests not run yet;
+        # the other tasks' tests ran again without them (``sandbox.run_exercise``).
+        ended = dict(r.ended)
+        for t in r.given_up:
+            where = sanitize.clean(f"{killer}.{t['task']}", 200)
+            name = sanitize.clean(r.timed_out.split("::")[-1], 200)
+            why = r.killed if t["id"] == r.timed_out else f"not run: {where} timed out in {name}"
+            ended[t["id"]] = {"outcome": Outcome.FAILED, "message": why}
+        _record(grades[killer], [t for t in r.collected if t["id"] in ended], ended, redact)
+        return []
     again = []
     for name in batch:
         g = grades[name]
@@ -294,24 +321,45 @@ def grade(
         os.chmod(tmp, 0o755)
         tree = build_tree(root, modules, Path(tmp) / "tree")
         sub.close()  # what the archives held is in the tree now
+        files = [f for n in modules for f in test_files(tree, n)]
         redact = sanitize.Redactor(
-            [f for n in modules for f in test_files(tree, n) if "hidden" in f.parts]
+            [f for f in files if "hidden" in f.parts], [f for f in files if "hidden" not in f.parts]
+        )
+        deadline = Deadline(
+            started + limits.submission, f"the submission ran past {limits.submission:g} s"
         )
         if batched:  # the grader of old: every exercise in one process (bench's baseline)
-            runs = {",".join(modules): run(tree, list(modules), limits, seed=seed, sandbox=sandbox)}
+            runs = {
+                ",".join(modules): [
+                    run(tree, list(modules), limits, seed=seed, sandbox=sandbox, deadline=deadline)
+                ]
+            }
         else:
-            runs = run_all(tree, list(modules), limits, jobs=jobs, seed=seed, sandbox=sandbox)
-        for name, r in runs.items():
-            again = settle(r, result.exercises, redact)
+            runs = run_all(
+                tree,
+                list(modules),
+                limits,
+                jobs=jobs,
+                seed=seed,
+                sandbox=sandbox,
+                deadline=deadline,
+            )
+        for rs in runs.values():
+            again = settle(rs, result.exercises, redact)
             while again:  # a batch of one never asks again; kept for batches
                 batch = again.pop(0)
-                again += settle(
-                    run(tree, batch, limits, seed=seed, sandbox=sandbox), result.exercises, redact
+                more = run_exercise(
+                    tree, batch[0], limits, seed=seed, sandbox=sandbox, deadline=deadline
                 )
+                rs += more
+                again += settle(more, result.exercises, redact)
             if log:
                 with open(log, "ab") as out:
-                    out.write(f"\n$ pytest {name}  ({r.seconds:.1f} s)\n".encode())
-                    out.write(sanitize.clean(r.log, 10**7).encode())
+                    for r in rs:
+                        out.write(
+                            f"\n$ pytest {','.join(r.exercises)}  ({r.seconds:.1f} s)\n".encode()
+                        )
+                        out.write(redact.log(sanitize.clean(r.log, 10**7)).encode())
     result.seconds = time.monotonic() - started
     return result
 
@@ -357,6 +405,18 @@ def _parser() -> argparse.ArgumentParser:
         default=Limits.startup,
         help="seconds allowed with no test running: imports, collection (default %(default)s)",
     )
+    p.add_argument(
+        "--exercise-deadline",
+        type=float,
+        default=Limits.exercise,
+        help="seconds for all the runs of one exercise, whatever they print (default %(default)s)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=Limits.submission,
+        help="seconds for the whole submission (default %(default)s)",
+    )
     p.add_argument("--seed", type=int, default=None, help="KATA_SEED for the graded run")
     p.add_argument(
         "--jobs",
@@ -371,6 +431,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="print only the total")
     return p
+
+
+def _failed(sub: Path, exercises, sandbox: Sandbox, exc: Exception, log: Path) -> Grade:
+    """The grade when the grader itself failed: every exercise in error, the traceback in
+    the log (for the maintainers), never a missing output."""
+    import traceback
+
+    with open(log, "a") as out:
+        out.write("\n" + "".join(traceback.format_exception(exc)))
+    names = exercises or catalogue.names()
+    result = Grade(
+        sanitize.name(sub),
+        {n: ExerciseGrade(catalogue.exercise(n)) for n in names},
+        sandbox=sandbox.name,
+        sandbox_note=sandbox.note,
+    )
+    for g in result.exercises.values():
+        g.set_verdict(ERROR, f"the grader failed ({type(exc).__name__}); see grade.log")
+    return result
 
 
 def _terminate(signum, frame):  # SIGTERM/SIGHUP: leave through the cleanup of the tree
@@ -419,18 +498,27 @@ def main(argv: list[str] | None = None) -> int:
     log = out / "grade.log"
     log.unlink(missing_ok=True)
     log.write_text("")
-    limits = Limits(timeout=args.timeout, memory_mb=args.memory, startup=args.startup)
-    jobs = args.jobs or os.cpu_count() or 1
-    result = grade(
-        sub,
-        exercises=exercises,
-        limits=limits,
-        seed=args.seed,
-        log=log,
-        jobs=jobs,
-        sandbox=sandbox,
-        run_quarantined=args.run_quarantined,
+    limits = Limits(
+        timeout=args.timeout,
+        memory_mb=args.memory,
+        startup=args.startup,
+        exercise=args.exercise_deadline,
+        submission=args.deadline,
     )
+    jobs = args.jobs or os.cpu_count() or 1
+    try:
+        result = grade(
+            sub,
+            exercises=exercises,
+            limits=limits,
+            seed=args.seed,
+            log=log,
+            jobs=jobs,
+            sandbox=sandbox,
+            run_quarantined=args.run_quarantined,
+        )
+    except Exception as exc:  # noqa: BLE001 - the three outputs are written whatever happens
+        result = _failed(sub, exercises, sandbox, exc, log)
     grade_report.write_all(result, out)
     if args.into:
         from kata.grading import gradebook

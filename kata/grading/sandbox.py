@@ -1,23 +1,30 @@
 """The grader's sandbox: a pristine tree, and pytest run in it under a watchdog.
 
 ``build_tree`` copies the kata's grading subpackages (``kata.core.editions.GRADING``),
-graded tests (hidden ones included) and a generated pytest configuration into a
-fresh directory, plus only the exercise modules of the submission (under
-``submission/``). ``run`` starts pytest there for one exercise and watches it: a
-test running longer than the time limit, or the resident memory of its processes
-above the limit, kills them all. What each finished test did is read back from
-the stream that ``kata.grading.stream_plugin`` writes; only lines carrying this
-run's token count.
+graded tests (hidden ones included, readable by the grader only) and a generated
+pytest configuration into a fresh directory, plus only the exercise modules of the
+submission (under ``submission/``). ``run`` starts pytest for one exercise in a view
+of that tree of its own (hard links, and a copy of the exercise's hidden tests that
+the stream plugin deletes once they are collected) and watches it: a test running
+longer than the time limit, the memory the run holds above the limit, or the
+run's deadline (which no output moves) kills it all. What each finished test did is
+read back from the stream that ``kata.grading.stream_plugin`` writes; only
+well-formed lines carrying this run's token count, any other line is a flag.
+``run_exercise`` runs an exercise again without a task whose test timed out.
 
 Each run is wrapped in bubblewrap (``bwrap``) when it can run here (``detect``):
-read-only system, interpreter, venv and tree; a fresh tmpfs for ``/tmp`` and the
-home; no network; its own PID, IPC and UTS namespaces with ``--die-with-parent``
-(nothing outlives the run); the unprivileged uid 65534; rlimits on processes,
-CPU time, file size and core dumps; its own log file. Elsewhere (macOS, a
-container without namespaces) the fallback is today's isolation, named
-``"process group"``: the tests run in their own session, as ``nobody`` when the
-grader is root and that user can run the interpreter, and every process of the
-run (found by a marker in its environment) is killed when it ends.
+read-only system, interpreter, venv and tree; a fresh tmpfs for ``/tmp``, the home
+and ``/dev/shm``; no network; its own PID, IPC and UTS namespaces with
+``--die-with-parent`` (nothing outlives the run); as root, a uid of the run's own
+(``SANDBOX_UIDS``), else uid 65534 in a user namespace; rlimits on processes, CPU
+time, file size and core dumps; its own log file. As root (or in a delegated
+cgroup) each run also gets a control group (``kata.grading.cgroups``): the kernel
+caps its memory, shared memory and memfd files included, and its processes.
+Elsewhere (macOS, a container without namespaces) the fallback is today's
+isolation, named ``"process group"``: the tests run in their own session, as a uid
+of their own when the grader is root and ``nobody`` can run the interpreter, and
+every process of the run (found by a marker in its environment) is killed when it
+ends. Processes are found and measured with psutil.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -32,11 +40,15 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from kata.core import editions, ipynb
 from kata.core.i18n import language
+from kata.grading import cgroups
 
 PLUGINS = ("kata.testing.plugin", "pytest_check.plugin", "kata.grading.stream_plugin")
 INI = """\
@@ -57,7 +69,10 @@ LOG_LIMIT = 20 * 2**20  # bytes of output (and of any file) the tests may write
 NPROC_LIMIT = 1024  # processes and threads of the sandbox's user
 CPU_LIMIT = 3600  # seconds of CPU time per process (the watchdog's wall-clock limits come first)
 TMPFS_SIZE = 256 * 2**20  # bytes of the sandbox's /tmp
-SANDBOX_UID = 65534  # nobody
+SANDBOX_UID = 65534  # nobody: the uid inside a user namespace, and the probe's
+SANDBOX_UIDS = (3_000_000_000, 3_100_000_000)  # as root, each run gets a uid of its own here
+HIDDEN_VAR = "KATA_GRADE_HIDDEN"  # the run's hidden tests, deleted by the plugin once collected
+SHM_SIZE = 64 * 2**20  # bytes of the sandbox's /dev/shm
 SANDBOX_VAR = "KATA_SANDBOX"  # "none" forces the fallback (bench's baseline, tests)
 BWRAP = "bubblewrap"
 FALLBACK = "process group"
@@ -66,8 +81,10 @@ FALLBACK = "process group"
 @dataclass
 class Limits:
     timeout: float = 60.0  # seconds per test (setup, call and teardown)
-    memory_mb: int = 3000  # resident memory of the whole process group
+    memory_mb: int = 3000  # memory held by the run (resident, or charged to its cgroup)
     startup: float = 300.0  # seconds allowed with no test running (imports, collection)
+    exercise: float = 600.0  # seconds for all the runs of one exercise, whatever they print
+    submission: float = 2400.0  # seconds for a whole submission
 
 
 @dataclass
@@ -80,6 +97,7 @@ class Run:
     running: str | None = None  # started, never ended
     finished: bool = False
     killed: str = ""  # why the watchdog killed it
+    timed_out: str = ""  # the test that passed the time limit (then killed)
     returncode: int | None = None
     forged: int = 0  # lines without this run's token
     seconds: float = 0.0
@@ -89,6 +107,18 @@ class Run:
     @property
     def tests(self) -> dict[str, dict]:
         return {t["id"]: t for t in self.collected or []}
+
+    @property
+    def given_up(self) -> list[dict]:
+        """The test that timed out and the tests of its task that had not ended."""
+        if not self.timed_out:
+            return []
+        task = self.tests[self.timed_out]["task"]
+        return [
+            t
+            for t in self.collected
+            if t["id"] == self.timed_out or (t["task"] == task and t["id"] not in self.ended)
+        ]
 
 
 # ------------------------------------------------------------------- the tree
@@ -132,6 +162,8 @@ def build_tree(root: Path, modules: dict[str, Path], dest: Path) -> Path:
         os.chmod(d, 0o755)
         for f in files:
             os.chmod(os.path.join(d, f), 0o644)
+    if (dest / "tests" / "hidden").is_dir():  # each run gets its own copy (``_run_tree``)
+        os.chmod(dest / "tests" / "hidden", 0o700)
     return dest
 
 
@@ -164,13 +196,13 @@ def _env(tree: Path, stream: Path, home: Path, seed: int | None, marker: str) ->
     return env
 
 
-def command(tree: Path, files: list[Path]) -> list[str]:
+def command(tree: Path, targets: list[str]) -> list[str]:
     cmd = [sys.executable, "-m", "pytest", "-c", str(tree / "pytest.ini"), "--rootdir", str(tree)]
     for plugin in PLUGINS:
         cmd += ["-p", plugin]
     cmd += ["--target", str(tree / "submission"), "-q", "--tb=short", "-rN", "--color=no"]
     cmd += ["--kata-timeout", "0"]  # the learner's per-test limit is off: the watchdog decides
-    return cmd + [str(f.relative_to(tree)) for f in files]
+    return cmd + targets  # test files or test ids, relative to the tree
 
 
 # ------------------------------------------------------------------ sandboxes
@@ -208,8 +240,15 @@ def _readable_roots() -> list[Path]:
     return out
 
 
-def bwrap_args(tree: Path, stream: Path, as_root: bool) -> list[str]:
-    """The bubblewrap command line (before the command it runs) for one run in ``tree``."""
+def bwrap_args(
+    tree: Path,
+    stream: Path,
+    as_root: bool,
+    user: tuple[int, int] | None = None,
+    hidden: Path | None = None,
+) -> list[str]:
+    """The bubblewrap command line (before the command it runs) for one run in ``tree``,
+    as ``user`` when the grader is root; ``hidden`` (inside the tree) is writable."""
     args = ["bwrap", "--die-with-parent", "--new-session"]
     if as_root:  # real root: no user namespace, then setpriv drops to the real uid 65534
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
@@ -227,22 +266,28 @@ def bwrap_args(tree: Path, stream: Path, as_root: bool) -> list[str]:
     for f in ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group"):
         args += ["--ro-bind-try", f, f]
     args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--perms", "1777", "--size", str(SHM_SIZE), "--tmpfs", "/dev/shm"]
     args += ["--perms", "1777", "--size", str(TMPFS_SIZE), "--tmpfs", "/tmp"]
     made = {Path("/"), Path("/tmp"), Path("/usr")}
-    for src, writable in [*((r, False) for r in _readable_roots()), (tree, False), (stream, True)]:
+    binds = [*((r, False) for r in _readable_roots()), (tree, False), (stream, True)]
+    if hidden is not None and hidden.is_dir():
+        binds.append((hidden, True))
+    for src, writable in binds:
         for parent in reversed(src.parents):
-            if parent not in made and not parent.is_relative_to("/usr"):
+            if parent not in made and not parent.is_relative_to("/usr") and parent != tree:
+                if parent.is_relative_to(tree):
+                    continue  # it is in the tree bound above
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--bind" if writable else "--ro-bind", str(src), str(src)]
     args += ["--chdir", str(tree)]
     if as_root:
-        uid = str(SANDBOX_UID)
+        uid, gid = map(str, user or (SANDBOX_UID, SANDBOX_UID))
         args += [
             "--",
             shutil.which("setpriv") or "setpriv",
             f"--reuid={uid}",
-            f"--regid={uid}",
+            f"--regid={gid}",
             "--clear-groups",
             "--inh-caps=-all",
             "--bounding-set=-all",
@@ -303,7 +348,7 @@ def _fallback(reason: str) -> Sandbox:
 def unprivileged_user() -> tuple[int, int] | None:
     """(uid, gid) of ``nobody`` when the grader runs as root, if that user can run this
     Python (an interpreter under a private home directory cannot be); else None."""
-    if os.geteuid() != 0 or os.environ.get("KATA_GRADE_AS_ROOT"):
+    if os.geteuid() != 0:
         return None
     import pwd
 
@@ -353,81 +398,41 @@ def _bwrap_setup() -> None:  # runs in the child, before exec of bwrap (as the g
 # ------------------------------------------------------------------ processes
 
 
-def _proc_table() -> dict[int, tuple[int, int]]:
-    """pid -> (parent pid, resident KiB) of every process."""
-    out = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            rss = int(stat.rsplit(")", 1)[1].split()[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-            out[int(entry.name)] = (ppid, rss)
-        except (OSError, ValueError, IndexError):
-            continue
-    return out
-
-
-def descendants(pid: int, table: dict[int, tuple[int, int]] | None = None) -> list[int]:
-    """``pid`` and every process below it."""
-    table = _proc_table() if table is None else table
-    children: dict[int, list[int]] = {}
-    for p, (ppid, _) in table.items():
-        children.setdefault(ppid, []).append(p)
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        if p in table or p == pid:
-            out.append(p)
-            todo += children.get(p, [])
-    return out
+def descendants(pid: int) -> list[psutil.Process]:
+    """``pid`` and every process below it (those still there)."""
+    try:
+        top = psutil.Process(pid)
+        return [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def tree_rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and its descendants, in MiB."""
-    table = _proc_table()
-    return sum(table.get(p, (0, 0))[1] for p in descendants(pid, table)) / 1024
-
-
-def group_rss_mb(pgid: int) -> float:
-    """Resident memory of every process in the group ``pgid``, in MiB."""
     total = 0
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
+    for p in descendants(pid):
         try:
-            stat = Path(entry.path, "stat").read_text()
-            if int(stat.rsplit(")", 1)[1].split()[2]) != pgid:
-                continue
-            for line in Path(entry.path, "status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
+            total += p.memory_info().rss
+        except psutil.Error:
             continue
-    return total / 1024
+    return total / 2**20
 
 
 def sweep(marker: str) -> int:
     """Kill every process whose environment carries ``KATA_GRADE_RUN=<marker>`` (a detached
     daemon of the fallback's run); return how many."""
-    needle = f"KATA_GRADE_RUN={marker}".encode()
     killed = 0
     for _ in range(3):  # a process may fork while we look
         found = 0
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        for p in psutil.process_iter():
+            if p.pid == os.getpid():
                 continue
             try:
-                env = Path(entry.path, "environ").read_bytes()
-            except OSError:
-                continue
-            if needle in env.split(b"\0"):
-                try:
-                    os.kill(int(entry.name), signal.SIGKILL)
+                if p.environ().get("KATA_GRADE_RUN") == marker:
+                    p.kill()
                     found += 1
-                except OSError:
-                    pass
+            except psutil.Error:
+                continue
         killed += found
         if not found:
             break
@@ -438,8 +443,67 @@ def sweep(marker: str) -> int:
 # -------------------------------------------------------------------- streams
 
 
+LINE_LIMIT = 2**20  # bytes of one stream line; the reporter's longest is a few KiB
+DEPTH_LIMIT = 4  # brackets deep outside strings; the reporter's lines nest 3 deep
+
+
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _depth(raw: bytes) -> int:
+    """How deep the brackets of ``raw`` nest outside its strings."""
+    depth = most = 0
+    for byte in _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        most = max(most, depth)
+    return most
+
+
+_STR = (str,)
+_NAME = (str, type(None))
+# The fields of each event and their types; anything else is not the reporter's line.
+SCHEMA = {
+    "collected": {"tests": list},
+    "start": {"id": _STR},
+    "end": {"id": _STR, "outcome": _STR, "message": _STR, "tampered": list},
+    "finish": {},
+}
+TEST_SCHEMA = {"id": _STR, "exercise": _NAME, "task": _NAME, "hidden": (bool,)}
+
+
+def _typed(data: object, schema: dict) -> bool:
+    if not isinstance(data, dict):
+        return False
+    return all(
+        isinstance(data.get(k), t if isinstance(t, tuple) else (t,)) for k, t in schema.items()
+    )
+
+
+def parse_line(raw: bytes, token: str) -> dict | None:
+    """The reporter's event in ``raw``, or None when the line is not one: too long, nested
+    too deep, not JSON or not UTF-8, without this run's token, or of the wrong shape."""
+    if len(raw) > LINE_LIMIT or _depth(raw) > DEPTH_LIMIT:
+        return None
+    try:
+        line = json.loads(raw)
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    if not isinstance(line, dict) or line.get("token") != token:
+        return None
+    schema = SCHEMA.get(line.get("event")) if isinstance(line.get("event"), str) else None
+    if schema is None or not _typed(line, schema):
+        return None
+    if line["event"] == "collected" and not all(_typed(t, TEST_SCHEMA) for t in line["tests"]):
+        return None
+    if line["event"] == "end" and not all(isinstance(t, str) for t in line["tampered"]):
+        return None
+    return line
+
+
 class _Stream:
-    """Reads the lines the reporter appends, keeping those with the token."""
+    """Reads the lines the reporter appends, keeping those with the token; any other
+    line (whatever its size, nesting, encoding or types) is counted as forged."""
 
     def __init__(self, path: Path, token: str, run: Run):
         self.path, self.token, self.run, self.pos, self.buf = path, token, run, 0, b""
@@ -450,35 +514,36 @@ class _Stream:
             with open(self.path, "rb") as f:
                 f.seek(self.pos)
                 data = f.read(LOG_LIMIT)
-        except FileNotFoundError:
+        except OSError:
             return False
         self.pos += len(data)
         self.buf += data
         *lines, self.buf = self.buf.split(b"\n")
-        if len(self.buf) > 2**20:  # a line that never ends is not the reporter's
+        if len(self.buf) > LINE_LIMIT:  # a line that never ends is not the reporter's
             self.run.forged += 1
             self.buf = b""
         progress = False
         for raw in lines:
-            try:
-                line = json.loads(raw)
-            except ValueError:
+            line = parse_line(raw, self.token)
+            if line is None:
                 self.run.forged += 1
-                continue
-            if not isinstance(line, dict) or line.get("token") != self.token:
-                self.run.forged += 1
-                continue
-            progress |= self._take(line)
+            else:
+                progress |= self._take(line)
         return progress
 
     def _take(self, line: dict) -> bool:
-        run, event = self.run, line.get("event")
-        if event == "collected" and run.collected is None and isinstance(line.get("tests"), list):
-            run.collected = [t for t in line["tests"] if isinstance(t, dict) and "id" in t]
-        elif event == "start" and run.running is None and line.get("id") in run.tests:
+        """Follow the run: a test starts once, ends once, and only while it runs (so
+        repeated lines cannot restart the time limit)."""
+        run, event = self.run, line["event"]
+        if event == "collected" and run.collected is None:
+            run.collected = line["tests"]
+        elif event == "start" and run.running is None and line["id"] in run.tests:
+            if line["id"] in run.ended:
+                run.forged += 1
+                return False
             run.running = line["id"]
             return True
-        elif event == "end" and line.get("id") == run.running:
+        elif event == "end" and line["id"] == run.running:
             run.ended[run.running] = line
             run.running = None
             return True
@@ -504,6 +569,54 @@ def _capped(path: Path) -> bytes:
     return head + f"\n[… {size - 2 * LOG_KEEP} bytes left out …]\n".encode() + tail
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A wall-clock limit no output of the run can move: ``at`` (``time.monotonic()``)
+    and what ran out, for the reason."""
+
+    at: float
+    what: str
+
+    def sooner(self, seconds: float, what: str) -> Deadline:
+        later = time.monotonic() + seconds
+        return self if self.at <= later else Deadline(later, what)
+
+
+NO_DEADLINE = Deadline(float("inf"), "")
+
+
+def _run_user(sandbox: Sandbox) -> tuple[int, int] | None:
+    """A uid of this run's own (with nobody's group) when the grader is root, so that
+    no two runs share a count of processes (RLIMIT_NPROC) or each other's files."""
+    if os.geteuid() != 0 or (sandbox.name != BWRAP and sandbox.user is None):
+        return None
+    gid = sandbox.user[1] if sandbox.user else SANDBOX_UID
+    return SANDBOX_UIDS[0] + secrets.randbelow(SANDBOX_UIDS[1] - SANDBOX_UIDS[0]), gid
+
+
+def _run_tree(tree: Path, dest: Path, exercises: list[str], user: tuple[int, int] | None) -> Path:
+    """This run's view of ``tree``: hard links to its files, except the hidden tests of
+    ``exercises``, copied into a folder of the run's own that the stream plugin empties
+    once the tests are collected (before any learner module is imported)."""
+    for dirpath, dirnames, filenames in os.walk(tree):
+        rel = Path(dirpath).relative_to(tree)
+        if rel == Path("tests"):
+            dirnames[:] = [d for d in dirnames if d != "hidden"]
+        (dest / rel).mkdir(mode=0o755, exist_ok=True)
+        for f in filenames:
+            os.link(Path(dirpath, f), dest / rel / f)
+    src, hidden = tree / "tests" / "hidden", dest / "tests" / "hidden"
+    if src.is_dir():
+        hidden.mkdir(mode=0o700)
+        for f in [src / "__init__.py", *(src / f"test_{n}.py" for n in exercises)]:
+            if f.is_file():
+                shutil.copyfile(f, hidden / f.name)
+        if user:
+            for f in [hidden, *hidden.iterdir()]:
+                os.chown(f, *user)
+    return dest
+
+
 def run(
     tree: Path,
     exercises: list[str],
@@ -511,51 +624,70 @@ def run(
     *,
     seed: int | None = None,
     sandbox: Sandbox | None = None,
+    only: list[str] | None = None,
+    deadline: Deadline = NO_DEADLINE,
 ) -> Run:
-    """Run the tests of ``exercises`` in ``tree`` under the watchdog, in the sandbox."""
+    """Run the tests of ``exercises`` (``only`` these test ids, if given) in a view of
+    ``tree`` under the watchdog, in the sandbox, ending by ``deadline``."""
     sandbox = sandbox or detect()
     result = Run(list(exercises))
     files = [f for name in exercises for f in test_files(tree, name)]
     if not files:
         result.finished = True
         return result
+    if time.monotonic() >= deadline.at:
+        result.killed = f"deadline: {deadline.what}"
+        return result
     token = secrets.token_hex(16)
     work = tree.parent / f"run-{token[:12]}"
-    work.mkdir(mode=0o755)
+    work.mkdir(mode=0o711)
+    user = _run_user(sandbox)
+    view = _run_tree(tree, work / "tree", exercises, user)
+    hidden = view / "tests" / "hidden"
     stream_path, log_path, home = work / "stream.jsonl", work / "output.log", work / "home"
     stream_path.touch(mode=0o600)
     stream = _Stream(stream_path, token, result)
-    cmd = command(tree, files)
+    targets = only if only is not None else [str(f.relative_to(tree)) for f in files]
+    cmd = command(view, targets)
+    group = cgroups.Group.create(
+        f"kata-{token[:12]}", limits.memory_mb + limits.memory_mb // 4, NPROC_LIMIT
+    )
     if sandbox.name == BWRAP:
         as_root = os.geteuid() == 0
-        if as_root:
-            os.chown(stream_path, SANDBOX_UID, SANDBOX_UID)
-        cmd = [*bwrap_args(tree, stream_path, as_root), *cmd]
-        env, setup = _env(tree, stream_path, Path("/tmp/home"), seed, token), _bwrap_setup
+        if user:
+            os.chown(stream_path, *user)
+        cmd = [*bwrap_args(view, stream_path, as_root, user, hidden), *cmd]
+        env, setup = _env(view, stream_path, Path("/tmp/home"), seed, token), _bwrap_setup
     else:
         home.mkdir(mode=0o700)
-        if sandbox.user:
+        if user:
             for path in (stream_path, home):
-                os.chown(path, *sandbox.user)
-        env, setup = _env(tree, stream_path, home, seed, token), _child_setup(sandbox.user)
+                os.chown(path, *user)
+        env, setup = _env(view, stream_path, home, seed, token), _child_setup(user)
+    if hidden.is_dir():
+        env[HIDDEN_VAR] = str(hidden)
     started = time.monotonic()
     with open(log_path, "wb") as out:
         proc = subprocess.Popen(
             cmd,
-            cwd=tree,
+            cwd=view,
             env=env,
             stdin=subprocess.PIPE,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=setup,
+            preexec_fn=_joining(group, setup),
         )
         try:
             proc.stdin.write(token.encode() + b"\n")
             proc.stdin.close()
         except OSError:
             pass
-        _watch(proc, stream, limits)
+        _watch(proc, stream, limits, group, deadline)
+    if group:
+        if group.oom_killed() and not result.killed:
+            result.killed = f"memory limit: stopped by the kernel at {group.limit_mb} MiB"
+        group.close()
     if sandbox.name != BWRAP:
         sweep(token)
     stream.poll()
@@ -567,7 +699,22 @@ def run(
     return result
 
 
-def _watch(proc: subprocess.Popen, stream: _Stream, limits: Limits) -> None:
+def _joining(group: cgroups.Group | None, setup):
+    def both() -> None:  # in the child, before exec: into the group, then the limits
+        if group:
+            group.join()
+        setup()
+
+    return both
+
+
+def _watch(
+    proc: subprocess.Popen,
+    stream: _Stream,
+    limits: Limits,
+    group: cgroups.Group | None,
+    deadline: Deadline,
+) -> None:
     run = stream.run
     since = time.monotonic()  # when the current test (or the idle spell) began
     while proc.poll() is None:
@@ -575,38 +722,71 @@ def _watch(proc: subprocess.Popen, stream: _Stream, limits: Limits) -> None:
             since = time.monotonic()
         now = time.monotonic()
         reason = ""
-        rss = tree_rss_mb(proc.pid)
-        if rss > limits.memory_mb:
-            reason = f"memory limit: {rss:.0f} MiB resident, limit {limits.memory_mb} MiB"
+        held = group.held_mb() if group else tree_rss_mb(proc.pid)
+        if held > limits.memory_mb:
+            reason = f"memory limit: {held:.0f} MiB held, limit {limits.memory_mb} MiB"
+        elif now >= deadline.at:
+            reason = f"deadline: {deadline.what}"
         elif run.running and now - since > limits.timeout:
             reason = f"time limit: still running after {limits.timeout:g} s"
-        elif not run.running and now - since > limits.startup:
-            reason = f"stalled: no test started for {limits.startup:g} s"
+            run.timed_out = run.running
+        elif not run.running and now - since > (limits.timeout if run.ended else limits.startup):
+            idle = limits.timeout if run.ended else limits.startup  # between tests: no imports
+            reason = f"stalled: no test started for {idle:g} s"
         if reason:
             run.killed = reason
-            _kill(proc)
+            _kill(proc, group)
             break
         time.sleep(0.1)
     # Leftovers (a child the tests forked) go with the group and the process tree.
-    _kill(proc)
+    _kill(proc, group)
 
 
-def _kill(proc: subprocess.Popen) -> None:
+def _kill(proc: subprocess.Popen, group: cgroups.Group | None = None) -> None:
     if proc.poll() is None:  # once reaped, its pid may belong to someone else
-        for pid in descendants(proc.pid):
+        for p in descendants(proc.pid):
             try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
+                p.kill()
+            except psutil.Error:
                 pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    if group:
+        group.kill()
     try:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def run_exercise(
+    tree: Path,
+    name: str,
+    limits: Limits,
+    *,
+    seed: int | None = None,
+    sandbox: Sandbox | None = None,
+    deadline: Deadline = NO_DEADLINE,
+) -> list[Run]:
+    """The runs of one exercise. When a test passes the time limit, its task's tests not
+    yet run are not run (as in the learner's ``make test``, ``kata.testing.timelimit``)
+    and the exercise runs again with the other tasks' tests that did not end, until
+    none times out or the deadline comes."""
+    deadline = deadline.sooner(limits.exercise, f"the exercise ran past {limits.exercise:g} s")
+    runs: list[Run] = []
+    only = None
+    while True:
+        r = run(tree, [name], limits, seed=seed, sandbox=sandbox, only=only, deadline=deadline)
+        runs.append(r)
+        if not r.timed_out or r.forged or any(e["tampered"] for e in r.ended.values()):
+            return runs
+        gone = {*r.ended, *(t["id"] for t in r.given_up)}
+        only = [t["id"] for t in r.collected if t["id"] not in gone]
+        if not only:
+            return runs
 
 
 def run_all(
@@ -617,10 +797,11 @@ def run_all(
     jobs: int = 1,
     seed: int | None = None,
     sandbox: Sandbox | None = None,
-) -> dict[str, Run]:
-    """One run per exercise, ``jobs`` at a time; exercise -> its Run."""
+    deadline: Deadline = NO_DEADLINE,
+) -> dict[str, list[Run]]:
+    """``run_exercise`` for each exercise, ``jobs`` at a time; exercise -> its runs."""
     sandbox = sandbox or detect()
-    out: dict[str, Run] = {}
+    out: dict[str, list[Run]] = {}
     lock = threading.Lock()
     todo = list(exercises)
 
@@ -630,9 +811,14 @@ def run_all(
                 if not todo:
                     return
                 name = todo.pop(0)
-            r = run(tree, [name], limits, seed=seed, sandbox=sandbox)
+            try:
+                runs = run_exercise(
+                    tree, name, limits, seed=seed, sandbox=sandbox, deadline=deadline
+                )
+            except Exception:  # noqa: BLE001 - a bug of the grader costs this exercise only
+                runs = [Run([name], log=traceback.format_exc().encode())]
             with lock:
-                out[name] = r
+                out[name] = runs
 
     threads = [threading.Thread(target=worker) for _ in range(max(1, min(jobs, len(todo))))]
     for t in threads:

@@ -1,13 +1,15 @@
 """Text that comes from the learner's process, made safe for the grader's outputs.
 
 ``clean`` keeps printable text only (no control characters, no ANSI escapes, nothing
-XML 1.0 cannot hold) and caps its length; ``Redactor`` withholds a message that
-quotes an instructor-only (hidden) test.
+XML 1.0 cannot hold) and caps its length; ``Redactor`` withholds a message (or a
+line of the log) that quotes an instructor-only (hidden) test, however it is
+spaced or interleaved with invisible (format, category Cf) characters.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 MESSAGE_LIMIT = 3000  # characters of one test's message
@@ -36,21 +38,41 @@ def name(text: object, limit: int = 200) -> str:
     return clean(str(text).encode("utf-8", errors="surrogateescape"), limit).replace("\n", "\\n")
 
 
+def bare(text: str) -> str:
+    """``text`` compatibility-normalized (NFKC), without whitespace and format characters
+    (zero-width spaces and joiners, direction marks, soft hyphens: category Cf)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 class Redactor:
-    """Knows the hidden tests' source lines; withholds any message that quotes one."""
+    """Knows the hidden tests' source lines (less those the visible tests share: they are
+    public); withholds any text that quotes one."""
 
     MIN_LINE = 20  # shorter lines (``assert x``, ``return y``) are not distinctive
 
-    def __init__(self, files: list[Path]):
-        self.lines = set()
-        for f in files:
-            for line in f.read_text(encoding="utf-8", errors="replace").splitlines():
-                line = line.strip()
-                if len(line) >= self.MIN_LINE and not line.startswith(("#", "import ", "from ")):
-                    self.lines.add(line)
+    def __init__(self, files: list[Path], public: list[Path] = ()):
+        self.lines = {line for f in files for line in self._lines(f)}
+        self.lines -= {line for f in public for line in self._lines(f)}
+
+    @classmethod
+    def _lines(cls, path: Path) -> set[str]:
+        out = set()
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = line.strip()
+            if len(line) >= cls.MIN_LINE and not line.startswith(("#", "import ", "from ")):
+                out.add(bare(line))
+        return out
+
+    def quotes(self, text: str) -> bool:
+        seen = bare(text)
+        return any(line in seen for line in self.lines)
 
     def __call__(self, text: str) -> str:
-        squeezed = " ".join(text.split())
-        if any(" ".join(line.split()) in squeezed for line in self.lines):
-            return WITHHELD
-        return text
+        return WITHHELD if self.quotes(text) else text
+
+    def log(self, text: str) -> str:
+        """``text`` with each line that quotes a hidden test withheld; all of it if a quote
+        spans lines."""
+        kept = "\n".join(WITHHELD if self.quotes(ln) else ln for ln in text.split("\n"))
+        return WITHHELD if self.quotes(kept) else kept

@@ -6,6 +6,10 @@ crash of the process): ``collected`` (the graded tests), ``start`` and ``end`` o
 each test, and ``finish``. Every line carries the token the grader sends on
 stdin, so lines forged by the code under test are recognised and dropped.
 
+Once the tests are collected, and before the first test imports the learner's module,
+it deletes the run's copy of the hidden tests (the folder named by
+``KATA_GRADE_HIDDEN``): graded code finds no hidden test on the file system.
+
 Before each test it snapshots the identity of the checking machinery (pytest,
 pytest-check, NumPy/SciPy, the kata's plugin, the test modules, builtins, the
 ``KATA_*`` environment) and compares after it: a difference is reported on that
@@ -15,11 +19,13 @@ test's ``end`` line as tampering.
 from __future__ import annotations
 
 import json
+import linecache
 import os
 import sys
 import time
 
 STREAM_VAR = "KATA_GRADE_STREAM"
+HIDDEN_VAR = "KATA_GRADE_HIDDEN"
 
 # Modules whose functions and classes the checks rely on; the prefixes cover submodules.
 WATCHED = {
@@ -131,7 +137,20 @@ def _identity(item) -> dict:
     }
 
 
+def forget_hidden() -> None:
+    """Delete the run's hidden test files (already imported) and their cached lines; the
+    package's ``__init__.py`` stays (pytest imports it again when the first test runs)."""
+    folder = os.environ.pop(HIDDEN_VAR, None)
+    if not folder:
+        return
+    for entry in os.scandir(folder):
+        if entry.name != "__init__.py":
+            os.unlink(entry.path)
+    linecache.checkcache()
+
+
 def pytest_collection_finish(session):
+    forget_hidden()
     _emit("collected", tests=[_identity(item) for item in session.items])
 
 
