@@ -667,27 +667,29 @@ def run(
     if hidden.is_dir():
         env[HIDDEN_VAR] = str(hidden)
     started = time.monotonic()
-    with open(log_path, "wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=view,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_joining(group, setup),
-        )
-        try:
-            proc.stdin.write(token.encode() + b"\n")
-            proc.stdin.close()
-        except OSError:
-            pass
-        _watch(proc, stream, limits, group, deadline)
-    if group:
-        if group.oom_killed() and not result.killed:
+    try:
+        with open(log_path, "wb") as out:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=view,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_joining(group, setup),
+            )
+            try:
+                proc.stdin.write(token.encode() + b"\n")
+                proc.stdin.close()
+            except OSError:
+                pass
+            _watch(proc, stream, limits, group, deadline)
+        if group and group.oom_killed() and not result.killed:
             result.killed = f"memory limit: stopped by the kernel at {group.limit_mb} MiB"
-        group.close()
+    finally:
+        if group:
+            group.close()
     if sandbox.name != BWRAP:
         sweep(token)
     stream.poll()
