@@ -10,6 +10,9 @@ limits, two at a time. Attacks on the sandbox itself run with
 ``--run-quarantined`` (the allow-list would stop them first; this shows the
 second wall holds too).
 
+Attacks on the grader's stream reader, its clocks and its memory bound (``ALONE``)
+grade one exercise alone with short limits and deadlines.
+
 Every test asserts the exact scores and statuses of both exercises, that the
 outputs (re-read a few seconds after every grader has exited) are the ones the
 grader wrote and are well-formed, and ``test_clean_submission_graded_next``
@@ -19,6 +22,7 @@ grades a clean submission last: it gets its clean score.
 from __future__ import annotations
 
 import csv
+import html
 import json
 import shutil
 import subprocess
@@ -31,6 +35,7 @@ import pytest
 
 from kata import ROOT
 from kata.core import catalogue
+from kata.grading import sanitize
 from tests.tooling.junit_schema import junit_problems
 
 try:  # the grader of 25b3e71 had no allow-list (the attack tests must fail there)
@@ -47,8 +52,9 @@ Q = "quarantined: needs instructor review"
 # attack -> (base of the attacked module, run quarantined modules?, score, status, words in reason)
 EXPECTED = {
     # the watchdog and the process boundary (modules the allow-list would stop first)
-    "infinite_loop": ("solutions", False, 0, "killed", "time limit"),
-    "sigalrm_ignored": ("solutions", True, 0, "killed", "time limit"),
+    # an endless loop costs its task (count_params, 1 point), as in the learner's make test
+    "infinite_loop": ("solutions", False, 9, "graded", ""),
+    "sigalrm_ignored": ("solutions", True, 9, "graded", ""),
     "os_exit_import": ("solutions", True, 0, "crashed", "exit code 0"),
     "sys_exit_function": ("solutions", True, 9, "graded", ""),
     "segfault": ("solutions", True, 0, "crashed", "SIGSEGV"),
@@ -80,6 +86,24 @@ EXPECTED = {
 }
 BATCH = "kill_grade_all"  # graded by kata grade-all (with a clean submission beside it)
 
+EX04 = "ex04_set_params"
+ALONE_LIMITS = ["--timeout", "15", "--memory", "1200", "--startup", "120"]
+ALONE_LIMITS += ["--exercise-deadline", "150", "--deadline", "200"]
+# attack -> (the exercise graded alone, its base, run quarantined?, score, status, words)
+ALONE = {
+    # the stream reader: a bad line is a flag, never an exception (the grader wrote nothing)
+    "stream_deep_line": (EX04, "solutions", True, 0, "tampered", "forged"),
+    "stream_list_id": (EX04, "solutions", True, 0, "tampered", "forged"),
+    # the clocks: repeated lines restarted the per-test clock forever
+    "forged_progress": (EX04, "solutions", True, 0, "tampered", "forged"),
+    # memory held in memfd files is no process's resident memory
+    "memfd_hoard": (EX04, "solutions", True, 0, "killed", "memory limit"),
+    # an endless loop costs its own task, as in the learner's make test (issue 25: 38/44)
+    "loop_one_task": (EX04, "solutions", False, 5, "graded", ""),
+    # the hidden tests are gone once collected; a zero-width space defeated the redaction
+    "hidden_zero_width": (ATTACKED, "solutions", True, 9, "graded", ""),
+}
+
 
 def other_exercise() -> str | None:
     """An exercise besides the attacked one that has a solution and tests."""
@@ -94,9 +118,10 @@ def other_exercise() -> str | None:
 
 
 def build(name: str, dest: Path, base: str | None = None) -> Path:
-    base = EXPECTED[name][0] if name in EXPECTED else base
+    attacked = ALONE[name][0] if name in ALONE else ATTACKED
+    base = EXPECTED[name][0] if name in EXPECTED else ALONE[name][1] if name in ALONE else base
     dest.mkdir(parents=True)
-    text = (ROOT / base / f"{ATTACKED}.py").read_text() if base else ""
+    text = (ROOT / base / f"{attacked}.py").read_text() if base else ""
     linked = False
     for f in sorted((ATTACKS / name).iterdir()):
         if f.name == "patch.py.txt":
@@ -108,9 +133,9 @@ def build(name: str, dest: Path, base: str | None = None) -> Path:
         else:
             shutil.copyfile(f, dest / f.name.removesuffix(".txt"))
     if not linked:
-        (dest / f"{ATTACKED}.py").write_text(text)
+        (dest / f"{attacked}.py").write_text(text)
     other = other_exercise()
-    if other:
+    if other and name not in ALONE:
         shutil.copyfile(ROOT / "solutions" / f"{other}.py", dest / f"{other}.py")
     return dest
 
@@ -119,9 +144,14 @@ def exercises() -> list[str]:
     return [ATTACKED] + ([other_exercise()] if other_exercise() else [])
 
 
-def grade_cli(sub: Path, out: Path, run_quarantined: bool) -> subprocess.CompletedProcess:
+def grade_cli(
+    sub: Path, out: Path, run_quarantined: bool, alone: str | None = None
+) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(out), "--quiet"]
-    cmd += ["--exercises", ",".join(exercises()), *LIMITS]
+    if alone:
+        cmd += ["--exercises", alone, *ALONE_LIMITS]
+    else:
+        cmd += ["--exercises", ",".join(exercises()), *LIMITS]
     if policy is not None:
         cmd += ["--jobs", "1"] + (["--run-quarantined"] if run_quarantined else [])
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
@@ -145,7 +175,10 @@ class Graded(dict):
         out = self.root / f"{name}-out"
         out.mkdir()
         (out / "results.json").write_text('{"score": 999}')  # whatever is there gets replaced
-        proc = grade_cli(sub, out, EXPECTED[name][1])
+        if name in ALONE:
+            proc = grade_cli(sub, out, ALONE[name][2], alone=ALONE[name][0])
+        else:
+            proc = grade_cli(sub, out, EXPECTED[name][1])
         return proc, out, snapshot(out)
 
     def need(self, name: str):
@@ -158,13 +191,15 @@ class Graded(dict):
 def graded(request, tmp_path_factory) -> Graded:
     """Grade the attacks the session selected, two at a time; then wait, then grade a
     clean submission."""
-    wanted = [
-        item.callspec.params["attack"]
-        for item in request.session.items
-        if item.module is request.module
-        and hasattr(item, "callspec")
-        and "attack" in item.callspec.params
-    ]
+    wanted = list(
+        dict.fromkeys(
+            item.callspec.params["attack"]
+            for item in request.session.items
+            if item.module is request.module
+            and hasattr(item, "callspec")
+            and "attack" in item.callspec.params
+        )
+    )
     done = Graded(tmp_path_factory.mktemp("attacks"))
     with ThreadPoolExecutor(max_workers=2) as pool:
         done.update(zip(wanted, pool.map(done.grade, wanted), strict=True))
@@ -219,15 +254,92 @@ def test_attack(attack, graded):
     assert junit_problems(out / "junit.xml") == []
 
 
-def test_hidden_tests_never_leak(graded):
-    """hidden_leak raised the hidden test file's text: no output quotes it."""
-    _, out, _ = graded.need("hidden_leak")
+@pytest.mark.parametrize("attack", sorted(ALONE))
+def test_attack_alone(attack, graded):
+    """The stream reader, the clocks, the memory bound and the hidden tests hold, with one
+    exercise graded alone: the exact score and status, all three outputs written."""
+    proc, out, written = graded[attack]
+    exercise, _, _, score, status, words = ALONE[attack]
+    data = _grade_json(proc, out)
+    ex = data["exercises"][exercise]
+    log = (out / "grade.log").read_text(errors="replace")[-3000:]
+    assert ex["status"] == status, f"{attack}: {ex['status']} ({ex['reason']})\n{log}"
+    assert words.lower() in ex["reason"].lower(), f"{attack}: reason {ex['reason']!r}"
+    assert ex["score"] == pytest.approx(score), f"{attack}: {ex['score']} points\n{log}"
+    assert set(written) == set(OUTPUTS), f"{attack}: wrote only {sorted(written)}"
+    assert snapshot(out) == written, f"{attack}: the outputs changed after the grader exited"
+    results = json.loads((out / "results.json").read_text())
+    assert results["score"] == pytest.approx(data["score"], abs=1e-3)
+    assert junit_problems(out / "junit.xml") == []
+
+
+def test_one_endless_loop_costs_its_task_only(graded):
+    """loop_one_task loops in add_one: add_one scores 0, ex04's other tasks all their
+    points (the exercise ran again without add_one's tests), as the learner saw."""
+    data = _grade_json(*graded.need("loop_one_task")[:2])
+    tasks = data["exercises"][EX04]["tasks"]
+    assert tasks["add_one"]["score"] == 0, tasks["add_one"]
+    for name, task in tasks.items():
+        if name != "add_one":
+            assert task["score"] == task["max_score"], (name, task)
+
+
+def test_thread_storm_touches_no_other_student(tmp_path):
+    """nproc_storm holds every thread RLIMIT_NPROC allows its user for a minute while a
+    clean student is graded beside it: each run has a uid of its own (and a pids cgroup),
+    so the clean student's TensorFlow starts its threads and gets full marks."""
+    attacker = tmp_path / "attacker"
+    attacker.mkdir()
+    storm = (ATTACKS / "nproc_storm" / "patch.py.txt").read_text()
+    (attacker / f"{EX04}.py").write_text((ROOT / "solutions" / f"{EX04}.py").read_text() + storm)
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    shutil.copyfile(ROOT / "solutions" / f"{EX04}.py", clean / f"{EX04}.py")
+    limits = ["--timeout", "120", "--memory", "1500", "--startup", "120", "--jobs", "1"]
+    cmd = [sys.executable, "-m", "kata", "grade", "--quiet", "--exercises", EX04, *limits]
+    storm = [*cmd, str(attacker), "--out", str(tmp_path / "a-out")]
+    first = subprocess.Popen([*storm, *(["--run-quarantined"] if policy else [])], cwd=ROOT)
+    try:
+        time.sleep(25)  # the storm is up (TensorFlow imported, the module loaded)
+        proc = subprocess.run(
+            [*cmd, str(clean), "--out", str(tmp_path / "c-out")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        first.wait(timeout=600)
+    data = _grade_json(proc, tmp_path / "c-out")
+    g = data["exercises"][EX04]
+    log = (tmp_path / "c-out" / "grade.log").read_text(errors="replace")[-3000:]
+    assert (g["status"], g["score"]) == ("graded", g["max_score"]), f"{g['reason']}\n{log}"
+
+
+def _readable(path: Path) -> str:
+    """An output's text as a reader sees it: JSON and XML escapes undone, then without
+    whitespace and format (zero-width) characters."""
+    text = path.read_text(errors="replace")
+    if path.suffix == ".json":
+        text = json.dumps(json.loads(text), ensure_ascii=False)
+    elif path.suffix == ".xml":
+        text = html.unescape(text)
+    return sanitize.bare(text)
+
+
+@pytest.mark.parametrize("attack", ["hidden_leak", "hidden_zero_width"])
+def test_hidden_tests_never_leak(graded, attack):
+    """Each attack raised the hidden test file's text (hidden_zero_width with a zero-width
+    space after every character): no output quotes it, and it found no file to read."""
+    _, out, _ = graded.need(attack)
     hidden = (ROOT / "tests" / "hidden" / f"test_{ATTACKED}.py").read_text().splitlines()
     lines = [ln.strip() for ln in hidden if len(ln.strip()) > 30 and not ln.strip().startswith("#")]
-    for name in OUTPUTS:
-        text = (out / name).read_text()
-        leaked = [ln for ln in lines if ln in text or json.dumps(ln)[1:-1] in text]
+    for name in (*OUTPUTS, "grade.log"):
+        text = _readable(out / name)
+        leaked = [ln for ln in lines if sanitize.bare(ln) in text]
         assert not leaked, f"{name} quotes the hidden tests: {leaked[:2]}"
+    if attack == "hidden_zero_width":  # its glob matched no hidden test file
+        assert "no hidden tests found" in (out / "results.json").read_text()
 
 
 def test_clean_submission_graded_next(graded):
@@ -249,7 +361,8 @@ def test_clean_submission_graded_next(graded):
 def test_unearned_tasks_score_zero(graded):
     """Where the grade stands, the attacked task itself earns nothing (each attack this
     needs is graded here when the session did not select it)."""
-    for attack in ("sys_exit_function", "always_eq", "control_chars", "hidden_leak"):
+    unearned = ("sys_exit_function", "always_eq", "control_chars", "hidden_leak", "infinite_loop")
+    for attack in unearned:
         data = _grade_json(*graded.need(attack)[:2])
         task = data["exercises"][ATTACKED]["tasks"]["count_params"]
         assert task["score"] == 0, f"{attack}: count_params earned {task['score']}"
@@ -315,3 +428,65 @@ def test_the_policy_names_each_in_process_attack():
         source = (ATTACKS / attack / "patch.py.txt").read_text()
         rules = {f.rule for f in policy.check_source(source)}
         assert rule in rules, f"{attack}: {rules or 'passes the policy'}"
+
+
+def _stream_of(tmp_path: Path, lines: list[bytes]):
+    from kata.grading.sandbox import Run, _Stream
+
+    path = tmp_path / "stream.jsonl"
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    run = Run(["ex"])
+    stream = _Stream(path, "tok", run)
+    return stream, run
+
+
+def _line(**data) -> bytes:
+    return json.dumps({"token": "tok", **data}).encode()
+
+
+def test_stream_reader_flags_every_bad_line(tmp_path):
+    """Each line that is not the reporter's (too deep, too long, not UTF-8, not JSON, the
+    wrong types under the right token, a test started twice) is counted as forged; the
+    reader raises nothing and keeps following the good lines."""
+    test = {"id": "t1", "exercise": "ex", "task": "a", "hidden": False}
+    bad = [
+        b"[" * 200_000,
+        b"x" * (2 * 2**20),
+        b'{"token": "tok", "event": "finish", "x": "\xff\xfe"}',
+        b"{not json",
+        _line(event="collected", tests=[dict(test, id=["t1"])]),
+        _line(event="collected", tests=[dict(test, task={"a": 1})]),
+        _line(event="start", id=["t1"]),
+        _line(event="end", id="t1", outcome=["passed"], message="", tampered=[]),
+        _line(event="end", id="t1", outcome="passed", message=[], tampered=[]),
+        _line(event="end", id="t1", outcome="passed", message="", tampered={"a": 1}),
+        _line(event="end", id="t1", outcome="passed", message="", tampered=[1]),
+        _line(event=["start"], id="t1"),
+    ]
+    good = [
+        _line(event="collected", tests=[test]),
+        _line(event="start", id="t1"),
+        _line(event="end", id="t1", outcome="passed", message="", tampered=[]),
+    ]
+    stream, run = _stream_of(tmp_path, [*good[:2], *bad, *good[2:]])
+    assert stream.poll() is True
+    assert run.forged == len(bad)
+    assert run.collected == [test] and list(run.ended) == ["t1"] and run.running is None
+    # A test that ended cannot start again (the per-test clock would restart).
+    stream, run = _stream_of(tmp_path, [*good, _line(event="start", id="t1")])
+    stream.poll()
+    assert (run.forged, run.running) == (1, None)
+
+
+def test_redaction_sees_through_format_characters(tmp_path):
+    """A hidden line quoted with a zero-width space (or joiner, or a soft hyphen) after
+    each character, or spaced out, is still withheld, in a message and in the log."""
+    hidden = tmp_path / "test_hidden.py"
+    quote = "assert kernel is net.layers[-1].kernel, 'index -1 is the last layer'"
+    hidden.write_text(f"def test_x():\n    {quote}\n")
+    redact = sanitize.Redactor([hidden])
+    for sep in ("\u200b", "\u200d", "\u00ad", "\u2060", " "):
+        assert redact(f"E  {sep.join(quote)}") == sanitize.WITHHELD, repr(sep)
+    log = f"ok line\nE   {chr(0x200B).join(quote)}\nnext line"
+    assert redact.log(log) == f"ok line\n{sanitize.WITHHELD}\nnext line"
+    assert redact("an honest message about kernels") == "an honest message about kernels"
