@@ -158,14 +158,12 @@ def histogram_svg(totals: list[float], top: float) -> str:
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle">{n}</text>'
             )
+    for i in range(BINS + 1):  # the bins' edges
         parts.append(
-            f'<text x="{x + bar / 2:.1f}" y="{h - pad + 14}" text-anchor="middle" '
-            f'class="axis">{show_points(lo)}</text>'
+            f'<text x="{pad + i * bar:.1f}" y="{h - pad + 14}" text-anchor="middle" '
+            f'class="axis">{show_points(top * i / BINS)}</text>'
         )
-    parts.append(
-        f'<text x="{w - pad}" y="{h - pad + 14}" text-anchor="end" class="axis">'
-        f"{show_points(top)}</text></svg>"
-    )
+    parts.append("</svg>")
     return "".join(parts)
 
 
