@@ -72,6 +72,45 @@ def _source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
+def is_check_cell(node: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` holding only ``import kata`` and ``kata.check("…", …)``."""
+    if not (
+        isinstance(node, ast.If)
+        and not node.orelse
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+        and len(node.test.ops) == 1
+        and isinstance(node.test.ops[0], ast.Eq)
+        and isinstance(node.test.comparators[0], ast.Constant)
+        and node.test.comparators[0].value == "__main__"
+    ):
+        return False
+    for stmt in node.body:
+        if isinstance(stmt, ast.Import) and [(a.name, a.asname) for a in stmt.names] == [
+            ("kata", None)
+        ]:
+            continue
+        if (
+            isinstance(stmt, ast.Expr)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and isinstance(stmt.value.func.value, ast.Name)
+            and stmt.value.func.value.id == "kata"
+            and stmt.value.func.attr == "check"
+            and all(
+                isinstance(a, ast.Constant) and isinstance(a.value, str) for a in stmt.value.args
+            )
+            and all(
+                isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+                for k in stmt.value.keywords
+            )
+        ):
+            continue
+        return False
+    return True
+
+
 def _is_check_cell(code: str) -> bool:
     """Only ``import kata`` and ``kata.check(...)`` calls, at the top level."""
     try:

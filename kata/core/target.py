@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 
 from kata import ROOT
-from kata.core import ipynb
+from kata.core import guard, ipynb
 from kata.core.i18n import _
 
 ENV_VAR = "KATA_TARGET"
@@ -110,21 +110,23 @@ def load(name: str, directory: Path) -> ModuleType:
         except ipynb.NotebookError as exc:
             raise LoadError(f"{describe(path)}: {exc}") from None
         NOTES[name] = [f"{describe(path)}: dropped {n}" for n in converted.notes]
-        source = converted.text.encode("utf-8")
+        text = converted.text
     else:
         NOTES.pop(name, None)
-        source = path.read_bytes()
+        try:
+            text = guard.read(path, describe(path))
+        except UnicodeError as exc:
+            raise LoadError(str(exc)) from None
     modname = f"kata_target_{name}"
     spec = importlib.util.spec_from_file_location(modname, path.with_suffix(".py"))
     module = importlib.util.module_from_spec(spec)
     module.__file__ = str(path)
     sys.modules[modname] = module  # dataclasses, pickling and Keras need a real module
     try:
-        # Compiled from the source every time, never from a cached .pyc: Python
-        # trusts a .pyc whose source has the same size and mtime second, so an edit
-        # saved within a second of the last run (watch mode) would go unseen.
-        code = compile(source, str(path), "exec", dont_inherit=True)
-        exec(code, module.__dict__)
+        # Compiled from the text every time (never a cached .pyc: Python trusts a
+        # .pyc whose source has the same size and mtime second, so a save within a
+        # second of the last run would go unseen), with the run-time guard.
+        guard.run_module(module, text, str(path))
     except SyntaxError as exc:
         sys.modules.pop(modname, None)
         raise LoadError(f"{_at(path, exc.lineno, converted)}: SyntaxError: {exc.msg}") from None

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, policy, target
+from kata.core import catalogue, guard, target
 from kata.core.outcomes import Outcome, show_points
 from kata.grading import intake, sanitize
 from kata.grading import reports as grade_report
@@ -55,7 +55,6 @@ from kata.grading.sandbox import (
     run_exercise,
     test_files,
 )
-from kata.grading.scan import scan
 
 TMP_PREFIX = "kata-grade-"  # + the grader's pid: a killed grader's tree is swept later
 
@@ -109,6 +108,9 @@ def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact)
         outcome.outcome = said if said in known else Outcome.ERROR
         outcome.message = redact(sanitize.clean(line.get("message", "")))
         outcome.seconds = _seconds(line.get("seconds"))
+        refused = guard.MARK.search(outcome.message)
+        if refused and refused.group(0) not in g.flags:
+            g.flags.append(refused.group(0))
         if t.get("task") in g.tasks:
             g.tasks[t["task"]].tests.append(outcome)
 
@@ -208,7 +210,7 @@ def _inside(path: Path, base: Path) -> list[Path]:
     return out
 
 
-def _admit(g: ExerciseGrade, found: intake.Found, run_quarantined: bool = False) -> bool:
+def _admit(g: ExerciseGrade, found: intake.Found) -> bool:
     """Decide whether the module ``found`` may run; set the verdict when it may not."""
     path, rel = found.path, found.shown
     links = [p for p in _inside(path, found.base) if p.is_symlink()]
@@ -220,21 +222,12 @@ def _admit(g: ExerciseGrade, found: intake.Found, run_quarantined: bool = False)
             "submit the module itself",
         )
         return False
-    findings = policy.check_file(path)
-    if findings and run_quarantined and not any(f.rule == "unreadable" for f in findings):
-        g.flags = [f"{f.at(rel)} (run anyway: --run-quarantined)" for f in findings]
-        return True
-    if findings:
-        g.flags = [f.at(rel) for f in findings]
-        shown = "; ".join(g.flags[:3]) + (
-            f"; … {len(findings) - 3} more" if len(findings) > 3 else ""
-        )
-        g.set_verdict(QUARANTINED, shown)
-        return False
-    try:
-        g.flags = scan(path)
-    except Exception as exc:  # noqa: BLE001 - the scan is a hint; it never stops the grader
-        g.flags = [f"the static scan failed ({type(exc).__name__})"]
+    if path.suffix == ".py":
+        try:  # what the loader would refuse to decode cannot run at all
+            guard.read(path, rel)
+        except UnicodeError as exc:
+            g.set_verdict(QUARANTINED, sanitize.clean(str(exc), 300))
+            return False
     return True
 
 
@@ -251,9 +244,7 @@ def _no_module_reason(name: str, sub: intake.Submission) -> str:
     return f"{name}.py not in the submission"
 
 
-def take(
-    sub: intake.Submission, result: Grade, root: Path, run_quarantined: bool
-) -> dict[str, Path]:
+def take(sub: intake.Submission, result: Grade, root: Path) -> dict[str, Path]:
     """The module of each exercise that may run; the others get their verdict, and what
     the intake noticed becomes flags."""
     modules = {}
@@ -266,7 +257,7 @@ def take(
             g.set_verdict(MISSING, _no_module_reason(name, sub))
         else:
             g.module = found.shown
-            if _admit(g, found, run_quarantined):
+            if _admit(g, found):
                 modules[name] = found.path
             g.flags = found.notes + g.flags
     for path, shown, _base in sub.entries:
@@ -287,7 +278,6 @@ def grade(
     log: Path | None = None,
     jobs: int = 1,
     sandbox: Sandbox | None = None,
-    run_quarantined: bool = False,
     batched: bool = False,
 ) -> Grade:
     """Grade the exercise modules found in ``submission``, one sandboxed run per exercise
@@ -316,7 +306,7 @@ def grade(
         return result
     sweep_stale_trees()
     sub = intake.Submission(submission, tmp_prefix=f"{TMP_PREFIX}{os.getpid()}-intake-").open()
-    modules = take(sub, result, root, run_quarantined)
+    modules = take(sub, result, root)
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
         os.chmod(tmp, 0o755)
         tree = build_tree(root, modules, Path(tmp) / "tree")
@@ -425,9 +415,10 @@ def _parser() -> argparse.ArgumentParser:
         help="exercises graded at once, each in its own sandbox (default: one per core)",
     )
     p.add_argument(
-        "--run-quarantined",
+        "--unguarded",
         action="store_true",
-        help="run modules that break the rules for graded code anyway (after you reviewed them)",
+        help="run the modules without the run-time guard (to test the sandbox alone; "
+        "never for a real grade: see README)",
     )
     p.add_argument("--quiet", action="store_true", help="print only the total")
     return p
@@ -458,6 +449,9 @@ def _terminate(signum, frame):  # SIGTERM/SIGHUP: leave through the cleanup of t
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.unguarded:  # the sandbox alone: for its own tests, never for a real grade
+        os.environ[guard.SWITCH] = "off"
+        print("warning: --unguarded: graded code runs without the run-time guard", file=sys.stderr)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _terminate)
     try:
@@ -515,7 +509,6 @@ def main(argv: list[str] | None = None) -> int:
             log=log,
             jobs=jobs,
             sandbox=sandbox,
-            run_quarantined=args.run_quarantined,
         )
     except Exception as exc:  # noqa: BLE001 - the three outputs are written whatever happens
         result = _failed(sub, exercises, sandbox, exc, log)

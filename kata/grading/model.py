@@ -20,7 +20,7 @@ class Verdict(enum.StrEnum):
     TAMPERED = "tampered"  # it changed the checking machinery
     CRASHED = "crashed"  # its test process died
     ERROR = "error"  # its tests did not start
-    QUARANTINED = "quarantined: needs instructor review"  # it breaks kata.core.policy: not run
+    QUARANTINED = "quarantined: needs instructor review"  # the loader cannot decode it: not run
     REFUSED = "refused"  # not a module the grader takes (a symbolic link)
 
 

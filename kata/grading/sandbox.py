@@ -190,6 +190,7 @@ def _env(tree: Path, stream: Path, home: Path, seed: int | None, marker: str) ->
         KATA_GRADE_STREAM=str(stream),
         KATA_LANG=language(),  # the failure messages in the grader's language
         KATA_GRADE_RUN=marker,
+        KATA_GUARD="off" if os.environ.get("KATA_GUARD") == "off" else "on",
     )
     if seed is not None:
         env["KATA_SEED"] = str(seed)

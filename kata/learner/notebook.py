@@ -33,7 +33,7 @@ import numpy as np
 import pytest
 
 from kata import ROOT
-from kata.core import catalogue, target
+from kata.core import catalogue, guard, target
 from kata.core.i18n import _
 from kata.core.outcomes import Outcome, Status, task_status
 from kata.learner.tables import label_text
@@ -357,13 +357,49 @@ def _unrun_definition(namespace: dict, names: list[str]) -> str:
 
 
 def _module_of(namespace: dict, name: str) -> types.ModuleType:
+    """The exercise's module as the kernel defines it now, run again under the kata's
+    run-time guard (``kata.core.guard``), as ``make test`` and the grader run a file:
+    the cells that defined the kernel's functions and classes, in the order they
+    ran, over the kernel's (allowed) modules and plain values."""
     module = types.ModuleType(f"kata_notebook_{name}")
+    module.__file__ = WHERE
     module.__dict__.update(
         (k, v)
         for k, v in namespace.items()
-        if k not in _SKIP_NAMES and not (k.startswith("__") and k.endswith("__"))
+        if k not in _SKIP_NAMES and not k.startswith("_") and _plain(v)
     )
+    sys.modules[module.__name__] = module  # dataclasses and Keras need a real module
+    guard.run_pieces(module, _defining_cells(namespace))
     return module
+
+
+def _plain(value) -> bool:
+    """A value a cell can hand to the graded module as it is: an allowed module, or
+    data without code (numbers, strings, and tuples of them)."""
+    if isinstance(value, types.ModuleType):
+        return guard.module_allowed(value)
+    if isinstance(value, tuple):
+        return all(_plain(v) for v in value)
+    return isinstance(value, (int, float, complex, str, bytes, type(None)))
+
+
+def _defining_cells(namespace: dict) -> list[tuple[str, str]]:
+    """``(text, file)`` of each cell that defined a function or class the namespace
+    holds now, in the order the cells ran."""
+    module_name = namespace.get("__name__", "__main__")
+    files: list[str] = []
+    for value in namespace.values():
+        members = vars(value).values() if isinstance(value, type) else [value]
+        if getattr(value, "__module__", None) != module_name:
+            continue
+        for member in members:
+            code = getattr(getattr(member, "__func__", member), "__code__", None)
+            if code is not None and code.co_filename not in files:
+                files.append(code.co_filename)
+    shell = namespace.get("get_ipython")
+    ran = getattr(getattr(shell(), "compile", None), "_filename_map", {}) if callable(shell) else {}
+    files.sort(key=lambda f: ran.get(f, 0))
+    return [("".join(linecache.getlines(f)), f) for f in files if linecache.getlines(f)]
 
 
 def _hidden_may_exist(name: str) -> bool:
@@ -417,6 +453,13 @@ def check(exercise: str, task: str | None = None, *, namespace: dict | None = No
     return result
 
 
+def _broken(result: CheckResult, why: str) -> CheckResult:
+    for t in result.tasks:
+        t.outcomes.append(Outcome.BROKEN)
+        t.failures.append(Failure("", why))
+    return result
+
+
 def _check(exercise: str, task: str | None, namespace: dict):
     if str(namespace.get("__name__", "")).startswith("kata_target_"):
         return None  # a graded module being loaded (an unguarded check cell): nothing to do
@@ -432,11 +475,13 @@ def _check(exercise: str, task: str | None, namespace: dict):
         return result
     broken = _unrun_definition(namespace, [t.name for t in wanted])
     if broken:
-        for t in result.tasks:
-            t.outcomes.append(Outcome.BROKEN)
-            t.failures.append(Failure("", broken))
-        return result
-    module = _module_of(namespace, ex.name)
+        return _broken(result, broken)
+    try:
+        module = _module_of(namespace, ex.name)
+    except SyntaxError as exc:
+        return _broken(result, f"SyntaxError: {exc.msg} (line {exc.lineno})")
+    except Exception as exc:  # noqa: BLE001 - the learner's cells raised when run again
+        return _broken(result, f"{type(exc).__name__}: {exc}".splitlines()[0])
     from kata.core.quiet import import_quietly
 
     import_quietly()

@@ -224,15 +224,6 @@ def show(name: str, outcome, took: float | None, task: str = "") -> None:
         say(f"    full report: make test EX={ex.short} TASK={first_failing}")
 
 
-def warn_policy(path: Path) -> None:
-    """The grader's rules for graded code (``kata.core.policy``), checked on each save."""
-    from kata.core import policy
-
-    findings = policy.check_file(path) if path.is_file() else []
-    if findings:
-        say(policy.warning(target.describe(path), findings))
-
-
 # TensorFlow caches a kernel per variable name it has seen, about 35 KB each and
 # never freed: a run that builds a few dozen variables grows the process by about
 # a megabyte. Clearing the cache costs the next run about 0.1 s (its kernels are
@@ -314,7 +305,6 @@ def main(argv=None) -> int:
                         ],
                     )
                 show(name, outcome, took, task)
-                warn_policy(directory / f"{name}.py")
                 runs += 1
                 if runs % CLEAR_EVERY == 0:
                     _clear_tensorflow_caches()

@@ -277,24 +277,3 @@ class KataPlugin:
         if not path or self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
             return
         state.save_run(Path(path), str(self.run.target), seeding.base_seed(), self.run.results)
-
-
-# --------------------------------------------------------------- graded-code rules
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Warn about each graded module that breaks ``kata.core.policy``: the grader would
-    quarantine it (not run it) and score it 0 until an instructor has looked."""
-    from kata.core import policy
-
-    run = config.stash.get(RUN, None)
-    if run is None or config.pluginmanager.hasplugin("kata.grading.stream_plugin"):
-        return  # the grader checked already (and decided)
-    for name in sorted({k.split("::")[0] for k, v in run.results.items() if v.total}):
-        path = Path(run.target) / f"{name}.py"
-        findings = policy.check_file(path) if path.is_file() else []
-        if findings:
-            terminalreporter.write_line(
-                policy.warning(target.describe(path), findings), yellow=True
-            )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kata import ROOT
-from kata.core import catalogue, policy
+from kata.core import catalogue
 from kata.core.outcomes import show_points
 from kata.dev import release
 from kata.grading import gradescope
@@ -23,7 +23,6 @@ from kata.grading import reports as grade_report
 from kata.grading import stream_plugin as grade_reporter
 from kata.grading.grade import grade
 from kata.grading.model import CheckOutcome, ExerciseGrade, Grade
-from kata.grading.scan import scan_source
 from tests.tooling.junit_schema import junit_problems
 
 EX01 = "ex01_access_params"
@@ -114,46 +113,7 @@ def test_junit_and_table(tmp_path):
     assert "count_params" in text and "killed" in text and "total:" in text and "signal" in text
 
 
-# ------------------------------------------------------------ scan and tamper
-
-
-def test_static_scan_flags_suspicious_constructs():
-    source = """
-import os, signal, ctypes, sys
-import numpy as np
-
-signal.signal(signal.SIGALRM, signal.SIG_IGN)
-np.allclose = lambda *a, **k: True
-sys.modules["numpy"] = None
-text = open("/work/main/solutions/ex01_access_params.py").read()
-Path("../x").read_text()
-
-class E:
-    def __eq__(self, other):
-        return True
-
-def f():
-    os._exit(0)
-"""
-    flags = "\n".join(scan_source(source))
-    for needle in (
-        "signal",
-        "ctypes",
-        "np.allclose",
-        "sys.modules",
-        "open()",
-        "solutions",
-        "__eq__",
-        "os._exit",
-        ".read_text()",
-    ):
-        assert needle in flags, f"{needle} not flagged:\n{flags}"
-
-
-def test_static_scan_is_quiet_on_the_solutions():
-    for path in sorted((ROOT / "solutions").glob("ex*.py")):
-        flags = [f for f in scan_source(path.read_text()) if "imports" not in f]
-        assert not flags, f"{path.name}: {flags}"
+# ------------------------------------------------------------------- tamper
 
 
 def test_tamper_snapshot_sees_a_replaced_function():
@@ -193,7 +153,7 @@ def test_grade_all_writes_a_gradebook(tmp_path):
             EX01, {"count_params": "raise NotImplementedError", "find_param": "return None"}
         )
     )
-    (evil / f"{EX01}.py").write_text("import os\nos._exit(0)\n")  # quarantined, never run
+    (evil / f"{EX01}.py").write_text("import os\nos._exit(0)\n")  # refused by the guard
     (evil / "conftest.py").write_text("raise SystemExit(0)\n")
     if other:
         for d in (good, evil):
@@ -221,15 +181,11 @@ def test_grade_all_writes_a_gradebook(tmp_path):
             assert float(rows[name][other]) == b, (name, rows[name])
         assert float(rows[name]["total"]) == a + b, (name, rows[name])
         assert (out / name / "results.json").is_file() and (out / name / "junit.xml").is_file()
-    assert "quarantined: needs instructor review" in rows["evil"]["notes"]
-    assert (
-        f"{EX01}.py:1: imports os" in rows["evil"]["notes"] and "[import]" in rows["evil"]["notes"]
-    )
+    assert "import os is not allowed in graded code" in rows["evil"]["notes"]
     assert "missing" in rows["empty"]["notes"] and "folder is empty" in rows["empty"]["notes"]
     assert not list(Path(tempfile.gettempdir()).glob("kata-batch-*")), "a batch temp folder is left"
-    assert json.loads((out / "evil" / "grade.json").read_text())["flags"] == [
-        "ignored: conftest.py"
-    ]
+    flags = json.loads((out / "evil" / "grade.json").read_text())["flags"]
+    assert flags[0] == "ignored: conftest.py" and "[guard: import]" in flags[1], flags
 
 
 # -------------------------------------------------------- release, gradescope
@@ -298,121 +254,6 @@ def test_grade_cli_rejects_a_missing_submission(tmp_path):
 
 
 # ------------------------------------------------------------- the allow-list
-
-
-def _corpus() -> dict[str, str]:
-    from kata.dev.verify.variants import alternatives, mutants
-
-    out = {}
-    for name in catalogue.names():
-        out[f"solutions/{name}"] = (ROOT / "solutions" / f"{name}.py").read_text()
-        out[f"exercises/{name}"] = (ROOT / "exercises" / f"{name}.py").read_text()
-        out.update({f"mutant {name}/{k}": src for k, (_, src) in mutants(name).items()})
-        out.update({f"alternative {name}/{k}": src for k, (_, src) in alternatives(name).items()})
-    return out
-
-
-CHECK_CELL = """
-# %%
-if __name__ == "__main__":
-    import kata
-    kata.check("ex03", "WeirdInit")
-"""
-
-
-def test_every_solution_alternative_mutant_and_stub_passes_the_policy():
-    corpus = _corpus()
-    assert sum(k.startswith("mutant") for k in corpus) >= 35
-    assert sum(k.startswith("alternative") for k in corpus) >= 6
-    broken = {k: [str(f) for f in policy.check_source(src)] for k, src in corpus.items()}
-    assert {k: v for k, v in broken.items() if v} == {}
-    # ... with a notebook check cell appended too.
-    for key in ("solutions/ex03_custom_init", "exercises/ex03_custom_init"):
-        assert policy.check_source(corpus[key] + CHECK_CELL) == []
-
-
-@pytest.mark.parametrize(
-    "source, rule",
-    [
-        ("import os", "import"),
-        ("from keras.src import ops", "import"),
-        ("import kata", "import"),
-        ("import pytest_check", "import"),
-        ("import scipy.stats", "import"),
-        ("x = eval('1')", "builtin"),
-        ("f = open", "builtin"),
-        ("def f(x):\n    return getattr(x, 'a' + 'b')", "builtin"),
-        ("def f(x):\n    return x.__globals__", "dunder"),
-        ("class A:\n    def __eq__(self, other):\n        return True", "dunder"),
-        ("def f(x):\n    return x._private", "private"),
-        ("def f(g):\n    return g.gi_frame.f_back", "internals"),
-        ("import numpy as np\nnp.save('x', np.zeros(1))", "library"),
-        ("import tensorflow as tf\ntf.io.write_file('a', 'b')", "library"),
-        ("import numpy as np\nalias = np\nalias.allclose = min", "patch"),
-        ("def f(layer):\n    type(layer).call = len", "patch"),
-        ("def f(x):\n    return '{0.__class__}'.format(x)", "format"),
-        ("raise KeyboardInterrupt", "builtin"),
-        ('if __name__ == "__main__":\n    import kata\n    kata.check(name)', "import"),
-        ('if __name__ == "__main__":\n    import os', "import"),
-        ("x = " + "+".join(["1"] * 200_000), "unreadable"),
-        (b"x = '\xff'", "unreadable"),
-    ],
-)
-def test_the_policy_names_the_rule_and_line(source, rule):
-    findings = policy.check_source(source)
-    assert rule in {f.rule for f in findings}, findings
-    assert all(f.line >= 0 for f in findings)
-
-
-def test_the_policy_accepts_honest_constructs():
-    for source in (
-        "def f(layer):\n    layer.trainable = False\n    return getattr(layer, 'kernel', None)",
-        "class A:\n    def __init__(self, s):\n        super().__init__()\n        self._seed = s",
-        "def f():\n    open = 3\n    return open",
-        "def f(x):\n    return f'{x:.3f} ' + '{}'.format(x) + type(x).__name__",
-        "# %% [markdown]\nimport math\nimport keras\nfrom keras import ops",
-        "def f(:\n",  # a syntax error is the tests' to report, not a rule
-    ):
-        assert policy.check_source(source) == [], source
-
-
-def test_the_learner_sees_the_warning(tmp_path):
-    """make test warns with the file, the line and the rule, and still grades."""
-    (tmp_path / f"{EX01}.py").write_text(
-        (ROOT / "exercises" / f"{EX01}.py").read_text() + "\nimport os\n"
-    )
-    line = len((tmp_path / f"{EX01}.py").read_text().splitlines())
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            f"--target={tmp_path}",
-            "--exercise",
-            EX01,
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--kata-state",
-            str(tmp_path / "state.json"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert "quarantined: needs instructor review" in proc.stdout, proc.stdout[-2000:]
-    assert f"{EX01}.py:{line}: imports os" in proc.stdout and "[import]" in proc.stdout
-    from kata.learner import watch
-
-    lines = []
-    say = watch.say
-    watch.say = lines.append
-    try:
-        watch.warn_policy(tmp_path / f"{EX01}.py")
-    finally:
-        watch.say = say
-    assert lines and f"{EX01}.py:{line}" in lines[0]
 
 
 # ------------------------------------------------------------------ bad input

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from kata import ROOT
-from kata.core import catalogue, ipynb, policy, stubs, target
+from kata.core import catalogue, ipynb, stubs, target
 
 # --------------------------------------------------------- the exercise files
 
@@ -43,15 +43,15 @@ def test_each_task_has_its_heading_code_cell_and_check_cell(folder, name):
             f"the cell after the heading of {task.name} should define it"
         )
         body = ast.parse(textwrap.dedent(check.split("\n", 1)[1])).body
-        assert len(body) == 1 and policy.is_check_cell(body[0]), f"{task.name}: {check!r}"
+        assert len(body) == 1 and ipynb.is_check_cell(body[0]), f"{task.name}: {check!r}"
         args = [a.value for a in body[0].body[1].value.args]
         assert args == [ex.short, task.name]
 
 
 def test_check_cell_form_is_exact():
     good = 'if __name__ == "__main__":\n    import kata\n\n    kata.check("ex03", "WeirdInit")\n'
-    assert policy.is_check_cell(ast.parse(good).body[0])
-    assert policy.is_check_cell(
+    assert ipynb.is_check_cell(ast.parse(good).body[0])
+    assert ipynb.is_check_cell(
         ast.parse('if __name__ == "__main__":\n    import kata\n    kata.check("ex03")').body[0]
     )
     for bad in [
@@ -63,15 +63,7 @@ def test_check_cell_form_is_exact():
         'if __name__ == "__main__":\n    import os\n    os.system("ex03")',
         'if True:\n    import kata\n    kata.check("ex03")',
     ]:
-        assert not policy.is_check_cell(ast.parse(bad).body[0]), bad
-
-
-def test_scan_skips_check_cells_only():
-    from kata.grading.scan import scan_source
-
-    check = 'if __name__ == "__main__":\n    import kata\n    kata.check("ex03")\n'
-    assert scan_source(check) == []
-    assert scan_source("import kata\n") == ["line 1: imports kata (kata tooling)"]
+        assert not ipynb.is_check_cell(ast.parse(bad).body[0]), bad
 
 
 # ------------------------------------------------------------- stubs from text
@@ -318,9 +310,15 @@ def test_a_cell_ending_in_the_call_displays_it_itself():
 
 
 def solution_namespace(name: str) -> dict:
+    """The solution run as one notebook cell, its text in linecache as IPython keeps
+    a cell's (kata.check runs the cells that defined the namespace again)."""
+    import linecache
+
     namespace = {"__name__": "__main__"}
     source = (ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")
-    exec(compile(source, f"<cells of {name}>", "exec"), namespace)
+    cell = f"<cells of {name}>"
+    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
+    exec(compile(source, cell, "exec"), namespace)
     return namespace
 
 
