@@ -20,7 +20,7 @@ as they are read, so a bomb is stopped before its end). ``find`` then looks for 
 
 Jupyter's checkpoints and macOS's ``__MACOSX``/``._*`` files are never candidates.
 Symbolic links are listed, never followed: a link that is picked is the grader's to
-refuse. The bytes are passed through as they are (decoding is the policy's job).
+refuse. The bytes are passed through as they are (decoding is the loader's: kata.core.guard).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ as exercism's test runner keeps a golden ``results.json`` per example.
 
 One made-up grade covers every way an exercise can end: graded with passes, a failure
 whose message carries control characters and a long tail, a hidden test, a task not
-started; quarantined by the policy; missing; a module that cannot be imported; a
+started; quarantined (undecodable); missing; a module that cannot be imported; a
 crashed test process; a fully done exercise with a scan flag. The outputs are rendered
 in English and compared byte for byte with ``tests/tooling/golden/``.
 

@@ -129,7 +129,7 @@ def test_the_editions_readmes_point_to_nothing_missing(tmp_path):
     out = release.build(tmp_path / "student")
     for name in release.READMES:
         assert release.readme_problems((out / name).read_text(), name) == [], name
-    assert "kata/core/policy.py" in (out / "README.md").read_text()
+    assert "kata/core/guard.py" in (out / "README.md").read_text()
     # the check sees both kinds of dangling pointers
     text = "# Intro\nsee [the rules](#rules-for-graded-code) in the instructors' section\n"
     found = release.readme_problems(text)
