@@ -199,3 +199,29 @@ def test_files_only_inside_a_granted_directory(tmp_path):
 def test_the_switch_runs_unguarded_for_the_sandbox_tests_only(tmp_path, monkeypatch):
     monkeypatch.setenv(guard.SWITCH, "off")
     assert load(tmp_path, "import os\nx = os.sep").x == "/"
+
+
+def test_honest_idioms_get_full_marks_in_make_grade(tmp_path):
+    """The honest-idiom alternatives, graded by ``kata grade`` (sandboxed, as ``make
+    grade`` does): full marks, nothing quarantined, no refusal flagged."""
+    import json
+    import subprocess
+    import sys
+
+    from kata import ROOT
+
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    names = ["ex01_access_params", "ex03_custom_init"]
+    for name in names:
+        honest = ROOT / "tests" / "alternatives" / name / "honest_idioms_guarded.py"
+        (sub / f"{name}.py").write_text(honest.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(out), "--quiet"]
+    cmd += ["--exercises", ",".join(names), "--jobs", "2", "--timeout", "60"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    graded = json.loads((out / "grade.json").read_text())
+    for name in names:
+        exercise = graded["exercises"][name]
+        assert exercise["score"] == exercise["max_score"], (name, exercise, proc.stderr[-2000:])
+        assert not any("[guard:" in f for f in exercise["flags"]), exercise["flags"]
