@@ -18,7 +18,9 @@ as they are read, so a bomb is stopped before its end). ``find`` then looks for 
   wins over the stubs; then the exact name, the top of the submission, ``exercises/``,
   the shallowest, a ``.py`` before a notebook. Each candidate left out is flagged.
 
-Jupyter's checkpoints and macOS's ``__MACOSX``/``._*`` files are never candidates.
+Jupyter's checkpoints, macOS's ``__MACOSX``/``._*`` files and the kata's own files in a
+submitted repository (``kata/``, ``tests/``, ``.kata/``, and ``solutions/`` beside
+``exercises/``) are never candidates.
 Symbolic links are listed, never followed: a link that is picked is the grader's to
 refuse. The bytes are passed through as they are (decoding is the loader's: kata.core.guard).
 """
@@ -164,7 +166,7 @@ class Submission:
                 continue
             if path.suffix.lower() not in MODULE_SUFFIXES or path.name.startswith("._"):
                 continue
-            if normalized(path.stem) != name:
+            if normalized(path.stem) != name or _kata_own(path, base):
                 continue
             exact = path.name in (f"{name}.py", f"{name}{ipynb.SUFFIX}")
             inner = shown.split(":")[-1]
@@ -208,6 +210,21 @@ class Submission:
         }
         near = set(difflib.get_close_matches(name, py.values(), n=3, cutoff=0.75))
         return [shown for shown, stem in py.items() if stem in near][:3]
+
+
+KATA_DIRS = ("kata", "tests", ".kata")  # a repository's tooling, graded suites, backups
+
+
+def _kata_own(path: Path, base: Path) -> bool:
+    """``path`` is one of the kata's own files in a submitted repository, not the
+    learner's module: under ``kata/`` (the pristine stubs of ``make reset``), ``tests/``,
+    ``.kata/`` (backups), or the reference ``solutions/`` beside an ``exercises/``."""
+    for parent in path.relative_to(base).parents:
+        if parent.name in KATA_DIRS:
+            return True
+        if parent.name == "solutions" and (base / parent.parent / "exercises").is_dir():
+            return True
+    return False
 
 
 def walk(root: Path) -> list[Path]:

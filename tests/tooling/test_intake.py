@@ -260,3 +260,24 @@ def test_a_tar_bomb_is_stopped_at_the_cap(tmp_path, monkeypatch):
     # stopped at the first member past the cap (tarfile.open reads the first member once
     # per format it tries), not at the end of the 50
     assert len(read) < 20, len(read)
+
+
+def test_the_kata_s_own_files_in_a_repository_are_not_candidates(tmp_path):
+    """A learner's whole repository: its exercises/ is graded even when untouched, never
+    the pristine stubs of kata/, a backup in .kata/, or solutions/ beside exercises/."""
+    repo = tmp_path / "repo"
+    for d in ("exercises", "solutions", "kata/learner/pristine", ".kata/backups", "tests"):
+        (repo / d).mkdir(parents=True)
+    (repo / "exercises" / f"{EX01}.py").write_text(STUB[EX01])
+    (repo / "solutions" / f"{EX01}.py").write_text(SOLVED[EX01])
+    (repo / "kata/learner/pristine" / f"{EX01}.py").write_text(STUB[EX01])
+    (repo / ".kata/backups" / f"{EX01}.py").write_text(SOLVED[EX01])
+    (repo / "tests" / f"{EX01}.py").write_text(SOLVED[EX01])
+    result, modules = _taken(repo, EX01)
+    assert result.exercises[EX01].module == f"exercises/{EX01}.py"
+    assert modules[EX01] == STUB[EX01].encode() and result.exercises[EX01].flags == []
+    # a folder of the learner's that happens to be called solutions/ still counts
+    alone = tmp_path / "alone"
+    (alone / "solutions").mkdir(parents=True)
+    (alone / "solutions" / f"{EX01}.py").write_text(SOLVED[EX01])
+    assert _taken(alone, EX01)[0].exercises[EX01].module == f"solutions/{EX01}.py"
