@@ -153,3 +153,22 @@ def _kata_seed(request):
     """Seed everything from KATA_SEED and this test's stable name."""
     key = f"{keys.exercise_of(request.node)}::{request.node.name}"
     seeding.seed_everything(seeding.seed_for(key))
+
+
+@pytest.fixture
+def scratch():
+    """A fresh, empty directory outside the repository that the learner's code may
+    save files into and load them from (``kata.core.guard.granting``); removed after
+    the test. Graded code reaches no other directory."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from kata.core import guard
+
+    path = Path(tempfile.mkdtemp(prefix="kata-scratch-"))
+    try:
+        with guard.granting(path):
+            yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

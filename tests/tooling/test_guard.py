@@ -225,3 +225,13 @@ def test_honest_idioms_get_full_marks_in_make_grade(tmp_path):
         exercise = graded["exercises"][name]
         assert exercise["score"] == exercise["max_score"], (name, exercise, proc.stderr[-2000:])
         assert not any("[guard:" in f for f in exercise["flags"]), exercise["flags"]
+
+
+def test_the_scratch_fixture_is_the_one_granted_directory(tmp_path, scratch):
+    """Graded suites hand ``scratch`` to code that saves files (ex08): inside it the
+    D2L 4.5 functions work, beside it they are refused."""
+    module = load(tmp_path, "import numpy as np\ndef save(p):\n    np.save(p, np.ones(2))")
+    module.save(scratch / "a.npy")
+    assert (scratch / "a.npy").is_file() and scratch.name.startswith("kata-scratch-")
+    with pytest.raises(PermissionError, match=r"\[guard: files\]"):
+        module.save(tmp_path / "a.npy")
