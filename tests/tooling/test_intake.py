@@ -36,7 +36,7 @@ def _notebook(path: Path, code: str) -> Path:
 def _taken(sub_dir: Path, *names: str) -> tuple[Grade, dict[str, Path]]:
     result = Grade(sub_dir.name, {n: ExerciseGrade(catalogue.exercise(n)) for n in names})
     with intake.Submission(sub_dir) as sub:
-        modules = {n: p.read_bytes() for n, p in take(sub, result, ROOT, False).items()}
+        modules = {n: p.read_bytes() for n, p in take(sub, result, ROOT).items()}
     return result, modules
 
 
