@@ -123,6 +123,23 @@ ATTACKS = {
     "config setter": ("import keras\nkeras.config.set_floatx('float64')", "[guard: capability]"),
     "ndarray.tofile": ("import numpy as np\nnp.zeros(1).tofile('/tmp/x')", "[guard: capability]"),
     "import os": ("import os", "[guard: import]"),
+    "a callback that writes files": (
+        "import keras\nkeras.callbacks.CSVLogger('x')",
+        "[guard: import]",
+    ),
+    "a file-backed lookup table": ("import tensorflow as tf\nx = tf.lookup", "[guard: import]"),
+    "reading past an array": (
+        "import numpy as np\nnp.lib.stride_tricks.as_strided(np.zeros(1), (9,), (8,))",
+        "[guard: capability]",
+    ),
+    "a global dtype policy": (
+        "import keras\nkeras.mixed_precision.set_global_policy('mixed_float16')",
+        "[guard: capability]",
+    ),
+    "saving by where it comes from": (
+        "import keras\nf = keras.saving.save_weights",
+        "[guard: capability]",
+    ),
     "relative import": ("from . import solutions", "[guard: import]"),
 }
 
