@@ -387,7 +387,7 @@ def _parser() -> argparse.ArgumentParser:
         "--memory",
         type=int,
         default=Limits.memory_mb,
-        help="MiB resident per run (default %(default)s)",
+        help="MiB of memory a run may hold (default %(default)s)",
     )
     p.add_argument(
         "--startup",

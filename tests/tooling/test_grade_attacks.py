@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -486,3 +487,20 @@ def test_redaction_sees_through_format_characters(tmp_path):
     log = f"ok line\nE   {chr(0x200B).join(quote)}\nnext line"
     assert redact.log(log) == f"ok line\n{sanitize.WITHHELD}\nnext line"
     assert redact("an honest message about kernels") == "an honest message about kernels"
+
+
+def test_fallback_without_bwrap_hides_the_hidden_tests(tmp_path):
+    """The documented fallback (KATA_SANDBOX=none: a process group, processes found with
+    psutil) grades too, each run in its own view of the tree whose hidden tests are
+    gone once collected: hidden_zero_width finds none, and scores what it earned."""
+    sub = build("hidden_zero_width", tmp_path / "sub")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(out), "--quiet"]
+    cmd += ["--exercises", ATTACKED, *ALONE_LIMITS, "--run-quarantined"]
+    env = {**os.environ, "KATA_SANDBOX": "none"}
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    data = _grade_json(proc, out)
+    assert data["sandbox"] == "process group", data["sandbox"]
+    ex = data["exercises"][ATTACKED]
+    assert (ex["status"], ex["score"]) == ("graded", 9), ex["reason"]
+    assert "no hidden tests found" in (out / "results.json").read_text()
