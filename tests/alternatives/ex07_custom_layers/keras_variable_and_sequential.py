@@ -1,4 +1,4 @@
-"""keras.Variable attributes instead of add_weight (tracked all the same), the decoder holding only the encoder's kernel variable and a reference to the encoder kept out of Keras's tracking, a Sequential autoencoder with keras.Input, a registered name of its own."""
+"""keras.Variable attributes instead of add_weight (tracked all the same), the decoder holding only the encoder's kernel variable and the encoder reached through a function (so Keras does not track it), a Sequential autoencoder with keras.Input, a registered name of its own."""
 
 from __future__ import annotations
 
@@ -36,10 +36,10 @@ class MyDense(keras.layers.Layer):
 class TiedTranspose(keras.layers.Layer):
     def __init__(self, dense, **kwargs):
         super().__init__(**kwargs)
-        object.__setattr__(self, "encoder", dense)  # not tracked: only its kernel is ours to hold
+        self.encoder_kernel = lambda: dense.kernel  # a function: Keras does not track the encoder
 
     def build(self, input_shape):
-        self.tied_kernel = self.encoder.kernel  # the variable object itself, tracked
+        self.tied_kernel = self.encoder_kernel()  # the variable object itself, tracked
         self.bias = self.add_weight(
             name="bias", shape=(self.tied_kernel.shape[0],), initializer="zeros"
         )
