@@ -496,7 +496,7 @@ def test_fallback_without_bwrap_hides_the_hidden_tests(tmp_path):
     sub = build("hidden_zero_width", tmp_path / "sub")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(out), "--quiet"]
-    cmd += ["--exercises", ATTACKED, *ALONE_LIMITS, "--run-quarantined"]
+    cmd += ["--exercises", ATTACKED, *ALONE_LIMITS, "--unguarded"]
     env = {**os.environ, "KATA_SANDBOX": "none"}
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     data = _grade_json(proc, out)
