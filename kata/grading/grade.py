@@ -162,7 +162,7 @@ def _settle_run(r: Run, grades: dict[str, ExerciseGrade], redact) -> list[list[s
         if name == tamperer:
             if tamper_at >= 0:
                 key = order[tamper_at]
-                what = sanitize.clean("; ".join(map(str, r.ended[key]["tampered"][:5])), 500)
+                what = redact(sanitize.clean("; ".join(r.ended[key]["tampered"][:5]), 500))
                 test = sanitize.clean(key.split("::")[-1], 200)
                 g.set_verdict(TAMPERED, f"tampering detected during {test}: {what}")
             else:

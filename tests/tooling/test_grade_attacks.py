@@ -504,3 +504,47 @@ def test_fallback_without_bwrap_hides_the_hidden_tests(tmp_path):
     ex = data["exercises"][ATTACKED]
     assert (ex["status"], ex["score"]) == ("graded", 9), ex["reason"]
     assert "no hidden tests found" in (out / "results.json").read_text()
+
+
+def _ex04_run(**ended) -> tuple:
+    from kata.grading.model import ExerciseGrade
+    from kata.grading.sandbox import Run
+
+    tasks = ["add_one", "set_first_element", "set_first_element", "freeze"]
+    r = Run([EX04])
+    r.collected = [
+        {"id": f"t{i}", "exercise": EX04, "task": task, "hidden": False}
+        for i, task in enumerate(tasks)
+    ]
+    r.ended = ended
+    return r, {EX04: ExerciseGrade(catalogue.exercise(EX04))}
+
+
+def test_a_timed_out_test_costs_its_task_only():
+    """A run killed while t1 (set_first_element) ran: t0 counts, t1 and its task's t2 (not
+    run) fail as in make test, t3 (another task) is left for the next run."""
+    from kata.grading.grade import settle
+
+    r, grades = _ex04_run(t0={"outcome": "passed", "message": "", "tampered": []})
+    r.running = r.timed_out = "t1"
+    r.killed = "time limit: still running after 15 s"
+    assert settle([r], grades) == []
+    g = grades[EX04]
+    assert g.status == "graded", g.reason
+    seen = {t.id: t.outcome for task in g.tasks.values() for t in task.tests}
+    assert seen == {"t0": "passed", "t1": "failed", "t2": "failed"}
+
+
+def test_tamper_reasons_are_redacted(tmp_path):
+    """The tampered list of an end line reaches the reason: a hidden line quoted there
+    (with zero-width spaces) is withheld like a message."""
+    from kata.grading.grade import settle
+
+    quote = "assert kernel is net.layers[-1].kernel, 'index -1 is the last layer'"
+    (tmp_path / "test_hidden.py").write_text(f"def test_x():\n    {quote}\n")
+    redact = sanitize.Redactor([tmp_path / "test_hidden.py"])
+    line = {"outcome": "passed", "message": "", "tampered": ["\u200b".join(quote)]}
+    r, grades = _ex04_run(t0=line)
+    settle([r], grades, redact)
+    g = grades[EX04]
+    assert g.status == "tampered" and sanitize.WITHHELD in g.reason, g.reason
