@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 from kata import ROOT
 from kata.core import catalogue, guard, target
 from kata.core.outcomes import Outcome, show_points
@@ -196,7 +198,7 @@ def sweep_stale_trees() -> None:
             pid = int(d.name[len(TMP_PREFIX) :].split("-")[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+        if pid != os.getpid() and not psutil.pid_exists(pid):  # /proc is Linux's only
             shutil.rmtree(d, ignore_errors=True)
 
 

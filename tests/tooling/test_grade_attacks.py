@@ -548,3 +548,18 @@ def test_tamper_reasons_are_redacted(tmp_path):
     settle([r], grades, redact)
     g = grades[EX04]
     assert g.status == "tampered" and sanitize.WITHHELD in g.reason, g.reason
+
+
+def test_stale_trees_of_dead_graders_only_are_swept(tmp_path, monkeypatch):
+    """A grader killed from outside leaves its tree; the next grader removes it, and never
+    the tree of a grader still running (its pid is asked with psutil, not /proc)."""
+    from kata.grading import grade
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    live = os.getppid()
+    for pid in (gone.pid, live):
+        (tmp_path / f"{grade.TMP_PREFIX}{pid}-abc").mkdir()
+    monkeypatch.setattr(grade, "_tmp_root", lambda: tmp_path)
+    grade.sweep_stale_trees()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{grade.TMP_PREFIX}{live}-abc"]
