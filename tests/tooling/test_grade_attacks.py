@@ -249,10 +249,21 @@ def test_attack(attack, graded):
     assert junit_problems(out / "junit.xml") == []
 
 
+def _cgroup_here() -> bool:
+    from kata.grading import cgroups
+
+    group = cgroups.Group.create(f"kata-probe-{os.getpid()}", 100, 10)
+    if group:
+        group.close()
+    return group is not None
+
+
 @pytest.mark.parametrize("attack", sorted(ALONE))
 def test_attack_alone(attack, graded):
     """The stream reader, the clocks, the memory bound and the hidden tests hold, with one
     exercise graded alone: the exact score and status, all three outputs written."""
+    if attack == "memfd_hoard" and not _cgroup_here():
+        pytest.skip("no control group here (not root): memfd memory is bounded by rlimits only")
     proc, out, written = graded[attack]
     exercise, _, _, score, status, words = ALONE[attack]
     data = _grade_json(proc, out)
