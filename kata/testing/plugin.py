@@ -208,7 +208,9 @@ class KataPlugin:
         )
 
     def pytest_report_teststatus(self, report, config):
-        outcome = dict(report.user_properties).get("kata_outcome")
+        outcome = dict(getattr(report, "user_properties", ())).get(
+            "kata_outcome"
+        )  # not a CollectReport
         if outcome in (Outcome.NOT_STARTED, Outcome.MISSING):
             return _("not started"), "n", _("NOT STARTED")
         if outcome == Outcome.BROKEN:

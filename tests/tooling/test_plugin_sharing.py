@@ -174,3 +174,14 @@ def test_watch_can_clear_tensorflows_kernel_cache():
     watch._clear_tensorflow_caches()
     v = keras.Variable(np.ones(3, "float32"), name="after_the_clear")
     assert float(v.numpy().sum()) == 3.0
+
+
+def test_a_collection_error_is_reported_not_raised():
+    """A graded test module that fails to import gives pytest a CollectReport, which has
+    no user_properties: the kata's status hook leaves it to pytest."""
+    import pytest
+
+    from kata.testing.plugin import KataPlugin
+
+    report = pytest.CollectReport("tests/test_x.py", "failed", "ImportError: x", result=[])
+    assert KataPlugin.pytest_report_teststatus(None, report, None) is None
