@@ -340,3 +340,20 @@ def test_check_in_process_says_visible_when_hidden_tests_exist():
     empty = notebook.check("ex04", namespace={"__name__": "__main__"})
     assert not empty.passed and empty.summary.endswith("not started")
     assert all("not defined in this kernel yet" in f.text for t in empty.tasks for f in t.failures)
+
+
+def test_check_runs_the_cells_under_the_guard():
+    """kata.check grades the kernel's cells as the grader grades a file: run again
+    under the run-time guard, so a refused call fails here as it would when graded."""
+    import linecache
+
+    from kata.learner import notebook
+
+    cell = "<cell: my_init>"
+    source = "import numpy as np\n\ndef my_init():\n    return np.load('ones.npy')\n"
+    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, cell, "exec"), namespace)  # the kernel runs it unguarded
+    result = notebook.check("ex03", "my_init", namespace=namespace)
+    texts = [f.text for t in result.tasks for f in t.failures]
+    assert not result.passed and any("[guard: capability]" in t for t in texts), texts
