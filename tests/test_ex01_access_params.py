@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from pytest_check import check
 
 from kata.core.i18n import N_, _
@@ -14,6 +15,8 @@ from tests.helpers import (
     described,
     is_linear,
     is_relu,
+    must_raise,
+    shared_objects,
     snapshot,
     wrong_type,
 )
@@ -49,6 +52,15 @@ def tied(units=3):
     return net
 
 
+# The variables' shapes of the awkward nets, from their architectures (helpers.AWKWARD).
+SHAPES = {
+    "conv": [(3, 3, 1, 4), (4,), (144, 5), (5,), (5, 2), (2,)],
+    "embedding": [(50, 6), (42, 3), (3,)],
+    "batchnorm": [(4, 6), (6,), (6,), (6,), (6,), (6,), (6, 3), (3,)],
+    "frozen": [(4, 6), (6,), (6,), (6,), (6,), (6,), (6, 3), (3,)],
+}
+
+
 def count_mistake(net, n) -> str:
     """The usual wrong counts of ``net``'s parameters, named when ``n`` is one of them."""
 
@@ -74,6 +86,21 @@ def count_mistake(net, n) -> str:
         (
             size(kernels),
             N_("the kernels only: the biases are parameters too: count every variable"),
+        ),
+        (
+            size([v for v in net.weights if isinstance(v, tf.Variable)]),
+            N_(
+                "a filter on tf.Variable: Keras 3 variables are keras.Variable, not tf.Variable "
+                "(isinstance(v, tf.Variable) is False for every one), so nothing was counted: "
+                "count every variable of net.weights"
+            ),
+        ),
+        (
+            size(net.variables),
+            N_(
+                "net.variables counted: a Dropout layer's random-seed state is a variable but "
+                "not a parameter (it is not in net.weights): count net.weights"
+            ),
         ),
     ):
         if n == wrong != size(net.weights):
@@ -176,7 +203,7 @@ def test_hidden_kernel_searches_nested_models(ex, models):
 @task("hidden_kernel")
 def test_hidden_kernel_unbuilt_raises(ex):
     net = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(4)])
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, N_("hidden_kernel(net) on an unbuilt net")):
         ex.hidden_kernel(net)
 
 
@@ -202,7 +229,7 @@ def test_layer_params_returns_the_variables(ex, models):
 def test_layer_params_index_out_of_range(ex, models):
     net = cached_chapter_mlp(models)
     for index in (3, 10, -4):
-        with pytest.raises(IndexError):
+        with must_raise(IndexError, f"layer_params(net, {index})"):
             ex.layer_params(net, index)
 
 
@@ -210,7 +237,9 @@ def test_layer_params_index_out_of_range(ex, models):
 def test_layer_params_layer_without_parameters(ex, models):
     net = cached_chapter_mlp(models)
     before = snapshot(net)
-    with pytest.raises(ValueError, match=r"(?i)param|weight|variable|flatten"):
+    with must_raise(
+        ValueError, N_("layer_params(net, 0) on the Flatten layer of the chapter's MLP")
+    ):
         ex.layer_params(net, 0)
     assert_unchanged(net, before)
 
@@ -218,7 +247,7 @@ def test_layer_params_layer_without_parameters(ex, models):
 @task("layer_params")
 def test_layer_params_unbuilt_layer(ex):
     net = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(2)])
-    with pytest.raises(ValueError):
+    with must_raise(ValueError, N_("layer_params(net, 0) on an unbuilt net")):
         ex.layer_params(net, 0)
 
 
@@ -273,6 +302,13 @@ def test_count_params_chapter_mlp(ex, models):
         )
     with check:
         assert n == want, count_mistake(net, n) or _("got {n}").format(n=n)
+    again = ex.count_params(net)
+    with check:
+        assert again == n, _(
+            "asked twice about the same net, count_params gave {n!r}, then {again!r}: keep no "
+            "state between calls (a set or list given as a default argument is created once "
+            "and remembers every call)"
+        ).format(n=n, again=again)
 
 
 @task("count_params")
@@ -358,7 +394,7 @@ def test_find_param_finds_every_variable(ex, models):
 @task("find_param")
 def test_find_param_unknown_path_lists_available(ex, models):
     net = cached_nested(models)
-    with pytest.raises(KeyError) as info:
+    with must_raise(KeyError, 'find_param(net, "no/such/kernel")') as info:
         ex.find_param(net, "no/such/kernel")
     message = str(info.value)
     missing = [v.path for v in net.weights if v.path not in message]
@@ -396,7 +432,7 @@ def test_hidden_kernel_skips_conv_embedding_and_batchnorm(ex, models):
 @task("hidden_kernel")
 def test_hidden_kernel_partly_built_raises(ex, models):
     net = awkward(models, "partly_built")
-    with pytest.raises(ValueError, match=r"(?i)built|build"):
+    with must_raise(ValueError, N_("hidden_kernel(net) on a partly built net")):
         ex.hidden_kernel(net)
     with check:
         assert not net.built, _("hidden_kernel must not build the net")
@@ -420,6 +456,14 @@ def test_layer_params_layers_other_than_dense(ex, models):
             "no_bias",
             0,
             N_("Dense(64, use_bias=False) has a kernel but no bias (layer.bias is None)"),
+        ),
+        (
+            "layernorm",
+            1,
+            N_(
+                "LayerNormalization has exactly two variables, gamma and beta, yet they are not "
+                "a kernel and a bias: read layer.kernel and layer.bias, do not unpack layer.weights"
+            ),
         ),
     ):
         net = awkward(models, key)
@@ -445,7 +489,7 @@ def test_layer_params_layers_other_than_dense(ex, models):
 def test_param_shapes_every_variable_of_awkward_nets(ex, models):
     for key in ("conv", "embedding", "batchnorm", "frozen"):
         net = awkward(models, key)
-        want = {v.path: tuple(int(d) for d in v.shape) for v in net.weights}
+        want = dict(zip([v.path for v in net.weights], SHAPES[key], strict=True))
         shapes = ex.param_shapes(net)
         missing = [p for p in want if p not in shapes]
         with check:
@@ -463,7 +507,7 @@ def test_param_shapes_every_variable_of_awkward_nets(ex, models):
 
 @task("count_params")
 def test_count_params_counts_statistics_and_frozen_layers(ex, models):
-    for key in ("batchnorm", "frozen", "conv"):
+    for key in ("batchnorm", "frozen", "conv", "dropout"):
         net = awkward(models, key)
         want = sum(int(np.prod(v.shape)) for v in net.weights)
         n = ex.count_params(net)
@@ -523,11 +567,92 @@ def test_find_param_non_trainable_and_frozen_variables(ex, models):
 
 @task("find_param")
 def test_find_param_two_models_with_the_same_paths(ex, models):
-    a, b = awkward(models, "siamese/a"), awkward(models, "siamese/b")
+    a, b = awkward(models, "encoder/a"), awkward(models, "encoder/b")
     for net, name in ((a, N_("the first")), (b, N_("the second")), (a, N_("the first, again"))):
         for v in net.weights:
             found = ex.find_param(net, v.path)
             with check:
                 assert found is v, _(
-                    "two separate siamese models have the same paths ({path!r}); asked for it in {name}, find_param returned a variable of the other model: search the net it is given, every call (no cache or mutable default kept between calls)"
+                    "two separate models have the same paths ({path!r}); asked for it in {name}, find_param returned a variable of the other model: search the net it is given, every call (no cache or mutable default kept between calls)"
                 ).format(path=v.path, name=_(name))
+
+
+# ------------------------------------------------- more wrong answers (issue 24)
+
+
+@task("build_mlp")
+def test_build_mlp_every_call_makes_a_new_net(ex):
+    first, second = ex.build_mlp(), ex.build_mlp()
+    shared = shared_objects(first, second)
+    with check:
+        assert second is not first and not shared, _(
+            "two calls of build_mlp() gave {what}: every call must make a new net with layers "
+            "of its own (no cache, no layer kept at module level)"
+        ).format(
+            what=_("the same net")
+            if second is first
+            else _("nets sharing {shared}").format(shared=shared)
+        )
+
+
+@task("build_nested")
+def test_build_nested_every_call_makes_a_new_net(ex):
+    first, second = ex.build_nested(blocks=1), ex.build_nested(blocks=1)
+    shared = shared_objects(first, second)
+    with check:
+        assert second is not first and not shared, _(
+            "two calls of build_nested(blocks=1) gave nets sharing {shared}: create every layer "
+            "(the head Dense(1) too) inside the function, so each call makes layers of its own"
+        ).format(shared=shared or _("everything"))
+
+
+@task("hidden_kernel")
+def test_hidden_kernel_dense_layers_with_other_names(ex, models):
+    net = awkward(models, "named")
+    try:
+        k, raised = ex.hidden_kernel(net), None
+    except ValueError as exc:
+        k, raised = None, exc
+    with check:
+        assert k is net.layers[0].kernel, _(
+            "for {described}, hidden_kernel {got}; expected the kernel of the layer named "
+            "'hidden': recognise a Dense layer by its type (isinstance(layer, keras.layers.Dense)), "
+            "not by its name"
+        ).format(
+            described=described("named"),
+            got=_("raised ValueError")
+            if raised
+            else _("returned {k!r}").format(k=getattr(k, "path", type(k).__name__)),
+        )
+
+
+@task("param_shapes")
+def test_param_shapes_leaves_out_random_seed_state(ex, models):
+    net = awkward(models, "dropout")
+    shapes = ex.param_shapes(net)
+    extra = [v.path for v in net.variables if all(v is not w for w in net.weights)]
+    with check:
+        assert isinstance(shapes, dict) and list(shapes) == [v.path for v in net.weights], _(
+            "for {described}, param_shapes gave the keys {keys}; expected the paths of "
+            "net.weights only. {extra} is in net.variables, not in net.weights: a Dropout "
+            "layer's random-seed state, not a parameter"
+        ).format(
+            described=described("dropout"),
+            keys=list(shapes) if isinstance(shapes, dict) else shapes,
+            extra=extra,
+        )
+
+
+@task("find_param")
+def test_find_param_bare_variable_name_matches_nothing(ex, models):
+    net = cached_nested(models)
+    for name in ("kernel", "bias"):
+        try:
+            found, raised = ex.find_param(net, name), False
+        except KeyError:
+            found, raised = None, True
+        with check:
+            assert raised, _(
+                "find_param(net, {name!r}) returned {found!r}; {name!r} is a variable's name "
+                "(v.name), not a path: no path equals it, so raise KeyError"
+            ).format(name=name, found=getattr(found, "path", found))

@@ -8,7 +8,7 @@ import pytest
 from pytest_check import check
 from scipy import stats
 
-from kata.core.i18n import _
+from kata.core.i18n import N_, _
 from kata.testing.stats import (
     ALPHA,
     as_array,
@@ -122,12 +122,56 @@ def test_scaled_normal_honours_float64(ex):
         assert tuple(w.shape) == (20, 30)
 
 
+def fan_mistakes(shape) -> list[tuple[float, float, str]]:
+    """The wrong fan_in of a kernel of ``shape``, as ``assert_normal``'s ``mistakes``:
+    N(0, 2 / wrong) named, for each wrong fan_in that differs from the right one."""
+    fan_in, rank = math.prod(shape[:-1]), len(shape)
+    formula = "*".join(str(d) for d in shape[:-1]) if rank > 2 else "shape[0]"
+    wrongs = (
+        (
+            shape[-1],
+            N_(
+                "fan_out used as fan_in: the spread of N(0, 2 / {wrong}), where {wrong} is the "
+                "last dimension of the kernel, its fan_out; fan_in is the product of all the "
+                "others ({formula} = {fan_in})"
+            ),
+        ),
+        (
+            shape[0],
+            N_(
+                "fan_in taken as shape[0] = {wrong}: for a kernel of rank {rank}, fan_in is the "
+                "product of all dimensions but the last ({formula} = {fan_in})"
+            ),
+        ),
+        (
+            math.prod(shape),
+            N_(
+                "fan_in taken as the product of every dimension ({wrong}): the last one is "
+                "fan_out, leave it out ({formula} = {fan_in})"
+            ),
+        ),
+    )
+    out, seen = [], {fan_in}
+    for wrong, text in wrongs:
+        if wrong not in seen:
+            seen.add(wrong)
+            named = _(text).format(wrong=wrong, rank=rank, formula=formula, fan_in=fan_in)
+            out.append((0.0, math.sqrt(2 / wrong), named.replace("{", "{{").replace("}", "}}")))
+    return out
+
+
 @task("scaled_normal")
 def test_scaled_normal_dense_kernel_distribution(ex):
     # fan_in = shape[0] = 512 (the last dimension, 128, is fan_out).
     w = ex.scaled_normal((512, 128))
     with check:
-        assert_normal(w, 0.0, math.sqrt(2 / 512), what=_("values of scaled_normal((512, 128))"))
+        assert_normal(
+            w,
+            0.0,
+            math.sqrt(2 / 512),
+            what=_("values of scaled_normal((512, 128))"),
+            mistakes=fan_mistakes((512, 128)),
+        )
 
 
 @task("scaled_normal")
@@ -140,6 +184,7 @@ def test_scaled_normal_conv_kernel_fan_in(ex):
             0.0,
             math.sqrt(2 / 576),
             what=_("values of scaled_normal((3, 3, 64, 128)) (fan_in = 3*3*64 = 576)"),
+            mistakes=fan_mistakes((3, 3, 64, 128)),
         )
 
 
@@ -424,6 +469,7 @@ def test_scaled_normal_conv1d_and_conv3d_kernels(ex):
                 what=_(
                     "values of scaled_normal({shape}) (a {n_shape}-D kernel: fan_in = {formula} = {fan_in}, the product of all dimensions but the last)"
                 ).format(shape=shape, n_shape=len(shape), formula=formula, fan_in=fan_in),
+                mistakes=fan_mistakes(shape),
             )
 
 
@@ -448,3 +494,39 @@ def test_weird_init_unseeded_draws_are_fresh(ex):
                 "two unseeded WeirdInit() instances (seed=None is not seed 0: draw from the global random state)"
             ),
         )
+
+
+# ------------------------------------------------- more wrong answers (issue 24)
+
+
+@task("scaled_normal")
+def test_scaled_normal_honours_half_precision(ex):
+    for dtype in ("float16", "bfloat16"):
+        w = ex.scaled_normal((16, 8), dtype=dtype)
+        with check:
+            assert dtype_of(w) == dtype and tuple(w.shape) == (16, 8), _(
+                "scaled_normal((16, 8), dtype={dtype!r}) gave {got} of shape {shape}: honour "
+                "every dtype Keras asks for (a layer with a mixed-precision policy asks for "
+                "float16 or bfloat16), not only float32 and float64"
+            ).format(dtype=dtype, got=dtype_of(w), shape=tuple(w.shape))
+
+
+@task("WeirdInit")
+def test_weird_init_seeded_calls_leave_the_global_random_state(ex):
+    shape = (64, 64)
+    ex.WeirdInit(seed=5)(shape)
+    first = as_array(ex.WeirdInit()(shape))
+    ex.WeirdInit(seed=5)(shape)
+    second = as_array(ex.WeirdInit()(shape))
+    what = _(
+        "two unseeded WeirdInit() draws, each after a WeirdInit(seed=5) call (a seeded call "
+        "must not reset the global random state: pass the seed to the draw itself, "
+        "keras.random.uniform(..., seed=self.seed), instead of tf.random.set_seed or "
+        "keras.utils.set_random_seed)"
+    )
+    with check:
+        assert not np.array_equal(first, second), _("{what}: the same values twice").format(
+            what=what
+        )
+    with check:
+        assert_independent(first, second, what=what)
