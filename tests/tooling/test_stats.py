@@ -185,6 +185,24 @@ def test_a_normal_check_names_nothing_it_cannot_tell(rng, sample):
     assert not any(ln.startswith("this looks like") for ln in lines), lines
 
 
+def test_a_too_wide_sample_is_blamed_on_its_spread_not_its_mean(rng):
+    # fan_in = shape[0] on a (3, 3, 32, 64) kernel: std sqrt(2/3) = 0.82 where
+    # sqrt(2/288) = 0.083 is asked; its mean (about 0.004 away) is off only against the
+    # expected spread, well inside its own
+    x = rng.normal(0, 0.82, 3 * 3 * 32 * 64)
+    x += 0.004 - x.mean()
+    lines = _brief(stats.assert_normal, x, 0.0, math.sqrt(2 / 288), what="kernel")
+    assert lines[0].startswith("the standard deviation of the kernel is off"), lines
+    assert not any(ln.startswith("the mean") for ln in lines), lines
+
+
+def test_a_mean_off_against_its_own_spread_is_still_reported(rng):
+    x = rng.normal(0.5, 0.82, 3 * 3 * 32 * 64)
+    lines = _brief(stats.assert_normal, x, 0.0, 0.083, what="kernel")
+    assert lines[0].startswith("the standard deviation of the kernel is off"), lines
+    assert any(ln.startswith("the mean of the kernel is off") for ln in lines), lines
+
+
 def test_small_samples_are_never_named_after_their_shape(rng):
     # 300 values: too few to tell a truncated normal from a normal by its tails
     assert stats.tails(rng.normal(size=300)) == ""
