@@ -8,7 +8,8 @@ answers: no ``solutions/``, hidden tests, mutants, alternatives or grading
 tools (``--solutions after-pass`` packs the references for ``make solution``,
 which shows one only once the learner's task passes). Removed Makefile targets
 say they are instructor-only and fail; the README keeps its student-only blocks
-and mentions none of what the edition lacks. Then it checks the copy: no line of a solution body appears in it, and
+and mentions none of what the edition lacks. Then it checks the copy: no line of a solution body appears in it,
+no function of it computes a solution's body (compared as syntax trees, names aside), and
 its own pytest, run as a learner would, reports every task as not started.
 """
 
@@ -203,6 +204,64 @@ def _bodies(source: str) -> dict[str, str]:
     return out
 
 
+MIN_ANSWER_NODES = 25  # a body smaller than this (``layer.trainable = False``) is no answer
+
+
+class _Anonymous(ast.NodeTransformer):
+    """Forget the names a writer chooses: every variable and argument becomes ``_``
+    (attributes, keywords and constants stay: ``keras.layers.Dense(_, activation="relu")``)."""
+
+    def visit_Name(self, node):
+        return ast.copy_location(ast.Name(id="_", ctx=ast.Load()), node)
+
+    def visit_arg(self, node):
+        return ast.copy_location(ast.arg(arg="_"), node)
+
+
+def _steps(body: list[ast.stmt]) -> list[ast.AST]:
+    """What each statement computes: an assignment's or a return's value, else the statement."""
+    return [
+        s.value
+        if isinstance(s, (ast.Assign, ast.AnnAssign, ast.Return, ast.Expr)) and s.value
+        else s
+        for s in body
+    ]
+
+
+def _size(node: ast.AST) -> int:
+    return sum(1 for _ in ast.walk(node))
+
+
+def answer_steps(source: str) -> dict[str, list[str]]:
+    """Each non-trivial function of a solution module: the normalized dumps of what its
+    statements compute (names forgotten), ``{function: [dump, …]}``."""
+    out = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body[1:] if ast.get_docstring(node) else node.body
+            steps = _steps(body)
+            if sum(map(_size, steps)) >= MIN_ANSWER_NODES and not any(
+                "NotImplementedError" in ast.dump(s) for s in steps
+            ):
+                out[node.name] = [ast.dump(_Anonymous().visit(s)) for s in steps]
+    return out
+
+
+def holds_answers(source: str, answers: dict[str, list[str]]) -> list[str]:
+    """The answers (``{name: steps}``) that one function of ``source`` computes whole:
+    every step of the answer, names aside, among what that function computes (at any
+    depth, in any order, beside other statements)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            inner = [s for s in ast.walk(node) if isinstance(s, ast.stmt) and s is not node] or [
+                node.body
+            ]
+            mine = {ast.dump(_Anonymous().visit(s)) for s in _steps(inner)}
+            found += [name for name, steps in answers.items() if set(steps) <= mine]
+    return sorted(set(found))
+
+
 def _public_lines(root: Path) -> set[str]:
     """Lines the learner sees anyway: stubs, graded tests, helpers, the kata package, README."""
     files = [
@@ -263,6 +322,11 @@ def leaks(out: Path, root: Path = ROOT) -> list[str]:
         for p in (root / "solutions").glob("*.py")
         for k, v in _bodies(p.read_text(encoding="utf-8")).items()
     }
+    answers = {
+        f"{p.stem}.{name}": steps
+        for p in (root / "solutions").glob("*.py")
+        for name, steps in answer_steps(p.read_text(encoding="utf-8")).items()
+    }
     for path in sorted(out.rglob("*")):
         if not path.is_file():
             continue
@@ -278,6 +342,15 @@ def leaks(out: Path, root: Path = ROOT) -> list[str]:
                 same = []
             if same:
                 problems.append(f"{rel}: the body of {', '.join(sorted(same))}")
+            try:
+                rewritten = [a for a in holds_answers(text, answers) if a not in same]
+            except SyntaxError:
+                rewritten = []
+            if rewritten:
+                problems.append(
+                    f"{rel}: computes what the body of {', '.join(rewritten)} computes "
+                    "(names aside): a test that builds its reference this way hands over the answer"
+                )
         found = {line.strip() for line in text.splitlines()} & secret_lines
         if found:
             problems.append(f"{rel}: {len(found)} solution lines, e.g. {sorted(found)[0]!r}")

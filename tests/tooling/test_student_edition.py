@@ -148,3 +148,64 @@ def test_the_editions_help_lists_only_what_it_has(tmp_path):
     assert not listed & {"grade", "grade-all", "gradescope", "release", "dev"}, listed
     refused = run(out, sys.executable, "-m", "kata", "grade", "x", **env)
     assert refused.returncode == 2 and "not part of this edition" in refused.stderr
+
+
+# ------------------------------------------- answers rewritten in the edition's tests
+
+REWRITTEN_TIED_MLP = '''
+import keras
+
+
+def reference_net(width, outputs=1, build=True):
+    """build_tied_mlp's body with other names, beside statements of its own."""
+    twice = keras.layers.Dense(width, activation="relu")
+    net = keras.Sequential(
+        [
+            keras.layers.Dense(width, activation="relu"),
+            twice,
+            twice,
+            keras.layers.Dense(outputs),
+        ]
+    )
+    if build:
+        net.build((None, 5))
+    return net
+'''
+
+
+def _edition_with_test(tmp_path, source: str) -> Path:
+    out = tmp_path / "edition"
+    (out / "kata").mkdir(parents=True)
+    (out / "tests").mkdir()
+    (out / "tests" / "test_ex05_shared_params.py").write_text(source, encoding="utf-8")
+    return out
+
+
+def test_release_refuses_a_test_that_computes_a_solution_body(tmp_path):
+    out = _edition_with_test(tmp_path, REWRITTEN_TIED_MLP)
+    problems = release.leaks(out)
+    assert any(
+        "tests/test_ex05_shared_params.py" in p and "ex05_shared_params.build_tied_mlp" in p
+        for p in problems
+    ), problems
+
+
+def test_release_accepts_a_reference_built_another_way(tmp_path):
+    other = REWRITTEN_TIED_MLP.replace('activation="relu"', 'activation="tanh"').replace(
+        "Dense(outputs),", "Dense(outputs, activation=None),"
+    )
+    assert release.leaks(_edition_with_test(tmp_path, other)) == []
+
+
+def test_no_graded_suite_computes_a_solution_body():
+    answers = {
+        f"{p.stem}.{name}": steps
+        for p in (release.ROOT / "solutions").glob("*.py")
+        for name, steps in release.answer_steps(p.read_text(encoding="utf-8")).items()
+    }
+    assert answers, "no solution body to compare with"
+    found = {
+        p.name: release.holds_answers(p.read_text(encoding="utf-8"), answers)
+        for p in (release.ROOT / "tests").glob("*.py")
+    }
+    assert not any(found.values()), found
