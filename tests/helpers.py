@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import re
 import traceback
 
 import keras
@@ -500,6 +501,43 @@ def _where(exc: BaseException) -> str:
         if "site-packages" not in f.filename and "/lib/python" not in f.filename
     ]
     return f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+
+
+SWAP = re.compile(r"\.(kernel|bias)\s*=(?!=)")
+
+
+def _learner_line(exc: BaseException) -> str:
+    """The source line of the last frame of ``exc`` outside the libraries and the suites."""
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if "site-packages" not in f.filename
+        and "/lib/python" not in f.filename
+        and "/tests/" not in f.filename
+    ]
+    return (frames[-1].line or "") if frames else ""
+
+
+@contextlib.contextmanager
+def naming_swapped_variables(call: str):
+    """Name the mistake when the learner's code, called in the block, fails on a line
+    that assigns ``….kernel = …`` or ``….bias = …`` (Keras refuses to swap a built
+    layer's variables); any other exception passes through as it is."""
+    try:
+        yield
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # decided by the learner's own source line, never by a message
+        line = _learner_line(exc).strip()
+        if not SWAP.search(line):
+            raise
+        raise AssertionError(
+            _(
+                "{call} raised {exc_type} at `{line}`: a built layer's variables cannot be "
+                "replaced by new ones (Keras refuses layer.kernel = …); give the existing "
+                "variable new values instead: layer.kernel.assign(values)"
+            ).format(call=_(call), exc_type=type(exc).__name__, line=line[:120])
+        ) from None
 
 
 @contextlib.contextmanager

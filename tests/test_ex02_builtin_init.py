@@ -17,6 +17,7 @@ from tests.helpers import (
     described,
     fresh_values,
     must_raise,
+    naming_swapped_variables,
     put,
     scramble,
     shared_objects,
@@ -118,7 +119,8 @@ def normal_square(ex, once, models):
         net = reference(models, "square_net_for_reading", square_net)
         spoil_biases(net)
         before = list(net.weights)
-        return net, before, ex.init_normal(net)
+        with naming_swapped_variables(N_("init_normal(net)")):
+            return net, before, ex.init_normal(net)
 
     return once("init_normal(net) on 3 x Dense(128)", make)
 
@@ -258,7 +260,8 @@ def test_init_normal_unbuilt_raises(ex, models):
 def test_init_constant_values(ex, models):
     net = nested(models)
     spoil_biases(net)
-    ex.init_constant(net, 3.5)
+    with naming_swapped_variables(N_("init_constant(net, 3.5)")):
+        ex.init_constant(net, 3.5)
     for layer in dense_layers(net):
         kernel = values(layer.kernel)
         with check:
