@@ -34,18 +34,20 @@ def test_set_first_element_3d_other_value(ex):
         assert out is v and np.array_equal(v.numpy(), want), "only [0, 0, 0] becomes -7"
 
 
-def pair():
-    nets = []
-    for _i in range(2):
-        net = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(2)])
-        net.build((None, 5))
-        nets.append(net)
-    return nets
+def small():
+    net = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(2)])
+    net.build((None, 5))
+    return net
+
+
+def pair(models):
+    """Two separate nets of one architecture from the session cache."""
+    return models.get("ex04_hidden_src", small), models.get("ex04_hidden_dst", small)
 
 
 @task("copy_params")
 def test_copy_params_other_nets(ex, models):
-    src, dst = models.get("ex04_hidden_pair", pair)
+    src, dst = pair(models)
     scramble(src)
     scramble(dst)
     dst_vars = list(dst.weights)
@@ -59,7 +61,7 @@ def test_copy_params_other_nets(ex, models):
 
 @task("copy_params")
 def test_copy_params_mismatch_changes_nothing(ex, models):
-    src, _dst = models.get("ex04_hidden_pair", pair)
+    src, _dst = pair(models)
     other = keras.Sequential([keras.layers.Dense(3), keras.layers.Dense(4)])
     other.build((None, 5))
     before = snapshot(other)
