@@ -12,11 +12,13 @@ import contextlib
 import math
 import re
 import traceback
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+import kata
 from kata.core.i18n import N_, _
 
 
@@ -494,27 +496,32 @@ class Raised:
 
 
 def _where(exc: BaseException) -> str:
-    """Where ``exc`` was raised, outside the libraries: ``file:line``, or ''."""
-    frames = [
-        f
-        for f in traceback.extract_tb(exc.__traceback__)
-        if "site-packages" not in f.filename and "/lib/python" not in f.filename
-    ]
+    """Where ``exc`` was raised in the learner's code: `` (at file:line)``, or ''."""
+    frames = _learner_frames(exc)
     return f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
 
 
 SWAP = re.compile(r"\.(kernel|bias)\s*=(?!=)")
 
 
-def _learner_line(exc: BaseException) -> str:
-    """The source line of the last frame of ``exc`` outside the libraries and the suites."""
-    frames = [
+KATA = str(Path(kata.__file__).resolve().parent)  # the kata's own frames (the guard's)
+
+
+def _learner_frames(exc: BaseException) -> list:
+    """The frames of ``exc`` outside the libraries, the kata (its guard) and the suites."""
+    return [
         f
         for f in traceback.extract_tb(exc.__traceback__)
         if "site-packages" not in f.filename
         and "/lib/python" not in f.filename
         and "/tests/" not in f.filename
+        and not str(Path(f.filename).resolve()).startswith(KATA)
     ]
+
+
+def _learner_line(exc: BaseException) -> str:
+    """The source line of the learner's last frame in ``exc``'s traceback."""
+    frames = _learner_frames(exc)
     return (frames[-1].line or "") if frames else ""
 
 
