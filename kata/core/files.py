@@ -1,10 +1,9 @@
-"""Files written safely: atomic JSON, and copies of the kata's own folders."""
+"""Files written safely (atomically), and what never travels with a copy of the kata."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,8 +23,3 @@ def write_json(path: Path, data) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def copy_package(src: Path, dest: Path) -> None:
-    """Copy a package folder (the kata's ``kata/`` or one subpackage) without caches."""
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(*CACHE_PATTERNS), dirs_exist_ok=True)

@@ -116,10 +116,6 @@ def entries(lang: str, name: str) -> dict[str, dict]:
 # The catalogue's texts, by the keys of locale/<lang>/catalogue.toml.
 
 
-def exercise_title(ex) -> str:
-    return long_text("catalogue", f"{ex.name}.title", ex.title)
-
-
 def task_title(task) -> str:
     return long_text("catalogue", f"{task.exercise}.{task.name}.title", task.title)
 

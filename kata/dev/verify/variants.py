@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import tomllib
-from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue
@@ -123,8 +122,3 @@ class Variants:
         for b in bad:
             print("  ✗", b)
         return bad
-
-
-def docs_of(path: Path) -> str:
-    """The first line of a module's docstring."""
-    return _first_doc_line(path.read_text(encoding="utf-8"))
