@@ -2,8 +2,7 @@
 line of ``kata.learner.lab``) on a free localhost port, an exercise opened by its URL
 as a notebook (jupytext), its cells run, the check tables rendered.
 
-Chromium is driven through chromedriver's W3C WebDriver interface (plain JSON over
-HTTP). Skipped, saying why, where Chromium or chromedriver is absent (Debian:
+Chromium is driven by Selenium through Debian's chromedriver. Skipped, saying why, where Chromium or chromedriver is absent (Debian:
 ``apt-get install chromium chromium-driver``; ``.ci/run`` installs them).
 
 ``KATA_SCREENSHOT=<file.png>`` also saves a screenshot of the rendered check (the
@@ -12,16 +11,12 @@ README's picture is made that way).
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import secrets
 import shutil
 import subprocess
 import time
-import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -29,6 +24,12 @@ from kata.dev.verify import variants
 
 pytest.importorskip("jupyterlab", reason="the [notebook] extra is not installed")
 pytest.importorskip("jupytext", reason="the [notebook] extra is not installed")
+pytest.importorskip("selenium", reason="the [dev] extra is not installed")
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -50,72 +51,36 @@ FLAGS = [
 PATIENCE = 600.0  # seconds for the page, the kernel and the checks: a last resort only
 
 
-def http(method: str, url: str, body: dict | None = None, timeout: float = 120.0) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
+def http_ok(url: str) -> bool:
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as exc:
-        raise AssertionError(f"{method} {url}: {exc.code} {exc.read()[:500]!r}") from None
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 def wait_for(what: str, probe, patience: float = PATIENCE, every: float = 0.5):
     """``probe()``'s first truthy value; fails, naming ``what``, after ``patience`` s."""
-    deadline = time.monotonic() + patience
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"gave up waiting for {what}")
-
-
-class Browser:
-    """A headless Chromium session through chromedriver."""
-
-    def __init__(self, profile: Path, port: int):
-        self.driver = subprocess.Popen(
-            [CHROMEDRIVER, f"--port={port}", "--allowed-ips=127.0.0.1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+    try:
+        return WebDriverWait(None, patience, poll_frequency=every).until(
+            lambda _: probe(), message=f"gave up waiting for {what}"
         )
-        self.base = f"http://127.0.0.1:{port}"
-        wait_for("chromedriver", self._ready, patience=60)
-        caps = {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [*FLAGS, f"--user-data-dir={profile}"],
-            },
-        }
-        got = http("POST", f"{self.base}/session", {"capabilities": {"alwaysMatch": caps}})
-        self.session = f"{self.base}/session/{got['value']['sessionId']}"
+    except TimeoutException as exc:
+        raise AssertionError(exc.msg) from None
 
-    def _ready(self) -> bool:
-        try:
-            return http("GET", f"{self.base}/status", timeout=2)["value"]["ready"]
-        except (OSError, AssertionError):
-            return False
 
-    def go(self, url: str) -> None:
-        http("POST", f"{self.session}/url", {"url": url})
-
-    def js(self, script: str, *args):
-        return http("POST", f"{self.session}/execute/sync", {"script": script, "args": list(args)})[
-            "value"
-        ]
-
-    def screenshot(self) -> bytes:
-        return base64.b64decode(http("GET", f"{self.session}/screenshot")["value"])
-
-    def close(self) -> None:
-        try:
-            http("DELETE", self.session, timeout=30)
-        finally:
-            self.driver.terminate()
-            self.driver.wait(30)
+@pytest.fixture
+def browser(tmp_path):
+    """A headless Chromium session through Debian's chromedriver."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
 
 
 @pytest.fixture
@@ -147,12 +112,8 @@ def lab(tmp_path):
     log = (tmp_path / "lab.log").open("w")
     server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
 
-    def up():
-        try:
-            http("GET", f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2)
-            return True
-        except (OSError, AssertionError):
-            return server.poll() is not None  # died: stop waiting, the assert below says so
+    def up():  # or died: stop waiting, the assert below says so
+        return http_ok(f"http://127.0.0.1:{port}/api/status?token={token}") or server.poll()
 
     try:
         wait_for("JupyterLab to listen", up, patience=180)
@@ -180,51 +141,41 @@ return Array.from(document.querySelectorAll('.jp-OutputArea-output .kata-check')
 """
 
 
-def test_jupyterlab_opens_an_exercise_as_a_notebook_and_renders_the_checks(lab, free_tcp_port):
+def test_jupyterlab_opens_an_exercise_as_a_notebook_and_renders_the_checks(lab, browser):
     url, tmp_path = lab
-    browser = Browser(tmp_path / "chromium-profile", free_tcp_port)
     started = time.time()
-    try:
-        browser.go(url)
-        wait_for(
-            "the exercise open as a notebook with its kernel idle",
-            lambda: browser.js(IDLE),
+    js = browser.execute_script
+    browser.get(url)
+    wait_for(
+        "the exercise open as a notebook with its kernel idle",
+        lambda: js(IDLE),
+    )
+    assert js("return document.querySelectorAll('.jp-MarkdownCell').length") >= 4
+    js("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+    tables = wait_for(
+        "three rendered check tables",
+        lambda: len(js(TABLES)) == 3 and js(TABLES),
+    )
+    by_task = {t["text"].split(":")[0].split(".")[-1]: t for t in tables}
+    assert set(by_task) == {"my_init", "scaled_normal", "WeirdInit"}, tables
+    assert "✓ done" in by_task["my_init"]["text"], by_task
+    assert "✓ done" in by_task["WeirdInit"]["text"], by_task
+    failing = by_task["scaled_normal"]
+    assert "failing" in failing["text"] and "standard deviation" in failing["text"], failing
+    assert failing["images"] >= 1, "the failing distribution check shows a histogram"
+    js("window.jupyterapp.commands.execute('docmanager:save');")
+    saved = tmp_path / "exercises" / "ex03_custom_init.py"
+    wait_for(
+        "the notebook saved",
+        lambda: "# %%" in saved.read_text() and saved.stat().st_mtime > started,
+    )
+    text = saved.read_text()
+    assert 'kata.check("ex03", "WeirdInit")' in text and "kernelspec" not in text, text[:600]
+    shot = os.environ.get("KATA_SCREENSHOT")
+    if shot:
+        js(  # the failing check, its cell's code just above
+            "const t = document.querySelectorAll('.jp-OutputArea-output .kata-check')[1];"
+            "t.closest('.jp-Cell').scrollIntoView();"
         )
-        assert browser.js("return document.querySelectorAll('.jp-MarkdownCell').length") >= 4
-        browser.js("window.jupyterapp.commands.execute('notebook:run-all-cells');")
-        tables = wait_for(
-            "three rendered check tables",
-            lambda: len(browser.js(TABLES)) == 3 and browser.js(TABLES),
-        )
-        by_task = {t["text"].split(":")[0].split(".")[-1]: t for t in tables}
-        assert set(by_task) == {"my_init", "scaled_normal", "WeirdInit"}, tables
-        assert "✓ done" in by_task["my_init"]["text"], by_task
-        assert "✓ done" in by_task["WeirdInit"]["text"], by_task
-        failing = by_task["scaled_normal"]
-        assert "failing" in failing["text"] and "standard deviation" in failing["text"], failing
-        assert failing["images"] >= 1, "the failing distribution check shows a histogram"
-        browser.js("window.jupyterapp.commands.execute('docmanager:save');")
-        saved = tmp_path / "exercises" / "ex03_custom_init.py"
-        wait_for(
-            "the notebook saved",
-            lambda: "# %%" in saved.read_text() and saved.stat().st_mtime > started,
-        )
-        text = saved.read_text()
-        assert 'kata.check("ex03", "WeirdInit")' in text and "kernelspec" not in text, text[:600]
-        shot = os.environ.get("KATA_SCREENSHOT")
-        if shot:
-            browser.js(  # the failing check, its cell's code just above
-                "const t = document.querySelectorAll('.jp-OutputArea-output .kata-check')[1];"
-                "t.closest('.jp-Cell').scrollIntoView();"
-            )
-            time.sleep(1.0)
-            Path(shot).write_bytes(browser.screenshot())
-    finally:
-        browser.close()
-
-
-@pytest.fixture
-def free_tcp_port():
-    from kata.learner.lab import free_port
-
-    return free_port(19515)
+        time.sleep(1.0)
+        browser.save_screenshot(shot)
