@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from kata.core.files import write_text
 from kata.core.i18n import N_, _, task_title
 from kata.core.outcomes import show_points
 from kata.grading.model import GRADED, Grade, TaskGrade
@@ -293,20 +293,14 @@ def feedback(result: Grade) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)  # replaces whatever the submission may have put there
-
-
 def write_all(result: Grade, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    _write(out / "results.json", json.dumps(gradescope(result), indent=1))
-    _write(out / "grade.json", json.dumps(summary(result), indent=1))
+    write_text(out / "results.json", json.dumps(gradescope(result), indent=1))
+    write_text(out / "grade.json", json.dumps(summary(result), indent=1))
     buf = io.BytesIO()
     junit(result).write(buf, encoding="utf-8", xml_declaration=True)
-    _write(out / "junit.xml", buf.getvalue().decode())
-    _write(out / "feedback.md", feedback(result))
+    write_text(out / "junit.xml", buf.getvalue().decode())
+    write_text(out / "feedback.md", feedback(result))
 
 
 # ---------------------------------------------------------------------- table
