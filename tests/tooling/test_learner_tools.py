@@ -48,6 +48,15 @@ def test_hint_level_option_and_default_task(kata_copy):
     assert out.returncode == 0 and "ex01_access_params.build_mlp" in out.stdout
 
 
+def test_an_earlier_hint_level_does_not_rewind_the_saved_progress(kata_copy):
+    """``make hint LEVEL=1`` shows hint 1 again; the next plain hint is still the last."""
+    for level in ("3", "1"):
+        out = learn(kata_copy, "hint", "ex01", "count_params", "--level", level)
+        assert out.returncode == 0 and out.stdout.startswith(f"hint {level}/3"), out.stderr
+    out = learn(kata_copy, "hint", "ex01", "count_params")
+    assert out.returncode == 0 and out.stdout.startswith("hint 3/3"), out.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -181,7 +190,12 @@ def test_watch_regrades_on_save_in_one_process(kata_copy):
         wait_for("watching")
         shutil.copy(kata_copy / "solutions" / "ex01_access_params.py", path)
         assert "✓ done" in wait_for("] ex01_access_params:")
-        path.write_text(path.read_text() + "\ndef oops(:\n")
+        solved = path.read_text()
+        wrong = solved.replace("return int(sum(", "return int(max(")  # a save of the same size
+        assert len(wrong) == len(solved) and wrong != solved
+        path.write_text(wrong)
+        assert "✗ failing" in wait_for("] ex01_access_params:")
+        path.write_text(solved + "\ndef oops(:\n")
         wait_for("cannot import")
         path.write_text(
             path.read_text().replace(

@@ -156,6 +156,18 @@ def test_ipynb_submission_scores_as_its_py_twin(tmp_path):
     assert as_nb.exercises[name].module == f"{name}.ipynb"
 
 
+def test_a_check_passes_only_when_every_task_passes():
+    from kata.core.outcomes import Outcome
+    from kata.learner.notebook import CheckResult, TaskCheck
+
+    ex = catalogue.exercise("ex03")
+    done, other = (TaskCheck(t, [Outcome.PASSED, Outcome.PASSED]) for t in ex.tasks[:2])
+    failing = TaskCheck(ex.tasks[1], [Outcome.PASSED, Outcome.FAILED])
+    assert CheckResult(ex, [done, other], hidden_may_exist=False).passed
+    assert not CheckResult(ex, [done, failing], hidden_may_exist=False).passed
+    assert not CheckResult(ex, [failing, done], hidden_may_exist=False).passed
+
+
 def test_import_kata_stays_cheap():
     """``import kata`` (a notebook's first line) loads neither pytest nor TensorFlow."""
     import subprocess

@@ -47,6 +47,18 @@ def test_isolated_draws_depend_on_the_key_only():
     assert other != first
 
 
+def test_kata_seed_moves_every_tests_random_numbers(monkeypatch):
+    """A test's seed comes from KATA_SEED and its name: the same base, the same numbers;
+    another base, other numbers (ignoring it would grade everyone on the public seed)."""
+    seen = {}
+    for base in ("", "1", "2", "1"):
+        monkeypatch.setenv("KATA_SEED", base)
+        seeding.seed_everything(seeding.seed_for("ex01_access_params::test_x"))
+        seen.setdefault(base, []).append(draws())
+    assert seen["1"][0] == seen["1"][1]
+    assert len({seen[""][0], seen["1"][0], seen["2"][0]}) == 3
+
+
 def test_once_calls_make_once_per_key_and_exercise():
     made: dict = {}
     calls = []
