@@ -80,7 +80,7 @@ format: $(STAMP) ## format the code with ruff
 	@$(VENV)/bin/ruff format .
 
 clean: ## remove caches and generated outputs (keeps .venv and your work)
-	@rm -rf .pytest_cache .ruff_cache dist out grades autograder.zip bench.json
+	@rm -rf .pytest_cache .ruff_cache dist out grades autograder.zip
 	@find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 # instructor-only: begin (the student edition made by `make release` drops these targets)
@@ -106,8 +106,8 @@ messages: $(STAMP) ## [maintainer] re-extract the messages, update the catalogs'
 stubs: $(STAMP) ## [maintainer] regenerate exercises/ from solutions/ (refuses to overwrite work without FORCE=1)
 	@$(KATA) dev stubs $(if $(FORCE),--force)
 
-bench: $(STAMP) ## [maintainer] measure the suite against TensorFlow's import (writes bench.json)
-	@$(KATA) dev bench
+bench: $(STAMP) $(NB_STAMP) ## [maintainer] the kata's speed against README's targets, as one table
+	@$(PY) -m kata.dev.bench
 
 upgrade: ## [maintainer] re-resolve the newest dependencies, verify, and only then rewrite constraints.txt
 	@rm -rf .venv-upgrade && $(PYTHON) -m venv .venv-upgrade

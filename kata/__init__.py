@@ -8,7 +8,7 @@
   tables, the GitHub Classroom export;
 * ``kata.grading`` — the instructor's grader: sandbox, reports, gradebook,
   Gradescope bundle;
-* ``kata.dev`` — the maintainers' tools: stubs, release, bench, verify (not in
+* ``kata.dev`` — the maintainers' tools: stubs, release, bench (make bench), verify (not in
   the student edition).
 
 ``kata`` (``kata.cli``) is the one command; the Makefile's targets call it.

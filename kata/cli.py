@@ -36,12 +36,11 @@ COMMANDS = (
     ("grade-all", "kata.grading.gradebook", "instructor", "grade a folder of submissions"),
     ("gradescope", "kata.grading.gradescope", "instructor", "build autograder.zip"),
     ("release", "kata.dev.release", "instructor", "build the student edition, checked"),
-    ("dev", None, "maintainer", "maintainer tools: stubs, verify, bench"),
+    ("dev", None, "maintainer", "maintainer tools: stubs, verify"),
 )
 DEV = (
     ("stubs", "kata.dev.stubs", "regenerate exercises/ from solutions/"),
     ("verify", "kata.dev.verify", "prove the graded suites (mutants, alternatives, seeds, parity)"),
-    ("bench", "kata.dev.bench", "measure the kata against TensorFlow's import"),
 )
 # The learner's subcommands that live in one module with its own sub-parser.
 SHARED = {"progress", "hint", "reset"}

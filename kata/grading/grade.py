@@ -284,7 +284,7 @@ def grade(
 ) -> Grade:
     """Grade the exercise modules found in ``submission``, one sandboxed run per exercise
     (``batched``: all in one run, regraded one by one after a crash, as the grader of
-    old did; ``kata dev bench`` measures it as the unsandboxed baseline)."""
+    old did; ``make bench`` measures it as the unsandboxed baseline)."""
     started = time.monotonic()
     submission = Path(os.path.abspath(submission))
     limits = limits or Limits()

@@ -224,10 +224,9 @@ def show(name: str, outcome, took: float | None, task: str = "") -> None:
         say(f"    full report: make test EX={ex.short} TASK={first_failing}")
 
 
-# TensorFlow caches a kernel per variable name it has seen, about 35 KB each and
-# never freed: a run that builds a few dozen variables grows the process by about
-# a megabyte. Clearing the cache costs the next run about 0.1 s (its kernels are
-# made again), so it is done every CLEAR_EVERY runs, not after each.
+# TensorFlow caches a kernel per variable name it has seen, never freed: every run
+# grows the process. Clearing the cache slows the next run (its kernels are made
+# again), so it is done every CLEAR_EVERY runs, not after each.
 CLEAR_EVERY = 25
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gc
 
 _WAS_ENABLED: list[bool] = []
-_FROZEN: list[bool] = []  # gc.get_freeze_count() walks the frozen heap: 50 ms each time
+_FROZEN: list[bool] = []  # gc.get_freeze_count() walks the whole frozen heap
 
 
 def pause() -> None:

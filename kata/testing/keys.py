@@ -31,7 +31,7 @@ _TASK = pytest.StashKey[object]()
 
 def _kept(item, key, compute):
     """``compute(item)``, worked out once and kept on the item's stash (the kata's
-    hooks ask for an item's exercise and task about 15 times per test)."""
+    hooks ask for an item's exercise and task many times per test)."""
     found = item.stash.get(key, key)
     if found is key:
         found = item.stash[key] = compute(item)

@@ -82,8 +82,8 @@ class _Watchdog:
     disarms.
 
     Arming and disarming only take a lock: a test phase starts no thread of its own
-    (a ``threading.Timer`` per phase, three per test, cost about 5 % of a
-    ``kata.check``). A forked child starts with nothing armed and its own thread.
+    (a ``threading.Timer`` per phase would start three per test). A forked child
+    starts with nothing armed and its own thread.
     """
 
     def __init__(self):

@@ -7,7 +7,7 @@ each run's time. ``run`` is ``pytest.main`` without what a graded run never uses
 - the built-in plugins in ``LEAN`` are left out (each registered plugin is
   scanned for fixtures and hooks on every run);
 - no plugin is looked up among the installed packages' entry points
-  (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``, 30 ms a run); the two a graded run needs,
+  (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``); the two a graded run needs,
   the kata's plugin and pytest-check, are handed to pytest as modules;
 - the kata's closing table is not rendered (``--kata-no-table``): the caller
   captures the output and shows results its own way.
@@ -41,7 +41,7 @@ LEAN = [
         "logging",
         "unraisableexception",  # two full collections (gc.collect) at the end of every run
         "threadexception",
-        # fixtures and options the graded suites never use (10 ms for these seven)
+        # fixtures and options the graded suites never use
         "unittest",
         "debugging",
         "setuponly",

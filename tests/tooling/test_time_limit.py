@@ -119,7 +119,7 @@ def test_an_interrupted_progress_reports_nothing_done_and_saves_nothing(kata_cop
 
 def test_the_time_limit_starts_one_thread_per_process_not_one_per_phase(monkeypatch):
     """Arming and disarming a test phase starts no thread: the watchdog's one thread
-    serves every phase of every test (a Timer per phase cost about 5 % of a check)."""
+    serves every phase of every test."""
     started = []
     real_start = threading.Thread.start
     monkeypatch.setattr(
