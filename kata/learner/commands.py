@@ -21,7 +21,7 @@ from kata import ROOT
 from kata.core import catalogue, lessons, outcomes, state, stubs, target
 from kata.core.backups import backup, backups_of
 from kata.core.i18n import _, language, task_hint, task_title
-from kata.learner import tables
+from kata.testing import tables
 
 PRISTINE = Path(__file__).with_name("pristine")  # stubs shipped in the student edition
 

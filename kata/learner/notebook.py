@@ -36,8 +36,8 @@ from kata import ROOT
 from kata.core import catalogue, guard, target
 from kata.core.i18n import _
 from kata.core.outcomes import Outcome, Status, task_status
-from kata.learner.tables import label_text
 from kata.testing import stats, warmrun
+from kata.testing.tables import label_text
 
 WHERE = "this notebook"
 MAX_PICTURES = 4  # histograms per task: enough to see the shapes, light to show

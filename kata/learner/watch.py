@@ -28,7 +28,7 @@ from kata import ROOT
 from kata.core import catalogue, outcomes, target
 from kata.core.i18n import _, clip
 from kata.core.quiet import import_quietly
-from kata.learner import tables
+from kata.testing import tables
 
 
 class _Collector:

@@ -31,7 +31,7 @@ import pytest
 from kata.core import catalogue, outcomes, seeding, state, target
 from kata.core.i18n import _
 from kata.core.outcomes import Outcome
-from kata.testing import fixtures, gcpause, shaping, timelimit
+from kata.testing import fixtures, gcpause, shaping, tables, timelimit
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
 
 
@@ -255,10 +255,8 @@ class KataPlugin:
         graded = {k: v for k, v in self.run.results.items() if v.total}
         if not graded or config.getoption("kata_no_table"):
             return
-        try:
-            from kata.learner import tables
-        except ImportError:  # the grader's tree has no learner tools
-            return
+        if config.pluginmanager.hasplugin("kata.grading.stream_plugin"):
+            return  # the grader reports its own way
 
         tw.section(f"kata: {target.describe(self.run.target)}", sep="=", bold=True)
         for name in self.run.modules:  # notebooks: the IPython lines that were not graded
@@ -269,7 +267,7 @@ class KataPlugin:
             graded,
             per_task=config.getoption("kata_tasks"),
             color=tw.hasmarkup,
-            width=tw._tw.fullwidth,
+            width=config.get_terminal_writer().fullwidth,
             known=state.load_run(Path(path), str(self.run.target)) if path else None,
         )
         tw.write(text)

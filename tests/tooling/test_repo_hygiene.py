@@ -77,3 +77,25 @@ def test_mutants_fit_the_solution_and_name_their_mistake(name):
         assert re.match(r"\S.{10,}", mistake), f"{name}/{mutant}: say what the mistake is"
         assert source != solution, f"{name}/{mutant} changes nothing"
         compile(source, f"{name}/{mutant}", "exec")
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    """core and testing import nothing from learner, grading or dev (a graded run works
+    in every edition), and nothing outside dev imports dev."""
+    import ast
+
+    above = {
+        "core": ("learner", "grading", "dev", "testing"),
+        "testing": ("learner", "grading", "dev"),
+    }
+    above |= {name: ("dev",) for name in ("learner", "grading")}
+    wrong = []
+    for layer, forbidden in above.items():
+        for path in (ROOT / "kata" / layer).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+                if any(n.split(".")[:2] in (["kata", f] for f in forbidden) for n in names):
+                    wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert wrong == []
