@@ -91,7 +91,6 @@ help-dev: ## [instructor] list the instructor's and maintainer's targets
 	@grep -E '^[a-z-]+:.*## \[' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 verify: $(STAMP) $(NB_STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mutants die, parity, lint, tooling
-	@$(PY) -m pytest --target solutions
 	@$(KATA) dev verify
 	@$(MAKE) --no-print-directory lint
 	@$(PY) -m pytest tests/tooling -p no:cacheprovider
