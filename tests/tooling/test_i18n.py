@@ -23,7 +23,8 @@ from kata import ROOT
 from kata.core import catalogue, i18n, lessons
 from kata.dev.verify import translations
 from kata.dev.verify.variants import mutants
-from kata.learner import commands, lang, tables
+from kata.learner import commands, lang
+from kata.testing import tables
 
 
 @pytest.fixture(autouse=True)

@@ -306,7 +306,7 @@ def _results(passed: dict[str, tuple[int, int]]):
 
 
 def test_points_show_at_most_two_decimals():
-    from kata.learner import tables
+    from kata.testing import tables
 
     res = _results({"ex02_builtin_init::Linear": (7, 12)})  # 2 * 7/12 = 1.1666…
     text = tables.render(res, per_task=True, width=100)
@@ -314,7 +314,7 @@ def test_points_show_at_most_two_decimals():
 
 
 def test_the_next_commands_fit_80_columns():
-    from kata.learner import tables
+    from kata.testing import tables
 
     res = _results({"ex02_builtin_init::xavier_then_constant": (0, 3)})
     text = tables.render(res, per_task=False, width=80)
@@ -325,7 +325,7 @@ def test_the_next_commands_fit_80_columns():
 
 def test_finishing_an_exercise_names_the_next_one():
     from kata.core import catalogue
-    from kata.learner import tables
+    from kata.testing import tables
 
     ex01 = {t.key: (2, 2) for t in catalogue.exercise("ex01").tasks}
     text = tables.render(_results(ex01), per_task=False, only=["ex01_access_params"])
