@@ -1,17 +1,24 @@
 """Copies of the kata for tooling tests: a temporary folder with the kata's code,
 exercises and (some) graded suites, the real ``.venv`` linked in, so that the
-repository's exercises and ``.kata/`` state are never touched."""
+repository's exercises and ``.kata/`` state are never touched.
+
+``run`` and ``make`` start ``python -m kata …`` and ``python -m pytest …`` warm
+(``warm.py``): forked from a process that imported TensorFlow once."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from kata import ROOT
+from tests.tooling import warm
 
 COPY = ("kata", "exercises", "solutions", "Makefile", "pyproject.toml", "constraints.txt")
 
@@ -47,9 +54,51 @@ def env_for(root: Path, **extra: str) -> dict[str, str]:
 
 
 def run(root: Path, *args: str, timeout: float = 300, **env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        args, cwd=root, env=env_for(root, **env), capture_output=True, text=True, timeout=timeout
-    )
+    return python(args, root, env_for(root, **env), timeout)
+
+
+def python(args, cwd: Path, env: dict[str, str], timeout: float = 300):
+    """``subprocess.run(args, cwd=…, env=…, capture_output=True, text=True)``, started
+    warm (``warm.py``) when ``args`` is ``python -m kata|pytest …``."""
+    args = [str(a) for a in args]
+    if args[:2] == [sys.executable, "-m"] and args[2] in ("kata", "pytest"):
+        args = [sys.executable, str(WARM), *args[2:]]
+        env = {**env, warm.VAR: warm_socket()}
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+WARM = Path(warm.__file__)
+_SERVER: list = []
+
+
+def warm_socket() -> str:
+    """The socket of this test process's warm server (started on first use, ended with
+    the test process)."""
+    if not _SERVER:
+        folder = tempfile.mkdtemp(prefix="kata-warm-")
+        path = os.path.join(folder, "socket")
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", warm.VAR)}
+        server = subprocess.Popen(
+            [sys.executable, str(WARM), "--serve", path],
+            stdin=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        atexit.register(_stop, server, folder)
+        while not os.path.exists(path):
+            assert server.poll() is None, "the warm server did not start"
+            time.sleep(0.05)
+        _SERVER.append(path)
+    return _SERVER[0]
+
+
+def _stop(server: subprocess.Popen, folder: str) -> None:
+    server.stdin.close()
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def learn(root: Path, *args: str, **env) -> subprocess.CompletedProcess:
@@ -57,7 +106,11 @@ def learn(root: Path, *args: str, **env) -> subprocess.CompletedProcess:
 
 
 def make(root: Path, *args: str, **env) -> subprocess.CompletedProcess:
-    return run(root, "make", "--no-print-directory", *args, **env)
+    """``make ARGS`` in ``root``, its ``kata`` commands started warm."""
+    kata = f"KATA={sys.executable} {WARM} kata"
+    return run(
+        root, "make", "--no-print-directory", kata, *args, **env, **{warm.VAR: warm_socket()}
+    )
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from kata import ROOT
 from kata.core import catalogue, outcomes, state
 from kata.core.outcomes import Outcome, Status
+from tests.tooling.copies import python
 
 GOLDEN = ROOT / "tests" / "tooling" / "golden"
 
@@ -192,9 +193,7 @@ def test_last_run_file_matches_the_golden_file(tmp_path):
 
 def kata(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "kata", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    return python([sys.executable, "-m", "kata", *args], ROOT, env)
 
 
 def test_kata_help_lists_every_subcommand():

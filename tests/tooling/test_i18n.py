@@ -25,6 +25,7 @@ from kata.dev.verify import translations
 from kata.dev.verify.variants import mutants
 from kata.learner import commands, lang
 from kata.testing import tables
+from tests.tooling.copies import python
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +49,7 @@ def grade(target: Path, state: Path, language: str, *args: str) -> subprocess.Co
     env.pop("PYTEST_ADDOPTS", None)
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--target={target}"]
     cmd += [f"--kata-state={state}", *args]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return python(cmd, ROOT, env, timeout=600)
 
 
 def outcomes_of(state: Path) -> dict:

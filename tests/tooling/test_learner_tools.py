@@ -18,7 +18,7 @@ from queue import Empty, Queue
 import pytest
 
 from kata import ROOT
-from tests.tooling.copies import ignoring_ctrl_c, learn, run
+from tests.tooling.copies import ignoring_ctrl_c, learn, make, run
 
 
 def test_copy_uses_its_own_kata_package(kata_copy):
@@ -123,7 +123,7 @@ def test_reset_unknown_exercise_changes_nothing(kata_copy):
 
 
 def test_make_test_one_task(kata_copy):
-    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", "TASK=count_params")
+    out = make(kata_copy, "test", "EX=ex01", "TASK=count_params")
     assert out.returncode != 0  # the stub is not started
     wanted = (
         (ROOT / "tests" / "test_ex01_access_params.py").read_text().count('task("count_params")')
@@ -133,7 +133,7 @@ def test_make_test_one_task(kata_copy):
 
 
 def test_make_test_bad_task_lists_the_tasks(kata_copy):
-    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", "TASK=count")
+    out = make(kata_copy, "test", "EX=ex01", "TASK=count")
     assert out.returncode != 0
     assert "its tasks are: build_mlp, hidden_kernel" in out.stderr
 
@@ -339,13 +339,13 @@ def test_finishing_an_exercise_names_the_next_one():
 def test_an_import_error_says_cannot_import_once(kata_copy):
     path = kata_copy / "exercises" / "ex01_access_params.py"
     path.write_text(path.read_text() + "\nfrom keras import no_such_name\n")
-    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", COLUMNS="200")
+    out = make(kata_copy, "test", "EX=ex01", COLUMNS="200")
     assert "ImportError while importing: cannot import name 'no_such_name'" in out.stdout
     assert all(line.count("cannot import") <= 1 for line in out.stdout.splitlines()), out.stdout
 
 
 def test_task_is_case_insensitive(kata_copy):
-    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", "TASK=COUNT_PARAMS")
+    out = make(kata_copy, "test", "EX=ex01", "TASK=COUNT_PARAMS")
     assert "not started" in out.stdout and "deselected" in out.stdout, out.stdout + out.stderr
     assert "next: ex01_access_params.count_params" in out.stdout
 
@@ -358,7 +358,7 @@ def test_learner_runs_leave_the_hidden_tests_out(kata_copy):
         "import pytest\n\n\n@pytest.mark.task('build_mlp')\ndef test_secret():\n"
         "    assert False, 'SECRET'\n"
     )
-    out = run(kata_copy, "make", "--no-print-directory", "test", "EX=ex01", "TASK=build_mlp")
+    out = make(kata_copy, "test", "EX=ex01", "TASK=build_mlp")
     assert "SECRET" not in out.stdout and "hidden" not in out.stdout, out.stdout
     plain = run(
         kata_copy, sys.executable, "-m", "pytest", "--exercise", "ex01", "--task", "build_mlp"
@@ -402,12 +402,12 @@ def test_hint_on_a_finished_exercise_names_the_next(kata_copy):
 
 
 def test_solution_refuses_until_the_task_passes(kata_copy):
-    out = run(kata_copy, "make", "--no-print-directory", "solution", "EX=ex01", "TASK=build_mlp")
+    out = make(kata_copy, "solution", "EX=ex01", "TASK=build_mlp")
     assert out.returncode != 0
     assert "not yet: ex01_access_params.build_mlp is not started" in out.stderr
     assert "def build_mlp" not in out.stdout
     shutil.copy(kata_copy / "solutions" / "ex01_access_params.py", kata_copy / "exercises")
-    out = run(kata_copy, "make", "--no-print-directory", "solution", "EX=ex01", "TASK=BUILD_MLP")
+    out = make(kata_copy, "solution", "EX=ex01", "TASK=BUILD_MLP")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "ex01_access_params.build_mlp passes" in out.stdout
     assert "\ndef build_mlp(" in out.stdout and "return keras.Sequential(" in out.stdout
