@@ -81,12 +81,18 @@ def first_problem(text: str) -> str:
     rest = [ln for ln in lines if not ln.startswith("-" * 10)]
     first = re.sub(r"^\S+::\S+:\d+: ", "", rest[0]) if rest else ""
     nxt = rest[1] if len(rest) > 1 else ""
-    if nxt and any(c.isdigit() for c in nxt) and not nxt.startswith(_NOT_NUMBERS):
+    if nxt and any(c.isdigit() for c in nxt) and not nxt.startswith(_not_numbers()):
         first += f": {nxt}"  # a shortened check's numbers (kata.testing.shaping)
     return first
 
 
-_NOT_NUMBERS = ("where:", "caused by", "(", "[", "bin ", "E ")
+def _not_numbers() -> tuple[str, ...]:
+    """How the lines after a shortened report's first line begin when they are not its
+    numbers (in the current language)."""
+    from kata.testing.shaping import WHERE
+
+    caused = _("caused by: {error}").split("{", 1)[0]
+    return (_(WHERE), *([caused] if caused else []), "(", "（", "[", "bin ", "E ")
 
 
 def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tuple[_Collector, int]:
@@ -171,8 +177,11 @@ def show(name: str, outcome, took: float | None, task: str = "") -> None:
         where = f"{name}.{task}" if task else name
         say(
             clip(
-                f"[{stamp}] {name}: ⏱ no verdict after the time limit in {where}: an endless "
-                "loop? (stopped; fix and save again)",
+                f"[{stamp}] {name}: "
+                + _(
+                    "⏱ no verdict after the time limit in {where}: an endless loop? "
+                    "(stopped; fix and save again)"
+                ).format(where=where),
                 width,
             )
         )
@@ -221,7 +230,12 @@ def show(name: str, outcome, took: float | None, task: str = "") -> None:
                 first_failing = first_failing or r.task.name
             say(clip(line, width))
     if first_failing:
-        say(f"    full report: make test EX={ex.short} TASK={first_failing}")
+        say(
+            "    "
+            + _("full report: {command}").format(
+                command=f"make test EX={ex.short} TASK={first_failing}"
+            )
+        )
 
 
 # TensorFlow caches a kernel per variable name it has seen, never freed: every run
@@ -247,6 +261,48 @@ def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+SETTLE = 0.1  # seconds a changed file must stay unchanged before it is graded
+
+
+class Saves:
+    """The saves of the exercise files of ``directory``: one per save, however many
+    steps the editor takes to write it (truncate, write, rename, touch…).
+
+    ``poll()`` returns ``(name, when)`` for each file that changed and has since been
+    still for ``settle`` seconds: the save is over, it is graded once. ``when`` is
+    the time of the save's last step: the file's modification time when it falls
+    between the poll before and the poll that saw the change, else (a modification
+    time kept from a copy, or a clock that differs from the file system's) the time
+    of the poll before, so a delay is never timed from anything but that save.
+    ``stamps`` and ``clock`` can be replaced (tests).
+    """
+
+    def __init__(self, directory: Path, settle: float = SETTLE, stamps=None, clock=time.time):
+        self.stamps = stamps or (lambda: _stamps(directory))
+        self.clock = clock
+        self.settle = settle
+        self.seen = self.stamps()
+        self.last_poll = self.clock()
+        self.pending: dict[str, tuple[float, float]] = {}  # name -> (save time, changed at)
+
+    def poll(self) -> list[tuple[str, float]]:
+        now, current = self.clock(), self.stamps()
+        ready = []
+        for name, stamp in current.items():
+            if stamp != self.seen.get(name):
+                self.seen[name] = stamp
+                if stamp == (0, 0):  # gone (deleted, or mid-rename): wait for it
+                    self.pending.pop(name, None)
+                    continue
+                mtime = stamp[0] / 1e9
+                saved = mtime if self.last_poll <= mtime <= now else self.last_poll
+                self.pending[name] = (saved, now)
+            elif name in self.pending and now - self.pending[name][1] >= self.settle:
+                ready.append((name, self.pending.pop(name)[0]))
+        self.last_poll = now
+        return ready
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="kata watch", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -254,6 +310,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument(
         "--interval", type=float, default=0.05, help="seconds between checks for a save"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=SETTLE,
+        help="seconds a saved file must stay unchanged before it is graded (one verdict a save)",
     )
     parser.add_argument("--first", default=None, help="grade this exercise once at start")
     args = parser.parse_args(argv)
@@ -268,7 +330,7 @@ def main(argv=None) -> int:
     say(_("loading TensorFlow once…"))
     import_quietly()
 
-    stamps = _stamps(directory)  # before saying so: a save right after the message counts
+    saves = Saves(directory, settle=args.settle)  # before saying so: a save right after counts
     say(
         _("watching {target}/ — save an exercise to grade it (Ctrl-C to stop)").format(
             target=target.describe(directory)
@@ -278,15 +340,12 @@ def main(argv=None) -> int:
     runs = 0
     try:
         while True:
-            now = _stamps(directory)
-            changed = [n for n, st in now.items() if st != stamps[n] and st != (0, 0)]
+            ready = saves.poll()
             if first:
-                changed, first = [first], None
-                now[changed[0]] = (0, now[changed[0]][1])  # graded at start: no save time
-            for name in changed:
-                stamps[name] = now[name]
+                ready, first = [(first, None)], None  # graded at start: no save time
+            for name, saved in ready:
                 outcome, task = grade_with_timeout(name, directory, args.timeout)
-                took = time.time() - now[name][0] / 1e9 if now[name][0] else None
+                took = time.time() - saved if saved is not None else None
                 if outcome is None:
                     where = f"{name}.{task}" if task else name
                     say(
@@ -307,7 +366,6 @@ def main(argv=None) -> int:
                 runs += 1
                 if runs % CLEAR_EVERY == 0:
                     _clear_tensorflow_caches()
-            stamps.update({n: st for n, st in now.items() if st == (0, 0)})
             time.sleep(args.interval)
     except KeyboardInterrupt:
         say("\n" + _("watch stopped."))
