@@ -28,6 +28,8 @@ from kata.core import catalogue
 from kata.core.i18n import N_, _
 from kata.testing.keys import exercise_of, task_of
 
+SAME_CHECKS = N_("the same failed check(s) as shown above for this task")
+WHERE = N_("where:")  # the frames of an exception, as ``render_trace`` lists them
 MAX_LINE = 240  # characters of one line of an error message
 MAX_MESSAGE = 8  # lines of an exception's message
 MAX_FRAMES = 4  # frames shown (the learner's and the tests')
@@ -63,6 +65,20 @@ def names_a_mistake(line: str) -> bool:
     )
 
 
+INTROSPECTION = re.compile(r"^assert\b")  # where pytest's rewrite of an assert begins
+
+
+def explained(lines: list[str]) -> list[str]:
+    """``lines`` of an assertion's message without pytest's introspection (``assert
+    np.False_``, ``+  where <function all at 0x…> = np.all``, array dumps) when the
+    kata's own words come first: they explain the failure, the rest is noise. A bare
+    ``assert`` (no message) keeps its introspection, the only explanation it has."""
+    cut = next((i for i, ln in enumerate(lines) if INTROSPECTION.match(ln)), None)
+    if not cut or not any(ln.strip() for ln in lines[:cut]):
+        return lines
+    return lines[:cut]
+
+
 def signature(text: str) -> str:
     """``text`` with its numbers and paths blanked: two messages about the same
     mistake on different variables or values compare equal."""
@@ -94,7 +110,7 @@ def split_checks(text: str) -> tuple[list[list[str]], str]:
             checks.append([line.removeprefix("FAILURE: ")])
         elif separators == 0 and checks:
             checks[-1].append(line)
-    return checks, "\n".join(rest)
+    return [explained(c) for c in checks], "\n".join(rest)
 
 
 def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
@@ -215,16 +231,17 @@ def render_trace(trace: Trace) -> list[str]:
     out = [note] if note else []
     if msg and msg[0].startswith("AssertionError: "):  # the kata's own words
         msg[0] = msg[0].removeprefix("AssertionError: ")
+        msg = explained(msg)
     out += [_cut(ln) for ln in msg[:MAX_MESSAGE]]
     if len(msg) > MAX_MESSAGE:
-        out.append(f"… ({len(msg) - MAX_MESSAGE} more lines of this message)")
+        out.append(_("… ({n} more lines of this message)").format(n=len(msg) - MAX_MESSAGE))
     if trace.cause:
-        out.append(_cut(f"caused by: {trace.cause}"))
+        out.append(_cut(_("caused by: {error}").format(error=trace.cause)))
     tests = [f for f in trace.frames if _is_test(f)]
     own = [f for f in trace.frames if not _is_test(f)]
     frames = (tests[:1] + own)[-MAX_FRAMES:]  # the test's line, then the learner's
     if frames:
-        out.append("where:")
+        out.append(_(WHERE))
         out += [_cut(f"  {f}") for f in frames]
     return out
 
@@ -257,16 +274,17 @@ class OutputShaper:
         key = f"{ex}.{task}"
         props = dict(report.user_properties)
         reason = props.get("kata_reason", "")
-        if reason.startswith("not run: ") and key in self.timeouts:
+        timeout = props.get("kata_timeout")  # set by the plugin (kata.testing.timelimit)
+        if timeout == "not run" and key in self.timeouts:
             first = self.timeouts[key]
             first.not_run += 1
             self._hide(report)
-            first.report.longrepr = (
-                f"{first.body}\n(the {first.not_run} other test(s) of this task were not run)"
-            )
+            first.report.longrepr = f"{first.body}\n" + _(
+                "(the {n} other test(s) of this task were not run)"
+            ).format(n=first.not_run)
             return
         if props.get("kata_outcome"):
-            if reason.startswith("timed out"):
+            if timeout == "timed out":
                 self.timeouts[key] = _First(report, reason)
             return
         checks, rest = split_checks(report.longreprtext)
@@ -287,9 +305,9 @@ class OutputShaper:
             lines = [ln for ln in lines if ln.strip()]
             out += [_cut(ln) for ln in (lines[:LATER_CHECK] if later else lines)]
         if repeated and out and not HIST_ROW.match(out[-1]):
-            out[-1] += f"  (+{repeated} more failed check(s) like it)"
+            out[-1] += "  " + _("(+{n} more failed check(s) like it)").format(n=repeated)
         elif repeated:
-            out.append(f"(and {repeated} more failed check(s) like one shown above)")
+            out.append(_("(and {n} more failed check(s) like one shown above)").format(n=repeated))
         trace = parse_trace(rest) if rest.strip() else None
         if trace is not None:
             first = self.firsts.get((ex, trace.key))
@@ -297,9 +315,9 @@ class OutputShaper:
                 first.more.append(report.head_line or report.nodeid)
                 self._hide(report)
                 names = ", ".join(n.split("::")[-1] for n in first.more)
-                first.report.longrepr = (
-                    f"{first.body}\n(same error in {len(first.more)} more test(s): {names})"
-                )
+                first.report.longrepr = f"{first.body}\n" + _(
+                    "(same error in {n} more test(s): {names})"
+                ).format(n=len(first.more), names=names)
                 return
             out += render_trace(trace)
         elif rest.strip():
@@ -308,7 +326,7 @@ class OutputShaper:
             return
         body = "\n".join(out)
         if checks and not trace and repeated == len(checks):
-            body = "the same failed check(s) as shown above for this task"
+            body = _(SAME_CHECKS)
         report.longrepr = body
         if trace is not None and not checks:
             self.firsts[(ex, trace.key)] = _First(report, body)

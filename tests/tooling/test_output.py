@@ -155,3 +155,55 @@ def test_no_table_leaves_out_the_closing_table_only(copy):
     assert out.returncode == 0, out.stdout + out.stderr
     assert re.search(r"\b\d+ passed\b", out.stdout), out.stdout
     assert "kata: " not in out.stdout and "points" not in out.stdout, out.stdout
+
+
+# ------------------------------------- no pytest introspection after the kata's words
+
+
+class _Report:
+    """What the shaper reads and writes of a pytest report."""
+
+    def __init__(self, text: str, **props):
+        self.longreprtext = self.longrepr = text
+        self.user_properties = list(props.items())
+        self.head_line, self.nodeid = "test_x", "tests/test_x.py::test_x"
+
+
+def _shaped(text: str, task: str = "init_constant", **props) -> str:
+    from kata.testing.shaping import OutputShaper
+
+    report = _Report(text, **props)
+    OutputShaper().shape(report, "ex02_builtin_init", task)
+    return str(report.longrepr)
+
+
+SEPARATOR = "-" * 60
+
+
+def test_a_checks_explained_message_comes_without_pytests_introspection():
+    check = (
+        "FAILURE: sequential/dense/kernel should be all 3.5, got values from 4.5 to 4.5\n"
+        "assert np.False_\n"
+        " +  where np.False_ = <function all at 0x7f41fa07f170>(array([[4.5, 4.5]]))\n"
+        " +    where <function all at 0x7f41fa07f170> = np.all\n"
+        f"{SEPARATOR}\nFailed Checks: 1\n{SEPARATOR}\n"
+    )
+    assert _shaped(check) == (
+        "sequential/dense/kernel should be all 3.5, got values from 4.5 to 4.5"
+    )
+    bare = f"FAILURE: assert 4.5 == 3.5\n{SEPARATOR}\nFailed Checks: 1\n{SEPARATOR}\n"
+    assert _shaped(bare) == "assert 4.5 == 3.5", "a bare assert keeps its only explanation"
+
+
+def test_an_asserts_explained_message_comes_without_pytests_introspection():
+    raised = (
+        "tests/test_ex04_set_params.py:166: in test_add_one\n"
+        "    assert out is v, msg\n"
+        "E   AssertionError: return the variable itself, got an EagerTensor\n"
+        "E   assert <tf.Tensor: shape=(2,), dtype=float32, numpy=array([1., 1.])> is <Var>\n"
+        "E    +  where <function all at 0x7f41fa07f170> = np.all\n"
+    )
+    out = _shaped(raised, task="add_one")
+    assert out.splitlines()[0] == "return the variable itself, got an EagerTensor"
+    assert "assert <tf.Tensor" not in out and "+  where" not in out, out
+    assert "where:" in out and "test_ex04_set_params.py:166" in out, "the test's line stays"
