@@ -12,7 +12,8 @@ Only code cells count. IPython-only lines, which are not Python, are dropped wit
 a note: magics (``%matplotlib inline``), shell lines (``!pip install …``,
 ``files = !ls``) and help (``keras.layers.Dense?``); a cell magic other than
 ``%%time``, ``%%timeit`` and ``%%capture`` (whose body is Python) drops its whole
-cell. A cell that only runs the kata's checks (``import kata`` and
+cell. A cell tagged ``scratch`` (the learner's exploration) is dropped, as
+``drop_scratch`` drops it from a ``.py`` file. A cell that only runs the kata's checks (``import kata`` and
 ``kata.check(…)``, unguarded) is dropped too: checks never run when grading. The
 exercises' own guarded check cells (``if __name__ == "__main__":``) are kept, and
 ``from __future__`` imports (legal atop any cell) move to the top of the module.
@@ -29,6 +30,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kata.core.i18n import _
+
 SUFFIX = ".ipynb"
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture")
 _IPYTHON_LINE = re.compile(
@@ -42,6 +45,9 @@ _IPYTHON_LINE = re.compile(
 
 
 _FUTURE = re.compile(r"^from\s+__future__\s+import\s+[\w\s,()]+$")
+SCRATCH = "scratch"  # the cell tag that keeps a cell out of grading
+_MARKER = re.compile(r"^# %%(?P<rest>.*)$")  # a jupytext percent-format cell marker
+_TAGS = re.compile(r"\btags=(?P<tags>\[[^\]]*\])")
 
 
 class NotebookError(ValueError):
@@ -65,6 +71,53 @@ class Module:
         head = first.strip()
         head = head if len(head) <= 40 else head[:37] + "..."
         return f'cell {cell} ("{head}"), line {line}'
+
+
+def _marker_tags(rest: str) -> list[str]:
+    """The tags of a percent-format cell marker's ``rest`` (``tags=["scratch"]``)."""
+    found = _TAGS.search(rest)
+    if not found:
+        return []
+    try:
+        tags = json.loads(found["tags"])
+    except ValueError:
+        return []
+    return [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else []
+
+
+def drop_scratch(text: str | bytes) -> tuple[str | bytes, list[str]]:
+    """``text`` (a percent-format module) without its cells tagged ``scratch``, and a
+    note for each: a learner's exploration kept in the file, never graded.
+
+    jupytext writes a notebook cell's tags into the ``.py`` as ``# %% tags=["scratch"]``;
+    such a cell runs to the next ``# %%`` line. Its lines are blanked, not removed,
+    so every other line keeps its number (messages and tracebacks name the right
+    line). Bytes in, bytes out (any encoding: the markers are ASCII)."""
+    if isinstance(text, bytes):
+        kept, notes = drop_scratch(text.decode("utf-8", "surrogateescape"))
+        return kept.encode("utf-8", "surrogateescape"), notes
+    out, notes, dropping = [], [], False
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        marker = _MARKER.match(line.rstrip("\r\n"))
+        if marker:
+            dropping = SCRATCH in _marker_tags(marker["rest"])
+            if dropping:
+                notes.append(
+                    _('line {line}: a cell tagged "{tag}" (not graded)').format(
+                        line=number, tag=SCRATCH
+                    )
+                )
+        if dropping:
+            line = line[len(line.rstrip("\r\n")) :]  # its line break only
+        out.append(line)
+    return "".join(out), notes
+
+
+def _is_scratch(cell: dict) -> bool:
+    tags = (
+        cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+    )
+    return isinstance(tags, list) and SCRATCH in tags
 
 
 def _source(cell: dict) -> str:
@@ -171,6 +224,11 @@ def convert_bytes(data: bytes, name: str) -> Module:
             continue
         lines = code.splitlines()
         first = lines[0]
+        if _is_scratch(cell):
+            notes.append(
+                _('cell {cell}: tagged "{tag}" (not graded)').format(cell=number, tag=SCRATCH)
+            )
+            continue
         if _is_check_cell(code):
             notes.append(f"cell {number}: a check cell (checks do not run when graded)")
             continue

@@ -112,11 +112,12 @@ def load(name: str, directory: Path) -> ModuleType:
         NOTES[name] = [f"{describe(path)}: dropped {n}" for n in converted.notes]
         text = converted.text
     else:
-        NOTES.pop(name, None)
         try:
             text = guard.read(path, describe(path))
         except UnicodeError as exc:
             raise LoadError(str(exc)) from None
+        text, dropped = ipynb.drop_scratch(text)  # cells tagged "scratch" are not graded
+        NOTES[name] = [f"{describe(path)}: dropped {n}" for n in dropped]
     modname = f"kata_target_{name}"
     spec = importlib.util.spec_from_file_location(modname, path.with_suffix(".py"))
     module = importlib.util.module_from_spec(spec)

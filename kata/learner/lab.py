@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from kata import ROOT
+from kata.core.i18n import N_, _
 
 KERNEL = "tf-params-kata"
 KERNEL_TITLE = "tf-params-kata (.venv)"
@@ -36,6 +37,12 @@ OVERRIDES = {
     # no calls home from a learner's JupyterLab (news, update checks)
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
+
+
+LAUNCHED = N_(
+    "Run a task's code cell, then its check cell. Only the code cells are graded, in order; "
+    'a cell tagged "scratch" is not (see README, Working in Jupyter). Ctrl-C stops JupyterLab.'
+)
 
 
 def free_port(start: int = 8888) -> int:
@@ -89,9 +96,10 @@ def lab_command(root: Path, port: int, token: str) -> list[str]:
         f"--IdentityProvider.token={token}",
         f"--MappingKernelManager.default_kernel_name={KERNEL}",
         "--LabApp.extension_manager=readonly",  # no extension lookups on PyPI
-        # jupytext writes the notebook back as the same percent-format .py, no header
+        # jupytext writes the notebook back as the same percent-format .py, no header and of
+        # the cells' metadata only their tags (`# %% tags=["scratch"]`: not graded)
         "--ContentsManager.notebook_metadata_filter=-all",
-        "--ContentsManager.cell_metadata_filter=-all",
+        "--ContentsManager.cell_metadata_filter=tags,-all",
         *(["--allow-root"] if os.geteuid() == 0 else []),  # e.g. in a container
     ]
 
@@ -112,8 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     lacking = missing()
     if lacking:
         print(
-            f"error: the notebook extra is not installed ({', '.join(lacking)} missing); "
-            'run `make notebook`, or: .venv/bin/pip install -c constraints.txt -e ".[notebook]"',
+            _(
+                "error: the notebook extra is not installed ({missing} missing); run `make "
+                "notebook`, or: {command}"
+            ).format(
+                missing=", ".join(lacking),
+                command='.venv/bin/pip install -c constraints.txt -e ".[notebook]"',
+            ),
             file=sys.stderr,
         )
         return 2
@@ -122,9 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port or free_port()
     token = secrets.token_hex(24)
     url = f"http://127.0.0.1:{port}/lab/tree/{args.open}?token={token}"
-    print(f"JupyterLab on {root} (kernel: {KERNEL_TITLE}); open this URL in your browser:\n")
+    print(
+        _("JupyterLab on {root} (kernel: {kernel}); open this URL in your browser:").format(
+            root=root, kernel=KERNEL_TITLE
+        )
+        + "\n"
+    )
     print(f"    {url}\n")
-    print("Run a task's code cell, then its check cell. Ctrl-C stops JupyterLab.", flush=True)
+    print(_(LAUNCHED), flush=True)
     try:
         return subprocess.call(lab_command(root, port, token), cwd=root)
     except KeyboardInterrupt:

@@ -36,11 +36,11 @@ from kata import ROOT
 from kata.core import catalogue, guard, target
 from kata.core.i18n import _
 from kata.core.outcomes import Outcome, Status, task_status
-from kata.testing import stats, warmrun
+from kata.testing import shaping, stats, warmrun
 from kata.testing.tables import label_text
 
 WHERE = "this notebook"
-MAX_PICTURES = 4  # histograms per task: enough to see the shapes, light to show
+MAX_PICTURES = 1  # histograms per task, as `make test` shows one
 _HISTOGRAM_LINE = re.compile(r"^\s*(bin\s+your values|\[\s*[-+]?[\d.e+-]+,\s*[-+]?[\d.e+-]+\))")
 _SKIP_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
 
@@ -50,11 +50,20 @@ _SKIP_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
 
 @dataclass
 class Failure:
-    """One failing test: its name, the diagnosis, and PNG histograms."""
+    """One failing test: its name, the diagnosis, PNG histograms, and how many later
+    tests of the task failed the same way (counted, not shown again)."""
 
     test: str
     text: str
     pictures: list[bytes] = field(default_factory=list)
+    same: int = 0
+
+    @property
+    def shown(self) -> str:
+        """The diagnosis as shown, with its count of the same failures."""
+        if not self.same:
+            return self.text
+        return self.text + "\n" + _("(same in {n} more tests)").format(n=self.same)
 
 
 @dataclass
@@ -134,7 +143,7 @@ class CheckResult:
                 + _("{counts} tests").format(counts=t.counts)
             )
             for f in t.failures:
-                body = "\n".join("      " + ln for ln in f.text.splitlines())
+                body = "\n".join("      " + ln for ln in f.shown.splitlines())
                 lines.append(f"    {f.test}:\n{body}")
         return "\n".join(lines)
 
@@ -157,7 +166,7 @@ class CheckResult:
                 )
                 notes.append(
                     f"<div><b>{html.escape(f.test)}</b>"
-                    f'<pre style="white-space:pre-wrap;margin:2px 0">{html.escape(f.text)}</pre>'
+                    f'<pre style="white-space:pre-wrap;margin:2px 0">{html.escape(f.shown)}</pre>'
                     f"{pictures}</div>"
                 )
             rows.append(
@@ -207,7 +216,9 @@ def _diagnose_exception(excinfo, learner: set[str]) -> str:
         entry = mine[-1]
         lineno = entry.lineno + 1
         code = linecache.getline(str(entry.path), lineno).strip()
-        text += f"\n  raised in your `{entry.name}`, line {lineno} of its cell: {code}"
+        text += "\n  " + _("raised in your `{name}`, line {line} of its cell: {code}").format(
+            name=entry.name, line=lineno, code=code
+        )
     return text
 
 
@@ -218,6 +229,17 @@ def _check_text(longrepr: str) -> str:
     body = longrepr.split("FAILURE:", 1)[1]
     body = re.split(r"\n-{20,}\n|\nFailed Checks:", body)[0]
     return "\n".join(ln.removeprefix("FAILURE: ") for ln in body.strip().splitlines())
+
+
+def _same_as(text: str, earlier: list[Failure]) -> Failure | None:
+    """The earlier failure of the task that ``text`` repeats: the shortened report's
+    "same as above", or the same first line but for its numbers and paths."""
+    if not earlier:
+        return None
+    if text.strip() == _(shaping.SAME_CHECKS):
+        return earlier[0]
+    head = shaping.signature(text.strip().split("\n", 1)[0])
+    return next((f for f in earlier if shaping.signature(f.text.split("\n", 1)[0]) == head), None)
 
 
 def _drop_histograms(text: str) -> str:
@@ -308,6 +330,10 @@ class _Collector:
             text = self._diagnosis(report)
         if outcome != Outcome.FAILED and any(f.text == text for f in slot.failures):
             return  # one "not started" line per task is enough
+        same = _same_as(text, slot.failures)
+        if same is not None:
+            same.same += 1  # one diagnosis per mistake and task, the rest counted
+            return
         pictures = []
         for failed in self.seen.get(report.nodeid, []):
             if sum(len(f.pictures) for f in slot.failures) + len(pictures) >= MAX_PICTURES:
@@ -320,14 +346,14 @@ class _Collector:
         slot.failures.append(Failure(test, text, pictures))
 
     def _diagnosis(self, report) -> str:
+        """The kata's diagnosis: as ``make test`` shortens it (``kata.testing.shaping``),
+        or, for an exception in the learner's code, its message and cell line."""
         excinfo = self.excinfo.get(report.nodeid)
         if excinfo is not None and not excinfo.errisinstance(AssertionError):
             failed = type(excinfo.value).__name__ == "Failed"  # pytest.fail(...)
             if not failed:
                 return _diagnose_exception(excinfo, self.learner)
             return str(excinfo.value).strip()
-        if excinfo is not None and "FAILURE:" not in report.longreprtext:
-            return str(excinfo.value).strip() or report.longreprtext.strip()
         return _check_text(report.longreprtext)
 
 

@@ -1,0 +1,60 @@
+"""Tooling tests for what ``kata.check`` shows (issue 22, item 4): deduplicated as
+``make test`` is — one diagnosis and at most one plot per failing task, the later
+tests that fail the same way counted ("same in N more tests"), none of pytest-check's
+"FAILURE:"/"Failed Checks: N" and no exception repeated. Run in this process, as
+``test_notebook_files``'s kata.check tests are."""
+
+from __future__ import annotations
+
+import pytest
+
+from kata.core.outcomes import Outcome
+from kata.dev.verify.variants import mutants
+from kata.learner import notebook
+
+
+def namespace_of(source: str) -> dict:
+    namespace = {"__name__": "__main__"}
+    exec(compile(source, "<cells>", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def variance_check():
+    source = mutants("ex02_builtin_init")["init_normal_variance_as_std"][1]
+    return notebook.check("ex02", "init_normal", namespace=namespace_of(source))
+
+
+def test_one_diagnosis_and_one_plot_per_failing_task(variance_check):
+    task = variance_check.task("init_normal")
+    assert not task.passed
+    failed = sum(o != Outcome.PASSED for o in task.outcomes)
+    assert failed >= 3, task.counts
+    assert len(task.failures) == 1, [f.text[:80] for f in task.failures]
+    first = task.failures[0]
+    assert first.same == failed - 1
+    assert f"(same in {failed - 1} more tests)" in repr(variance_check)
+    assert f"(same in {failed - 1} more tests)" in variance_check._repr_html_()
+    assert "variance passed as the standard deviation" in first.text.splitlines()[0]
+    assert sum(len(f.pictures) for f in task.failures) <= 1
+
+
+def test_no_pytest_check_footer_or_prefix(variance_check):
+    for shown in (repr(variance_check), variance_check._repr_html_()):
+        assert "Failed Checks" not in shown and "FAILURE:" not in shown, shown
+
+
+def test_an_exception_in_every_test_of_a_task_is_shown_once():
+    source = mutants("ex02_builtin_init")["init_normal_variance_as_std"][1]
+    namespace = namespace_of(source)
+
+    def init_normal(net, mean=0.0, stddev=0.01):
+        return 1 / 0
+
+    namespace["init_normal"] = init_normal
+    result = notebook.check("ex02", "init_normal", namespace=namespace)
+    task = result.task("init_normal")
+    assert not task.passed
+    shown = repr(result)
+    assert shown.count("ZeroDivisionError") == 1, shown
+    assert len(task.failures) == 1 and task.failures[0].same >= 1, shown
