@@ -16,6 +16,7 @@ import sys
 
 from kata import ROOT
 from kata.core import state
+from kata.core.i18n import N_, _
 
 HIDDEN = ROOT / "tests" / "hidden"
 # pytest prints assertion diffs in full when it sees these (it thinks it runs on CI).
@@ -23,7 +24,7 @@ HIDDEN = ROOT / "tests" / "hidden"
 CI_VARIABLES = ("CI", "BUILD_NUMBER")
 
 EXIT_NOTE = {
-    1: "exit status 1: not all done yet (make reports it as `Error 1`; that is all it means)",
+    1: N_("exit status 1: not all done yet (make reports it as `Error 1`; that is all it means)"),
 }
 
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)
     code = int(pytest.main(learner_args(argv)))
     if code in EXIT_NOTE:
-        print(EXIT_NOTE[code], flush=True)
+        print(_(EXIT_NOTE[code]), flush=True)
     return code
 
 

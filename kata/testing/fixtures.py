@@ -48,8 +48,9 @@ def ex(request):
         except timelimit.TimedOut:  # looping at import: report it once, as a LoadError
             timelimit.forget(request.node)
             run.modules[name] = target.LoadError(
-                f"{target.describe(run.target / f'{name}.py')}: still importing after the "
-                "time limit: an endless loop at the top level?"
+                _(
+                    "{path}: still importing after the time limit: an endless loop at the top level?"
+                ).format(path=target.describe(run.target / f"{name}.py"))
             )
     loaded = run.modules[name]
     if isinstance(loaded, target.LoadError):

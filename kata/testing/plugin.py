@@ -193,6 +193,8 @@ class KataPlugin:
         else:
             line = _one_line(item, call, special)
         props = [*item.user_properties, ("kata_outcome", str(special)), ("kata_reason", line)]
+        if timed_out:  # which of the two, for the report's shortening
+            props.append(("kata_timeout", "not run" if timelimit.skipped(item) else "timed out"))
         return pytest.TestReport(
             item.nodeid,
             item.location,
@@ -249,7 +251,11 @@ class KataPlugin:
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         tw = terminalreporter
         if self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
-            tw.section(f"kata: {target.describe(self.run.target)}", sep="=", bold=True)
+            tw.section(
+                _("kata: {target}").format(target=target.describe(self.run.target)),
+                sep="=",
+                bold=True,
+            )
             tw.write_line(_(INTERRUPTED), yellow=True)
             return
         graded = {k: v for k, v in self.run.results.items() if v.total}
@@ -258,10 +264,12 @@ class KataPlugin:
         if config.pluginmanager.hasplugin("kata.grading.stream_plugin"):
             return  # the grader reports its own way
 
-        tw.section(f"kata: {target.describe(self.run.target)}", sep="=", bold=True)
+        tw.section(
+            _("kata: {target}").format(target=target.describe(self.run.target)), sep="=", bold=True
+        )
         for name in self.run.modules:  # notebooks: the IPython lines that were not graded
             for note in target.NOTES.get(name, []):
-                tw.write_line(f"note: {note}", yellow=True)
+                tw.write_line(_("note: {note}").format(note=note), yellow=True)
         path = config.getoption("kata_state")
         text = tables.render(
             graded,

@@ -29,6 +29,7 @@ import time
 import pytest
 
 from kata.core import catalogue
+from kata.core.i18n import _
 from kata.testing.keys import exercise_of, task_of
 
 DEFAULT = 10.0
@@ -36,6 +37,7 @@ ENV_VAR = "KATA_TIMEOUT"
 REPEAT = 1.0  # seconds between two raises, should the first be swallowed
 
 TIMED_OUT = pytest.StashKey[str]()
+SKIPPED = pytest.StashKey[bool]()  # not run after another test of its task timed out
 
 
 class TimedOut(BaseException):
@@ -142,7 +144,9 @@ class TimeLimit:
         self.timed_out: dict[str, str] = {}  # "exercise.task" -> test that timed out
 
     def message(self, where: str) -> str:
-        return f"timed out after {show(self.limit)} in {where}: an endless loop?"
+        return _("timed out after {limit} in {where}: an endless loop?").format(
+            limit=show(self.limit), where=where
+        )
 
     def _where(self, item) -> str:
         ex, task = exercise_of(item), task_of(item)
@@ -153,9 +157,10 @@ class TimeLimit:
             return (yield)
         where = self._where(item)
         if call and where in self.timed_out:
-            item.stash[TIMED_OUT] = (
-                f"not run: {where} timed out in {self.timed_out[where]} (an endless loop?)"
-            )
+            item.stash[TIMED_OUT] = _(
+                "not run: {where} timed out in {test} (an endless loop?)"
+            ).format(where=where, test=self.timed_out[where])
+            item.stash[SKIPPED] = True
             raise TimedOut(item.stash[TIMED_OUT])
 
         def fired():
@@ -189,6 +194,11 @@ def forget(item) -> None:
     plugin = item.config.pluginmanager.get_plugin("kata-timelimit")
     if plugin is not None:
         plugin.timed_out = {k: v for k, v in plugin.timed_out.items() if v != item.name}
+
+
+def skipped(item) -> bool:
+    """Whether ``item`` was not run because another test of its task timed out."""
+    return item.stash.get(SKIPPED, False)
 
 
 def reason(item) -> str | None:

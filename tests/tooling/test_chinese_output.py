@@ -1,0 +1,84 @@
+"""Tooling tests for what was still English under ``KATA_LANG=zh`` (issue 22, item 8):
+the shortened report's counts ("more failed check(s)", "same failed check(s)", "other
+test(s) … not run", "same error in"), the time limit's lines, the closing banner, the
+exit-status note, watch's "full report", kata.check's "same in N more tests" and the
+``make notebook`` launcher."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from kata.core import catalogue, i18n, outcomes
+from tests.tooling.copies import learn
+from tests.tooling.test_time_limit import solved_with_a_loop
+
+# the English of the items named in the issue, none of which may show in Chinese
+ENGLISH = re.compile(
+    r"failed check|shown above|were not run|same error|timed out|endless loop|full report"
+    r"|exit status|kata: |FAILURE:|Failed Checks|same in \d|not run:|where:|Run a task"
+)
+
+
+@pytest.fixture(autouse=True)
+def _zh(monkeypatch):
+    for var in ("KATA_LANG", *i18n.ENV_VARS):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("KATA_LANG", "zh")
+    i18n._translation.cache_clear()
+    yield
+    i18n._translation.cache_clear()
+
+
+def test_a_timed_out_run_speaks_chinese_from_the_first_line_to_the_last(kata_copy):
+    solved_with_a_loop(kata_copy)
+    out = learn(kata_copy, "test", "--exercise", "ex01", "--kata-timeout", "1", KATA_LANG="zh")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "超时" in out.stdout and "没有运行" in out.stdout, out.stdout
+    assert "kata：exercises" in out.stdout and "退出状态 1" in out.stdout.splitlines()[-1]
+    assert not ENGLISH.search(out.stdout), ENGLISH.search(out.stdout)
+
+
+def _shaped(text: str, shaper, task: str = "init_normal", **props) -> str:
+    class Report:
+        longreprtext = longrepr = text
+        user_properties = list(props.items())
+        head_line, nodeid = "test_x", "tests/test_x.py::test_x"
+
+    report = Report()
+    shaper.shape(report, "ex02_builtin_init", task)
+    return str(report.longrepr)
+
+
+def test_the_shortened_reports_counts_speak_chinese():
+    from kata.testing.shaping import OutputShaper
+
+    sep = "-" * 60
+    check = "FAILURE: 标准差不对\n标准差 0.0088，期望 0.01\n"
+    two = f"{check}{check.replace('0.0088', '0.0087')}{sep}\nFailed Checks: 2\n{sep}\n"
+    shaper = OutputShaper()
+    first, again = _shaped(two, shaper), _shaped(two, shaper)
+    raised = "t.py:1: in f\n    x\nE   ValueError: 坏了\n"
+    error, same = _shaped(raised, shaper, "Linear"), _shaped(raised, shaper, "Linear")
+    for text in (first, again, error, same):
+        assert not ENGLISH.search(text), text
+    assert "另有 1 项" in first and "相同的检查" in again and "位置：" in error
+
+
+def test_watch_and_check_and_the_launcher_speak_chinese(monkeypatch, capsys):
+    from kata.learner import lab, notebook, watch
+
+    collector = watch._Collector()
+    ex = catalogue.exercise("ex03")
+    for t in ex.tasks:
+        outcomes.record(collector.results, ex.name, t.name, outcomes.Outcome.FAILED, "")
+    collector.failures["my_init"] = "标准差不对"
+    out = io.StringIO()
+    monkeypatch.setattr(watch, "OUT", out)
+    watch.show(ex.name, (collector, 1), 0.3)
+    assert "完整报告" in out.getvalue() and not ENGLISH.search(out.getvalue()), out.getvalue()
+    failure = notebook.Failure("test_x", "标准差不对", same=3)
+    assert failure.shown.endswith("（另有 3 个测试同样未通过）")
+    assert not ENGLISH.search(i18n._(lab.LAUNCHED))
