@@ -25,6 +25,8 @@ import functools
 import gettext as _gettext
 import hashlib
 import os
+import re
+import textwrap
 import tomllib
 from pathlib import Path
 
@@ -154,3 +156,63 @@ def clip(text: str, width: int) -> str:
     from rich.cells import set_cell_size
 
     return set_cell_size(text, max(width - 1, 0)) + "…"
+
+
+# ------------------------------------------------------------- Chinese typography
+
+# Chinese line breaking (the rules of GB/T 15834 and the W3C's clreq): a line never
+# starts with closing punctuation nor ends with opening punctuation.
+NO_LINE_START = frozenset("，。、；：？！）》」』】〉〕…—’”%,.;:?!)]}")
+NO_LINE_END = frozenset("（《「『【〈〔‘“([{")
+_TOKENS = re.compile(r" +|[!-~]+|.")  # spaces, an ASCII word, one other character
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_STRAY_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
+
+
+def _closing(token: str) -> bool:
+    """Closing punctuation: ``）``, ``。``, or an ASCII token of only such marks (``),``),
+    not an identifier that starts with a dot (``.kernel``)."""
+    return all(c in NO_LINE_START for c in token)
+
+
+def _opening(token: str) -> bool:
+    return all(c in NO_LINE_END for c in token)
+
+
+def wrap(text: str, *, width: int, indent: str = "") -> str:
+    """``text`` wrapped to ``width`` terminal cells: between words, and between any two
+    Chinese characters (Chinese has no spaces and each character takes two cells),
+    never with closing punctuation (``）``, ``。``, ``、``) at a line's start or opening
+    punctuation at its end: the character before moves down with it (when the line
+    has nothing to give, the mark hangs past the margin)."""
+    if cells(text) == len(text):  # no wide characters: ordinary word wrapping
+        return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+    lines: list[str] = []
+    line: list[str] = []
+    for token in _TOKENS.findall(text):
+        if line and cells(indent + "".join(line) + token) > width:
+            carry: list[str] = []
+            while len(line) > 1 and _closing((carry or [token])[0]):
+                carry.insert(0, line.pop())
+            while line and (line[-1].isspace() or _opening(line[-1])):
+                carry.insert(0, line.pop())
+            if not line or _closing((carry or [token])[0]):
+                line += carry  # no place to break: the marks hang past the margin
+            else:
+                lines.append("".join(line).rstrip())
+                line = carry
+                while line and line[0].isspace():
+                    line.pop(0)
+        if line or not token.isspace():
+            line.append(token)
+    if line:
+        lines.append("".join(line).rstrip())
+    return "\n".join(indent + ln for ln in lines)
+
+
+def tidy(text: str) -> str:
+    """``text`` without the stray spaces that filling a Chinese message's placeholders
+    with Chinese leaves ("kernel 的值 的标准差" → "kernel 的值的标准差"): a single space
+    between two Chinese characters or punctuation marks goes; spaces between Chinese
+    and Latin letters or digits stay. English text is returned as it is."""
+    return _STRAY_SPACE.sub("", text) if language() != ENGLISH else text

@@ -11,14 +11,12 @@ corrupt state file is rebuilt, never a crash.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import sys
-import textwrap
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, lessons, outcomes, state, stubs, target
+from kata.core import catalogue, i18n, lessons, outcomes, state, stubs, target
 from kata.core.backups import backup, backups_of
 from kata.core.i18n import _, language, task_hint, task_title
 from kata.testing import tables
@@ -100,23 +98,7 @@ def _pick_task(ex: catalogue.Exercise, name: str | None, res) -> catalogue.Task 
     return None
 
 
-def wrap(text: str, *, width: int, indent: str) -> str:
-    """``text`` wrapped to ``width`` terminal cells: between words, and between any two
-    Chinese characters (Chinese has no spaces and each character takes two cells)."""
-    from rich.cells import cell_len
-
-    if cell_len(text) == len(text):  # no wide characters: ordinary word wrapping
-        return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
-    lines, line = [], ""
-    for token in re.findall(r" +|[!-~]+|.", text):  # spaces, an ASCII word, one character
-        if line and cell_len(indent + line + token) > width:
-            lines.append(line.rstrip())
-            line = ""
-        if line or not token.isspace():
-            line += token
-    if line:
-        lines.append(line.rstrip())
-    return "\n".join(indent + ln for ln in lines)
+wrap = i18n.wrap  # hints are wrapped by the rules of Chinese line breaking too
 
 
 def hint(args) -> int:

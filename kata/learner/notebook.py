@@ -41,7 +41,7 @@ from kata.testing.tables import label_text
 
 WHERE = "this notebook"
 MAX_PICTURES = 1  # histograms per task, as `make test` shows one
-_HISTOGRAM_LINE = re.compile(r"^\s*(bin\s+your values|\[\s*[-+]?[\d.e+-]+,\s*[-+]?[\d.e+-]+\))")
+_HISTOGRAM_ROW = re.compile(r"^\s*\[\s*[-+]?[\d.e+-]+,\s*[-+]?[\d.e+-]+\)")
 _SKIP_NAMES = {"In", "Out", "get_ipython", "exit", "quit"}
 
 
@@ -243,7 +243,11 @@ def _same_as(text: str, earlier: list[Failure]) -> Failure | None:
 
 
 def _drop_histograms(text: str) -> str:
-    return "\n".join(ln for ln in text.splitlines() if not _HISTOGRAM_LINE.match(ln))
+    return "\n".join(
+        ln
+        for ln in text.splitlines()
+        if not (_HISTOGRAM_ROW.match(ln) or shaping.is_histogram_head(ln))
+    )
 
 
 def _can_draw() -> bool:

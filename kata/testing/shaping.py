@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from kata.core import catalogue
-from kata.core.i18n import N_, _
+from kata.core.i18n import N_, _, tidy
 from kata.testing.keys import exercise_of, task_of
 
 SAME_CHECKS = N_("the same failed check(s) as shown above for this task")
@@ -41,7 +41,6 @@ CHAIN = re.compile(
     re.M,
 )
 FRAME = re.compile(r"^(?P<file>\S[^:]*):(?P<line>\d+): in (?P<func>\S+)$")
-HIST_HEAD = re.compile(r"^\s*bin\s+your values\s+expected\s*$")
 HIST_ROW = re.compile(r"^\[[^)\]]*[)\]](?P<rest>.*)$")
 NUMBER = re.compile(r"[-+]?(?:0x[0-9a-f]+|\d+(?:\.\d+)?(?:e[-+]?\d+)?)", re.I)
 PATHLIKE = re.compile(r"\S+/\S+")
@@ -113,11 +112,21 @@ def split_checks(text: str) -> tuple[list[list[str]], str]:
     return [explained(c) for c in checks], "\n".join(rest)
 
 
+def is_histogram_head(line: str) -> bool:
+    """The head line of a check's text histogram (``kata.testing.stats.histogram``), in
+    English or in the current language."""
+    words = line.split()
+    return words in (
+        ["bin", "your", "values", "expected"],
+        [_("bin"), *_("your values").split(), _("expected")],
+    )
+
+
 def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
     """A check's lines with its histogram dropped (``keep`` False) or its empty edge
     rows cut; and whether it had one."""
     try:
-        start = next(i for i, ln in enumerate(lines) if HIST_HEAD.match(ln))
+        start = next(i for i, ln in enumerate(lines) if is_histogram_head(ln))
     except StopIteration:
         return lines, False
     end = start + 1
@@ -324,7 +333,7 @@ class OutputShaper:
             out += [_cut(ln) for ln in rest.strip().splitlines()[: MAX_MESSAGE * 2]]
         if not out:
             return
-        body = "\n".join(out)
+        body = tidy("\n".join(out))
         if checks and not trace and repeated == len(checks):
             body = _(SAME_CHECKS)
         report.longrepr = body

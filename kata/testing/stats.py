@@ -23,7 +23,7 @@ import math
 import numpy as np
 from scipy import special, stats
 
-from kata.core.i18n import N_, _, cells
+from kata.core.i18n import N_, _, cells, tidy
 
 ALPHA = 1e-6  # false-failure probability of one check on a correct implementation
 
@@ -80,6 +80,7 @@ class CheckFailed(AssertionError):
     ``values`` and ``dist`` (a frozen scipy distribution, or None) what it compared."""
 
     def __init__(self, brief: str, picture: str = "", values=None, dist=None):
+        brief = tidy(brief)  # a Chinese message filled with Chinese: no stray spaces
         super().__init__(f"{brief}\n{picture}" if picture else brief)
         self.brief, self.values, self.dist = brief, values, dist
         for watcher in WATCHERS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 
 from kata.core import catalogue, i18n, outcomes
@@ -82,3 +83,47 @@ def test_watch_and_check_and_the_launcher_speak_chinese(monkeypatch, capsys):
     failure = notebook.Failure("test_x", "标准差不对", same=3)
     assert failure.shown.endswith("（另有 3 个测试同样未通过）")
     assert not ENGLISH.search(i18n._(lab.LAUNCHED))
+
+
+# ------------------------------------------------------------ Chinese line breaking
+
+_TOKEN = re.compile(r"[!-~]+|.")
+
+
+def test_wrapped_chinese_hints_follow_the_line_breaking_rules():
+    """No line of a wrapped hint starts with closing punctuation (``）。``, ``、``) or
+    ends with opening punctuation, at any width; a line passes the width only by its
+    hanging marks or a word too long to break; no character is lost."""
+    texts = [
+        i18n.long_text("catalogue", f"{ex.name}.{t.name}.hint{level}", hint, "zh")
+        for ex in catalogue.exercises()
+        for t in ex.tasks
+        for level, hint in enumerate(t.hints, start=1)
+    ]
+    assert all(i18n.cells(text) > len(text) for text in texts), "the hints are in Chinese"
+    for text in texts:
+        for width in range(24, 100, 3):
+            wrapped = i18n.wrap(text, width=width, indent="  ")
+            assert "".join(wrapped.split()) == "".join(text.split())
+            for line in wrapped.splitlines():
+                tokens = _TOKEN.findall(line.strip())
+                assert not i18n._closing(tokens[0]), f"{width}: {line!r}\n{wrapped}"
+                assert not i18n._opening(tokens[-1]), f"{width}: {line!r}\n{wrapped}"
+                while len(tokens) > 1 and i18n._closing(tokens[-1]):
+                    tokens.pop()
+                body = "  " + "".join(tokens)
+                words = line.split()
+                assert i18n.cells(body) <= width or len(words) == 1, f"{width}: {line!r}"
+
+
+def test_placeholders_filled_with_chinese_leave_no_stray_space():
+    from kata.testing import stats
+
+    with pytest.raises(stats.CheckFailed) as info:
+        stats.assert_std(np.linspace(-1, 1, 1000), 0.01, what="first kernel values")
+    assert str(info.value).splitlines()[0] == "第一个权重的值的标准差不对"
+    assert i18n.tidy("kernel 的值 的标准差不对（n=3）") == "kernel 的值的标准差不对（n=3）"
+    assert (
+        i18n.tidy("应返回 一个 Python int，而不是 np.int64")
+        == "应返回一个 Python int，而不是 np.int64"
+    )
