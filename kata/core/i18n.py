@@ -62,6 +62,11 @@ def _(message: str) -> str:
     return _translation(language()).gettext(message) or message
 
 
+def translate(message: str, lang: str) -> str:
+    """``message`` in ``lang`` (not the current language): for texts written into files."""
+    return _translation(lang).gettext(message) or message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural form of a message for ``n``, translated."""
     return _translation(language()).ngettext(singular, plural, n)

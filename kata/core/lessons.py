@@ -1,5 +1,7 @@
 """The lessons of an exercise module — its module, class and function docstrings — in
-English or in a translation (``kata/core/locale/<lang>/lessons/<exercise>.toml``).
+English or in a translation (``kata/core/locale/<lang>/lessons/<exercise>.toml``), and
+its notebook headings (the jupytext markdown cells: the title, the line on how the
+notebook works, each task's heading) in the same language.
 
 ``localize`` rewrites only the docstring literals of a module's source, byte offsets
 from ``ast``: every other byte (code, comments such as jupytext's ``# %%`` cell
@@ -13,7 +15,7 @@ import ast
 import inspect
 from dataclasses import dataclass
 
-from kata.core.i18n import ENGLISH, LANGUAGES, long_text
+from kata.core.i18n import ENGLISH, LANGUAGES, N_, long_text, translate, wrap
 
 MODULE = "module"  # the key of the module docstring
 
@@ -112,6 +114,59 @@ def language_of(source: str, exercise: str, english: dict[str, str]) -> str | No
     return None
 
 
+# The notebook headings of an exercise file (markdown cells, as comments).
+TITLE = N_("{exercise}: {title}")  # the title cell's heading
+TASK_HEADING = N_("Task `{task}`: {title}")  # each task's heading
+INTRO = N_(
+    "The lesson is the docstring of the next cell. Each task has a markdown cell, a code "
+    "cell to fill in, and a check cell that grades what this kernel holds now with the "
+    "tests of `make test` (run the code cell first, then its check cell)."
+)
+COMMENT_WIDTH = 88
+
+
+def headings(exercise: str, lang: str, stub: str) -> list[str]:
+    """The notebook headings of ``exercise`` in ``lang``, each the exact comment lines it
+    takes in a file (the English ones as the stub ``stub`` has them)."""
+    from kata.core import catalogue
+
+    ex = catalogue.exercise(exercise)
+    title = long_text("catalogue", f"{ex.name}.title", ex.title, lang)
+    out = [f"# # {translate(TITLE, lang).format(exercise=ex.short, title=title)}"]
+    for t in ex.tasks:
+        title = long_text("catalogue", f"{ex.name}.{t.name}.title", t.title, lang)
+        out.append(f"# ## {translate(TASK_HEADING, lang).format(task=t.name, title=title)}")
+    if lang == ENGLISH:
+        return [*out, _comment_block(stub, INTRO)]
+    return [*out, wrap(translate(INTRO, lang), width=COMMENT_WIDTH, indent="# ")]
+
+
+def _comment_block(source: str, text: str) -> str:
+    """The consecutive ``# …`` lines of ``source`` that read ``text``, or ""."""
+    lines = source.splitlines()
+    want = " ".join(text.split())
+    for i in range(len(lines)):
+        for j in range(i + 1, min(i + 8, len(lines)) + 1):
+            block = lines[i:j]
+            if not block[-1].startswith("# "):
+                break
+            if " ".join(" ".join(ln[2:] for ln in block).split()) == want:
+                return "\n".join(block)
+    return ""
+
+
+def localize_headings(source: str, exercise: str, lang: str, stub: str) -> str:
+    """``source`` with the notebook headings it holds in another language (exactly as
+    the kata wrote them) in ``lang``; a heading the learner edited is left alone."""
+    want = headings(exercise, lang, stub)
+    for other in LANGUAGES:
+        if other != lang:
+            for old, new in zip(headings(exercise, other, stub), want):
+                if old and new and old != new:  # whole lines only
+                    source = ("\n" + source + "\n").replace(f"\n{old}\n", f"\n{new}\n")[1:-1]
+    return source
+
+
 def localize(source: str, exercise: str, lang: str, stub: str) -> tuple[str, list[str]]:
     """``source`` with its lessons in ``lang``; and the keys of the docstrings left
     alone because they are neither the English of ``stub`` nor its translation (the
@@ -142,4 +197,4 @@ def localize(source: str, exercise: str, lang: str, stub: str) -> tuple[str, lis
         edits.append((d.start, d.end, new))
     for start, end, new in sorted(edits, reverse=True):
         data = data[:start] + new + data[end:]
-    return data.decode("utf-8"), kept
+    return localize_headings(data.decode("utf-8"), exercise, lang, stub), kept

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dis
+import functools
 import html
 import importlib.util
 import io
@@ -34,7 +35,7 @@ import pytest
 
 from kata import ROOT
 from kata.core import catalogue, guard, target
-from kata.core.i18n import _
+from kata.core.i18n import _, cells
 from kata.core.outcomes import Outcome, Status, task_status
 from kata.testing import shaping, stats, warmrun
 from kata.testing.tables import label_text
@@ -254,34 +255,73 @@ def _can_draw() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
+_CJK_SAMPLE = "参数的值"  # characters a font must draw to label a plot in Chinese
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """The name of an installed font that draws Chinese (matplotlib's font list, by the
+    glyphs each font has), or None."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    for entry in font_manager.fontManager.ttflist:
+        try:
+            charmap = FT2Font(entry.fname).get_charmap()
+        except (OSError, RuntimeError, ValueError):
+            continue
+        if all(ord(c) in charmap for c in _CJK_SAMPLE):
+            return entry.name
+    return None
+
+
+def plot_labels(title: str) -> tuple[str, str, str, str | None]:
+    """``(yours, expected, title, font)`` of a histogram: in the current language, with
+    a font that draws it; in English, untitled if the title cannot be drawn, when the
+    language needs a font no installed one has (boxes say nothing)."""
+    yours, expected = _("yours"), _("expected density")
+    wide = [t for t in (yours, expected, title) if cells(t) > len(t)]
+    if not wide:
+        return yours, expected, title, None
+    font = cjk_font()
+    if font is not None:
+        return yours, expected, title, font
+    plain = title if cells(title) == len(title) else ""
+    return "yours", "expected density", plain, None
+
+
 def histogram_png(values, dist, title: str = "") -> bytes | None:
     """A PNG of ``values`` (a density histogram) against ``dist``'s density; None
-    without matplotlib. Drawn on its own figure: the notebook's plots are untouched."""
+    without matplotlib. Drawn on its own figure: the notebook's plots are untouched.
+    Labelled in the current language when a font draws it (``plot_labels``)."""
     try:
+        from matplotlib import rc_context
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         return None
+    yours, expected, title, font = plot_labels(title)
     x = np.asarray(values, dtype=float).ravel()
-    fig = Figure(figsize=(5.2, 2.4), dpi=72)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    lo, hi = float(x.min()), float(x.max())
-    if dist is not None:
-        lo, hi = min(lo, float(dist.ppf(1e-4))), max(hi, float(dist.isf(1e-4)))
-    if hi <= lo:
-        hi = lo + 1.0
-    ax.hist(x, bins=60, range=(lo, hi), density=True, color="#d1242f", alpha=0.55, label=_("yours"))
-    if dist is not None:
-        grid = np.linspace(lo, hi, 400)
-        ax.plot(grid, dist.pdf(grid), color="#0550ae", lw=1.6, label=_("expected density"))
-    ax.legend(fontsize=8, frameon=False)
-    ax.tick_params(labelsize=8)
-    if title:
-        ax.set_title(title if len(title) <= 70 else title[:67] + "...", fontsize=9)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
+    with rc_context({"font.family": [font, "sans-serif"]} if font else {}):
+        fig = Figure(figsize=(5.2, 2.4), dpi=72)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        lo, hi = float(x.min()), float(x.max())
+        if dist is not None:
+            lo, hi = min(lo, float(dist.ppf(1e-4))), max(hi, float(dist.isf(1e-4)))
+        if hi <= lo:
+            hi = lo + 1.0
+        ax.hist(x, bins=60, range=(lo, hi), density=True, color="#d1242f", alpha=0.55, label=yours)
+        if dist is not None:
+            grid = np.linspace(lo, hi, 400)
+            ax.plot(grid, dist.pdf(grid), color="#0550ae", lw=1.6, label=expected)
+        ax.legend(fontsize=8, frameon=False)
+        ax.tick_params(labelsize=8)
+        if title:
+            ax.set_title(title if len(title) <= 70 else title[:67] + "...", fontsize=9)
+        fig.tight_layout()
+        out = io.BytesIO()
+        fig.savefig(out, format="png")
     return out.getvalue()
 
 

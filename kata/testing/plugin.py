@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from kata.core import catalogue, outcomes, seeding, state, target
-from kata.core.i18n import _
+from kata.core.i18n import N_, _
 from kata.core.outcomes import Outcome
 from kata.testing import fixtures, gcpause, shaping, tables, timelimit
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
@@ -129,7 +129,7 @@ def _one_line(item, call, special: Outcome) -> str:
     return text[0] if text else where
 
 
-INTERRUPTED = "interrupted: results incomplete (nothing was saved)"  # a msgid: _(INTERRUPTED)
+INTERRUPTED = N_("interrupted: results incomplete (nothing was saved)")
 
 
 class KataPlugin:

@@ -127,3 +127,66 @@ def test_placeholders_filled_with_chinese_leave_no_stray_space():
         i18n.tidy("应返回 一个 Python int，而不是 np.int64")
         == "应返回一个 Python int，而不是 np.int64"
     )
+
+
+# ----------------------------------------------------------------- plots and titles
+
+
+def test_plots_label_in_chinese_only_with_a_font_that_draws_it(monkeypatch):
+    from kata.learner import notebook
+
+    title = i18n._("the standard deviation of the {what} is off").format(what="kernel")
+    monkeypatch.setattr(notebook, "cjk_font", lambda: None)
+    assert notebook.plot_labels(title) == ("yours", "expected density", "", None)
+    monkeypatch.setattr(notebook, "cjk_font", lambda: "Noto Sans CJK SC")
+    yours, expected, shown, font = notebook.plot_labels(title)
+    assert font == "Noto Sans CJK SC" and shown == title
+    assert i18n.cells(yours) > len(yours) and i18n.cells(expected) > len(expected)
+    monkeypatch.undo()  # the real lookup, whatever this machine has installed
+    assert notebook.cjk_font() is None or isinstance(notebook.cjk_font(), str)
+    png = notebook.histogram_png(np.random.default_rng(0).normal(size=500), None, title)
+    assert png is None or png.startswith(b"\x89PNG")
+
+
+def test_chinese_texts_cite_d2l_zh_section_titles_and_say_return():
+    """The Chinese lessons, hints and README name the book's sections as d2l-zh does
+    (访问模型参数, 参数初始化, 自定义初始化, 参数绑定), not in English, and say 返回."""
+    from kata import ROOT
+
+    texts = {
+        str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+        for p in [
+            ROOT / "README.zh-CN.md",
+            *(ROOT / "kata" / "core" / "locale" / "zh").rglob("*.toml"),
+        ]
+    }
+    english_title = re.compile(r"D2L [\d.]+ “[A-Za-z ]+”")
+    for where, text in texts.items():
+        assert not english_title.search(text), (where, english_title.search(text))
+        assert "交回" not in text, where
+    joined = "\n".join(texts.values())
+    for title in ("访问模型参数", "参数初始化", "自定义初始化", "参数绑定"):
+        assert f"“{title}”" in joined, title
+
+
+def test_make_lang_zh_translates_every_notebook_heading_and_back():
+    """After ``make lang LANG=zh`` no heading of a notebook is English (the title, the
+    line on how it works, each task's heading); ``LANG=en`` gives the stub back."""
+    from kata import ROOT
+    from kata.core import lessons
+
+    for ex in catalogue.exercises():
+        stub = (ROOT / "exercises" / ex.filename).read_text(encoding="utf-8")
+        zh, kept = lessons.localize(stub, ex.name, "zh", stub)
+        assert not kept
+        markdown = [
+            line
+            for cell in re.split(r"^# %%", zh, flags=re.M)
+            if cell.startswith(" [markdown]")
+            for line in cell.splitlines()[1:]
+            if line.startswith("# ")
+        ]
+        assert markdown, ex.name
+        for line in markdown:
+            assert i18n.cells(line) > len(line), f"{ex.name}: still English: {line!r}"
+        assert lessons.localize(zh, ex.name, "en", stub)[0] == stub
