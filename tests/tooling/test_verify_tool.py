@@ -154,3 +154,50 @@ def test_the_readme_task_tables_list_the_catalogue_tasks(cited):
     found = parity.task_table_problems(cited)
     assert [p.split(":")[0] for p in found] == ["README.md", "README.zh-CN.md"], found
     assert all(f"{EX.name}'s tasks" in p and last in p.split("catalogue has")[1] for p in found)
+
+
+# ------------------------------------------------- README.zh-CN.md keeps up (issue 22.9)
+
+
+@pytest.fixture
+def readmes(tmp_path):
+    """Both READMEs and the Makefile, as committed."""
+    for name in ("README.md", "README.zh-CN.md", "Makefile"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def test_the_chinese_readme_keeps_up_on_the_repository():
+    assert parity.readme_problems() == []
+
+
+def test_the_chinese_readme_check_sees_a_removed_section(readmes):
+    assert parity.readme_problems(readmes) == []
+    zh = readmes / "README.zh-CN.md"
+    text = zh.read_text(encoding="utf-8")
+    zh.write_text(text.replace("## 在 Jupyter 中练习\n", "## Jupyter\n"), encoding="utf-8")
+    assert parity.readme_problems(readmes) == [
+        "README.zh-CN.md: lacks the section '在 Jupyter 中练习' (README.md's 'Working in Jupyter')"
+    ]
+
+
+def test_the_chinese_readme_check_sees_a_missing_target_variable_and_option(readmes):
+    zh = readmes / "README.zh-CN.md"
+    text = zh.read_text(encoding="utf-8")
+    for old, new in (("make notebook", "make nb"), ("KATA_SANDBOX", "KATA_X"), ("--quiet", "-q")):
+        text = text.replace(old, new)
+    zh.write_text(text, encoding="utf-8")
+    assert parity.readme_problems(readmes) == [
+        "README.zh-CN.md: lacks the learner target make notebook that README.md names",
+        "README.zh-CN.md: lacks the KATA_ variable KATA_SANDBOX that README.md names",
+        "README.zh-CN.md: lacks the option --quiet that README.md names",
+    ]
+
+
+def test_a_new_english_section_needs_its_chinese_heading(readmes):
+    en = readmes / "README.md"
+    en.write_text(en.read_text(encoding="utf-8") + "\n## Something new\n", encoding="utf-8")
+    assert parity.readme_problems(readmes) == [
+        "README.md: section 'Something new' has no Chinese heading in "
+        "kata/dev/verify/parity.py README_SECTIONS"
+    ]

@@ -5,7 +5,9 @@ everywhere: the lesson's first paragraph and the README's exercise table hold th
 catalogue's ``book`` text (and the table lists the catalogue's tasks, in order), and these and their Chinese versions name the same
 numbered sections of the chapter (4.2.1–4.2.3), or none. The Keras and TensorFlow
 versions the lessons (English and Chinese) and the READMEs say they were checked
-on are the ones ``constraints.txt`` pins. Everything compared lives in this
+on are the ones ``constraints.txt`` pins. README.zh-CN.md keeps up with README.md:
+every section (``README_SECTIONS`` names its Chinese heading), learner target, ``KATA_``
+variable and option the English names. Everything compared lives in this
 repository."""
 
 from __future__ import annotations
@@ -209,14 +211,91 @@ def version_problems(root: Path = ROOT) -> list[str]:
     return out
 
 
+# Each section of README.md and the heading of its Chinese version in README.zh-CN.md.
+# A new English section needs its Chinese name here, and its Chinese text.
+README_SECTIONS = {
+    "Quick start": "快速开始",
+    "The exercises": "练习",
+    "Working through the kata": "如何做练习",
+    "Reading the output": "读懂输出",
+    "A learner's walkthrough": "一次真实的练习过程",
+    "Languages: 中文": "中文界面",
+    "Choosing what is graded: `KATA_TARGET` and `KATA_SEED`": (
+        "选择评分对象：`KATA_TARGET` 和 `KATA_SEED`"
+    ),
+    "Working in Jupyter": "在 Jupyter 中练习",
+    "For instructors: grading": "教师：评分",
+    "Gradescope": "Gradescope",
+    "GitHub Classroom": "GitHub Classroom",
+    "For maintainers": "维护者",
+    "Translations (`make messages`)": "翻译（`make messages`）",
+    "Dependencies: `constraints.txt` and `make upgrade`": "依赖：`constraints.txt` 和 `make upgrade`",
+    "Speed (`make bench`)": "速度（`make bench`）",
+    "Layout": "目录结构",
+}
+_HEADING = re.compile(r"^#{2,3} (.+?)\s*$", re.M)
+_MAKE = re.compile(r"\bmake ([a-z][a-z-]*)\b")
+_KATA_VAR = re.compile(r"\bKATA_[A-Z_]+\b")
+_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]+\b")
+
+
+def _learner_targets(root: Path) -> set[str]:
+    """The Makefile's learner targets (``make help`` lists them: ``## `` without ``[``)."""
+    path = root / "Makefile"
+    if not path.exists():
+        return set()
+    found = re.findall(r"^([a-z][a-z-]*):.*## (?!\[)", path.read_text(encoding="utf-8"), re.M)
+    return set(found)
+
+
+def readme_problems(root: Path = ROOT) -> list[str]:
+    """What README.zh-CN.md lacks of README.md: a section (by ``README_SECTIONS``), a
+    learner target the English names (``make notebook``), a ``KATA_`` variable or an
+    option (``--run-quarantined``)."""
+    en_path, zh_path = root / "README.md", root / "README.zh-CN.md"
+    if not en_path.exists() or not zh_path.exists():
+        return [f"{p.name}: missing" for p in (en_path, zh_path) if not p.exists()]
+    en, zh = en_path.read_text(encoding="utf-8"), zh_path.read_text(encoding="utf-8")
+    out = []
+    zh_headings = set(_HEADING.findall(zh))
+    for heading in _HEADING.findall(en):
+        if heading not in README_SECTIONS:
+            out.append(
+                f"README.md: section {heading!r} has no Chinese heading in "
+                "kata/dev/verify/parity.py README_SECTIONS"
+            )
+        elif README_SECTIONS[heading] not in zh_headings:
+            out.append(
+                f"README.zh-CN.md: lacks the section {README_SECTIONS[heading]!r} "
+                f"(README.md's {heading!r})"
+            )
+    targets = _learner_targets(root)
+    for kind, found in (
+        ("learner target", sorted({f"make {t}" for t in _MAKE.findall(en) if t in targets})),
+        ("KATA_ variable", sorted(set(_KATA_VAR.findall(en)))),
+        ("option", sorted(set(_OPTION.findall(en)))),
+    ):
+        for item in found:
+            if item not in zh:
+                out.append(f"README.zh-CN.md: lacks the {kind} {item} that README.md names")
+    return out
+
+
 def jobs(_exercises, _args) -> list:
     return []
 
 
 def report(_verdicts, _exercises, _args) -> list[str]:
-    found = problems() + citation_problems() + task_table_problems() + version_problems()
+    found = (
+        problems()
+        + citation_problems()
+        + task_table_problems()
+        + version_problems()
+        + readme_problems()
+    )
     print(
-        "\nparity of names, signatures, docstrings, book citations and pinned versions,"
+        "\nparity of names, signatures, docstrings, book citations, pinned versions and"
+        " the READMEs' sections, targets, variables and options,"
         " exercises/ = solutions/ = catalogue = READMEs = constraints.txt: "
         + ("✓" if not found else f"{len(found)} problem(s)")
     )
