@@ -229,11 +229,19 @@ def test_lang_round_trip_keeps_the_code_and_restores_english(tmp_path, monkeypat
 
 
 def _code(source: str) -> bytes:
-    """The source with every docstring literal cut out."""
+    """The source with every docstring literal cut out, and the comment lines of its
+    markdown cells (the notebook headings, which ``kata lang`` translates too)."""
     data = source.encode("utf-8")
     for d in sorted(lessons.docstrings(source), key=lambda d: d.start, reverse=True):
         data = data[: d.start] + data[d.end :]
-    return data
+    out, markdown = [], False
+    for line in data.decode("utf-8").splitlines(keepends=True):
+        if line.startswith("# %%"):
+            markdown = line.startswith("# %% [markdown]")
+        elif markdown and line.startswith("#"):
+            continue
+        out.append(line)
+    return "".join(out).encode("utf-8")
 
 
 def test_lang_leaves_an_edited_lesson_and_a_broken_file_alone(tmp_path, monkeypatch, capsys):
