@@ -17,8 +17,10 @@ import argparse
 import sys
 
 from kata.core import catalogue, outcomes, target
+from kata.core.i18n import _
 from kata.core.references import reference
 from kata.learner.commands import Interrupted, UsageError, grade_quietly
+from kata.testing.tables import label_text
 
 # ------------------------------------------------------------------------ cli
 
@@ -33,8 +35,10 @@ def main(argv=None) -> int:
     try:
         if not args.exercise or not args.task:
             raise catalogue.UnknownName(
-                "which task? e.g. make solution EX=ex03 TASK=WeirdInit "
-                "(it shows the reference once your task passes)"
+                _(
+                    "which task? e.g. make solution EX=ex03 TASK=WeirdInit "
+                    "(it shows the reference once your task passes)"
+                )
             )
         ex = catalogue.exercise(args.exercise)
         task = ex.task(args.task)
@@ -42,32 +46,40 @@ def main(argv=None) -> int:
         source = reference(ex.name, task.name)
         if source is None:
             print(
-                f"error: this edition of the kata ships no reference solutions "
-                f"(your instructor decides: make release SOLUTIONS=after-pass); {where} passes "
-                "or not, compare your code with a classmate's or ask",
+                _(
+                    "error: this edition of the kata ships no reference solutions (your "
+                    "instructor decides: make release SOLUTIONS=after-pass); {where} passes or "
+                    "not, compare your code with a classmate's or ask"
+                ).format(where=where),
                 file=sys.stderr,
             )
             return 2
-        print(f"checking that {where} passes first…", flush=True)
+        print(_("checking that {where} passes first…").format(where=where), flush=True)
         status = grade_quietly(ex.name, task.name)[task.key].status
     except (catalogue.UnknownName, target.TargetError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt):
-        print("interrupted: nothing shown", file=sys.stderr)
+        print(_("interrupted: nothing shown"), file=sys.stderr)
         return 130
     if status != outcomes.Status.DONE:
         print(
-            f"not yet: {where} is {status}, and its reference solution is shown only once "
-            f"yours passes.\n  make test EX={ex.short} TASK={task.name}   what is wrong\n"
-            f"  make hint EX={ex.short} TASK={task.name}   a nudge",
+            _(
+                "not yet: {where} is {status}, and its reference solution is shown only once "
+                "yours passes."
+            ).format(where=where, status=label_text(status).lstrip("✓✗·! "))
+            + f"\n  make test EX={ex.short} TASK={task.name}   "
+            + _("what is wrong")
+            + f"\n  make hint EX={ex.short} TASK={task.name}   "
+            + _("a nudge"),
             file=sys.stderr,
         )
         return 1
-    print(f"{where} passes. The reference solution, to compare with yours:\n")
+    print(_("{where} passes. The reference solution, to compare with yours:").format(where=where))
+    print()
     print(source)
     return 0
 
