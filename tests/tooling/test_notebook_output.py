@@ -13,9 +13,14 @@ from kata.dev.verify.variants import mutants
 from kata.learner import notebook
 
 
-def namespace_of(source: str) -> dict:
+def namespace_of(source: str, cell: str = "<cells>") -> dict:
+    """``source`` run as one notebook cell, its text in linecache as IPython keeps a
+    cell's (kata.check runs the cells that defined the namespace again)."""
+    import linecache
+
     namespace = {"__name__": "__main__"}
-    exec(compile(source, "<cells>", "exec"), namespace)
+    linecache.cache[cell] = (len(source), None, source.splitlines(True), cell)
+    exec(compile(source, cell, "exec"), namespace)
     return namespace
 
 
@@ -48,10 +53,9 @@ def test_an_exception_in_every_test_of_a_task_is_shown_once():
     source = mutants("ex02_builtin_init")["init_normal_variance_as_std"][1]
     namespace = namespace_of(source)
 
-    def init_normal(net, mean=0.0, stddev=0.01):
-        return 1 / 0
-
-    namespace["init_normal"] = init_normal
+    namespace.update(
+        namespace_of("def init_normal(net, mean=0.0, stddev=0.01):\n    return 1 / 0\n", "<cell 2>")
+    )
     result = notebook.check("ex02", "init_normal", namespace=namespace)
     task = result.task("init_normal")
     assert not task.passed
