@@ -398,7 +398,11 @@ class _Collector:
             if not failed:
                 return _diagnose_exception(excinfo, self.learner)
             return str(excinfo.value).strip()
-        return _check_text(report.longreprtext)
+        text = _check_text(report.longreprtext)
+        trace = shaping.parse_trace(text) if re.search(r"^E ", text, re.M) else None
+        if trace is not None:  # a report the shortening left out as a repeat: shorten it here
+            text = "\n".join(shaping.render_trace(trace))
+        return text
 
 
 def _unrun_definition(namespace: dict, names: list[str]) -> str:

@@ -6,11 +6,14 @@ tests that fail the same way counted ("same in N more tests"), none of pytest-ch
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kata.core.outcomes import Outcome
 from kata.dev.verify.variants import mutants
 from kata.learner import notebook
+from kata.testing import shaping
 
 
 def namespace_of(source: str, cell: str = "<cells>") -> dict:
@@ -60,5 +63,8 @@ def test_an_exception_in_every_test_of_a_task_is_shown_once():
     task = result.task("init_normal")
     assert not task.passed
     shown = repr(result)
-    assert shown.count("ZeroDivisionError") == 1, shown
-    assert len(task.failures) == 1 and task.failures[0].same >= 1, shown
+    assert shown.count("ZeroDivisionError: division by zero\n") == 1, shown
+    assert task.failures[0].same >= 1, shown
+    assert not re.search(r"^\s*E ", shown, re.M) and "contextlib.py" not in shown, shown
+    firsts = [shaping.signature(f.text.splitlines()[0]) for f in task.failures]
+    assert len(firsts) == len(set(firsts)), "each mistake once"
