@@ -1,7 +1,8 @@
 """Watch mode: ``make watch`` re-grades an exercise each time you save it.
 
 One long-lived process keeps TensorFlow loaded; on each save of
-``exercises/<name>.py`` (or of the file in ``KATA_TARGET``) the exercise's tests
+``exercises/<name>.py`` (or of the file in ``KATA_TARGET``), once the file has been
+still for ``SETTLE`` seconds (``Saves``: one verdict per save), the exercise's tests
 run in this process through ``pytest.main``, which loads your module afresh,
 so no state survives from one run to the next. A syntax error shows as a status
 line; a test that never returns fails after ``--timeout`` seconds, named by its

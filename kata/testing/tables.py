@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterable
 
 from kata.core import catalogue
-from kata.core.i18n import N_, _, task_title
+from kata.core.i18n import N_, _, task_title, tidy
 from kata.core.outcomes import Status, TaskResult, exercise_status, next_task, show_points
 
 STATUS_LABEL = {
@@ -26,7 +26,9 @@ def label_text(status: Status) -> str:
 def _label(status: Status, r: TaskResult | None = None) -> str:
     text, style = label_text(status), STATUS_LABEL[status][1]
     if status == Status.FAILING and r is not None and r.total:
-        text += " " + _("({passed}/{total} tests pass)").format(passed=r.passed, total=r.total)
+        text = tidy(
+            text + " " + _("({passed}/{total} tests pass)").format(passed=r.passed, total=r.total)
+        )
     return f"[{style}]{text}[/{style}]"
 
 

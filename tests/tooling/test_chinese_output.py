@@ -207,3 +207,14 @@ def test_make_solution_speaks_chinese(monkeypatch, capsys):
     assert not re.search(r"passes first|not yet|what is wrong|a nudge", said.out + said.err)
     assert solution.main(["ex03"]) == 2
     assert "哪个任务" in capsys.readouterr().err
+
+
+def test_the_progress_table_leaves_no_space_before_chinese_brackets():
+    from kata.testing import tables
+
+    result = outcomes.empty()
+    task = catalogue.exercise("ex02").tasks[0]
+    for kind in (outcomes.Outcome.PASSED, outcomes.Outcome.FAILED):
+        outcomes.record(result, task.exercise, task.name, kind, "")
+    text = tables.render({task.key: result[task.key]}, per_task=True, color=False, width=100)
+    assert "未通过（1/2 个测试通过）" in text, text
