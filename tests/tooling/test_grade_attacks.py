@@ -43,7 +43,14 @@ ATTACKS = Path(__file__).with_name("attacks")
 ATTACKED = "ex01_access_params"
 LIMITS = ["--timeout", "12", "--memory", "1500", "--startup", "240"]
 OUTPUTS = ("results.json", "grade.json", "junit.xml")
-Q = "quarantined: needs instructor review"
+GUARDED = {  # stopped by the run-time guard (kata.core.guard), not by the sandbox
+    "forge_report_store",
+    "forge_stream_token",
+    "settrace_locals",
+    "stats_alpha_defaults",
+    "patch_restore_numpy",
+    "patch_gradient_tape",
+}
 
 # attack -> (base of the attacked module, run unguarded?, score, status, words in reason)
 EXPECTED = {
@@ -60,13 +67,13 @@ EXPECTED = {
     "fake_results": ("exercises", True, 0, "tampered", "forged"),
     "import_solutions": (None, True, 0, "graded", ""),
     "patch_checks": ("solutions", True, 0, "tampered", "numpy.allclose"),
-    # forging in-process: the allow-list quarantines the module, nothing of it runs
-    "forge_report_store": ("exercises", False, 0, Q, "imports kata.grading"),
-    "forge_stream_token": ("exercises", False, 0, Q, "imports gc"),
-    "settrace_locals": ("exercises", False, 0, Q, "imports sys"),
-    "stats_alpha_defaults": ("exercises", False, 0, Q, "imports kata.testing"),
-    "patch_restore_numpy": ("solutions", False, 0, Q, "np.array_equal"),
-    "patch_gradient_tape": ("solutions", False, 0, Q, "tf.GradientTape.gradient"),
+    # forging in-process: the run-time guard refuses it as it runs (graded, 0, flagged)
+    "forge_report_store": ("exercises", False, 0, "graded", ""),
+    "forge_stream_token": ("exercises", False, 0, "graded", ""),
+    "settrace_locals": ("exercises", False, 0, "graded", ""),
+    "stats_alpha_defaults": ("exercises", False, 0, "graded", ""),
+    "patch_restore_numpy": ("solutions", False, 9, "graded", ""),  # count_params refused
+    "patch_gradient_tape": ("solutions", False, 0, "graded", ""),
     # the sandbox: read-only venv and tree, PID namespace, private log, own process
     "venv_pth": ("solutions", True, 10, "graded", ""),
     "sitecustomize_tree": ("solutions", True, 10, "graded", ""),
@@ -74,7 +81,7 @@ EXPECTED = {
     "log_flood": ("solutions", True, 0, "crashed", "ended early"),  # its own log only
     "thread_exit": ("solutions", True, 10, "graded", ""),
     # trusted outputs
-    "deep_expression": ("exercises", False, 0, Q, "nested too deeply"),
+    "deep_expression": ("exercises", False, 0, "graded", ""),  # cannot be compiled
     "control_chars": ("solutions", False, 9, "graded", ""),
     "symlink_file": (None, False, 0, "refused", "symbolic link"),
     "symlink_dir": (None, False, 0, "refused", "symbolic link"),
@@ -242,10 +249,8 @@ def test_attack(attack, graded):
     results = json.loads((out / "results.json").read_text())
     assert results["score"] == pytest.approx(data["score"], abs=1e-3)
     assert all(t["name"].startswith(tuple(exercises())) for t in results["tests"])
-    if status == Q:  # the reason names the file, the line and the rule, in every output
-        assert f"{ATTACKED}.py:" in ex["reason"] and "[" in ex["reason"], ex["reason"]
-        assert Q in (out / "results.json").read_text()
-        assert Q in (out / "junit.xml").read_text()
+    if attack in GUARDED:  # the refusal names its rule, as a flag for the instructor
+        assert any("[guard:" in f for f in ex["flags"]), ex["flags"]
     assert junit_problems(out / "junit.xml") == []
 
 
