@@ -109,22 +109,28 @@ def test_must_raise_says_the_call_when_nothing_is_raised():
 
 
 def test_must_raise_names_the_wrong_exception_and_where():
+    learner = {}
+    source = "def layer_params(net, i):\n    raise IndexError('list index out of range')\n"
+    exec(compile(source, "/tmp/learner/ex01_access_params.py", "exec"), learner)
     with pytest.raises(AssertionError) as info:
         with must_raise(ValueError, "layer_params(net, 9)"):
-            _raises(IndexError("list index out of range"))()
-    assert str(info.value).startswith(
+            learner["layer_params"](None, 9)
+    assert str(info.value) == (
         "called layer_params(net, 9): expected ValueError, it raised IndexError: "
-        "list index out of range (at test_output.py:"
+        "list index out of range (at ex01_access_params.py:2)"
     )
 
 
-def test_must_raise_checks_the_message_and_hands_back_the_exception():
-    with must_raise((KeyError, ValueError), "find_param(net, 'x')", match="available") as got:
+def test_must_raise_takes_any_message_and_hands_back_the_exception():
+    """The exception's type is graded, never its words: a message in any language
+    (or none) passes."""
+    with must_raise((KeyError, ValueError), "find_param(net, 'x')") as got:
         _raises(KeyError("no 'x'; available: a, b"))()
     assert isinstance(got.value, KeyError)
-    with pytest.raises(AssertionError, match="with a message about 'built'"):
-        with must_raise(ValueError, "input_width(net)", match="built"):
-            _raises(ValueError("nope"))()
+    for message in ("该层没有权重和偏置", ""):
+        with must_raise(ValueError, "input_width(net)") as got:
+            _raises(ValueError(message))()
+        assert str(got.value) == message
 
 
 def test_must_raise_lets_not_started_through():
