@@ -26,6 +26,15 @@ def test_copy_uses_its_own_kata_package(kata_copy):
     assert out.stdout.strip() == str(kata_copy)
 
 
+def test_a_warm_command_runs_the_copys_own_kata(kata_copy):
+    """``learn`` starts ``python -m kata`` warm (``warm.py``): the copy's own package,
+    the caller's environment, and the command's exit status."""
+    main = "import os, sys, kata\nprint(kata.ROOT, os.environ['PROBE'])\nsys.exit(3)\n"
+    (kata_copy / "kata" / "__main__.py").write_text(main)
+    out = learn(kata_copy, PROBE="seen")
+    assert (out.returncode, out.stdout.split()) == (3, [str(kata_copy), "seen"]), out.stderr
+
+
 # ---------------------------------------------------------------------- hint
 
 
