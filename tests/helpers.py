@@ -547,6 +547,12 @@ def naming_swapped_variables(call: str):
         ) from None
 
 
+def kind_of(obj) -> str:
+    """``a Variable``, ``an EagerTensor``: the type of ``obj`` with its article."""
+    name = type(obj).__name__
+    return (_("an {type}") if name[:1].lower() in "aeiou" else _("a {type}")).format(type=name)
+
+
 @contextlib.contextmanager
 def must_raise(expected, call: str):
     """Like ``pytest.raises``, with a message that says what was called, what was

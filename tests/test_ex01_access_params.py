@@ -15,6 +15,7 @@ from tests.helpers import (
     described,
     is_linear,
     is_relu,
+    kind_of,
     must_raise,
     shared_objects,
     snapshot,
@@ -169,8 +170,8 @@ def test_hidden_kernel_is_the_variable_itself(ex, models):
     k = ex.hidden_kernel(net)
     with check:
         assert k is net.layers[1].kernel, _(
-            "return the variable object itself (net.layers[1].kernel), not its values or a copy; got a {k_type}"
-        ).format(k_type=type(k).__name__)
+            "return the variable object itself (net.layers[1].kernel), not its values or a copy; got {k_type}"
+        ).format(k_type=kind_of(k))
     with check:
         assert tuple(k.shape) == (20, 256) and k.dtype == "float32", _(
             "shape {k_shape}, dtype {k_dtype}"

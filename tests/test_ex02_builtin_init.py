@@ -16,6 +16,7 @@ from tests.helpers import (
     awkward,
     described,
     fresh_values,
+    kind_of,
     must_raise,
     naming_swapped_variables,
     put,
@@ -93,7 +94,7 @@ def describe(result):
     """How a wrong return value reads in a message."""
     if isinstance(result, keras.Model):
         return _("another object")
-    return _("a {type}").format(type=type(result).__name__)
+    return kind_of(result)
 
 
 def spoil_biases(net):

@@ -19,6 +19,7 @@ from kata.testing.stats import (
     describe,
     looks_like,
 )
+from tests.helpers import kind_of
 
 task = pytest.mark.task
 
@@ -433,8 +434,8 @@ def test_weird_init_survives_save_and_load(ex, tmp_path):
     again = loaded.layers[0].kernel_initializer
     with check:
         assert isinstance(again, ex.WeirdInit), _(
-            "after loading, the kernel initializer is a {again_type}"
-        ).format(again_type=type(again).__name__)
+            "after loading, the kernel initializer is {again_type}"
+        ).format(again_type=kind_of(again))
     if isinstance(again, ex.WeirdInit):
         with check:
             assert again.get_config().get("seed") == 7, _(

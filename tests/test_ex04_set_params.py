@@ -13,6 +13,7 @@ from tests.helpers import (
     chapter_nested,
     described,
     distinct_pairs,
+    kind_of,
     must_raise,
     own_scale_net,
     put,
@@ -107,8 +108,8 @@ def test_add_one_returns_the_same_variable(ex):
     out = ex.add_one(v)
     with check:
         assert out is v, _(
-            "return the variable itself, got a {out_type}: note that v.assign_add(...) and v + 1 give a tensor, not the variable"
-        ).format(out_type=type(out).__name__)
+            "return the variable itself, got {out_type}: note that v.assign_add(...) and v + 1 give a tensor, not the variable"
+        ).format(out_type=kind_of(out))
 
 
 @task("add_one")
@@ -165,8 +166,8 @@ def test_set_first_element_returns_the_same_variable(ex):
     v = variable((3, 4))
     out = ex.set_first_element(v)
     with check:
-        assert out is v, _("return the variable itself, got a {out_type}").format(
-            out_type=type(out).__name__
+        assert out is v, _("return the variable itself, got {out_type}").format(
+            out_type=kind_of(out)
         )
 
 

@@ -15,6 +15,7 @@ from tests.helpers import (
     fresh_values,
     is_linear,
     is_relu,
+    kind_of,
     must_raise,
     put,
     snapshot,
@@ -298,8 +299,8 @@ def test_shared_gradient_shape(ex, models):
     x = np.random.normal(size=(16, 5)).astype("float32")
     g = ex.shared_gradient(net, x)
     with check:
-        assert not isinstance(g, (list, tuple)), _("return one tensor, got a {g_type}").format(
-            g_type=type(g).__name__
+        assert not isinstance(g, (list, tuple)), _("return one tensor, got {g_type}").format(
+            g_type=kind_of(g)
         )
     with check:
         assert as_numpy(g).shape == (8, 8), _(

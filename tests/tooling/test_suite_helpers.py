@@ -69,3 +69,13 @@ def test_fresh_values_are_a_glorot_kernel_and_zero_biases_in_the_same_variables(
     # limit / sqrt(3 * 30000), about 0.0033 * limit: 0.05 * limit is 15 of them
     assert abs(kernel.mean()) < 0.05 * limit
     assert np.all(bias == 0) and np.all(values(net.layers[1].bias) == 0)
+
+
+def test_kind_of_puts_the_right_article():
+    """Issue 22: "got a EagerTensor" read wrong; a message names a type with its article."""
+    import tensorflow as tf
+
+    from tests.helpers import kind_of
+
+    assert kind_of(tf.constant(1.0)) == "an EagerTensor"
+    assert kind_of(1) == "an int" and kind_of([]) == "a list"
