@@ -48,6 +48,7 @@ import re
 import string
 import sys
 import types
+import weakref
 from pathlib import Path
 
 from RestrictedPython import RestrictingNodeTransformer
@@ -508,12 +509,19 @@ def _inside_granted(args, kwargs, what: str) -> None:
         raise Refused("files", _("{what} with allow_pickle=True").format(what=what))
 
 
+# The file functions handed out inside a granted directory, by id: calling one is vetted
+# as the guard's own wrapper, not as the library function it wraps (whose origin,
+# keras.src.saving for load_model, is denied).
+_FILE_WRAPPERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 def _file_function(f, what: str, bound=None):
     @functools.wraps(f)
     def guarded(*args, **kwargs):
         _inside_granted(args, kwargs, what)
         return f(bound, *args, **kwargs) if bound is not None else f(*args, **kwargs)
 
+    _FILE_WRAPPERS[id(guarded)] = guarded
     return guarded
 
 
@@ -540,6 +548,8 @@ class Guard:
                 raise Refused("import", _("the module {name}").format(name=_public_name(value)))
             return value
         if not callable(value):
+            return value
+        if _FILE_WRAPPERS.get(id(value)) is value:
             return value
         denied, files, allowed = _tables()
         key = id(getattr(value, "__func__", value))

@@ -213,6 +213,22 @@ def test_files_only_inside_a_granted_directory(tmp_path):
     assert not list(outside.iterdir())
 
 
+def test_a_keras_file_saved_and_loaded_inside_a_granted_directory(tmp_path):
+    """keras.saving.load_model (from keras.src.saving, an origin otherwise denied) works
+    on a granted file: the guard's wrapper is not vetted again when it is called."""
+    module = load(
+        tmp_path,
+        "import keras\ndef roundtrip(p):\n"
+        "    net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+        "    net.save(p)\n    return keras.saving.load_model(p)\n",
+    )
+    with guard.granting(tmp_path):
+        loaded = module.roundtrip(tmp_path / "net.keras")
+    assert [type(layer).__name__ for layer in loaded.layers] == ["Dense"]
+    with pytest.raises(PermissionError, match=r"\[guard: capability\]"):
+        module.roundtrip(tmp_path / "again.keras")  # nothing granted any more
+
+
 def test_the_switch_runs_unguarded_for_the_sandbox_tests_only(tmp_path, monkeypatch):
     monkeypatch.setenv(guard.SWITCH, "off")
     assert load(tmp_path, "import os\nx = os.sep").x == "/"
