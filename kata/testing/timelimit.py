@@ -15,12 +15,16 @@ stopped, one inside a native call (a sleep, a TensorFlow kernel) only when the
 call returns. The grader has its own watchdog, which kills the process
 (``kata.grading.sandbox``); this limit is off in its runs.
 
+A test that waits on the kata's own helper process (not on the learner's code) waits
+inside ``not_counted()``, where its limit stands still.
+
 The limit: ``--kata-timeout SECONDS``, else ``$KATA_TIMEOUT``, else 10 s; 0 turns
 it off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import threading
@@ -118,6 +122,18 @@ class _Watchdog:
             if entry is not None and entry[2]:
                 _clear(ident)
 
+    def suspend(self):
+        """Take the calling thread off the watch and hand back ``(seconds left, on_fire)``
+        for ``arm`` to put it back; ``None`` when it is not armed or its limit already
+        passed (then it stays on the watch)."""
+        ident = threading.get_ident()
+        with self._cond:
+            entry = self._armed.get(ident)
+            if entry is None or entry[2]:
+                return None
+            del self._armed[ident]
+            return entry[0] - time.monotonic(), entry[1]
+
     def _run(self) -> None:
         with self._cond:
             while True:
@@ -184,6 +200,19 @@ class TimeLimit:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_teardown(self, item, nextitem):
         return (yield from self._guarded(item))
+
+
+@contextlib.contextmanager
+def not_counted():
+    """While the block runs, the calling test's time limit stands still: for a test that
+    waits on the kata's own helper (the fresh Python process of ``tests/keras_files.py``
+    imports TensorFlow), not on the learner's code. The block bounds its wait itself."""
+    left = _WATCHDOG.suspend()
+    try:
+        yield
+    finally:
+        if left is not None:
+            _WATCHDOG.arm(max(left[0], 0.0), left[1])
 
 
 def forget(item) -> None:

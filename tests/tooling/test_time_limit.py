@@ -162,3 +162,23 @@ def test_the_watchdog_stops_a_loop_in_a_worker_thread_even_when_it_swallows_one(
     assert caught and not thread.is_alive(), "the watchdog never stopped the loop"
     assert caught == ["first", "again"]
     assert fired == ["kata-timelimit"]  # on_fire ran once, in the watchdog's thread
+
+
+def test_time_not_counted_does_not_use_up_the_limit():
+    """Inside not_counted() the armed limit stands still (a test waiting on the kata's fresh
+    process); before and after it, time counts as usual and the limit still fires."""
+    fired = []
+    timelimit._WATCHDOG.arm(0.3, lambda: fired.append("fired"))
+    try:
+        with timelimit.not_counted():
+            time.sleep(0.6)  # twice the limit, not counted
+        assert fired == []
+        try:
+            time.sleep(1.0)  # counted: the limit fires (TimedOut, delivered between bytecodes)
+            while not fired:
+                pass
+        except timelimit.TimedOut:
+            pass
+    finally:
+        timelimit._WATCHDOG.disarm()
+    assert fired == ["fired"]
