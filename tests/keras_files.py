@@ -44,20 +44,21 @@ class Affine(keras.layers.Layer):
     """The reference ``MyDense``: ``relu(inputs @ kernel + bias)``, ``units`` in its config."""
 
     def __init__(self, units, **kwargs):
+        self.units = int(units)
         super().__init__(**kwargs)
-        self.units = units
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(
-            name="kernel", shape=(input_shape[-1], self.units), initializer="random_normal"
-        )
-        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
+        shape = (input_shape[-1], self.units)
+        self.kernel = self.add_weight(shape=shape, initializer="random_normal", name="kernel")
+        self.bias = self.add_weight(shape=shape[1:], initializer="zeros", name="bias")
 
     def call(self, inputs):
         return keras.ops.relu(keras.ops.matmul(inputs, self.kernel) + self.bias)
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units}
+        config = super().get_config()
+        config["units"] = self.units
+        return config
 
 
 class FreshLoader:

@@ -56,8 +56,11 @@ def sample_tensors():
 
 def stored(path) -> dict:
     """What the test reads from an ``.npz`` archive (pickle off)."""
-    with np.load(path, allow_pickle=False) as archive:
-        return {name: archive[name] for name in archive.files}
+    archive = np.load(path, allow_pickle=False)
+    try:
+        return dict(zip(archive.files, (archive[name] for name in archive.files)))
+    finally:
+        archive.close()
 
 
 def same_tensors(got: dict, want: dict) -> list[str]:
