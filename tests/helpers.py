@@ -20,6 +20,11 @@ import tensorflow as tf
 
 import kata
 from kata.core.i18n import N_, _
+from kata.testing.fixtures import MissingName
+
+# What a task not started yet raises (the stub, or a name the module lacks): it passes
+# through the suites' own handlers, so the task shows "not started".
+NOT_STARTED = (NotImplementedError, MissingName)
 
 
 def values(v) -> np.ndarray:
@@ -532,7 +537,7 @@ def naming_swapped_variables(call: str):
     layer's variables); any other exception passes through as it is."""
     try:
         yield
-    except NotImplementedError:
+    except NOT_STARTED:
         raise
     except Exception as exc:  # decided by the learner's own source line, never by a message
         line = _learner_line(exc).strip()
@@ -574,7 +579,7 @@ def must_raise(expected, call: str):
     except expected as exc:  # its message is the learner's own words, in any language
         info.value = exc
         return
-    except NotImplementedError:
+    except NOT_STARTED:
         raise
     except Exception as exc:  # the wrong exception: say which, and where
         first = (str(exc).splitlines() or [""])[0][:200]
