@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -71,6 +73,14 @@ class FreshLoader:
 
     def __init__(self, target: Path, exercise: str):
         from kata import ROOT
+        from kata.core import target as targets
+
+        self._live = None
+        source = targets.live_source(exercise)
+        if source is not None:  # kata.check: the notebook's cells, as a file of their own
+            self._live = Path(tempfile.mkdtemp(prefix="kata-live-"))
+            (self._live / f"{exercise}.py").write_text(source, encoding="utf-8")
+            target = self._live
 
         env = {
             **os.environ,
@@ -126,6 +136,8 @@ class FreshLoader:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+        if self._live is not None:
+            shutil.rmtree(self._live, ignore_errors=True)
 
 
 FRESH_TEST = "test_roundtrip_model_file_loads_in_a_fresh_process"

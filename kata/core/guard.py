@@ -451,7 +451,7 @@ def _denied_origin(origin: str) -> bool:
 
 def module_allowed(module: types.ModuleType) -> bool:
     """Whether graded code may hold ``module``."""
-    return id(module) not in _module_ids() and _module_allowed(_public_name(module))
+    return id(module) not in _module_ids() and _module_allowed(public_name(module))
 
 
 def _module_allowed(name: str) -> bool:
@@ -545,7 +545,7 @@ class Guard:
     def vet(self, value, what: str):
         if isinstance(value, types.ModuleType):
             if not module_allowed(value):
-                raise Refused("import", _("the module {name}").format(name=_public_name(value)))
+                raise Refused("import", _("the module {name}").format(name=public_name(value)))
             return value
         if not callable(value):
             return value
@@ -585,7 +585,7 @@ class Guard:
             raise TypeError("attribute name must be string")
         self.check_read(obj, name)
         if isinstance(obj, types.ModuleType) and not module_allowed(obj):
-            raise Refused("import", _("the module {name}").format(name=_public_name(obj)))
+            raise Refused("import", _("the module {name}").format(name=public_name(obj)))
         if isinstance(obj, str) or obj is str:
             if name in ("format", "format_map"):
                 return _guarded_format(self, obj, name)
@@ -733,7 +733,7 @@ _UNSAFE_ORIGINS = frozenset(
 )
 
 
-def _public_name(module: types.ModuleType) -> str:
+def public_name(module: types.ModuleType) -> str:
     """TensorFlow's API modules live at ``tensorflow._api.v2.<part>``: the public name."""
     name = module.__name__
     for internal in ("tensorflow._api.v2.", "keras._tf_keras.keras.", "keras.api."):
@@ -745,7 +745,7 @@ def _public_name(module: types.ModuleType) -> str:
 
 def _label(obj) -> str:
     if isinstance(obj, types.ModuleType):
-        return _public_name(obj)
+        return public_name(obj)
     if isinstance(obj, type):
         return obj.__qualname__
     return type(obj).__name__

@@ -60,19 +60,25 @@ def describe(path: Path) -> str:
         return str(path)
 
 
-_LIVE: dict[str, tuple[ModuleType, str]] = {}  # exercise -> (module, what to call it)
+_LIVE: dict[str, tuple[ModuleType, str, str]] = {}  # exercise -> (module, its name, source)
 NOTES: dict[str, list[str]] = {}  # exercise -> what loading its notebook dropped
 
 
 @contextlib.contextmanager
-def serving(name: str, module: ModuleType, where: str):
+def serving(name: str, module: ModuleType, where: str, source: str = ""):
     """While the block runs, ``load(name, …)`` returns ``module``, which messages
-    call ``where`` (e.g. "this notebook")."""
-    _LIVE[name] = (module, where)
+    call ``where`` (e.g. "this notebook"), and ``live_source(name)`` its ``source``."""
+    _LIVE[name] = (module, where, source)
     try:
         yield module
     finally:
         _LIVE.pop(name, None)
+
+
+def live_source(name: str) -> str | None:
+    """The source of the live module served for ``name`` (a notebook's cells, for a
+    test that must load the module in another process), or None."""
+    return _LIVE[name][2] if name in _LIVE else None
 
 
 def find(name: str, directory: Path) -> Path:

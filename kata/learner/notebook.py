@@ -443,8 +443,19 @@ def _module_of(namespace: dict, name: str) -> types.ModuleType:
         if k not in _SKIP_NAMES and not k.startswith("_") and _plain(v)
     )
     sys.modules[module.__name__] = module  # dataclasses and Keras need a real module
-    guard.run_pieces(module, _defining_cells(namespace))
+    cells = _defining_cells(namespace)
+    guard.run_pieces(module, cells)
+    imports = [
+        _import_line(k, v) for k, v in vars(module).items() if isinstance(v, types.ModuleType)
+    ]
+    module.__kata_source__ = "\n".join([*imports, *(text for text, _file in cells)])
     return module
+
+
+def _import_line(name: str, module: types.ModuleType) -> str:
+    """The line that binds ``module`` to ``name`` in a file of its own."""
+    parent, _dot, last = guard.public_name(module).rpartition(".")
+    return f"from {parent} import {last} as {name}" if parent else f"import {last} as {name}"
 
 
 def _plain(value) -> bool:
@@ -578,7 +589,7 @@ def _check(exercise: str, task: str | None, namespace: dict):
     stats.WATCHERS.append(collector.watch)
     try:
         with (
-            target.serving(ex.name, module, WHERE),
+            target.serving(ex.name, module, WHERE, module.__kata_source__),
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(out),
         ):
