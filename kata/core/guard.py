@@ -28,7 +28,7 @@ defined below, decide at run time, on the real objects:
 
 A refusal raises ``Refused`` (a ``PermissionError``) naming the rule, in the learner's
 language, inside the test that made the call: that test fails, the others run.
-What is refused is also kept in ``REFUSALS`` for the grader's flags.
+Its message ends in ``[guard: <rule>]`` (``MARK``), which the grader lists as a flag.
 
 The text compiled is the text decoded from the file's bytes by ``decode``, as Python
 would decode it, so what a reader (or a scan) sees is exactly what runs.
@@ -216,14 +216,12 @@ _RUNNING_TYPES = (types.GeneratorType, types.CoroutineType, types.AsyncGenerator
 _RESERVED = re.compile(r"^_[^_].*_$|^_print$")  # the guard's own names: _getattr_ …
 
 MARK = re.compile(r"\S[^\n]{0,200}? \[guard: \w+\]")  # a refusal in a test's message
-REFUSALS: list[tuple[str, str]] = []  # (rule, what) of every refusal, for the grader
 
 
 class Refused(PermissionError):
     """Graded code asked for something the kata's rules for graded code do not allow."""
 
     def __init__(self, rule: str, what: str):
-        REFUSALS.append((rule, what))
         super().__init__(
             _("{what} is not allowed in graded code (see README, “Rules for graded code”)").format(
                 what=what
