@@ -4,7 +4,7 @@ Every learner module (``make test``, ``make watch``, ``kata.check`` and the grad
 alike) is compiled by ``compile_module`` with RestrictedPython's transformer, which
 turns each attribute read into ``_getattr_(obj, "name")``, each attribute or item
 write into ``_write_(obj)…``, and here also each call into ``_call_(f, …)``. The
-module runs with ``builtins_for(module)`` instead of Python's builtins. Those hooks,
+module runs with ``guarded_globals`` instead of Python's builtins. Those hooks,
 defined below, decide at run time, on the real objects:
 
 * [builtin] only the builtins of ``SAFE_BUILTINS``: no ``exec``, ``eval``, ``compile``,
@@ -398,10 +398,13 @@ class _Transformer(RestrictingNodeTransformer):
         return ast.copy_location(call, node)
 
 
-def compile_module(text: str, filename: str):
-    """Compile ``text`` for ``guarded_globals``. Raises ``SyntaxError`` for a syntax
-    error and for what breaks the rules of names (the message names the rule)."""
+def compile_module(text: str, filename: str) -> tuple[types.CodeType, frozenset[str]]:
+    """Compile ``text`` for ``guarded_globals``: the code and the private names the
+    module defines itself (its own ``_underscore`` attributes, functions and classes).
+    Raises ``SyntaxError`` for a syntax error and for what breaks the rules of names
+    (the message names the rule)."""
     tree = ast.parse(text, filename, "exec")
+    own = _own_private_names(tree)
     transformer = _Transformer(errors=[], warnings=[], used_names={})
     tree = transformer.visit(tree)
     if transformer.errors:
@@ -413,7 +416,7 @@ def compile_module(text: str, filename: str):
         error.filename = filename
         raise error
     ast.fix_missing_locations(tree)
-    return compile(tree, filename, "exec", dont_inherit=True)
+    return compile(tree, filename, "exec", dont_inherit=True), own
 
 
 # ------------------------------------------------------------------ run time
@@ -832,9 +835,10 @@ def _own_private_names(tree: ast.AST) -> frozenset[str]:
     return frozenset(n for n in names if n.startswith("_") and not n.startswith("__"))
 
 
-def guarded_globals(module_name: str, text: str) -> dict:
-    """The globals a learner module runs in: the guard's hooks and safe builtins."""
-    guard = Guard(module_name, _own_private_names(ast.parse(text)))
+def guarded_globals(module_name: str, own: frozenset[str]) -> dict:
+    """The globals a learner module runs in: the guard's hooks and safe builtins
+    (``own``: the module's private names, from ``compile_module``)."""
+    guard = Guard(module_name, own)
     safe = {n: getattr(builtins, n) for n in _SAFE_NAMES} | _EXCEPTIONS
     safe |= {
         "getattr": guard.getattr,
@@ -884,10 +888,11 @@ def run_pieces(module: types.ModuleType, pieces: list[tuple[str, str]]) -> None:
         for text, filename in pieces:
             exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)
         return
-    codes = [compile_module(text, filename) for text, filename in pieces]
-    module.__dict__.update(guarded_globals(module.__name__, "\n".join(t for t, _f in pieces)))
+    compiled = [compile_module(text, filename) for text, filename in pieces]
+    own = frozenset().union(*(names for _code, names in compiled))
+    module.__dict__.update(guarded_globals(module.__name__, own))
     _no_autograph(module.__name__)
-    for code in codes:
+    for code, _names in compiled:
         exec(code, module.__dict__)
 
 
