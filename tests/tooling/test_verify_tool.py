@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -201,3 +202,24 @@ def test_a_new_english_section_needs_its_chinese_heading(readmes):
         "README.md: section 'Something new' has no Chinese heading in "
         "kata/dev/verify/parity.py README_SECTIONS"
     ]
+
+
+def test_a_job_leaves_no_temporary_directory_behind(tmp_path):
+    """What a verify job makes with ``tempfile`` (the ex08 doctests' ``mkdtemp()``) goes
+    with the job: a sweep of mutants and doctests left hundreds of folders in /tmp."""
+    made = tmp_path / "made.txt"
+    test = tmp_path / "test_makes_a_temporary_directory.py"
+    test.write_text(
+        textwrap.dedent(
+            f"""
+            import pathlib, tempfile
+
+            def test_makes_one():
+                pathlib.Path({str(made)!r}).write_text(tempfile.mkdtemp())
+            """
+        )
+    )
+    key, verdicts = jobs._work(jobs.Job("solution", "probe", (str(test),)))
+    assert key == ("solution", "probe") and list(verdicts.values()) == [True]
+    folder = made.read_text()
+    assert folder and not Path(folder).exists(), folder

@@ -85,12 +85,20 @@ def run_pytest(paths, target: str, seed: int | None = None, options=()) -> Verdi
 
 
 def _work(job: Job) -> tuple[tuple[str, str], Verdicts]:
-    """Worker: grade one job and return its key and verdicts."""
-    if job.source is None:
-        return job.key, run_pytest(job.paths, str(ROOT / "solutions"), job.seed, job.options)
+    """Worker: grade one job and return its key and verdicts. What the job makes with
+    ``tempfile`` (the doctests' ``mkdtemp()``, pytest's ``tmp_path``) goes with its
+    own temporary directory."""
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
-        Path(tmp, f"{job.exercise}.py").write_text(job.source, encoding="utf-8")
-        return job.key, run_pytest(job.paths, tmp, job.seed)
+        previous, tempfile.tempdir = tempfile.tempdir, tmp
+        try:
+            if job.source is None:
+                target = str(ROOT / "solutions")
+            else:
+                target = tmp
+                Path(tmp, f"{job.exercise}.py").write_text(job.source, encoding="utf-8")
+            return job.key, run_pytest(job.paths, target, job.seed, job.options)
+        finally:
+            tempfile.tempdir = previous
 
 
 def _warm():
