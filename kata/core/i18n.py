@@ -40,7 +40,9 @@ ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 def language() -> str:
     """``"zh"`` or ``"en"``: ``KATA_LANG`` first, then the gettext locale variables."""
-    forced = os.environ.get("KATA_LANG", "").strip().lower()
+    from kata.core import settings  # it imports this module
+
+    forced = settings.get("KATA_LANG").lower()
     if forced:
         return "zh" if forced.startswith("zh") else ENGLISH
     for var in ENV_VARS:

@@ -1,7 +1,7 @@
 """The one place where the kata's random seeds come from.
 
-Every graded test starts from ``seed_for(test_key)``: the base seed (``KATA_SEED``,
-default ``DEFAULT_SEED``) moved by a stable hash of the test's own name, so a test
+Every graded test starts from ``seed_for(test_key)``: the base seed (``KATA_SEED``, its
+default in ``kata.core.settings``) moved by a stable hash of the test's own name, so a test
 sees the same Python, NumPy and Keras random numbers whether it runs alone, in its
 exercise, or in the whole suite. A correct implementation passes under every base
 seed.
@@ -17,25 +17,20 @@ statistics accept like any other seed.
 from __future__ import annotations
 
 import contextlib
-import os
 import zlib
 
+from kata.core import settings
 from kata.core.i18n import _
-
-DEFAULT_SEED = 20260
-ENV_VAR = "KATA_SEED"
 
 
 def base_seed() -> int:
-    """The base seed: ``KATA_SEED`` when set (an int), else ``DEFAULT_SEED``."""
-    raw = os.environ.get(ENV_VAR, "").strip()
-    if not raw:
-        return DEFAULT_SEED
+    """The base seed: ``KATA_SEED`` (an int; ``kata.core.settings``)."""
+    raw = settings.get("KATA_SEED")
     try:
         return int(raw)
     except ValueError:
         raise ValueError(
-            _("{var} must be an integer, got {raw}").format(var=ENV_VAR, raw=repr(raw))
+            _("{var} must be an integer, got {raw}").format(var="KATA_SEED", raw=repr(raw))
         ) from None
 
 

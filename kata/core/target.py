@@ -22,10 +22,9 @@ from pathlib import Path
 from types import ModuleType
 
 from kata import ROOT
-from kata.core import guard, ipynb
+from kata.core import guard, ipynb, settings
 from kata.core.i18n import _
 
-ENV_VAR = "KATA_TARGET"
 NAMED = ("exercises", "solutions")
 
 
@@ -39,7 +38,7 @@ class LoadError(Exception):
 
 def resolve(target: str | os.PathLike | None = None) -> Path:
     """The directory to grade: ``target``, else ``$KATA_TARGET``, else ``exercises``."""
-    raw = str(target or os.environ.get(ENV_VAR) or "exercises")
+    raw = str(target or settings.get("KATA_TARGET"))
     path = ROOT / raw if raw in NAMED else Path(raw).expanduser()
     path = path.resolve()
     if not path.is_dir():
@@ -47,7 +46,7 @@ def resolve(target: str | os.PathLike | None = None) -> Path:
             _(
                 "{var}/--target {raw} is not a directory; use 'exercises', 'solutions' "
                 "or the path of a folder holding the exercise modules"
-            ).format(var=ENV_VAR, raw=repr(raw))
+            ).format(var="KATA_TARGET", raw=repr(raw))
         )
     return path
 

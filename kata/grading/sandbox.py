@@ -46,7 +46,7 @@ from pathlib import Path
 
 import psutil
 
-from kata.core import editions, ipynb
+from kata.core import editions, ipynb, settings
 from kata.core.i18n import language
 from kata.grading import cgroups
 
@@ -190,7 +190,7 @@ def _env(tree: Path, stream: Path, home: Path, seed: int | None, marker: str) ->
         KATA_GRADE_STREAM=str(stream),
         KATA_LANG=language(),  # the failure messages in the grader's language
         KATA_GRADE_RUN=marker,
-        KATA_GUARD="off" if os.environ.get("KATA_GUARD") == "off" else "on",
+        KATA_GUARD=settings.get("KATA_GUARD"),
     )
     if seed is not None:
         env["KATA_SEED"] = str(seed)
@@ -302,8 +302,8 @@ def bwrap_args(
 @functools.cache
 def detect() -> Sandbox:
     """bubblewrap if it can run a Python here, else the fallback (with the reason)."""
-    if os.environ.get(SANDBOX_VAR, "").lower() in ("none", "off", "0", "fallback"):
-        return _fallback(f"{SANDBOX_VAR}={os.environ[SANDBOX_VAR]}")
+    if settings.get(SANDBOX_VAR).lower() in ("none", "off", "0", "fallback"):
+        return _fallback(f"{SANDBOX_VAR}={settings.get(SANDBOX_VAR)}")
     if not sys.platform.startswith("linux"):
         return _fallback(f"bubblewrap needs Linux (this is {sys.platform})")
     if not shutil.which("bwrap"):

@@ -24,6 +24,8 @@ import os
 import sys
 import time
 
+from kata.core import settings
+
 STREAM_VAR = "KATA_GRADE_STREAM"
 HIDDEN_VAR = "KATA_GRADE_HIDDEN"
 
@@ -53,7 +55,7 @@ _token = ""
 
 def _open() -> None:
     global _fd, _token
-    path = os.environ.pop(STREAM_VAR, None)
+    path = settings.get(STREAM_VAR, pop=True)
     if not path:
         return
     _fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -140,7 +142,7 @@ def _identity(item) -> dict:
 def forget_hidden() -> None:
     """Delete the run's hidden test files (already imported) and their cached lines; the
     package's ``__init__.py`` stays (pytest imports it again when the first test runs)."""
-    folder = os.environ.pop(HIDDEN_VAR, None)
+    folder = settings.get(HIDDEN_VAR, pop=True)
     if not folder:
         return
     for entry in os.scandir(folder):

@@ -23,12 +23,11 @@ a ``KataPlugin`` (the hooks, with the run's state on ``config.stash``) and
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from kata.core import catalogue, outcomes, seeding, state, target
+from kata.core import catalogue, outcomes, seeding, settings, state, target
 from kata.core.i18n import N_, _
 from kata.core.outcomes import Outcome
 from kata.testing import fixtures, gcpause, shaping, tables, timelimit
@@ -91,7 +90,7 @@ def pytest_configure(config):
     )
     if limit:
         config.pluginmanager.register(timelimit.TimeLimit(limit), "kata-timelimit")
-    if not config.getoption("kata_full") and not os.environ.get("KATA_GRADE_STREAM"):
+    if not config.getoption("kata_full") and not settings.get("KATA_GRADE_STREAM"):
         config.pluginmanager.register(shaping.OutputShaper(), "kata-shaping")
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "kata-fixtures")

@@ -32,12 +32,12 @@ import time
 
 import pytest
 
-from kata.core import catalogue
+from kata.core import catalogue, settings
 from kata.core.i18n import _
 from kata.testing.keys import exercise_of, task_of
 
-DEFAULT = 10.0
 ENV_VAR = "KATA_TIMEOUT"
+DEFAULT = float(settings.KNOBS[ENV_VAR].default)
 REPEAT = 1.0  # seconds between two raises, should the first be swallowed
 
 TIMED_OUT = pytest.StashKey[str]()
@@ -53,9 +53,7 @@ def seconds(option: str | None) -> float:
     """The limit in seconds from the option, ``$KATA_TIMEOUT`` or the default;
     ``ValueError`` for a value that is not a number >= 0."""
     if option is None:
-        option = os.environ.get(ENV_VAR) or None
-    if option is None:
-        return 0.0 if os.environ.get("KATA_GRADE_STREAM") else DEFAULT
+        option = "0" if settings.get("KATA_GRADE_STREAM") else settings.get(ENV_VAR)
     try:
         value = float(option)
     except ValueError:

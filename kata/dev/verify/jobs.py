@@ -11,6 +11,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 from kata import ROOT
 from kata.core.quiet import import_quietly
@@ -62,20 +63,13 @@ def run_pytest(paths, target: str, seed: int | None = None, options=()) -> Verdi
     import pytest
 
     collector = VerdictRecorder()
-    old = os.environ.get("KATA_SEED")
-    if seed is not None:
-        os.environ["KATA_SEED"] = str(seed)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    seeded = {} if seed is None else {"KATA_SEED": str(seed)}
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with mock.patch.dict(os.environ, seeded):
             code = pytest.main(
                 [*paths, *options, "--target", target, "-p", "no:cacheprovider", "-q"],
                 plugins=[collector],
             )
-    finally:
-        if old is None:
-            os.environ.pop("KATA_SEED", None)
-        else:
-            os.environ["KATA_SEED"] = old
     import keras
 
     keras.backend.clear_session()
