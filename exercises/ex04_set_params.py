@@ -125,8 +125,9 @@ def copy_params(src, dst):
     its own variable objects.
 
     All or nothing: if the number of variables or any shape differs, raise
-    ``ValueError`` naming the first mismatching variable and leave ``dst``
-    completely unchanged (check everything before assigning anything).
+    ``ValueError`` and leave ``dst`` completely unchanged (check everything
+    before assigning anything); a helpful message names the first mismatching
+    variable, in your own words.
     Unbuilt models raise ``ValueError`` too, and so do partly built ones
     (``net.built`` False, though some layers have variables).
 

@@ -254,8 +254,8 @@ def find_param(net, path: str):
     Trainable or not, every variable of ``net.weights`` can be found. Only an
     exact match counts: a part of a path (a suffix such as ``"dense/kernel"``)
     matches nothing. Two separate models may hold the same paths: each call
-    searches the net it is given. ``KeyError`` whose message lists the
-    available paths when none matches.
+    searches the net it is given. ``KeyError`` when none matches (a helpful
+    message lists the available paths; its words are yours).
 
     >>> rgnet = keras.Sequential([keras.Sequential([keras.layers.Dense(4)]), keras.layers.Dense(1)])
     >>> rgnet.build((None, 4))

@@ -393,16 +393,10 @@ def test_find_param_finds_every_variable(ex, models):
 
 
 @task("find_param")
-def test_find_param_unknown_path_lists_available(ex, models):
+def test_find_param_unknown_path_raises_keyerror(ex, models):
     net = cached_nested(models)
-    with must_raise(KeyError, 'find_param(net, "no/such/kernel")') as info:
-        ex.find_param(net, "no/such/kernel")
-    message = str(info.value)
-    missing = [v.path for v in net.weights if v.path not in message]
-    with check:
-        assert not missing, _(
-            "the KeyError message should list the available paths; it lacks {missing}"
-        ).format(missing=missing)
+    with must_raise(KeyError, 'find_param(net, "no/such/kernel")'):
+        ex.find_param(net, "no/such/kernel")  # the message is the learner's: any words, or none
 
 
 # ------------------------------------------------- awkward nets (issue 15)

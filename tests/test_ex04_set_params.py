@@ -350,48 +350,16 @@ def test_copy_params_shape_mismatch_changes_nothing(ex, models):
 
 
 @task("copy_params")
-def test_copy_params_shape_mismatch_names_the_variable(ex, models):
-    src, dst = mismatched_last_layer(models)
-    first = 4  # the output kernels: (4, 1) against (4, 2)
-    with must_raise(
-        ValueError, N_("copy_params(src, dst) with output layers of other shapes")
-    ) as info:
-        ex.copy_params(src, dst)
-    message = str(info.value)
-    with check:
-        assert src.weights[first].path in message or dst.weights[first].path in message, _(
-            "the message should name the first mismatching variable ({path} or {path2}, shapes {shape} and {shape2}); it says: {message!r}"
-        ).format(
-            path=src.weights[first].path,
-            path2=dst.weights[first].path,
-            shape=tuple(src.weights[first].shape),
-            shape2=tuple(dst.weights[first].shape),
-            message=message,
-        )
-
-
-@task("copy_params")
 @pytest.mark.parametrize("longer", ["dst", "src"])
 def test_copy_params_different_number_of_variables(ex, models, longer):
     short = reference(models, "ex04/mlp-4-4")
     long_ = reference(models, "ex04/mlp-4-4-1")  # the leading shapes agree
     src, dst = (short, long_) if longer == "dst" else (long_, short)
     dst_before = snapshot(dst)
-    with must_raise(
-        ValueError, N_("copy_params(src, dst) with another number of variables")
-    ) as info:
-        ex.copy_params(src, dst)
+    with must_raise(ValueError, N_("copy_params(src, dst) with another number of variables")):
+        ex.copy_params(src, dst)  # the message is the learner's: any words, or none
     with check:
         assert_unchanged(dst, dst_before)
-    message, extra = str(info.value), long_.weights[4].path
-    with check:
-        assert extra in message or (
-            str(len(src.weights)) in message and str(len(dst.weights)) in message
-        ), _(
-            "{n_weights} variables in src against {n_weights2} in dst: say so, or name {extra}; the message says: {message!r}"
-        ).format(
-            n_weights=len(src.weights), n_weights2=len(dst.weights), extra=extra, message=message
-        )
 
 
 @task("copy_params")

@@ -124,7 +124,7 @@ def build_nested(blocks: int = 4) -> keras.Sequential:
 def find_param(net, path: str):
     """The variable of ``net`` whose ``.path == path``, nested models included.
 
-    ``KeyError`` whose message lists the available paths when none matches.
+    ``KeyError`` when none matches (a helpful message lists the available paths).
 
     >>> find_param(rgnet, rgnet.weights[0].path) is rgnet.weights[0]
     True

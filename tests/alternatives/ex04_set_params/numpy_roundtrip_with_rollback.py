@@ -66,8 +66,9 @@ def copy_params(src, dst):
     equal but no variable is shared: ``dst`` keeps its own variable objects.
 
     All or nothing: if the number of variables or any shape differs, raise
-    ``ValueError`` naming the first mismatching variable and leave ``dst``
-    completely unchanged (check everything before assigning anything).
+    ``ValueError`` and leave ``dst`` completely unchanged (check everything
+    before assigning anything); a helpful message names the first mismatching
+    variable, in your own words.
     Unbuilt models raise ``ValueError`` too.
 
     >>> src, dst = make_net(), make_net()   # same architecture, different values
