@@ -67,6 +67,46 @@ def test_alternatives_say_what_they_are():
     assert not bad, f"need an exercise folder and a one-line docstring: {bad}"
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _raised(path):
+    """The ``raise X(...)`` statements of ``path`` that call their exception: ``(line, args)``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.lineno, node.exc.args + [k.value for k in node.exc.keywords])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+    ]
+
+
+def _words(arg) -> str:
+    """The literal text of a message argument (the constant parts of an f-string)."""
+    return "".join(
+        n.value for n in ast.walk(arg) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    )
+
+
+@pytest.mark.parametrize("name", catalogue.names())
+def test_every_exercise_accepts_messages_without_words_and_in_chinese(name):
+    """Issue 22: an exception's message is the learner's own (any words, any language,
+    none). Each exercise keeps two alternatives that ``kata dev verify --only
+    alternatives`` must accept: one whose every raise carries no argument at all, and one
+    whose every message is Chinese; each raises at least once, so both say something."""
+    folder = ROOT / "tests" / "alternatives" / name
+    bare, chinese = folder / "messages_without_words.py", folder / "messages_in_chinese.py"
+    missing = [p.name for p in (bare, chinese) if not p.is_file()]
+    assert not missing, f"{name}: add {missing} to {folder.relative_to(ROOT)}"
+    raised = _raised(bare)
+    assert raised, f"{name}/{bare.name} raises nothing: it proves nothing about messages"
+    worded = [line for line, args in raised if args]
+    assert not worded, f"{name}/{bare.name}: exceptions with a message or arguments at {worded}"
+    raised = _raised(chinese)
+    assert raised, f"{name}/{chinese.name} raises nothing: it proves nothing about messages"
+    english = [line for line, args in raised if not any(CJK.search(_words(a)) for a in args)]
+    assert not english, f"{name}/{chinese.name}: messages without Chinese at lines {english}"
+
+
 @pytest.mark.parametrize("name", catalogue.names())
 def test_mutants_fit_the_solution_and_name_their_mistake(name):
     """Every mutant's edits apply exactly once to the current solution and change it."""
