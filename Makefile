@@ -106,7 +106,7 @@ stubs: $(STAMP) ## [maintainer] regenerate exercises/ from solutions/ (refuses t
 	@$(KATA) dev stubs $(if $(FORCE),--force)
 
 bench: $(STAMP) $(NB_STAMP) ## [maintainer] the kata's speed against README's targets, as one table
-	@$(PY) -m kata.dev.bench
+	@$(KATA) dev bench
 
 upgrade: ## [maintainer] re-resolve the newest dependencies, verify, and only then rewrite constraints.txt
 	@rm -rf .venv-upgrade && $(PYTHON) -m venv .venv-upgrade

@@ -1,7 +1,10 @@
 """The one ``kata`` command: ``kata <subcommand> [options]`` (``kata --help``).
 
-Each subcommand hands its arguments to the module that does the job; the
-Makefile's targets are thin aliases of these. Instructor and maintainer
+One argparse tree: each subcommand's module adds its own subparser, help and options
+(``add_parser(subparsers)``) with ``run`` as a default: ``run(args)`` does the job. A
+command that passes the options it does not know on (``kata test`` to pytest,
+``kata grade-all`` to ``kata grade``) also sets a default ``rest``: they arrive there.
+The Makefile's targets are thin aliases of these. Instructor and maintainer
 subcommands are absent from the student edition and say so.
 """
 
@@ -16,47 +19,37 @@ from pathlib import Path
 
 from kata.core.i18n import _
 
-# (name, module, who, help). Order is the order of ``kata --help``.
+# (name, module adding its subparser, who it is for). Order is the order of ``kata --help``.
 COMMANDS = (
-    ("test", "kata.learner.run", "learner", "grade your exercises (pytest with the kata's report)"),
-    ("progress", "kata.learner.commands", "learner", "every task: done / failing / not started"),
-    ("hint", "kata.learner.commands", "learner", "the next hint for a task"),
-    ("reset", "kata.learner.commands", "learner", "back up an exercise and restore its stub"),
-    ("watch", "kata.learner.watch", "learner", "re-grade an exercise each time you save it"),
-    ("lang", "kata.learner.lang", "learner", "lessons in English or Chinese: kata lang zh|en"),
-    ("notebook", "kata.learner.lab", "learner", "the exercises as notebooks in JupyterLab"),
-    (
-        "solution",
-        "kata.learner.solution",
-        "learner",
-        "a task's reference solution, once yours passes",
-    ),
-    ("classroom", "kata.learner.classroom", "learner", "GitHub Classroom points for exercises/"),
-    ("grade", "kata.grading.grade", "instructor", "grade one submission in the sandbox"),
-    ("grade-all", "kata.grading.gradebook", "instructor", "grade a folder of submissions"),
-    ("gradescope", "kata.grading.gradescope", "instructor", "build autograder.zip"),
-    ("release", "kata.dev.release", "instructor", "build the student edition, checked"),
-    ("dev", None, "maintainer", "maintainer tools: stubs, verify"),
+    ("test", "kata.learner.run", "learner"),
+    ("progress", "kata.learner.commands", "learner"),
+    ("hint", "kata.learner.commands", "learner"),
+    ("reset", "kata.learner.commands", "learner"),
+    ("watch", "kata.learner.watch", "learner"),
+    ("lang", "kata.learner.lang", "learner"),
+    ("notebook", "kata.learner.lab", "learner"),
+    ("solution", "kata.learner.solution", "learner"),
+    ("classroom", "kata.learner.classroom", "learner"),
+    ("grade", "kata.grading.grade", "instructor"),
+    ("grade-all", "kata.grading.gradebook", "instructor"),
+    ("gradescope", "kata.grading.gradescope", "instructor"),
+    ("release", "kata.dev.release", "instructor"),
+    ("dev", "kata.dev", "maintainer"),
 )
-DEV = (
-    ("stubs", "kata.dev.stubs", "regenerate exercises/ from solutions/"),
-    ("verify", "kata.dev.verify", "prove the graded suites (mutants, alternatives, seeds, parity)"),
-)
-# The learner's subcommands that live in one module with its own sub-parser.
-SHARED = {"progress", "hint", "reset"}
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The tree of this edition's subcommands; only ``command``'s when given (the other
+    modules are then not imported)."""
     p = argparse.ArgumentParser(
         prog="kata",
         description="tf-params-kata: learn to access, initialize and share Keras 3 parameters.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Run `kata <subcommand> --help` for a subcommand's options.",
     )
     sub = p.add_subparsers(dest="command", metavar="<subcommand>", required=True)
-    for name, module, who, text in COMMANDS:
-        if available(module or "kata.dev"):  # the student edition lists the learner's only
-            sub.add_parser(name, help=f"[{who}] {text}", add_help=False)
+    wanted = [m for n, m, _w in COMMANDS if command in (None, n) and available(m)]
+    for module in dict.fromkeys(wanted):
+        importlib.import_module(module).add_parser(sub)
     return p
 
 
@@ -69,46 +62,6 @@ def available(module: str) -> bool:
         return False
     here = Path(__file__).resolve().parent
     return bool(spec and spec.origin) and Path(spec.origin).resolve().is_relative_to(here)
-
-
-def _unavailable(name: str, who: str) -> int:
-    print(
-        _("error: `kata {name}` is for {who}s and is not part of this edition of the kata").format(
-            name=name, who=who
-        ),
-        file=sys.stderr,
-    )
-    return 2
-
-
-def _run(module: str, name: str, who: str, argv: list[str]) -> int:
-    if not available(module):
-        return _unavailable(name, who)
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
-            return _unavailable(name, who)
-        raise
-    return int(mod.main(argv) or 0)
-
-
-def _dev(argv: list[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help"):
-        print("usage: kata dev <tool> [options]\n\nmaintainer tools:")
-        for name, _m, text in DEV:
-            print(f"  {name:<8} {text}")
-        return 0 if argv else 2
-    for name, module, _text in DEV:
-        if argv[0] == name:
-            return _run(module, f"dev {name}", "maintainer", argv[1:])
-    print(
-        _("error: unknown dev tool {name}; the tools are: {tools}").format(
-            name=repr(argv[0]), tools=", ".join(n for n, *_rest in DEV)
-        ),
-        file=sys.stderr,
-    )
-    return 2
 
 
 def listen_to_ctrl_c() -> None:
@@ -126,22 +79,21 @@ def listen_to_ctrl_c() -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     listen_to_ctrl_c()
-    parser = _parser()
-    if not argv or argv[0] in ("-h", "--help"):
-        parser.print_help()
-        return 0 if argv else 2
-    name, rest = argv[0], argv[1:]
-    for command, module, who, _text in COMMANDS:
-        if command != name:
-            continue
-        if module is None:
-            return _dev(rest)
-        if name in SHARED:
-            return _run(module, name, who, [name, *rest])
-        return _run(module, name, who, rest)
-    parser.error(_("unknown subcommand {name} (see kata --help)").format(name=repr(name)))
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    name = argv[0] if argv else "-"
+    command = next((c for c in COMMANDS if c[0] == name), None)
+    if command and not available(command[1]):
+        print(
+            _(
+                "error: `kata {name}` is for {who}s and is not part of this edition of the kata"
+            ).format(name=name, who=command[2]),
+            file=sys.stderr,
+        )
+        return 2
+    p = parser(name if command else None)
+    if not command and not name.startswith("-"):
+        p.error(_("unknown subcommand {name} (see kata --help)").format(name=repr(name)))
+    args, rest = p.parse_known_args(argv)
+    if rest and "rest" not in vars(args):
+        p.parse_args(argv)  # argparse's own error: unrecognized arguments
+    args.rest = rest
+    return int(args.run(args) or 0)

@@ -6,7 +6,6 @@ alternately, so both see the same load of a shared machine (compare the ratios).
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import signal
@@ -183,18 +182,21 @@ def measure(repeat: int, batch: int) -> list[tuple[str, str, str]]:
     return rows
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="the kata's speed against README's targets (make bench)",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("--repeat", type=int, default=3, help="runs of each figure (default 3)")
     p.add_argument("--batch", type=int, default=6, help="submissions graded in batch (default 6)")
-    args = p.parse_args(argv)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     rows = measure(max(1, args.repeat), max(2, args.batch))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     print("| figure | measured | target |\n| --- | --- | --- |")
     for r in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + " |")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,7 +15,6 @@ its own pytest, run as a learner would, reports every task as not started.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import json
 import os
@@ -384,8 +383,12 @@ def check(out: Path) -> list[str]:
     return problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="kata release", description=__doc__.split("\n\n")[0])
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "release",
+        help="[instructor] build the student edition, checked",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("--out", default=str(ROOT / "dist" / "student"))
     p.add_argument("--no-check", action="store_true", help="skip running the release's tests")
     p.add_argument(
@@ -395,7 +398,10 @@ def main(argv: list[str] | None = None) -> int:
         help="after-pass: ship the reference solutions, which `make solution` shows only once "
         "the learner's task passes (default none: a graded course must not ship answers)",
     )
-    args = p.parse_args(argv)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     out = build(Path(args.out).resolve(), solutions=args.solutions)
     print(f"wrote the student edition to {out}")
     if args.solutions == "after-pass":
@@ -406,7 +412,3 @@ def main(argv: list[str] | None = None) -> int:
     if not problems:
         print("release checked: no solution code, every task 'not started' for a learner")
     return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

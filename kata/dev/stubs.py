@@ -10,7 +10,6 @@ new stub holds someone's work: it is saved to ``.kata/backups/`` first, and with
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -44,13 +43,20 @@ def untouched(path: Path) -> bool:
         return False
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="kata dev stubs", description=__doc__.splitlines()[0])
-    parser.add_argument(
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "stubs",
+        help="regenerate exercises/ from solutions/",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument(
         "--force", action="store_true", help="overwrite exercises that differ (backed up first)"
     )
-    parser.add_argument("names", nargs="*", help="exercises to stub (default: all)")
-    args = parser.parse_args(argv)
+    p.add_argument("names", nargs="*", help="exercises to stub (default: all)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     try:
         names = [catalogue.exercise(n).name for n in args.names] or catalogue.names()
     except catalogue.UnknownName as exc:
@@ -85,7 +91,3 @@ def main(argv=None) -> int:
     if not stale:
         print(f"stubs: exercises/ already match solutions/ ({len(names)} modules)")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

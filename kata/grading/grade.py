@@ -15,7 +15,6 @@ happens. Writes ``results.json`` (Gradescope), ``junit.xml``,
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import shutil
@@ -52,11 +51,11 @@ from kata.grading.sandbox import (
     Sandbox,
     build_tree,
     detect,
-    run,
     run_all,
     run_exercise,
     test_files,
 )
+from kata.grading.sandbox import run as sandbox_run
 
 TMP_PREFIX = "kata-grade-"  # + the grader's pid: a killed grader's tree is swept later
 
@@ -323,7 +322,9 @@ def grade(
         if batched:  # the grader of old: every exercise in one process (bench's baseline)
             runs = {
                 ",".join(modules): [
-                    run(tree, list(modules), limits, seed=seed, sandbox=sandbox, deadline=deadline)
+                    sandbox_run(
+                        tree, list(modules), limits, seed=seed, sandbox=sandbox, deadline=deadline
+                    )
                 ]
             }
         else:
@@ -359,9 +360,10 @@ def grade(
 # ------------------------------------------------------------------------ CLI
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="kata grade",
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "grade",
+        help="[instructor] grade one submission in the sandbox",
         description=__doc__.split("\n\n")[0],
         epilog="@FILE reads more options from FILE, several a line, # for comments "
         "(Gradescope's run_autograder reads grade-args.txt so)",
@@ -423,7 +425,7 @@ def _parser() -> argparse.ArgumentParser:
         "never for a real grade: see README)",
     )
     p.add_argument("--quiet", action="store_true", help="print only the total")
-    return p
+    p.set_defaults(run=run)
 
 
 def _failed(sub: Path, exercises, sandbox: Sandbox, exc: Exception, log: Path) -> Grade:
@@ -449,8 +451,7 @@ def _terminate(signum, frame):  # SIGTERM/SIGHUP: leave through the cleanup of t
     raise SystemExit(128 + signum)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def run(args) -> int:
     if args.unguarded:  # the sandbox alone: for its own tests, never for a real grade
         os.environ[guard.SWITCH] = "off"
         print("warning: --unguarded: graded code runs without the run-time guard", file=sys.stderr)
@@ -531,7 +532,3 @@ def main(argv: list[str] | None = None) -> int:
         print(grade_report.render(result))
         print(f"wrote {out}/results.json, junit.xml, grade.json, grade.log")
     return 2 if missing else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,6 @@ columns (folder ``submission_<id>`` -> its submitters).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -167,8 +166,12 @@ def row(name: str, data: dict, who: tuple[str, str] = ("", "")) -> dict:
     return r
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="kata grade-all", description=__doc__.split("\n\n")[0])
+def add_parser(sub) -> None:
+    p = sub.add_parser(  # the options it does not know go to kata grade (--timeout, --exercises…)
+        "grade-all",
+        help="[instructor] grade a folder of submissions",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("submissions", help="directory holding one directory per submission")
     p.add_argument(
         "--out", default=str(ROOT / "grades"), help="output directory (default: grades/)"
@@ -186,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         help="comma-separated submissions to regrade into an existing OUT (the other rows stay)",
     )
-    args, extra = p.parse_known_args(argv)  # the rest goes to kata.grade (--timeout, --exercises…)
+    p.set_defaults(run=run, rest=[])
+
+
+def run(args) -> int:
     root = Path(args.submissions)
     if not root.is_dir():
         print(f"error: {root} is not a directory", file=sys.stderr)
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         grades = list(
             pool.map(
-                lambda s: grade_one(s.absolute(), out / s.name, extra, args.submission_timeout),
+                lambda s: grade_one(s.absolute(), out / s.name, args.rest, args.submission_timeout),
                 subs,
             )
         )
@@ -252,7 +258,3 @@ def write(out: Path, rows: list[dict], keep: bool = False) -> list[dict]:
     os.replace(tmp, out / "gradebook.csv")
     course.write(out, rows)
     return rows
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,6 @@ their names to the step output ``runners``.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
@@ -106,10 +105,17 @@ def grade(directory: str) -> dict[str, outcomes.TaskResult]:
     return results
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="kata classroom", description=__doc__.split("\n\n")[0])
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "classroom",
+        help="[learner] GitHub Classroom points for exercises/",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("--target", default="exercises")
-    args = p.parse_args(argv)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     runs = runners(grade(args.target))
     if os.environ.get("GITHUB_ENV"):
         with open(os.environ["GITHUB_ENV"], "a", encoding="utf-8") as f:
@@ -122,7 +128,3 @@ def main(argv: list[str] | None = None) -> int:
     score, top = points(runs)
     print(f"Points {show_points(score)}/{show_points(top)}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

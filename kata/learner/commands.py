@@ -10,7 +10,6 @@ corrupt state file is rebuilt, never a crash.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from pathlib import Path
@@ -245,25 +244,25 @@ def reset(args) -> int:
 # ------------------------------------------------------------------------ cli
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="kata", description="The kata's learner commands.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("progress", help="grade quietly and show every task")
+def add_parser(sub) -> None:
+    p = sub.add_parser("progress", help="[learner] every task: done / failing / not started")
     p.add_argument(
         "--timeout", default=None, help="time limit of each test in seconds (default 10; 0: none)"
     )
-    p.set_defaults(run=progress)
-    p = sub.add_parser("hint", help="show the next hint of a task")
+    p.set_defaults(run=run, job=progress)
+    p = sub.add_parser("hint", help="[learner] the next hint for a task")
     p.add_argument("exercise", nargs="?")
     p.add_argument("task", nargs="?")
     p.add_argument("--level", type=int, help="show this hint level")
-    p.set_defaults(run=hint)
-    p = sub.add_parser("reset", help="back up an exercise and restore its stub")
+    p.set_defaults(run=run, job=hint)
+    p = sub.add_parser("reset", help="[learner] back up an exercise and restore its stub")
     p.add_argument("exercise", nargs="?")
-    p.set_defaults(run=reset)
-    args = parser.parse_args(argv)
+    p.set_defaults(run=run, job=reset)
+
+
+def run(args) -> int:
     try:
-        return args.run(args)
+        return args.job(args)
     except (UsageError, catalogue.UnknownName, target.TargetError) as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
@@ -272,7 +271,3 @@ def main(argv=None) -> int:
 
         print(_(INTERRUPTED), file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,7 +12,6 @@ grades what the kernel holds (see ``kata.learner.notebook``).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import importlib.util
 import json
@@ -108,15 +107,20 @@ def missing() -> list[str]:
     return [m for m in NEEDED if importlib.util.find_spec(m) is None]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kata notebook", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--port", type=int, default=None, help="port (default: first free from 8888)"
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "notebook",
+        help="[learner] the exercises as notebooks in JupyterLab",
+        description=__doc__.splitlines()[0],
     )
-    parser.add_argument(
+    p.add_argument("--port", type=int, default=None, help="port (default: first free from 8888)")
+    p.add_argument(
         "--open", default="ex01_access_params.py", help="file of exercises/ the URL opens"
     )
-    args = parser.parse_args(argv)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     lacking = missing()
     if lacking:
         print(
@@ -147,7 +151,3 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.call(lab_command(root, port, token), cwd=root)
     except KeyboardInterrupt:
         return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

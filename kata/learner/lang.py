@@ -9,7 +9,6 @@ commands follow ``KATA_LANG`` (or your locale): ``KATA_LANG=zh make test``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from kata import ROOT
@@ -111,16 +110,19 @@ def _rel(path):
         return path
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="kata lang", description=__doc__.splitlines()[0])
-    parser.add_argument("language", help="zh (简体中文) or en (English)")
-    args = parser.parse_args(argv)
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "lang",
+        help="[learner] lessons in English or Chinese: kata lang zh|en",
+        description=__doc__.splitlines()[0],
+    )
+    p.add_argument("language", help="zh (简体中文) or en (English)")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     try:
         return switch(choose(args.language))
     except LangError as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,7 +12,6 @@ what that means (``make`` then adds its own ``Error 1`` line).
 from __future__ import annotations
 
 import os
-import sys
 
 from kata import ROOT
 from kata.core import state
@@ -40,17 +39,21 @@ def learner_args(argv: list[str]) -> list[str]:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+def add_parser(sub) -> None:
+    p = sub.add_parser(  # every option goes to pytest (`kata test -h`: pytest's help)
+        "test",
+        help="[learner] grade your exercises (pytest with the kata's report)",
+        add_help=False,
+    )
+    p.set_defaults(run=run, rest=[])
+
+
+def run(args) -> int:
     import pytest
 
-    argv = list(sys.argv[1:] if argv is None else argv)
     for name in CI_VARIABLES:
         os.environ.pop(name, None)
-    code = int(pytest.main(learner_args(argv)))
+    code = int(pytest.main(learner_args(args.rest)))
     if code in EXIT_NOTE:
         print(_(EXIT_NOTE[code]), flush=True)
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

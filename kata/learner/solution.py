@@ -13,7 +13,6 @@ which is the default).
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from kata.core import catalogue, outcomes, target
@@ -25,13 +24,14 @@ from kata.testing.tables import label_text
 # ------------------------------------------------------------------------ cli
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="kata solution", description="the reference solution of a task, once yours passes"
-    )
-    parser.add_argument("exercise", nargs="?")
-    parser.add_argument("task", nargs="?")
-    args = parser.parse_args(argv)
+def add_parser(sub) -> None:
+    p = sub.add_parser("solution", help="[learner] a task's reference solution, once yours passes")
+    p.add_argument("exercise", nargs="?")
+    p.add_argument("task", nargs="?")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     try:
         if not args.exercise or not args.task:
             raise catalogue.UnknownName(
@@ -82,7 +82,3 @@ def main(argv=None) -> int:
     print()
     print(source)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

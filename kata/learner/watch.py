@@ -13,7 +13,6 @@ for the full report. Ctrl-C exits.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import ctypes
 import io
@@ -304,22 +303,25 @@ class Saves:
         return ready
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="kata watch", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--timeout", type=float, default=10.0, help="time limit of each test in seconds"
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "watch",
+        help="[learner] re-grade an exercise each time you save it",
+        description=__doc__.splitlines()[0],
     )
-    parser.add_argument(
-        "--interval", type=float, default=0.05, help="seconds between checks for a save"
-    )
-    parser.add_argument(
+    p.add_argument("--timeout", type=float, default=10.0, help="time limit of each test in seconds")
+    p.add_argument("--interval", type=float, default=0.05, help="seconds between checks for a save")
+    p.add_argument(
         "--settle",
         type=float,
         default=SETTLE,
         help="seconds a saved file must stay unchanged before it is graded (one verdict a save)",
     )
-    parser.add_argument("--first", default=None, help="grade this exercise once at start")
-    args = parser.parse_args(argv)
+    p.add_argument("--first", default=None, help="grade this exercise once at start")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     try:
         directory = target.resolve()
     except target.TargetError as exc:
@@ -353,16 +355,7 @@ def main(argv=None) -> int:
                         f"{where}: "
                         + _("⏱ stuck in native code past the time limit; restarting the watcher…")
                     )
-                    os.execv(
-                        sys.executable,
-                        [
-                            sys.executable,
-                            "-m",
-                            "kata",
-                            "watch",
-                            *(sys.argv[1:] if argv is None else argv),
-                        ],
-                    )
+                    os.execv(sys.executable, [sys.executable, "-m", "kata", *sys.argv[1:]])
                 show(name, outcome, took, task)
                 runs += 1
                 if runs % CLEAR_EVERY == 0:
@@ -383,7 +376,3 @@ def _leave(code: int) -> None:
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

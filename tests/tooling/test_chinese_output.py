@@ -195,17 +195,18 @@ def test_make_lang_zh_translates_every_notebook_heading_and_back():
 def test_make_solution_speaks_chinese(monkeypatch, capsys):
     from types import SimpleNamespace
 
+    from kata import cli
     from kata.learner import solution
 
     task = catalogue.exercise("ex03").task("WeirdInit")
     monkeypatch.setattr(solution, "reference", lambda *_: "def f(): pass")
     status = SimpleNamespace(status=outcomes.Status.NOT_STARTED)
     monkeypatch.setattr(solution, "grade_quietly", lambda *_: {task.key: status})
-    assert solution.main(["ex03", "WeirdInit"]) == 1
+    assert cli.main(["solution", "ex03", "WeirdInit"]) == 1
     said = capsys.readouterr()
     assert "先检查" in said.out and "还不行" in said.err and "尚未开始" in said.err, said
     assert not re.search(r"passes first|not yet|what is wrong|a nudge", said.out + said.err)
-    assert solution.main(["ex03"]) == 2
+    assert cli.main(["solution", "ex03"]) == 2
     assert "哪个任务" in capsys.readouterr().err
 
 

@@ -123,8 +123,9 @@ def test_main_writes_the_runners_for_the_reporter(tmp_path):
     empty = tmp_path / "work"
     empty.mkdir()
     code = (
-        "import sys; from kata.learner import classroom; from kata.core import outcomes;"
-        "classroom.grade = lambda d: outcomes.empty(); sys.exit(classroom.main([]))"
+        "import sys; from kata import cli; from kata.learner import classroom;"
+        "from kata.core import outcomes;"
+        "classroom.grade = lambda d: outcomes.empty(); sys.exit(cli.main(['classroom']))"
     )
     env = dict(os.environ, GITHUB_ENV=str(env_file), GITHUB_OUTPUT=str(out_file))
     proc = subprocess.run(

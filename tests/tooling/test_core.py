@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -196,21 +197,51 @@ def kata(*args: str) -> subprocess.CompletedProcess:
     return python([sys.executable, "-m", "kata", *args], ROOT, env)
 
 
-def test_kata_help_lists_every_subcommand():
-    from kata.cli import COMMANDS, DEV
+def test_kata_help_lists_every_subcommand_with_its_modules_help():
+    from kata.cli import COMMANDS
+    from kata.dev import TOOLS
 
     out = kata("--help")
     assert out.returncode == 0
-    for name, *_ in COMMANDS:
-        assert name in out.stdout
+    listed = dict(re.findall(r"^    (\S+)\s+(\[.*)$", out.stdout, re.M))
+    assert list(listed) == [name for name, *_ in COMMANDS], out.stdout
+    assert listed["grade"] == "[instructor] grade one submission in the sandbox"
     dev = kata("dev", "--help")
-    for name, *_ in DEV:
-        assert name in dev.stdout
+    assert [m.rsplit(".", 1)[1] for m in TOOLS] == re.findall(r"^    (\w+)  ", dev.stdout, re.M)
+    grade = kata("grade", "--help")  # the module's own options and texts
+    assert grade.stdout.startswith("usage: kata grade ") and "--exercise-deadline" in grade.stdout
 
 
-def test_kata_unknown_subcommand_is_a_clear_error():
+def test_one_argparse_tree():
+    """Only kata/cli.py makes an ArgumentParser: each command's module adds its
+    subparser to that tree, so its help and options are written once."""
+    makers = [p.name for p in (ROOT / "kata").rglob("*.py") if "ArgumentParser(" in p.read_text()]
+    assert makers == ["cli.py"]
+
+
+def test_kata_unknown_subcommand_or_option_is_a_clear_error():
     out = kata("grades")
     assert out.returncode == 2 and "unknown subcommand 'grades'" in out.stderr
+    out = kata("progress", "--no-such-option")
+    assert out.returncode == 2 and "unrecognized arguments: --no-such-option" in out.stderr
+
+
+def test_options_a_command_does_not_know_go_on_only_where_it_says_so():
+    """``kata test`` hands pytest every option it is given, ``kata grade-all`` hands
+    ``kata grade`` those it does not know; in order, and parsed nowhere else."""
+    from kata import cli
+
+    args = cli.parser("test").parse_known_args(["test", "-k", "a b", "-x", "tests/t.py", "-h"])
+    assert args[1] == ["-k", "a b", "-x", "tests/t.py", "-h"] and "rest" in vars(args[0])
+    args, rest = cli.parser("grade-all").parse_known_args(
+        ["grade-all", "subs", "--timeout", "3", "--out", "o", "--exercises", "ex01"]
+    )
+    assert "rest" in vars(args) and (args.submissions, args.out, rest) == (
+        "subs",
+        "o",
+        ["--timeout", "3", "--exercises", "ex01"],
+    )
+    assert "rest" not in vars(cli.parser("watch").parse_args(["watch"]))
 
 
 def test_a_missing_subpackage_says_which_edition(tmp_path):

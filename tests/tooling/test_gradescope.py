@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import zipfile
 
-from kata import ROOT
+from kata import ROOT, cli
 from kata.core import catalogue
 from kata.grading import gradescope
-from kata.grading.grade import _parser
 
 GRADESCOPE_TIMEOUT = 600  # seconds: Gradescope's default autograder timeout
 
@@ -35,7 +34,7 @@ def test_the_bundle_ships_and_uses_the_pins(tmp_path):
 def test_the_options_file_is_read_and_fits_gradescope_defaults(tmp_path):
     args = tmp_path / "grade-args.txt"
     args.write_bytes((ROOT / "kata" / "grading" / "gradescope" / "grade-args.txt").read_bytes())
-    got = _parser().parse_args(["/autograder/submission", "--quiet", f"@{args}"])
+    got = cli.parser("grade").parse_args(["grade", "/autograder/submission", "--quiet", f"@{args}"])
     assert got.submission == "/autograder/submission" and got.quiet and got.jobs == 1
     # The grader stops itself, and writes its results, before Gradescope stops it.
     assert got.deadline <= GRADESCOPE_TIMEOUT - 60, got.deadline
@@ -44,5 +43,5 @@ def test_the_options_file_is_read_and_fits_gradescope_defaults(tmp_path):
     assert len(catalogue.names()) * per_exercise <= got.deadline, per_exercise
     assert got.startup + got.timeout <= got.exercise_deadline <= got.deadline
     args.write_text("# a comment\n--timeout 7  # seven\n\n--exercises ex01,ex02\n")
-    got = _parser().parse_args(["sub", f"@{args}"])
+    got = cli.parser("grade").parse_args(["grade", "sub", f"@{args}"])
     assert got.timeout == 7 and got.exercises == "ex01,ex02"

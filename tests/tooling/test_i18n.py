@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import ROOT
+from kata import ROOT, cli
 from kata.core import catalogue, i18n, lessons
 from kata.dev.verify import translations
 from kata.dev.verify.variants import mutants
@@ -174,7 +174,7 @@ def test_every_hint_level_in_chinese(monkeypatch, capsys, task):
     monkeypatch.setattr(commands.state, "load_hints", lambda: {})
     monkeypatch.setattr(commands.state, "save_hints", lambda hints: None)
     for level in range(1, len(task.hints) + 1):
-        assert commands.main(["hint", task.exercise, task.name, "--level", str(level)]) == 0
+        assert cli.main(["hint", task.exercise, task.name, "--level", str(level)]) == 0
         out = capsys.readouterr().out
         text = i18n.task_hint(task, level)
         assert text != task.hints[level - 1], f"{task.key} hint {level} is not translated"
@@ -262,7 +262,7 @@ def test_lang_leaves_an_edited_lesson_and_a_broken_file_alone(tmp_path, monkeypa
 
 
 def test_lang_unknown_language_is_a_clear_error(capsys):
-    assert lang.main(["fr"]) == 2
+    assert cli.main(["lang", "fr"]) == 2
     assert "unknown language 'fr'" in capsys.readouterr().err
 
 

@@ -20,7 +20,6 @@ per mutant.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -45,19 +44,22 @@ def _checks(only: set[str]) -> list:
     return [every[name] for name in CHECKS if name in only]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kata dev verify", description=__doc__.splitlines()[0])
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="prove the graded suites (mutants, alternatives, seeds, parity)",
+        description=__doc__.splitlines()[0],
+    )
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument(
         "--seeds", type=int, default=len(seeds.SEEDS), help="how many KATA_SEED values to sweep"
     )
     p.add_argument("--only", choices=CHECKS, nargs="*", help="run only these checks")
     p.add_argument("--exercises", nargs="*", help="limit to these exercises (e.g. ex01 ex03)")
-    return p
+    p.set_defaults(run=run)
 
 
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
+def run(args) -> int:
     start = time.perf_counter()
     try:
         wanted = {catalogue.exercise(n).name for n in args.exercises} if args.exercises else None
@@ -77,7 +79,3 @@ def main(argv=None) -> int:
     took = time.perf_counter() - start
     print(f"\nverify: {len(failures)} problem(s) in {took:.1f} s with {args.jobs} worker(s)")
     return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -12,8 +12,6 @@ takes the exercise modules from ``/autograder/submission`` and writes
 
 from __future__ import annotations
 
-import argparse
-import sys
 import zipfile
 from pathlib import Path
 
@@ -64,10 +62,17 @@ def build(out: Path, root: Path = ROOT) -> Path:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="kata gradescope", description=__doc__.split("\n\n")[0])
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "gradescope",
+        help="[instructor] build autograder.zip",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("--out", default=str(ROOT / "autograder.zip"))
-    args = p.parse_args(argv)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
     out = build(Path(args.out))
     with zipfile.ZipFile(out) as zf:
         names = zf.namelist()
@@ -76,7 +81,3 @@ def main(argv: list[str] | None = None) -> int:
         "constraints.txt, kata/, tests/ with hidden tests)"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
