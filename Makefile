@@ -96,9 +96,9 @@ verify: $(STAMP) $(NB_STAMP) ## [maintainer] check the kata: solutions pass, stu
 	@$(PY) -m pytest tests/tooling -p no:cacheprovider
 
 messages: $(STAMP) ## [maintainer] re-extract the messages, update the catalogs' .po, compile the .mo (pybabel)
-	@$(VENV)/bin/pybabel extract -F kata/core/locale/babel.cfg --no-location --sort-output \
-	  --project tf-params-kata -o $(VENV)/kata.pot .
-	@$(VENV)/bin/pybabel update -i $(VENV)/kata.pot -d kata/core/locale -D kata --ignore-obsolete
+	@$(VENV)/bin/pybabel extract -F kata/core/locale/babel.cfg --no-location --no-wrap \
+	  --sort-output --project tf-params-kata -o $(VENV)/kata.pot .
+	@$(VENV)/bin/pybabel update -i $(VENV)/kata.pot -d kata/core/locale -D kata --ignore-obsolete --no-wrap
 	@$(VENV)/bin/pybabel compile -d kata/core/locale -D kata --statistics
 	@$(KATA) dev verify --only translations
 

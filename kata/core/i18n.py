@@ -4,30 +4,25 @@
   first non-empty of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` (the order
   gettext reads them) chooses Chinese when it starts with ``zh``. Read at each call,
   so a test or a subprocess can switch.
-* **Short messages** (tables, status words, next-step lines, errors, failure
-  messages) go through Python's ``gettext``: ``_("std {got}, expected {want}")``
-  then ``.format(got=…, want=…)`` — named placeholders, so a translation can reorder
-  them. The catalog is ``locale/zh/LC_MESSAGES/kata.po``, kept with Babel
-  (``make messages``) and compiled to the ``kata.mo`` beside it, which is committed
-  so a fresh clone needs no build step. A message without a translation shows in
-  English.
-* **Long texts** (the catalogue's titles and hints, the lessons = the exercises'
-  docstrings) live in TOML files per language, ``locale/zh/catalogue.toml`` and
-  ``locale/zh/lessons/<exercise>.toml``: one table per text with ``english_sha``
-  (the hash of the English it translates) and ``text``. A translation whose hash no
-  longer matches the English is stale and is not shown: the English is.
-  ``kata dev verify`` lists missing and stale translations (``kata.dev.verify.translations``).
+* **Every text** goes through Python's ``gettext``: the short messages (tables,
+  status words, next-step lines, errors, failure messages) as
+  ``_("std {got}, expected {want}")`` then ``.format(got=…, want=…)`` — named
+  placeholders, so a translation can reorder them; the long texts (the catalogue's
+  titles and hints, the lessons = the exercises' docstrings) with their English as
+  the message id (``kata.dev.extractors`` finds them). The catalog is
+  ``locale/zh/LC_MESSAGES/kata.po``, kept with Babel (``make messages``, which marks
+  the translation of a changed English text *fuzzy*) and compiled to the ``kata.mo``
+  beside it, which is committed so a fresh clone needs no build step. A text
+  without a translation, or with a fuzzy one, shows in English.
 """
 
 from __future__ import annotations
 
 import functools
 import gettext as _gettext
-import hashlib
 import os
 import re
 import textwrap
-import tomllib
 from pathlib import Path
 
 LOCALE = Path(__file__).with_name("locale")
@@ -66,7 +61,7 @@ def _(message: str) -> str:
 
 def translate(message: str, lang: str) -> str:
     """``message`` in ``lang`` (not the current language): for texts written into files."""
-    return _translation(lang).gettext(message) or message
+    return (message and _translation(lang).gettext(message)) or message
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -80,70 +75,16 @@ def N_(message: str) -> str:
     return message
 
 
-# ------------------------------------------------------------------ long texts
-
-
-def english_sha(text: str) -> str:
-    """The hash a translation records of the English text it translates."""
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
-
-
-def long_texts_path(lang: str, name: str) -> Path:
-    """``catalogue`` or ``lessons/<exercise>`` of ``lang``, as a path."""
-    return LOCALE / lang / f"{name}.toml"
-
-
-@functools.cache
-def _long_texts(lang: str, name: str) -> dict[str, dict]:
-    path = long_texts_path(lang, name)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return {}  # no file, or a broken one: English everywhere
-    return {k: v for k, v in data.items() if isinstance(v, dict)}
-
-
-def long_text(name: str, key: str, english: str, lang: str | None = None) -> str:
-    """The translation of the English text ``english`` stored under ``key`` in the
-    file ``name`` (``catalogue``, ``lessons/ex03_custom_init``) of ``lang`` (default:
-    the current language); ``english`` itself when the translation is missing or
-    translates another version of the English."""
-    lang = lang or language()
-    if lang == ENGLISH:
-        return english
-    entry = _long_texts(lang, name).get(key)
-    if entry and entry.get("english_sha") == english_sha(english) and entry.get("text"):
-        return str(entry["text"])
-    return english
-
-
-def entries(lang: str, name: str) -> dict[str, dict]:
-    """Every entry of a long-text file: ``key -> {english_sha, text}`` (for the checks)."""
-    return _long_texts(lang, name)
-
-
-# The catalogue's texts, by the keys of locale/<lang>/catalogue.toml.
+# The catalogue's long texts, translated like any message (their English is the msgid).
 
 
 def task_title(task) -> str:
-    return long_text("catalogue", f"{task.exercise}.{task.name}.title", task.title)
+    return _(task.title)
 
 
 def task_hint(task, level: int) -> str:
     """Hint ``level`` (1-based) of a catalogue task."""
-    return long_text("catalogue", f"{task.exercise}.{task.name}.hint{level}", task.hints[level - 1])
-
-
-def catalogue_texts():
-    """``(key, english)`` of every text of the catalogue that a language translates."""
-    from kata.core import catalogue
-
-    for ex in catalogue.exercises():
-        yield f"{ex.name}.title", ex.title
-        for t in ex.tasks:
-            yield f"{ex.name}.{t.name}.title", t.title
-            for i, h in enumerate(t.hints, 1):
-                yield f"{ex.name}.{t.name}.hint{i}", h
+    return _(task.hints[level - 1])
 
 
 # ---------------------------------------------------------------- terminal width

@@ -1,12 +1,13 @@
 """The lessons of an exercise module — its module, class and function docstrings — in
-English or in a translation (``kata/core/locale/<lang>/lessons/<exercise>.toml``), and
+English or translated (each docstring is a message of the gettext catalog), and
 its notebook headings (the jupytext markdown cells: the title, the line on how the
 notebook works, each task's heading) in the same language.
 
 ``localize`` rewrites only the docstring literals of a module's source, byte offsets
 from ``ast``: every other byte (code, comments such as jupytext's ``# %%`` cell
 markers, blank lines) stays as it is. Used by ``kata lang`` and ``kata reset``
-(learner) and by the translation check of ``kata dev verify`` (maintainer).
+(learner); ``docstrings`` by ``make messages``, which extracts the lessons to
+translate (``kata.dev.extractors``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import ast
 import inspect
 from dataclasses import dataclass
 
-from kata.core.i18n import ENGLISH, LANGUAGES, N_, long_text, translate, wrap
+from kata.core.i18n import ENGLISH, LANGUAGES, N_, translate, wrap
 
 MODULE = "module"  # the key of the module docstring
 
@@ -78,11 +79,6 @@ def lessons(source: str) -> dict[str, str]:
     return {d.key: d.text for d in docstrings(source)}
 
 
-def translation(exercise: str, key: str, english: str, lang: str) -> str:
-    """The lesson text ``key`` of ``exercise`` in ``lang`` (the English when missing or stale)."""
-    return long_text(f"lessons/{exercise}", key, english, lang)
-
-
 def literal(text: str, indent: int, closing_line: bool) -> str:
     """A triple-quoted docstring literal for ``text`` at column ``indent``."""
     pad = " " * indent
@@ -96,7 +92,7 @@ def literal(text: str, indent: int, closing_line: bool) -> str:
     return f'"""{body}"""'
 
 
-def language_of(source: str, exercise: str, english: dict[str, str]) -> str | None:
+def language_of(source: str, english: dict[str, str]) -> str | None:
     """The language the module docstring of ``source`` is written in, if it is one of
     the kata's texts (``None`` when the learner edited it, or it does not parse)."""
     try:
@@ -109,7 +105,7 @@ def language_of(source: str, exercise: str, english: dict[str, str]) -> str | No
     if text == eng:
         return ENGLISH
     for lang in LANGUAGES[1:]:
-        if text == translation(exercise, MODULE, eng, lang):
+        if text == translate(eng, lang):
             return lang
     return None
 
@@ -131,10 +127,10 @@ def headings(exercise: str, lang: str, stub: str) -> list[str]:
     from kata.core import catalogue
 
     ex = catalogue.exercise(exercise)
-    title = long_text("catalogue", f"{ex.name}.title", ex.title, lang)
+    title = translate(ex.title, lang)
     out = [f"# # {translate(TITLE, lang).format(exercise=ex.short, title=title)}"]
     for t in ex.tasks:
-        title = long_text("catalogue", f"{ex.name}.{t.name}.title", t.title, lang)
+        title = translate(t.title, lang)
         out.append(f"# ## {translate(TASK_HEADING, lang).format(task=t.name, title=title)}")
     if lang == ENGLISH:
         return [*out, _comment_block(stub, INTRO)]
@@ -179,10 +175,7 @@ def localize(source: str, exercise: str, lang: str, stub: str) -> tuple[str, lis
         e = english.get(d.key)
         if e is None:
             continue  # the learner's own function: not a lesson
-        known = {
-            lg: e.text if lg == ENGLISH else translation(exercise, d.key, e.text, lg)
-            for lg in LANGUAGES
-        }
+        known = {lg: translate(e.text, lg) for lg in LANGUAGES}
         if d.text == known.get(lang, e.text):
             continue
         if d.text not in known.values():

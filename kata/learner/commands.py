@@ -194,7 +194,7 @@ def stub_in_language(name: str, path: Path) -> str:
     stub = pristine_stub(name)
     english = lessons.lessons(stub)
     current = path.read_text(encoding="utf-8") if path.is_file() else ""
-    lang = lessons.language_of(current, name, english) or language()
+    lang = lessons.language_of(current, english) or language()
     return lessons.localize(stub, name, lang, stub)[0]
 
 

@@ -95,10 +95,10 @@ def test_wrapped_chinese_hints_follow_the_line_breaking_rules():
     ends with opening punctuation, at any width; a line passes the width only by its
     hanging marks or a word too long to break; no character is lost."""
     texts = [
-        i18n.long_text("catalogue", f"{ex.name}.{t.name}.hint{level}", hint, "zh")
+        i18n.translate(hint, "zh")
         for ex in catalogue.exercises()
         for t in ex.tasks
-        for level, hint in enumerate(t.hints, start=1)
+        for hint in t.hints
     ]
     assert all(i18n.cells(text) > len(text) for text in texts), "the hints are in Chinese"
     for text in texts:
@@ -151,15 +151,13 @@ def test_plots_label_in_chinese_only_with_a_font_that_draws_it(monkeypatch):
 def test_chinese_texts_cite_d2l_zh_section_titles_and_say_return():
     """The Chinese lessons, hints and README name the book's sections as d2l-zh does
     (访问模型参数, 参数初始化, 自定义初始化, 参数绑定), not in English, and say 返回."""
+    from babel.messages.pofile import read_po
+
     from kata import ROOT
 
-    texts = {
-        str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
-        for p in [
-            ROOT / "README.zh-CN.md",
-            *(ROOT / "kata" / "core" / "locale" / "zh").rglob("*.toml"),
-        ]
-    }
+    with open(i18n.LOCALE / "zh" / "LC_MESSAGES" / "kata.po", "rb") as f:
+        texts = {m.id: m.string for m in read_po(f) if m.id}  # each translation
+    texts["README.zh-CN.md"] = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
     english_title = re.compile(r"D2L [\d.]+ “[A-Za-z ]+”")
     for where, text in texts.items():
         assert not english_title.search(text), (where, english_title.search(text))

@@ -31,10 +31,8 @@ from tests.tooling.copies import python
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     i18n._translation.cache_clear()
-    i18n._long_texts.cache_clear()
     yield
     i18n._translation.cache_clear()
-    i18n._long_texts.cache_clear()
 
 
 def no_locale(monkeypatch, kata_lang: str | None) -> None:
@@ -133,12 +131,7 @@ def test_stub_run_in_chinese_shows_the_table_and_the_next_step(tmp_path):
     assert done.returncode == 1, out + done.stderr
     for word in ("练习", "状态", "分数", "尚未开始", "总分：0/10 分"):
         assert word in out, out
-    title = i18n.long_text(
-        "catalogue",
-        "ex01_access_params.build_mlp.title",
-        catalogue.exercises()[0].tasks[0].title,
-        "zh",
-    )
+    title = i18n.translate(catalogue.exercises()[0].tasks[0].title, "zh")
     assert title != catalogue.exercises()[0].tasks[0].title
     assert f"下一步：ex01_access_params.build_mlp — {title}" in out, out
     assert "next:" not in out and "not started" not in out, out
@@ -185,7 +178,7 @@ def test_every_hint_level_in_chinese(monkeypatch, capsys, task):
 
 def test_hint_lines_fit_the_terminal_in_cells():
     task = catalogue.exercise("ex02").task("init_normal")
-    text = i18n.long_text("catalogue", f"{task.key.replace('::', '.')}.hint2", task.hints[1], "zh")
+    text = i18n.translate(task.hints[1], "zh")
     assert text != task.hints[1]
     wrapped = commands.wrap(text, width=60, indent="  ")
     assert "".join(wrapped.split()) == "".join(text.split())
@@ -294,29 +287,48 @@ def locale_copy(tmp_path, monkeypatch) -> Path:
     return copy
 
 
-def test_verify_lists_a_stale_and_a_missing_long_text(locale_copy):
-    path = locale_copy / "zh" / "catalogue.toml"
-    text = path.read_text(encoding="utf-8")
-    key = "ex03_custom_init.WeirdInit.hint2"
-    sha = i18n.english_sha(catalogue.exercise("ex03").task("WeirdInit").hints[1])
-    assert text.count(sha) == 1
-    text = text.replace(sha, "0" * 16)
-    gone = '["ex01_access_params.build_mlp.title"]'
-    text = text.replace(gone, '["ex01_access_params.build_mlp.old_title"]')
-    path.write_text(text, encoding="utf-8")
-    found = "\n".join(translations.long_text_problems("zh"))
-    assert f"stale ['{key}']" in found
-    assert "missing ['ex01_access_params.build_mlp.title']" in found
-    assert "obsolete ['ex01_access_params.build_mlp.old_title']" in found
-
-
-def test_verify_lists_a_stale_lesson(locale_copy, tmp_path):
+def test_a_changed_hint_and_lesson_turn_fuzzy_and_show_in_english(tmp_path, monkeypatch):
+    """The long texts are in the gettext catalog: editing a hint of catalogue.toml or
+    a lesson of solutions/ makes their translations missing (and the old ones
+    obsolete), then fuzzy after ``make messages`` (pybabel extract, update, compile
+    as the Makefile runs them); the check lists them and the edited texts show in
+    English."""
     root = tmp_path / "repo"
-    shutil.copytree(ROOT / "exercises", root / "exercises")
-    ex = root / "exercises" / "ex04_set_params.py"
-    ex.write_text(ex.read_text().replace("in place; return the same variable.", "in place."))
-    found = translations.long_text_problems("zh", root)
-    assert len(found) == 1 and "stale ['add_one']" in found[0], found
+    shutil.copytree(ROOT / "kata", root / "kata", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "solutions", root / "solutions")
+    (root / "tests").mkdir()
+    for path in translations.suite_files(ROOT):
+        shutil.copy(path, root / "tests" / path.name)
+    task = catalogue.exercise("ex03").task("WeirdInit")
+    hint, edited = task.hints[1], task.hints[1] + " Edited."
+    toml = root / "kata" / "core" / "catalogue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(hint, edited), "utf-8")
+    sol = root / "solutions" / "ex04_set_params.py"
+    lesson = "in place; return the same variable."
+    assert sol.read_text(encoding="utf-8").count(lesson) == 1
+    sol.write_text(sol.read_text(encoding="utf-8").replace(lesson, "in place."), "utf-8")
+    locale = root / "kata" / "core" / "locale"
+    found = "\n".join(translations.message_problems("zh", root, locale))
+    assert f"missing message: {edited!r}" in found
+    assert f"obsolete message (no such English text; make messages): {hint!r}" in found
+    assert found.count("missing message:") == found.count("obsolete message") == 2, found
+
+    pybabel = [str(Path(sys.executable).with_name("pybabel"))]
+    pot = str(tmp_path / "kata.pot")
+    for args in (
+        ["extract", "-F", str(locale / "babel.cfg"), "--no-location", "--no-wrap", "-o", pot, "."],
+        ["update", "-i", pot, "-d", str(locale), "-D", "kata", "--ignore-obsolete", "--no-wrap"],
+        ["compile", "-d", str(locale), "-D", "kata"],
+    ):
+        subprocess.run(pybabel + args, cwd=root, check=True, capture_output=True, timeout=300)
+    found = translations.message_problems("zh", root, locale)
+    stale = "\n".join(p for p in found if "stale message (fuzzy; its English changed)" in p)
+    assert len(found) == 2 and stale.count("stale message") == 2, found
+    assert edited[-30:] in stale and "in place." in stale and lesson not in stale
+    monkeypatch.setattr(i18n, "LOCALE", locale)
+    no_locale(monkeypatch, "zh")
+    assert i18n._(edited) == edited  # a fuzzy translation is not shown: the English is
+    assert i18n._(task.hints[0]) != task.hints[0]  # the unchanged hint stays translated
 
 
 def test_verify_lists_a_suite_message_not_marked_for_translation(tmp_path):
@@ -347,12 +359,14 @@ def test_verify_lists_fuzzy_missing_and_misplaced_messages(locale_copy):
     cat["done"].flags.add("fuzzy")
     cat.delete("watch stopped.")
     cat["next: {task} — {title}"].string = "下一步：{task}"
+    cat.add("a message the code no longer has", "代码里已经没有的消息")
     with open(po, "wb") as f:
         write_po(f, cat)
     found = "\n".join(translations.message_problems("zh", locale=locale_copy))
     assert "stale message (fuzzy; its English changed): 'done'" in found
     assert "missing message: 'watch stopped.'" in found
     assert "placeholders differ" in found and "next: {task}" in found
+    assert "obsolete message (no such English text; make messages): 'a message the" in found
     assert "is not the compiled .po" in found
 
 

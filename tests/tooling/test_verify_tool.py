@@ -61,8 +61,8 @@ def cited(tree):
     """The tree plus both READMEs and the Chinese lessons, as committed."""
     for readme in ("README.md", "README.zh-CN.md"):
         shutil.copy(ROOT / readme, tree / readme)
-    zh = "kata/core/locale/zh/lessons"
-    shutil.copytree(ROOT / zh, tree / zh)
+    (tree / parity.ZH_CATALOG).parent.mkdir(parents=True)
+    shutil.copy(ROOT / parity.ZH_CATALOG, tree / parity.ZH_CATALOG)
     return tree
 
 
@@ -81,8 +81,10 @@ def test_book_citations_see_a_wrong_section_number(cited):
     zh.write_text(zh.read_text().replace(f"| `{EX.name}` | ", f"| `{EX.name}` | 4.2.3 ", 1))
     en = cited / "README.md"
     en.write_text(en.read_text().replace(EX.book, "D2L", 1))
-    lesson = cited / "kata/core/locale/zh/lessons" / f"{EX.name}.toml"
-    lesson.write_text(lesson.read_text().replace("D2L 4.2.1", "D2L §4.2.1", 1))  # number right
+    po = cited / parity.ZH_CATALOG  # the Chinese of the module lesson: the number right, with §
+    zh = "D2L 4.2.1 “访问模型参数”"
+    assert po.read_text().count(zh) == 1
+    po.write_text(po.read_text().replace(zh, zh.replace("D2L ", "D2L §")))
     found = parity.citation_problems(cited)
     assert [p.split(":")[1].strip() for p in found] == [
         f"solutions/{EX.filename}",  # the book text missing
@@ -90,7 +92,7 @@ def test_book_citations_see_a_wrong_section_number(cited):
         "README.md",  # the book text missing
         "README.md",  # and so its number
         "README.zh-CN.md",
-        f"kata/core/locale/zh/lessons/{EX.name}.toml",
+        str(parity.ZH_CATALOG),
     ], found
     assert "cites section(s) ['4.2.2'] with §" in found[1]
     assert "cites section(s) none" in found[3]
@@ -109,7 +111,7 @@ def test_lessons_name_the_pinned_versions(cited):
     found = parity.version_problems(cited)
     assert f"solutions/{EX.filename}: names Keras {old}; constraints.txt pins 3.99.0" in found
     assert any(p.startswith("README.md: names Keras") for p in found), found
-    assert any(p.startswith("kata/core/locale/zh/lessons/") for p in found), found
+    assert any(p.startswith(f"{parity.ZH_CATALOG} (the translations): names Keras") for p in found)
     shutil.copy(ROOT / "constraints.txt", pins)
     sol = cited / "solutions" / EX.filename
     text = sol.read_text()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,14 +96,30 @@ def _table_row(readme: Path, name: str) -> str | None:
     return None
 
 
-def _zh_lesson(root: Path, exercise: str) -> Path:
-    """The Chinese lessons of ``exercise`` in the tree at ``root``."""
-    return root / i18n.long_texts_path("zh", f"lessons/{exercise}").relative_to(ROOT)
+ZH_CATALOG = (i18n.LOCALE / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po").relative_to(ROOT)
+
+
+def _zh(root: Path) -> dict[str, str]:
+    """The Chinese texts of the catalog in the tree at ``root``, by where their English
+    comes from (the comment ``kata.dev.extractors`` writes: ``ex01_access_params: module``)
+    or else by their English."""
+    from babel.messages.pofile import read_po
+
+    path = root / ZH_CATALOG
+    if not path.exists():
+        return {}
+    with open(path, "rb") as f:
+        return {
+            (m.auto_comments or [m.id])[0]: m.string
+            for m in read_po(f)
+            if isinstance(m.id, str) and m.string
+        }
 
 
 def citation_problems(root: Path = ROOT) -> list[str]:
     """Where an exercise cites the book otherwise than its catalogue ``book`` says."""
     out = []
+    zh = _zh(root)
     for ex in catalogue.exercises():
         numbers = sorted(set(SECTION.findall(ex.book)))
         places: dict[str, tuple[str | None, bool]] = {}  # where -> (text, must hold the book)
@@ -119,10 +134,9 @@ def citation_problems(root: Path = ROOT) -> list[str]:
             if (root / readme).exists():
                 row = _table_row(root / readme, ex.name)
                 places[f"{readme}: the exercise table's row"] = (row and _flat(row), english)
-        zh = _zh_lesson(root, ex.name)
-        if zh.exists():
-            text = tomllib.loads(zh.read_text(encoding="utf-8")).get("module", {}).get("text")
-            places[f"{zh.relative_to(root)}: the module lesson's first paragraph"] = (
+        if zh:
+            text = zh.get(f"{ex.name}: module")
+            places[f"{ZH_CATALOG}: the Chinese of the module lesson's first paragraph"] = (
                 text and _first_paragraph(text),
                 False,
             )
@@ -192,9 +206,7 @@ def version_problems(root: Path = ROOT) -> list[str]:
         sol = root / "solutions" / ex.filename
         if sol.exists():
             texts[f"solutions/{ex.filename}"] = sol.read_text(encoding="utf-8")
-        zh = _zh_lesson(root, ex.name)
-        if zh.exists():
-            texts[str(zh.relative_to(root))] = zh.read_text(encoding="utf-8")
+    texts[f"{ZH_CATALOG} (the translations)"] = "\n".join(_zh(root).values())
     for readme in ("README.md", "README.zh-CN.md"):
         if (root / readme).exists():
             texts[readme] = (root / readme).read_text(encoding="utf-8")

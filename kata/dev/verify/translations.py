@@ -1,14 +1,12 @@
 """Translations: every translatable text has a current translation in every language.
 
-* Messages (gettext): the messages ``pybabel extract`` finds in the code
-  (``kata/core/locale/babel.cfg``) each have a translation in
+* Messages (gettext): the texts ``pybabel extract`` finds (``kata/core/locale/babel.cfg``)
+  — the messages of the code, the catalogue's titles and hints and the lessons
+  (``kata.dev.extractors``) — each have a translation in
   ``locale/<lang>/LC_MESSAGES/kata.po`` that is not fuzzy (``pybabel update`` marks
   a translation fuzzy when its English changed), with the same ``{placeholders}``;
-  and the committed ``kata.mo`` is the compiled ``kata.po``.
-* Long texts: each title and hint of the catalogue and each lesson (docstring of
-  ``exercises/``) has an entry in ``locale/<lang>/catalogue.toml`` or
-  ``locale/<lang>/lessons/<exercise>.toml`` whose ``english_sha`` is the hash of
-  the current English; entries for texts that no longer exist are listed too.
+  the catalog holds no translation of a text that no longer exists; and the
+  committed ``kata.mo`` is the compiled ``kata.po``.
 * Graded suites (``tests/helpers.py``, ``tests/test_*.py``): no English text of two
   words or more outside ``_()`` / ``N_()`` (docstrings aside), so a failure message
   a suite adds without marking it is listed instead of showing in English.
@@ -25,7 +23,7 @@ import string
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, i18n, lessons
+from kata.core import i18n
 
 NAME = "translations"
 CONFIG = i18n.LOCALE / "babel.cfg"
@@ -84,9 +82,12 @@ def message_problems(lang: str, root: Path = ROOT, locale: Path = i18n.LOCALE) -
                     f"{lang}: placeholders differ: {sorted(_fields(m.id))} in {m.id!r}, "
                     f"{sorted(_fields(m.string))} in its translation"
                 )
-    for mid in sorted(extracted(root) - set(translated)):
+    wanted = extracted(root)
+    for mid in sorted(wanted - set(translated)):
         if not any(mid == m.id and m.fuzzy for m in cat):
             out.append(f"{lang}: missing message: {mid!r}")
+    for mid in sorted(set(translated) - wanted):
+        out.append(f"{lang}: obsolete message (no such English text; make messages): {mid!r}")
     try:
         with open(mo, "rb") as f:
             compiled = {
@@ -96,39 +97,6 @@ def message_problems(lang: str, root: Path = ROOT, locale: Path = i18n.LOCALE) -
         compiled = None
     if compiled is None or compiled != translated:
         out.append(f"{lang}: {_show(mo, root)} is not the compiled .po (pybabel compile)")
-    return out
-
-
-def long_texts(root: Path = ROOT) -> dict[str, list[tuple[str, str]]]:
-    """``file name -> [(key, English)]`` of every long text a language translates."""
-    out = {"catalogue": list(i18n.catalogue_texts())}
-    for ex in catalogue.exercises():
-        path = root / "exercises" / ex.filename
-        if path.is_file():
-            out[f"lessons/{ex.name}"] = list(
-                lessons.lessons(path.read_text(encoding="utf-8")).items()
-            )
-    return out
-
-
-def long_text_problems(lang: str, root: Path = ROOT) -> list[str]:
-    """Missing, stale and obsolete entries of the long-text files of ``lang``."""
-    out = []
-    for name, texts in long_texts(root).items():
-        entries = i18n.entries(lang, name)
-        where = f"{lang}/{name}.toml"
-        for key, english in texts:
-            entry = entries.get(key)
-            sha = i18n.english_sha(english)
-            if not entry or not entry.get("text"):
-                out.append(f"{where}: missing [{key!r}] (english_sha = {sha!r})")
-            elif entry.get("english_sha") != sha:
-                out.append(
-                    f"{where}: stale [{key!r}]: translates english_sha "
-                    f"{entry.get('english_sha')!r}, the English is now {sha!r}"
-                )
-        for key in sorted(set(entries) - {k for k, _ in texts}):
-            out.append(f"{where}: obsolete [{key!r}] (no such English text)")
     return out
 
 
@@ -178,7 +146,6 @@ def problems(root: Path = ROOT) -> list[str]:
             out += message_problems(lang, root)
         except ImportError:
             out.append("Babel is not installed (pip install -e '.[dev]')")
-        out += long_text_problems(lang, root)
     return out
 
 
