@@ -32,7 +32,16 @@ print("KATA-BENCH", time.perf_counter() - _start, _ok)"""
 
 
 def env(**extra: str) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("KATA_", "PYTEST_"))}
+    """The caller's environment without its kata and pytest settings, and with Python
+    keeping compiled modules as on a learner's machine: the floor's imports read the
+    installed packages' ``__pycache__``; a shell's ``PYTHONDONTWRITEBYTECODE`` would make
+    the suite alone compile (and assertion-rewrite) the repository's modules on every run
+    (their ``__pycache__`` is git-ignored)."""
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KATA_", "PYTEST_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     return {**base, "TF_CPP_MIN_LOG_LEVEL": "3", "KATA_LANG": "en", **extra}
 
 
