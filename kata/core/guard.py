@@ -42,6 +42,7 @@ import codecs
 import contextlib
 import copy
 import functools
+import inspect
 import operator
 import os
 import re
@@ -500,8 +501,18 @@ def granting(directory: os.PathLike | str):
 _PATH_KEYS = ("filepath", "file", "path", "fname", "filename")
 
 
-def _inside_granted(args, kwargs, what: str) -> None:
-    target = next((kwargs[k] for k in _PATH_KEYS if k in kwargs), args[0] if args else None)
+def _path_argument(f, args, kwargs):
+    """The file argument of a call of ``f`` (by its parameter's name: ``file`` of
+    ``np.save(file, arr)``, ``filepath`` of ``save_model(model, filepath)``), or None."""
+    try:
+        bound = inspect.signature(f).bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):  # a call Python would refuse too, or no signature
+        return None
+    return next((bound[k] for k in _PATH_KEYS if k in bound), None)
+
+
+def _inside_granted(f, args, kwargs, what: str) -> None:
+    target = _path_argument(f, args, kwargs)
     if not isinstance(target, (str, os.PathLike)):
         raise Refused("files", _("{what} with a file object").format(what=what))
     path = Path(os.fspath(target)).resolve()
@@ -520,8 +531,9 @@ _FILE_WRAPPERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 def _file_function(f, what: str, bound=None):
     @functools.wraps(f)
     def guarded(*args, **kwargs):
-        _inside_granted(args, kwargs, what)
-        return f(bound, *args, **kwargs) if bound is not None else f(*args, **kwargs)
+        full = (bound, *args) if bound is not None else args
+        _inside_granted(f, full, kwargs, what)
+        return f(*full, **kwargs)
 
     _FILE_WRAPPERS[id(guarded)] = guarded
     return guarded

@@ -229,6 +229,32 @@ def test_a_keras_file_saved_and_loaded_inside_a_granted_directory(tmp_path):
         module.roundtrip(tmp_path / "again.keras")  # nothing granted any more
 
 
+@pytest.mark.parametrize(
+    "save",
+    [
+        "keras.saving.save_model(net, p)",
+        "keras.models.save_model(net, filepath=p)",
+        "keras.Model.save(net, p)",
+        "net.save(filepath=p)",
+    ],
+)
+def test_every_spelling_of_saving_a_model_finds_its_path(tmp_path, save):
+    """The file argument is found by its parameter's name, wherever it stands:
+    ``save_model(net, p)`` takes the model first (it was refused "with a file object")."""
+    module = load(
+        tmp_path,
+        "import keras\ndef roundtrip(p):\n"
+        "    net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+        f"    {save}\n    return keras.models.load_model(filepath=p)\n",
+    )
+    with guard.granting(tmp_path / "granted"):
+        (tmp_path / "granted").mkdir()
+        assert len(module.roundtrip(tmp_path / "granted" / "net.keras").layers) == 1
+        with pytest.raises(PermissionError, match=r"\[guard: files\]"):
+            module.roundtrip(tmp_path / "net.keras")  # outside the granted folder
+    assert not (tmp_path / "net.keras").exists()
+
+
 def test_the_switch_runs_unguarded_for_the_sandbox_tests_only(tmp_path, monkeypatch):
     monkeypatch.setenv(guard.SWITCH, "off")
     assert load(tmp_path, "import os\nx = os.sep").x == "/"
