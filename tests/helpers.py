@@ -524,7 +524,7 @@ def _learner_frames(exc: BaseException) -> list:
     ]
 
 
-def _learner_line(exc: BaseException) -> str:
+def learner_line(exc: BaseException) -> str:
     """The source line of the learner's last frame in ``exc``'s traceback."""
     frames = _learner_frames(exc)
     return (frames[-1].line or "") if frames else ""
@@ -540,7 +540,7 @@ def naming_swapped_variables(call: str):
     except NOT_STARTED:
         raise
     except Exception as exc:  # decided by the learner's own source line, never by a message
-        line = _learner_line(exc).strip()
+        line = learner_line(exc).strip()
         if not SWAP.search(line):
             raise
         raise AssertionError(
