@@ -68,7 +68,12 @@ def python(args, cwd: Path, env: dict[str, str], timeout: float = 300):
 
 
 WARM = Path(warm.__file__)
-_SERVER: list = []
+_SERVER: list = []  # [socket path, server process] once started
+
+
+def warm_server_pid() -> int | None:
+    """The pid of this test process's warm server, if it has started."""
+    return _SERVER[1].pid if _SERVER else None
 
 
 def warm_socket() -> str:
@@ -88,7 +93,7 @@ def warm_socket() -> str:
         while not os.path.exists(path):
             assert server.poll() is None, "the warm server did not start"
             time.sleep(0.05)
-        _SERVER.append(path)
+        _SERVER[:] = [path, server]
     return _SERVER[0]
 
 
