@@ -100,7 +100,9 @@ def _warm():
 
 
 def run_all(jobs: list[Job], workers: int) -> tuple[dict[tuple[str, str], Verdicts], list[str]]:
-    """Run every job in a pool; (verdicts by job key, problems of jobs that could not grade)."""
+    """Run every job in a pool; (verdicts by job key, problems of jobs that could not grade).
+    The jobs with the most test files (a seed grades every suite) start first, so that no
+    worker is left with a long one while the others have finished."""
     verdicts: dict[tuple[str, str], Verdicts] = {}
     problems: list[str] = []
     if not jobs:
@@ -109,7 +111,8 @@ def run_all(jobs: list[Job], workers: int) -> tuple[dict[tuple[str, str], Verdic
     with cf.ProcessPoolExecutor(
         max_workers=max(1, workers), mp_context=ctx, initializer=_warm
     ) as pool:
-        for fut in cf.as_completed([pool.submit(_work, j) for j in jobs]):
+        ordered = sorted(jobs, key=lambda j: -len(j.paths))
+        for fut in cf.as_completed([pool.submit(_work, j) for j in ordered]):
             try:
                 key, result = fut.result()
             except Exception as exc:  # a job that could not grade is a failure, never a pass
