@@ -20,10 +20,10 @@ from kata import ROOT
 
 FLOOR = "import tensorflow, pytest, scipy.stats"
 SUITE = ["-m", "pytest", "--target", "solutions", "-p", "no:cacheprovider"]
-UNSANDBOXED = """import sys
+UNSANDBOXED = """import os, sys
 from kata.grading.grade import grade
 from kata.grading.sandbox import Sandbox
-r = grade(sys.argv[1], sandbox=Sandbox("process group"), batched=True)
+r = grade(sys.argv[1], sandbox=Sandbox("process group"), jobs=os.cpu_count() or 1)
 sys.exit(r.score != r.max_score)"""
 CHECK = """import time, kata.learner.notebook as _nb
 _start = time.perf_counter()

@@ -52,10 +52,8 @@ from kata.grading.sandbox import (
     build_tree,
     detect,
     run_all,
-    run_exercise,
     test_files,
 )
-from kata.grading.sandbox import run as sandbox_run
 
 TMP_PREFIX = "kata-grade-"  # + the grader's pid: a killed grader's tree is swept later
 
@@ -116,74 +114,41 @@ def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact)
             g.tasks[t["task"]].tests.append(outcome)
 
 
-def settle(
-    runs: list[Run], grades: dict[str, ExerciseGrade], redact=lambda text: text
-) -> list[list[str]]:
-    """Record what the runs of one exercise (or of one batch) showed; return the batches of
-    exercises to run again."""
-    again = []
+def settle(runs: list[Run], grades: dict[str, ExerciseGrade], redact=lambda text: text) -> None:
+    """Record what the runs of one exercise showed."""
     for r in runs:
-        again += _settle_run(r, grades, redact)
-    return again
+        _settle_run(r, grades[r.exercise], redact)
 
 
-def _settle_run(r: Run, grades: dict[str, ExerciseGrade], redact) -> list[list[str]]:
-    batch = r.exercises
+def _settle_run(r: Run, g: ExerciseGrade, redact) -> None:
     if r.collected is None:
-        if len(batch) > 1:
-            return [[n] for n in batch]
-        grades[batch[0]].set_verdict(
-            KILLED if r.killed else ERROR,
-            f"the tests did not start ({_describe_death(r)}); see grade.log",
-        )
-        return []
-    order = list(r.ended)
-    tamper_at = next((i for i, k in enumerate(order) if r.ended[k].get("tampered")), None)
-    by_id = r.tests
-    tamperer = by_id[order[tamper_at]]["exercise"] if tamper_at is not None else None
-    killer = by_id[r.running]["exercise"] if r.running else None
-    if r.forged and tamperer is None and len(batch) == 1:
-        tamperer, tamper_at = batch[0], -1
-    if r.timed_out and killer and tamperer is None and len(batch) == 1:
+        why = f"the tests did not start ({_describe_death(r)}); see grade.log"
+        g.set_verdict(KILLED if r.killed else ERROR, why)
+        return
+    tampered = next((k for k, line in r.ended.items() if line.get("tampered")), None)
+    if tampered is not None:
+        what = redact(sanitize.clean("; ".join(r.ended[tampered]["tampered"][:5]), 500))
+        test = sanitize.clean(tampered.split("::")[-1], 200)
+        g.set_verdict(TAMPERED, f"tampering detected during {test}: {what}")
+    elif r.forged:
+        g.set_verdict(TAMPERED, f"{r.forged} forged lines in the grader's result stream")
+    elif r.timed_out and r.running:
         # A test passed the time limit: it fails, and so do its task's tests not run yet;
         # the other tasks' tests ran again without them (``sandbox.run_exercise``).
         ended = dict(r.ended)
         for t in r.given_up:
-            where = sanitize.clean(f"{killer}.{t['task']}", 200)
+            where = sanitize.clean(f"{r.exercise}.{t['task']}", 200)
             name = sanitize.clean(r.timed_out.split("::")[-1], 200)
             why = r.killed if t["id"] == r.timed_out else f"not run: {where} timed out in {name}"
             ended[t["id"]] = {"outcome": Outcome.FAILED, "message": why}
-        _record(grades[killer], [t for t in r.collected if t["id"] in ended], ended, redact)
-        return []
-    again = []
-    for name in batch:
-        g = grades[name]
-        tests = [t for t in r.collected if t.get("exercise") == name]
-        ids = [t["id"] for t in tests]
-        if name == tamperer:
-            if tamper_at >= 0:
-                key = order[tamper_at]
-                what = redact(sanitize.clean("; ".join(r.ended[key]["tampered"][:5]), 500))
-                test = sanitize.clean(key.split("::")[-1], 200)
-                g.set_verdict(TAMPERED, f"tampering detected during {test}: {what}")
-            else:
-                g.set_verdict(TAMPERED, f"{r.forged} forged lines in the grader's result stream")
-            continue
-        if name == killer:
-            g.set_verdict(
-                KILLED if r.killed else CRASHED,
-                f"{_describe_death(r)} (in {sanitize.clean(r.running.split('::')[-1], 200)})",
-            )
-            continue
-        seen = all(i in r.ended for i in ids)
-        clean = tamper_at is None or all(order.index(i) < tamper_at for i in ids)
-        if seen and clean and not (r.forged and len(batch) > 1):
-            _record(g, tests, r.ended, redact)
-        elif len(batch) == 1:
-            g.set_verdict(CRASHED, _describe_death(r))
-        else:
-            again.append([name])
-    return again
+        _record(g, [t for t in r.collected if t["id"] in ended], ended, redact)
+    elif r.running:
+        test = sanitize.clean(r.running.split("::")[-1], 200)
+        g.set_verdict(KILLED if r.killed else CRASHED, f"{_describe_death(r)} (in {test})")
+    elif all(t["id"] in r.ended for t in r.collected):
+        _record(g, r.collected, r.ended, redact)
+    else:
+        g.set_verdict(CRASHED, _describe_death(r))
 
 
 def _tmp_root() -> Path:
@@ -279,11 +244,9 @@ def grade(
     log: Path | None = None,
     jobs: int = 1,
     sandbox: Sandbox | None = None,
-    batched: bool = False,
 ) -> Grade:
     """Grade the exercise modules found in ``submission``, one sandboxed run per exercise
-    (``batched``: all in one run, regraded one by one after a crash, as the grader of
-    old did; ``make bench`` measures it as the unsandboxed baseline)."""
+    (runs of several exercises, ``jobs`` at a time)."""
     started = time.monotonic()
     submission = Path(os.path.abspath(submission))
     limits = limits or Limits()
@@ -319,39 +282,15 @@ def grade(
         deadline = Deadline(
             started + limits.submission, f"the submission ran past {limits.submission:g} s"
         )
-        if batched:  # the grader of old: every exercise in one process (bench's baseline)
-            runs = {
-                ",".join(modules): [
-                    sandbox_run(
-                        tree, list(modules), limits, seed=seed, sandbox=sandbox, deadline=deadline
-                    )
-                ]
-            }
-        else:
-            runs = run_all(
-                tree,
-                list(modules),
-                limits,
-                jobs=jobs,
-                seed=seed,
-                sandbox=sandbox,
-                deadline=deadline,
-            )
+        runs = run_all(
+            tree, list(modules), limits, jobs=jobs, seed=seed, sandbox=sandbox, deadline=deadline
+        )
         for rs in runs.values():
-            again = settle(rs, result.exercises, redact)
-            while again:  # a batch of one never asks again; kept for batches
-                batch = again.pop(0)
-                more = run_exercise(
-                    tree, batch[0], limits, seed=seed, sandbox=sandbox, deadline=deadline
-                )
-                rs += more
-                again += settle(more, result.exercises, redact)
+            settle(rs, result.exercises, redact)
             if log:
                 with open(log, "ab") as out:
                     for r in rs:
-                        out.write(
-                            f"\n$ pytest {','.join(r.exercises)}  ({r.seconds:.1f} s)\n".encode()
-                        )
+                        out.write(f"\n$ pytest {r.exercise}  ({r.seconds:.1f} s)\n".encode())
                         out.write(redact.log(sanitize.clean(r.log, 10**7)).encode())
     result.seconds = time.monotonic() - started
     return result

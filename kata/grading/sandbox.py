@@ -10,7 +10,8 @@ longer than the time limit, the memory the run holds above the limit, or the
 run's deadline (which no output moves) kills it all. What each finished test did is
 read back from the stream that ``kata.grading.stream_plugin`` writes; only
 well-formed lines carrying this run's token count, any other line is a flag.
-``run_exercise`` runs an exercise again without a task whose test timed out.
+``run_exercise`` runs an exercise again without a task whose test timed out;
+``run_all`` runs several exercises, ``jobs`` at a time.
 
 Each run is wrapped in bubblewrap (``bwrap``) when it can run here (``detect``):
 read-only system, interpreter, venv and tree; a fresh tmpfs for ``/tmp``, the home
@@ -38,9 +39,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,11 +92,10 @@ class Limits:
 class Run:
     """What one pytest process did, as far as the grader saw it."""
 
-    exercises: list[str]
+    exercise: str
     collected: list[dict] | None = None
     ended: dict[str, dict] = field(default_factory=dict)  # nodeid -> end line, in order
     running: str | None = None  # started, never ended
-    finished: bool = False
     killed: str = ""  # why the watchdog killed it
     timed_out: str = ""  # the test that passed the time limit (then killed)
     returncode: int | None = None
@@ -371,29 +371,26 @@ def unprivileged_user() -> tuple[int, int] | None:
     return user if ok else None
 
 
-def _child_setup(user: tuple[int, int] | None):
-    def setup() -> None:  # runs in the child, before exec
+def _child_setup(user: tuple[int, int] | None, group=None, nproc: bool = False):
+    """What the child does before exec: join ``group``, set the rlimits (the count of
+    processes with a ``user`` of its own, or ``nproc``: bwrap's), then become ``user``."""
+
+    def setup() -> None:
         import resource
 
+        if group:
+            group.join()
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_FSIZE, (LOG_LIMIT, LOG_LIMIT))
         resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
-        if user:
+        if user or nproc:
             resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
+        if user:
             os.setgroups([])
             os.setgid(user[1])
             os.setuid(user[0])
 
     return setup
-
-
-def _bwrap_setup() -> None:  # runs in the child, before exec of bwrap (as the grader's user)
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (LOG_LIMIT, LOG_LIMIT))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
-    resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
 
 
 # ------------------------------------------------------------------ processes
@@ -548,8 +545,6 @@ class _Stream:
             run.ended[run.running] = line
             run.running = None
             return True
-        elif event == "finish" and run.running is None:
-            run.finished = True
         return False
 
 
@@ -595,9 +590,9 @@ def _run_user(sandbox: Sandbox) -> tuple[int, int] | None:
     return SANDBOX_UIDS[0] + secrets.randbelow(SANDBOX_UIDS[1] - SANDBOX_UIDS[0]), gid
 
 
-def _run_tree(tree: Path, dest: Path, exercises: list[str], user: tuple[int, int] | None) -> Path:
+def _run_tree(tree: Path, dest: Path, name: str, user: tuple[int, int] | None) -> Path:
     """This run's view of ``tree``: hard links to its files, except the hidden tests of
-    ``exercises``, copied into a folder of the run's own that the stream plugin empties
+    exercise ``name``, copied into a folder of the run's own that the stream plugin empties
     once the tests are collected (before any learner module is imported)."""
     for dirpath, dirnames, filenames in os.walk(tree):
         rel = Path(dirpath).relative_to(tree)
@@ -609,7 +604,7 @@ def _run_tree(tree: Path, dest: Path, exercises: list[str], user: tuple[int, int
     src, hidden = tree / "tests" / "hidden", dest / "tests" / "hidden"
     if src.is_dir():
         hidden.mkdir(mode=0o700)
-        for f in [src / "__init__.py", *(src / f"test_{n}.py" for n in exercises)]:
+        for f in (src / "__init__.py", src / f"test_{name}.py"):
             if f.is_file():
                 shutil.copyfile(f, hidden / f.name)
         if user:
@@ -620,7 +615,7 @@ def _run_tree(tree: Path, dest: Path, exercises: list[str], user: tuple[int, int
 
 def run(
     tree: Path,
-    exercises: list[str],
+    name: str,
     limits: Limits,
     *,
     seed: int | None = None,
@@ -628,13 +623,12 @@ def run(
     only: list[str] | None = None,
     deadline: Deadline = NO_DEADLINE,
 ) -> Run:
-    """Run the tests of ``exercises`` (``only`` these test ids, if given) in a view of
-    ``tree`` under the watchdog, in the sandbox, ending by ``deadline``."""
+    """Run the tests of exercise ``name`` (``only`` these test ids, if given) in a view
+    of ``tree`` under the watchdog, in the sandbox, ending by ``deadline``."""
     sandbox = sandbox or detect()
-    result = Run(list(exercises))
-    files = [f for name in exercises for f in test_files(tree, name)]
+    result = Run(name)
+    files = test_files(tree, name)
     if not files:
-        result.finished = True
         return result
     if time.monotonic() >= deadline.at:
         result.killed = f"deadline: {deadline.what}"
@@ -643,7 +637,7 @@ def run(
     work = tree.parent / f"run-{token[:12]}"
     work.mkdir(mode=0o711)
     user = _run_user(sandbox)
-    view = _run_tree(tree, work / "tree", exercises, user)
+    view = _run_tree(tree, work / "tree", name, user)
     hidden = view / "tests" / "hidden"
     stream_path, log_path, home = work / "stream.jsonl", work / "output.log", work / "home"
     stream_path.touch(mode=0o600)
@@ -658,13 +652,14 @@ def run(
         if user:
             os.chown(stream_path, *user)
         cmd = [*bwrap_args(view, stream_path, as_root, user, hidden), *cmd]
-        env, setup = _env(view, stream_path, Path("/tmp/home"), seed, token), _bwrap_setup
+        env = _env(view, stream_path, Path("/tmp/home"), seed, token)
+        setup = _child_setup(None, group, nproc=True)
     else:
         home.mkdir(mode=0o700)
         if user:
             for path in (stream_path, home):
                 os.chown(path, *user)
-        env, setup = _env(view, stream_path, home, seed, token), _child_setup(user)
+        env, setup = _env(view, stream_path, home, seed, token), _child_setup(user, group)
     if hidden.is_dir():
         env[HIDDEN_VAR] = str(hidden)
     started = time.monotonic()
@@ -678,7 +673,7 @@ def run(
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_joining(group, setup),
+                preexec_fn=setup,
             )
             try:
                 proc.stdin.write(token.encode() + b"\n")
@@ -700,15 +695,6 @@ def run(
     result.log = _capped(log_path)
     shutil.rmtree(work, ignore_errors=True)
     return result
-
-
-def _joining(group: cgroups.Group | None, setup):
-    def both() -> None:  # in the child, before exec: into the group, then the limits
-        if group:
-            group.join()
-        setup()
-
-    return both
 
 
 def _watch(
@@ -782,7 +768,7 @@ def run_exercise(
     runs: list[Run] = []
     only = None
     while True:
-        r = run(tree, [name], limits, seed=seed, sandbox=sandbox, only=only, deadline=deadline)
+        r = run(tree, name, limits, seed=seed, sandbox=sandbox, only=only, deadline=deadline)
         runs.append(r)
         if not r.timed_out or r.forged or any(e["tampered"] for e in r.ended.values()):
             return runs
@@ -804,28 +790,12 @@ def run_all(
 ) -> dict[str, list[Run]]:
     """``run_exercise`` for each exercise, ``jobs`` at a time; exercise -> its runs."""
     sandbox = sandbox or detect()
-    out: dict[str, list[Run]] = {}
-    lock = threading.Lock()
-    todo = list(exercises)
 
-    def worker() -> None:
-        while True:
-            with lock:
-                if not todo:
-                    return
-                name = todo.pop(0)
-            try:
-                runs = run_exercise(
-                    tree, name, limits, seed=seed, sandbox=sandbox, deadline=deadline
-                )
-            except Exception:  # noqa: BLE001 - a bug of the grader costs this exercise only
-                runs = [Run([name], log=traceback.format_exc().encode())]
-            with lock:
-                out[name] = runs
+    def runs(name: str) -> list[Run]:
+        try:
+            return run_exercise(tree, name, limits, seed=seed, sandbox=sandbox, deadline=deadline)
+        except Exception:  # noqa: BLE001 - a bug of the grader costs this exercise only
+            return [Run(name, log=traceback.format_exc().encode())]
 
-    threads = [threading.Thread(target=worker) for _ in range(max(1, min(jobs, len(todo))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {n: out[n] for n in exercises}
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(exercises)))) as pool:
+        return dict(zip(exercises, pool.map(runs, exercises), strict=True))
