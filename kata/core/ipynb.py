@@ -5,8 +5,8 @@ grader, which turns each submitted notebook into ``<name>.py`` text before it
 copies the modules into its sandbox::
 
     from kata.core import ipynb
-    text = ipynb.module_text(path)        # str; NotebookError if it is no notebook
-    # (module_text_of(data, name) for content already read, e.g. through O_NOFOLLOW)
+    text = ipynb.module_text_of(data, name)   # str; NotebookError if it is no notebook
+    module = ipynb.convert(path)              # .text, .notes, .where(line) for messages
 
 Only code cells count. IPython-only lines, which are not Python, are dropped with
 a note: magics (``%matplotlib inline``), shell lines (``!pip install …``,
@@ -125,45 +125,6 @@ def _source(cell: dict) -> str:
     return "".join(src) if isinstance(src, list) else str(src)
 
 
-def is_check_cell(node: ast.stmt) -> bool:
-    """``if __name__ == "__main__":`` holding only ``import kata`` and ``kata.check("…", …)``."""
-    if not (
-        isinstance(node, ast.If)
-        and not node.orelse
-        and isinstance(node.test, ast.Compare)
-        and isinstance(node.test.left, ast.Name)
-        and node.test.left.id == "__name__"
-        and len(node.test.ops) == 1
-        and isinstance(node.test.ops[0], ast.Eq)
-        and isinstance(node.test.comparators[0], ast.Constant)
-        and node.test.comparators[0].value == "__main__"
-    ):
-        return False
-    for stmt in node.body:
-        if isinstance(stmt, ast.Import) and [(a.name, a.asname) for a in stmt.names] == [
-            ("kata", None)
-        ]:
-            continue
-        if (
-            isinstance(stmt, ast.Expr)
-            and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Attribute)
-            and isinstance(stmt.value.func.value, ast.Name)
-            and stmt.value.func.value.id == "kata"
-            and stmt.value.func.attr == "check"
-            and all(
-                isinstance(a, ast.Constant) and isinstance(a.value, str) for a in stmt.value.args
-            )
-            and all(
-                isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
-                for k in stmt.value.keywords
-            )
-        ):
-            continue
-        return False
-    return True
-
-
 def _is_check_cell(code: str) -> bool:
     """Only ``import kata`` and ``kata.check(...)`` calls, at the top level."""
     try:
@@ -254,15 +215,9 @@ def convert_bytes(data: bytes, name: str) -> Module:
     return Module("\n".join(out) + "\n", notes, origin)
 
 
-def module_text(path: str | Path) -> str:
-    """The Python text of a notebook's code cells, the dropped lines noted at the top
-    (what the grader copies as ``<name>.py``)."""
-    path = Path(path)
-    return module_text_of(path.read_bytes(), path.name)
-
-
 def module_text_of(data: bytes, name: str) -> str:
-    """``module_text`` of a notebook's file content ``data`` (named ``name``)."""
+    """The Python text of the code cells of a notebook's file content ``data`` (named
+    ``name``), the dropped lines noted at the top (what the grader copies as ``<name>.py``)."""
     module = convert_bytes(data, name)
     head = "".join(f"# dropped: {n}\n" for n in module.notes)
     return head + module.text
