@@ -35,7 +35,7 @@ import pytest
 
 from kata import ROOT
 from kata.core import catalogue, guard, target
-from kata.core.i18n import _, cells
+from kata.core.i18n import N_, _, cells
 from kata.core.outcomes import Outcome, Status, task_status
 from kata.testing import shaping, stats, warmrun
 from kata.testing.tables import label_text
@@ -149,13 +149,7 @@ class CheckResult:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        colour = {
-            Status.DONE: "#1a7f37",
-            Status.FAILING: "#cf222e",
-            Status.BROKEN: "#cf222e",
-            Status.NOT_STARTED: "#6e7781",
-            Status.NO_TESTS: "#6e7781",
-        }
+        colour = {Status.DONE: "#1a7f37", Status.FAILING: "#cf222e", Status.BROKEN: "#cf222e"}
         rows = []
         for t in self.tasks:
             notes = []
@@ -172,39 +166,38 @@ class CheckResult:
                 )
             rows.append(
                 f'<tr><td style="text-align:left"><code>{html.escape(t.task.name)}</code></td>'
-                f'<td style="text-align:left;color:{colour[t.status]}">'
+                f'<td style="text-align:left;color:{colour.get(t.status, "#6e7781")}">'
                 f"{html.escape(label_text(t.status))}</td>"
                 f"<td>{t.counts}</td>"
                 f'<td style="text-align:left">{"".join(notes)}</td></tr>'
             )
-        names = [html.escape(n) for n in (_("task"), _("status"), _("tests"), _("diagnosis"))]
-        head = (
-            f'<tr><th style="text-align:left">{names[0]}</th>'
-            f'<th style="text-align:left">{names[1]}</th>'
-            f"<th>{names[2]}</th>"
-            f'<th style="text-align:left">{names[3]}</th></tr>'
+        left = ' style="text-align:left"'
+        head = "".join(
+            f"<th{'' if n == 'tests' else left}>{html.escape(_(n))}</th>"
+            for n in (N_("task"), N_("status"), N_("tests"), N_("diagnosis"))
         )
         verdict = "#1a7f37" if self.passed else "#cf222e"
         return (
             f'<div class="kata-check"><p style="color:{verdict}"><b>'
             f"{html.escape(self.summary)}</b></p>"
             "<style>.kata-check-table td {vertical-align: top}</style>"
-            f'<table class="kata-check-table">{head}{"".join(rows)}</table></div>'
+            f'<table class="kata-check-table"><tr>{head}</tr>{"".join(rows)}</table></div>'
         )
 
 
 # ------------------------------------------------------------------- helpers
 
 
-def _learner_files(module: types.ModuleType) -> set[str]:
-    """The files (notebook cells) the learner's functions and methods come from."""
-    files = set()
-    for value in vars(module).values():
+def _code_files(values) -> list[str]:
+    """The files (notebook cells) that the functions among ``values``, and the methods
+    of the classes among them, come from."""
+    files: list[str] = []
+    for value in values:
         members = vars(value).values() if isinstance(value, type) else [value]
         for member in members:
             code = getattr(getattr(member, "__func__", member), "__code__", None)
-            if code is not None:
-                files.add(code.co_filename)
+            if code is not None and code.co_filename not in files:
+                files.append(code.co_filename)
     return files
 
 
@@ -472,15 +465,9 @@ def _defining_cells(namespace: dict) -> list[tuple[str, str]]:
     """``(text, file)`` of each cell that defined a function or class the namespace
     holds now, in the order the cells ran."""
     module_name = namespace.get("__name__", "__main__")
-    files: list[str] = []
-    for value in namespace.values():
-        members = vars(value).values() if isinstance(value, type) else [value]
-        if getattr(value, "__module__", None) != module_name:
-            continue
-        for member in members:
-            code = getattr(getattr(member, "__func__", member), "__code__", None)
-            if code is not None and code.co_filename not in files:
-                files.append(code.co_filename)
+    files = _code_files(
+        v for v in namespace.values() if getattr(v, "__module__", None) == module_name
+    )
     shell = namespace.get("get_ipython")
     ran = getattr(getattr(shell(), "compile", None), "_filename_map", {}) if callable(shell) else {}
     files.sort(key=lambda f: ran.get(f, 0))
@@ -570,7 +557,7 @@ def _check(exercise: str, task: str | None, namespace: dict):
     from kata.core.quiet import import_quietly
 
     import_quietly()
-    collector = _Collector(ex.name, _learner_files(module))
+    collector = _Collector(ex.name, set(_code_files(vars(module).values())))
     args = [
         str(tests),
         "--rootdir",
