@@ -14,7 +14,6 @@ for the full report. Ctrl-C exits.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import io
 import os
 import re
@@ -29,6 +28,7 @@ from kata.core import catalogue, outcomes, target
 from kata.core.i18n import _, clip
 from kata.core.quiet import import_quietly
 from kata.testing import tables
+from kata.testing.timelimit import raise_in
 
 
 class _Collector:
@@ -116,16 +116,6 @@ def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tup
     return collector, int(code)
 
 
-def _interrupt(thread: threading.Thread) -> None:
-    """Raise KeyboardInterrupt inside ``thread``, which makes pytest stop the run.
-
-    It works while the thread runs Python code; a loop in native code ignores it.
-    """
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt)
-    )
-
-
 # Each test has the time limit itself (kata.testing.timelimit): a loop in Python
 # fails its test and the run goes on. This guard is for what that limit cannot
 # stop: a run that has not moved on for the limit plus GRACE seconds.
@@ -148,7 +138,7 @@ def grade_with_timeout(name: str, directory: Path, timeout: float):
         thread.join(0.1)
         stalled = time.monotonic() - collector.beat > timeout + GRACE
         if timeout and thread.is_alive() and stalled:
-            _interrupt(thread)
+            raise_in(thread.ident, KeyboardInterrupt)  # pytest stops the run
             thread.join(2.0)
             if thread.is_alive():
                 return None, collector.current  # stuck in native code: restart the process

@@ -66,18 +66,11 @@ def seconds(option: str | None) -> float:
     return value
 
 
-def show(limit: float) -> str:
-    return f"{limit:g} s"
-
-
-def _raise_in(thread_id: int, exc_type) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exc_type)
-    )
-
-
-def _clear(thread_id: int) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), None)
+def raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
+    """Raise ``exc_type`` in the thread ``thread_id`` at its next bytecode (a loop in
+    native code ignores it until the call returns); None takes back one not yet raised."""
+    exc = ctypes.py_object(exc_type) if exc_type is not None else None
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), exc)
 
 
 class _Watchdog:
@@ -118,7 +111,7 @@ class _Watchdog:
         with self._cond:
             entry = self._armed.pop(ident, None)
             if entry is not None and entry[2]:
-                _clear(ident)
+                raise_in(ident, None)
 
     def suspend(self):
         """Take the calling thread off the watch and hand back ``(seconds left, on_fire)``
@@ -141,7 +134,7 @@ class _Watchdog:
                         if not entry[2]:
                             entry[2] = True
                             entry[1]()
-                        _raise_in(ident, TimedOut)
+                        raise_in(ident, TimedOut)
                         entry[0] = now + REPEAT
                 soonest = min((e[0] for e in self._armed.values()), default=None)
                 self._cond.wait(None if soonest is None else max(soonest - now, 0.0))
@@ -159,7 +152,7 @@ class TimeLimit:
 
     def message(self, where: str) -> str:
         return _("timed out after {limit} in {where}: an endless loop?").format(
-            limit=show(self.limit), where=where
+            limit=f"{self.limit:g} s", where=where
         )
 
     def _where(self, item) -> str:
