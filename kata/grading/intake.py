@@ -85,24 +85,13 @@ def untouched_stub(path: Path) -> bool:
 
 @dataclass
 class Found:
-    """The module picked for one exercise."""
+    """A candidate module for one exercise; the one picked carries ``notes``."""
 
     path: Path  # the file to read (inside the submission, or unpacked from an archive)
     shown: str  # its name for people: ``exercises/ex01_….py``, ``work.zip:ex01_….py``
     base: Path  # the folder ``path`` was found in (the submission, or an archive's)
+    rank: tuple = ()  # candidates sort by it, the best first
     notes: list[str] = field(default_factory=list)  # the name used, the candidates left out
-
-
-@dataclass
-class _Candidate:
-    path: Path
-    shown: str
-    base: Path
-    rank: tuple
-
-    @property
-    def stub(self) -> bool:
-        return untouched_stub(self.path)
 
 
 class Submission:
@@ -157,12 +146,12 @@ class Submission:
 
     # ---------------------------------------------------------------- finding
 
-    def candidates(self, name: str) -> list[_Candidate]:
+    def candidates(self, name: str) -> list[Found]:
         out = []
         for path, shown, base in self.entries:
             if path.parent == self.root and path.name == "exercises" and path.is_symlink():
                 # A linked exercises/ folder: taken as it is, for the grader to refuse.
-                out.append(_Candidate(path, shown, base, (False, False, False, 1, 1, shown)))
+                out.append(Found(path, shown, base, (False, False, False, 1, 1, shown)))
                 continue
             if path.suffix.lower() not in MODULE_SUFFIXES or path.name.startswith("._"):
                 continue
@@ -175,7 +164,7 @@ class Submission:
             notebook = path.suffix.lower() == ipynb.SUFFIX
             archived = base != self.root
             rank = (not exact, notebook, archived, place, depth, shown)
-            out.append(_Candidate(path, shown, base, rank))
+            out.append(Found(path, shown, base, rank))
         return sorted(out, key=lambda c: c.rank)
 
     def find(self, name: str) -> Found | None:
@@ -183,19 +172,17 @@ class Submission:
         found = self.candidates(name)
         if not found:
             return None
-        worked = [c for c in found if not c.stub]
+        worked = [c for c in found if not untouched_stub(c.path)]
         pick = (worked or found)[0]
-        notes = []
         if pick.path.name not in (f"{name}.py", f"{name}{ipynb.SUFFIX}"):
-            notes.append(f"graded {pick.shown} as {name}{pick.path.suffix.lower()}")
+            pick.notes.append(f"graded {pick.shown} as {name}{pick.path.suffix.lower()}")
         elif ":" in pick.shown:
-            notes.append(f"graded {pick.shown}")
+            pick.notes.append(f"graded {pick.shown}")
         for c in found:
-            if c is pick:
-                continue
-            why = "an untouched stub" if c not in worked else "another copy"
-            notes.append(f"ignored {c.shown} ({why}; graded {pick.shown})")
-        return Found(pick.path, pick.shown, pick.base, notes)
+            if c is not pick:
+                why = "an untouched stub" if c not in worked else "another copy"
+                pick.notes.append(f"ignored {c.shown} ({why}; graded {pick.shown})")
+        return pick
 
     def files(self) -> list[str]:
         """The names of every file, for a reason when nothing was found."""
