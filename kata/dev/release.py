@@ -191,15 +191,20 @@ def _pristine_stubs(dest: Path, root: Path) -> None:
 # ---------------------------------------------------------------------- checks
 
 
+def _functions(source: str):
+    """``(name, body)`` of every function in ``source``, the body without its docstring."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield node.name, node.body[1:] if ast.get_docstring(node) else node.body
+
+
 def _bodies(source: str) -> dict[str, str]:
     """Fingerprints (AST dumps) of the non-trivial function bodies in ``source``."""
     out = {}
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body[1:] if ast.get_docstring(node) else node.body
-            dump = "\n".join(ast.dump(stmt) for stmt in body)
-            if body and "NotImplementedError" not in dump:
-                out[dump] = node.name
+    for name, body in _functions(source):
+        dump = "\n".join(ast.dump(stmt) for stmt in body)
+        if body and "NotImplementedError" not in dump:
+            out[dump] = name
     return out
 
 
@@ -235,14 +240,12 @@ def answer_steps(source: str) -> dict[str, list[str]]:
     """Each non-trivial function of a solution module: the normalized dumps of what its
     statements compute (names forgotten), ``{function: [dump, …]}``."""
     out = {}
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = node.body[1:] if ast.get_docstring(node) else node.body
-            steps = _steps(body)
-            if sum(map(_size, steps)) >= MIN_ANSWER_NODES and not any(
-                "NotImplementedError" in ast.dump(s) for s in steps
-            ):
-                out[node.name] = [ast.dump(_Anonymous().visit(s)) for s in steps]
+    for name, body in _functions(source):
+        steps = _steps(body)
+        if sum(map(_size, steps)) >= MIN_ANSWER_NODES and not any(
+            "NotImplementedError" in ast.dump(s) for s in steps
+        ):
+            out[name] = [ast.dump(_Anonymous().visit(s)) for s in steps]
     return out
 
 
@@ -283,30 +286,19 @@ def solution_lines(root: Path = ROOT) -> set[str]:
     lines: set[str] = set()
     for sol in (root / "solutions").glob("*.py"):
         src = sol.read_text(encoding="utf-8").splitlines()
-        for node in ast.walk(ast.parse("\n".join(src))):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                body = node.body[1:] if ast.get_docstring(node) else node.body
-                for stmt in body:
-                    for line in src[stmt.lineno - 1 : stmt.end_lineno]:
-                        s = line.strip()
-                        if len(s) >= 20 and s not in public and not s.startswith(("#", '"', "'")):
-                            lines.add(s)
+        for _name, body in _functions("\n".join(src)):
+            for stmt in body:
+                for line in src[stmt.lineno - 1 : stmt.end_lineno]:
+                    s = line.strip()
+                    if len(s) >= 20 and s not in public and not s.startswith(("#", '"', "'")):
+                        lines.add(s)
     return lines
 
 
 def leaks(out: Path, root: Path = ROOT) -> list[str]:
     """Forbidden paths in the release, and files holding a solution's function body or lines."""
-    problems = [
-        f"{p} present"
-        for p in (
-            "solutions",
-            "tests/hidden",
-            "tests/mutants",
-            "tests/alternatives",
-            "tests/tooling",
-        )
-        if (out / p).exists()
-    ]
+    forbidden = ["solutions", *(f"tests/{d}" for d in sorted(TEST_DIRS_EXCLUDED))]
+    problems = [f"{p} present" for p in forbidden if (out / p).exists()]
     problems += [
         f"kata/{p.name} present (not for learners)"
         for p in (out / "kata").iterdir()
