@@ -166,20 +166,13 @@ def sweep_stale_trees() -> None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def _inside(path: Path, base: Path) -> list[Path]:
-    """``path`` and its parents up to (not including) ``base``."""
-    out = [path]
-    for parent in path.parents:
-        if parent == base:
-            break
-        out.append(parent)
-    return out
-
-
 def _admit(g: ExerciseGrade, found: intake.Found) -> bool:
     """Decide whether the module ``found`` may run; set the verdict when it may not."""
     path, rel = found.path, found.shown
-    links = [p for p in _inside(path, found.base) if p.is_symlink()]
+    inside = path.relative_to(found.base)  # the path and its parents up to the base
+    links = [
+        found.base / p for p in (inside, *inside.parents[:-1]) if (found.base / p).is_symlink()
+    ]
     if links:
         where = sanitize.name(links[-1].relative_to(found.base))
         g.set_verdict(

@@ -333,15 +333,9 @@ def detect() -> Sandbox:
 
 def _fallback(reason: str) -> Sandbox:
     user = unprivileged_user()
-    who = (
-        "as nobody"
-        if user
-        else (
-            "as root: nobody cannot run this interpreter"
-            if os.geteuid() == 0
-            else "as the grader's own user"
-        )
-    )
+    who = "as the grader's own user"
+    if os.geteuid() == 0:
+        who = "as nobody" if user else "as root: nobody cannot run this interpreter"
     return Sandbox(FALLBACK, f"no sandbox: {reason}; the tests run in a process group {who}", user)
 
 
