@@ -12,7 +12,7 @@ from ``OUT/gradebook.csv`` and each submission's ``OUT/<name>/grade.json``:
   exercises, the intake's and the scan's flags, graders that failed;
 - the class table, each name linking to that learner's ``feedback.md``.
 
-Every text from a submission is escaped; the page is rewritten whole (``os.replace``)
+Every text from a submission is escaped; the page is rewritten whole (atomically)
 each time the gradebook changes, so a regrade (``--only``, ``kata grade --into``)
 updates it too.
 """
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
 from kata.core import catalogue
+from kata.core.files import write_text
 from kata.core.i18n import _, task_title
 from kata.core.outcomes import show_points
 from kata.grading.sanitize import clean
@@ -290,8 +290,5 @@ def render(out: Path, rows: list[dict]) -> str:
 
 def write(out: Path, rows: list[dict]) -> Path:
     """Write ``out/report.html`` (replaced whole)."""
-    path = out / "report.html"
-    tmp = out / ".report.html.tmp"
-    tmp.write_text(render(out, rows), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    write_text(out / "report.html", render(out, rows))
+    return out / "report.html"

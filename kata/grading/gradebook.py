@@ -19,6 +19,7 @@ columns (folder ``submission_<id>`` -> its submitters).
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue
+from kata.core.files import write_text
 from kata.core.outcomes import show_points
 from kata.grading import sanitize
 
@@ -249,12 +251,10 @@ def write(out: Path, rows: list[dict], keep: bool = False) -> list[dict]:
         rows = sorted(
             [r for r in old if r["name"] not in new] + list(new.values()), key=lambda r: r["name"]
         )
-    tmp = out / ".gradebook.csv.tmp"
-    tmp.unlink(missing_ok=True)
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=fields(), restval="", extrasaction="ignore")
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, out / "gradebook.csv")
+    table = io.StringIO()
+    w = csv.DictWriter(table, fieldnames=fields(), restval="", extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
+    write_text(out / "gradebook.csv", table.getvalue())
     course.write(out, rows)
     return rows
