@@ -161,39 +161,24 @@ def _width() -> int:
 
 def show(name: str, outcome, took: float | None, task: str = "") -> None:
     ex = catalogue.exercise(name)
-    stamp = time.strftime("%H:%M:%S")
+    head = f"[{time.strftime('%H:%M:%S')}] {name}: "
     width = _width()
     if outcome == "timeout":
         where = f"{name}.{task}" if task else name
-        say(
-            clip(
-                f"[{stamp}] {name}: "
-                + _(
-                    "⏱ no verdict after the time limit in {where}: an endless loop? "
-                    "(stopped; fix and save again)"
-                ).format(where=where),
-                width,
-            )
-        )
+        said = _(
+            "⏱ no verdict after the time limit in {where}: an endless loop? "
+            "(stopped; fix and save again)"
+        ).format(where=where)
+        say(clip(head + said, width))
         return
     if isinstance(outcome, BaseException):
-        say(
-            clip(
-                f"[{stamp}] {name}: "
-                + _("! grading crashed: {error}: {message}").format(
-                    error=type(outcome).__name__, message=outcome
-                ),
-                width,
-            )
-        )
+        said = _("! grading crashed: {error}: {message}")
+        say(clip(head + said.format(error=type(outcome).__name__, message=outcome), width))
         return
     collector, code = outcome
     rows = [collector.results[t.key] for t in ex.tasks if collector.results[t.key].total]
     if code not in (0, 1) or not rows:
-        say(
-            f"[{stamp}] {name}: "
-            + _("! could not grade (pytest exit code {code})").format(code=code)
-        )
+        say(head + _("! could not grade (pytest exit code {code})").format(code=code))
         return
     status = outcomes.exercise_status(r.status for r in rows)
     done = sum(r.status == outcomes.Status.DONE for r in rows)
@@ -204,7 +189,7 @@ def show(name: str, outcome, took: float | None, task: str = "") -> None:
         else ""
     )
     tally = _("{done}/{total} tasks done").format(done=done, total=len(rows))
-    say(f"[{stamp}] {name}: {label} — {tally}{after}")
+    say(f"{head}{label} — {tally}{after}")
     first_failing = None
     for r in rows:
         if r.status == outcomes.Status.BROKEN:
