@@ -1,28 +1,19 @@
 """What the grader takes from a submission: its archives unpacked, and one module per
 exercise, found under the names learners really use.
 
-A submission is a folder as the learner handed it in: ``.py`` files or notebooks at
-the top, a repository with ``exercises/``, or the ``.zip`` (``.tar.gz``) they
-downloaded. ``Submission`` unpacks every archive of the folder into a private
-temporary folder, safely: no member outside it (absolute paths, ``..``), no link or
-device, at most ``MAX_MEMBERS`` members per archive and ``MAX_BYTES`` unpacked from all
-of them (an archive past a cap is not unpacked and says why; a tar's members are counted
-as they are read, so a bomb is stopped before its end). ``find`` then looks for each exercise's module:
-
-- the exact name (``ex01_access_params.py``, or the notebook ``….ipynb``), or a near
-  miss: another case (``Ex01_Access_Params.py``), a browser's or a file manager's copy
-  suffix (``ex02_builtin_init (1).py``, ``… - Copy.py``, ``…_copy2.py``), hyphens or
-  spaces for underscores; a note names the file used;
-- among several candidates, one that is not an untouched stub (a module that
-  ``kata.core.stubs`` would leave as it is: every body ``raise NotImplementedError``)
-  wins over the stubs; then the exact name, the top of the submission, ``exercises/``,
-  the shallowest, a ``.py`` before a notebook. Each candidate left out is flagged.
-
-Jupyter's checkpoints, macOS's ``__MACOSX``/``._*`` files and the kata's own files in a
-submitted repository (``kata/``, ``tests/``, ``.kata/``, and ``solutions/`` beside
-``exercises/``) are never candidates.
-Symbolic links are listed, never followed: a link that is picked is the grader's to
-refuse. The bytes are passed through as they are (decoding is the loader's: kata.core.guard).
+``Submission`` lists a submission folder (``.py`` files or notebooks at the top, a
+repository with ``exercises/``, the ``.zip`` or ``.tar.gz`` they downloaded) and
+unpacks its archives into a private temporary folder, safely: regular files only, no
+member outside it, at most ``MAX_MEMBERS`` members per archive and ``MAX_BYTES``
+unpacked from all of them (a tar's members are counted as they are read, so a bomb
+stops before its end); what is refused is flagged with the reason. ``find`` picks
+each exercise's module: an exact or near-miss name (case, a copy suffix, hyphens or
+spaces; ``normalized``), a worked module before an untouched stub, then the ranking
+of ``candidates``; every candidate left out is flagged. README ("What is graded")
+states these rules. Jupyter's checkpoints, macOS's ``__MACOSX``/``._*`` files and
+the kata's own files in a submitted repository are never candidates. Symbolic links
+are listed, never followed; the bytes pass through as they are (decoding is the
+loader's: kata.core.guard).
 """
 
 from __future__ import annotations
@@ -147,6 +138,9 @@ class Submission:
     # ---------------------------------------------------------------- finding
 
     def candidates(self, name: str) -> list[Found]:
+        """The files that may be exercise ``name``'s module, the best first: the exact
+        name, a ``.py`` before a notebook, the folder before an archive, the top before
+        ``exercises/`` before deeper."""
         out = []
         for path, shown, base in self.entries:
             if path.parent == self.root and path.name == "exercises" and path.is_symlink():

@@ -1,31 +1,22 @@
 """The grader's sandbox: a pristine tree, and pytest run in it under a watchdog.
 
 ``build_tree`` copies the kata's grading subpackages (``kata.core.editions.GRADING``),
-graded tests (hidden ones included, readable by the grader only) and a generated
-pytest configuration into a fresh directory, plus only the exercise modules of the
-submission (under ``submission/``). ``run`` starts pytest for one exercise in a view
-of that tree of its own (hard links, and a copy of the exercise's hidden tests that
-the stream plugin deletes once they are collected) and watches it: a test running
-longer than the time limit, the memory the run holds above the limit, or the
-run's deadline (which no output moves) kills it all. What each finished test did is
-read back from the stream that ``kata.grading.stream_plugin`` writes; only
-well-formed lines carrying this run's token count, any other line is a flag.
-``run_exercise`` runs an exercise again without a task whose test timed out;
-``run_all`` runs several exercises, ``jobs`` at a time.
+the graded and hidden tests, a generated pytest configuration and only the
+submission's exercise modules (under ``submission/``) into a fresh directory. ``run``
+starts pytest for one exercise in a view of that tree of its own (hard links, and a
+copy of its hidden tests that the stream plugin deletes once they are collected) and
+kills it all when a test passes the time limit, the run holds more memory than the
+limit, or its deadline (which no output moves) comes. What each finished test did is
+read back from the stream ``kata.grading.stream_plugin`` writes: only well-formed
+lines carrying this run's token count, any other line is a flag. ``run_exercise``
+runs an exercise again without a task whose test timed out; ``run_all`` runs
+exercises ``jobs`` at a time.
 
-Each run is wrapped in bubblewrap (``bwrap``) when it can run here (``detect``):
-read-only system, interpreter, venv and tree; a fresh tmpfs for ``/tmp``, the home
-and ``/dev/shm``; no network; its own PID, IPC and UTS namespaces with
-``--die-with-parent`` (nothing outlives the run); as root, a uid of the run's own
-(``SANDBOX_UIDS``), else uid 65534 in a user namespace; rlimits on processes, CPU
-time, file size and core dumps; its own log file. As root (or in a delegated
-cgroup) each run also gets a control group (``kata.grading.cgroups``): the kernel
-caps its memory, shared memory and memfd files included, and its processes.
-Elsewhere (macOS, a container without namespaces) the fallback is today's
-isolation, named ``"process group"``: the tests run in their own session, as a uid
-of their own when the grader is root and ``nobody`` can run the interpreter, and
-every process of the run (found by a marker in its environment) is killed when it
-ends. Processes are found and measured with psutil.
+Each run is wrapped in bubblewrap where it can run (``detect``, ``bwrap_args``), in a
+control group of its own as root (``kata.grading.cgroups``), else in the ``"process
+group"`` fallback (its own session, ``nobody`` as root, a marker in the environment
+that finds its processes to kill). README ("The sandbox (bubblewrap)") says what
+each isolates. Processes are found and measured with psutil.
 """
 
 from __future__ import annotations
