@@ -307,11 +307,7 @@ def write_all(result: Grade, out: Path) -> None:
 
 
 def _status_style(status: str) -> str:
-    if status == "done":
-        return "green"
-    if status.startswith("failing"):
-        return "red"
-    return STYLE.get(status, "magenta")
+    return "red" if status.startswith("failing") else STYLE.get(status, "magenta")
 
 
 def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
