@@ -55,8 +55,6 @@ filterwarnings =
     ignore::DeprecationWarning
     ignore::FutureWarning
 """
-# Instructor-only or answer-revealing parts of tests/, never copied.
-TEST_DIRS_SKIPPED = {"tooling", "mutants", "alternatives", "__pycache__"}
 LOG_LIMIT = 20 * 2**20  # bytes of output (and of any file) the tests may write
 NPROC_LIMIT = 1024  # processes and threads of the sandbox's user
 CPU_LIMIT = 3600  # seconds of CPU time per process (the watchdog's wall-clock limits come first)
@@ -122,14 +120,11 @@ def test_files(root: Path, name: str) -> list[Path]:
 
 
 def _copy_tests(root: Path, dest: Path) -> None:
+    """The graded suites with their helpers, and the hidden tests: never tooling/,
+    mutants/ or alternatives/ (instructor-only, or answers)."""
     src = root / "tests"
-    for path in sorted(src.rglob("*")):
-        rel = path.relative_to(src)
-        if rel.parts[0] in TEST_DIRS_SKIPPED or path.is_dir() or path.suffix != ".py":
-            continue
-        if len(rel.parts) > 1 and rel.parts[0] != "hidden":
-            continue
-        target = dest / "tests" / rel
+    for path in sorted([*src.glob("*.py"), *src.glob("hidden/**/*.py")]):
+        target = dest / "tests" / path.relative_to(src)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
 
@@ -579,14 +574,9 @@ def _run_tree(tree: Path, dest: Path, name: str, user: tuple[int, int] | None) -
     """This run's view of ``tree``: hard links to its files, except the hidden tests of
     exercise ``name``, copied into a folder of the run's own that the stream plugin empties
     once the tests are collected (before any learner module is imported)."""
-    for dirpath, dirnames, filenames in os.walk(tree):
-        rel = Path(dirpath).relative_to(tree)
-        if rel == Path("tests"):
-            dirnames[:] = [d for d in dirnames if d != "hidden"]
-        (dest / rel).mkdir(mode=0o755, exist_ok=True)
-        for f in filenames:
-            os.link(Path(dirpath, f), dest / rel / f)
     src, hidden = tree / "tests" / "hidden", dest / "tests" / "hidden"
+    skip = lambda d, names: ["hidden"] if Path(d) == src.parent else []  # noqa: E731
+    shutil.copytree(tree, dest, copy_function=os.link, ignore=skip)
     if src.is_dir():
         hidden.mkdir(mode=0o700)
         for f in (src / "__init__.py", src / f"test_{name}.py"):
