@@ -57,15 +57,12 @@ def grade_one(sub: Path, out: Path, extra: list[str], timeout: float = SUBMISSIO
             env=env,
             start_new_session=True,  # a signal to the grader's group never reaches the batch
         )
+        error = ""
         try:
             text, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_session(proc)
-            text = b""
-            error = f"grader timed out after {timeout:g} s"
-        else:
-            error = ""
-        _kill_session(proc)
+            text, error = b"", f"grader timed out after {timeout:g} s"
+        _kill_session(proc)  # and whatever it left in its session
         text = text.decode("utf-8", errors="replace")
         (out / "grader.log").write_text(text)
         print(
