@@ -16,6 +16,7 @@ a ``KataPlugin`` (the hooks, with the run's state on ``config.stash``) and
   test in one line and the run goes on.
 * Failure reports are shortened for learners (``kata.testing.shaping``; ``--kata-full``
   keeps pytest's own).
+* ``python -m pytest`` ends without finalizing the interpreter (``kata.testing.quickexit``).
 * A function that still raises ``NotImplementedError`` shows as "not started",
   with no traceback; the run ends with a table of exercises (``--kata-tasks``:
   one row per task) and the next task to do.
@@ -30,8 +31,10 @@ import pytest
 from kata.core import catalogue, outcomes, seeding, settings, state, target
 from kata.core.i18n import N_, _
 from kata.core.outcomes import Outcome
-from kata.testing import fixtures, gcpause, shaping, tables, timelimit
+from kata.testing import fixtures, gcpause, quickexit, shaping, tables, timelimit
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
+
+quickexit.arm()  # python -m pytest: no interpreter finalization after the run
 
 
 def pytest_addoption(parser):
@@ -280,6 +283,7 @@ class KataPlugin:
         tw.write(text)
 
     def pytest_sessionfinish(self, session, exitstatus):
+        quickexit.finished(session)
         path = session.config.getoption("kata_state")
         if not path or self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
             return
