@@ -438,24 +438,18 @@ def _depth(raw: bytes) -> int:
     return most
 
 
-_STR = (str,)
-_NAME = (str, type(None))
 # The fields of each event and their types; anything else is not the reporter's line.
 SCHEMA = {
     "collected": {"tests": list},
-    "start": {"id": _STR},
-    "end": {"id": _STR, "outcome": _STR, "message": _STR, "tampered": list},
+    "start": {"id": str},
+    "end": {"id": str, "outcome": str, "message": str, "tampered": list},
     "finish": {},
 }
-TEST_SCHEMA = {"id": _STR, "exercise": _NAME, "task": _NAME, "hidden": (bool,)}
+TEST_SCHEMA = {"id": str, "exercise": str | None, "task": str | None, "hidden": bool}
 
 
 def _typed(data: object, schema: dict) -> bool:
-    if not isinstance(data, dict):
-        return False
-    return all(
-        isinstance(data.get(k), t if isinstance(t, tuple) else (t,)) for k, t in schema.items()
-    )
+    return isinstance(data, dict) and all(isinstance(data.get(k), t) for k, t in schema.items())
 
 
 def parse_line(raw: bytes, token: str) -> dict | None:
