@@ -69,11 +69,9 @@ def pass_rates(grades: dict[str, dict]) -> list[tuple[catalogue.Task, int, int]]
         for t in e.tasks:
             done = seen = 0
             for data in grades.values():
-                task = _exercises(data).get(e.name, {}).get("tasks", {}).get(t.name)
-                if (
-                    not isinstance(task, dict)
-                    or _exercises(data)[e.name].get("status") == "no tests"
-                ):
+                graded = _exercises(data).get(e.name, {})
+                task = graded.get("tasks", {}).get(t.name)
+                if not isinstance(task, dict) or graded.get("status") == "no tests":
                     continue
                 seen += 1
                 done += task.get("status") == "done"
