@@ -17,32 +17,29 @@ from kata.grading.sanitize import clean
 
 STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
 # The status and outcome words of the grader (grade.json keeps them in English).
-WORDS = {
-    w: w
-    for w in (
-        N_("done"),
-        N_("not started"),
-        N_("missing"),
-        N_("no tests"),
-        N_("cannot import"),
-        N_("graded"),
-        N_("killed"),
-        N_("tampered"),
-        N_("crashed"),
-        N_("error"),
-        N_("passed"),
-        N_("failed"),
-        N_("broken"),
-        N_("no result"),
-    )
-}
+WORDS = (
+    N_("done"),
+    N_("not started"),
+    N_("missing"),
+    N_("no tests"),
+    N_("cannot import"),
+    N_("graded"),
+    N_("killed"),
+    N_("tampered"),
+    N_("crashed"),
+    N_("error"),
+    N_("passed"),
+    N_("failed"),
+    N_("broken"),
+    N_("no result"),
+)
 
 
 def word(status: str) -> str:
     """A status or outcome word of the grader in the current language."""
     if status.startswith("failing "):
         return _("failing {count}").format(count=status.removeprefix("failing "))
-    return _(WORDS[status]) if status in WORDS else status
+    return _(status) if status in WORDS else status
 
 
 def _short(text: str, limit: int = 800) -> str:
