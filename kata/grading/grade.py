@@ -227,6 +227,14 @@ def take(sub: intake.Submission, result: Grade, root: Path) -> dict[str, Path]:
     return modules
 
 
+def _new_grade(submission: Path, names: list[str], sandbox: Sandbox) -> Grade:
+    """The grade of exercises ``names`` of ``submission``, nothing decided yet."""
+    exercises = {n: ExerciseGrade(catalogue.exercise(n)) for n in names}
+    return Grade(
+        sanitize.name(submission), exercises, sandbox=sandbox.name, sandbox_note=sandbox.note
+    )
+
+
 def grade(
     submission: str | Path,
     *,
@@ -245,12 +253,7 @@ def grade(
     limits = limits or Limits()
     sandbox = sandbox or detect()
     wanted = [catalogue.exercise(n).name for n in exercises] if exercises else catalogue.names()
-    result = Grade(
-        sanitize.name(submission),
-        {n: ExerciseGrade(catalogue.exercise(n)) for n in wanted},
-        sandbox=sandbox.name,
-        sandbox_note=sandbox.note,
-    )
+    result = _new_grade(submission, wanted, sandbox)
     if not submission.is_dir() or submission.is_symlink():
         why = "is a symbolic link" if submission.is_symlink() else "does not exist"
         result.problem = f"the submission folder {sanitize.name(submission)} {why}"
@@ -367,13 +370,7 @@ def _failed(sub: Path, exercises, sandbox: Sandbox, exc: Exception, log: Path) -
 
     with open(log, "a") as out:
         out.write("\n" + "".join(traceback.format_exception(exc)))
-    names = exercises or catalogue.names()
-    result = Grade(
-        sanitize.name(sub),
-        {n: ExerciseGrade(catalogue.exercise(n)) for n in names},
-        sandbox=sandbox.name,
-        sandbox_note=sandbox.note,
-    )
+    result = _new_grade(sub, exercises or catalogue.names(), sandbox)
     for g in result.exercises.values():
         g.set_verdict(ERROR, f"the grader failed ({type(exc).__name__}); see grade.log")
     return result
