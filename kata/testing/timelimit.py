@@ -79,8 +79,11 @@ class _Watchdog:
     disarms.
 
     Arming and disarming only take a lock: a test phase starts no thread of its own
-    (a ``threading.Timer`` per phase would start three per test). A forked child
-    starts with nothing armed and its own thread.
+    (a ``threading.Timer`` per phase would start three per test), and wakes the
+    watchdog only when its deadline comes before the watchdog's next wake-up (a
+    disarmed deadline is left to pass: waking the thread at each of the run's many
+    phases hands the interpreter back and forth between the two threads). A forked
+    child starts with nothing armed and its own thread.
     """
 
     def __init__(self):
@@ -92,6 +95,8 @@ class _Watchdog:
         self._cond = threading.Condition()
         self._armed: dict[int, list] = {}  # thread id -> [deadline, on_fire, fired]
         self._thread: threading.Thread | None = None
+        self._wake_at: float | None = None  # the watchdog's next wake-up (None: when notified)
+        self._latest = 0.0  # the latest deadline armed: the watchdog sleeps at least until then
 
     def arm(self, limit: float, on_fire) -> None:
         """Put the calling thread under ``limit`` seconds; ``on_fire()`` runs once, in
@@ -102,8 +107,11 @@ class _Watchdog:
                     target=self._run, name="kata-timelimit", daemon=True
                 )
                 self._thread.start()
-            self._armed[threading.get_ident()] = [time.monotonic() + limit, on_fire, False]
-            self._cond.notify()
+            deadline = time.monotonic() + limit
+            self._armed[threading.get_ident()] = [deadline, on_fire, False]
+            self._latest = max(self._latest, deadline)
+            if self._wake_at is None or deadline < self._wake_at:
+                self._cond.notify()
 
     def disarm(self) -> None:
         """Take the calling thread off the watch, clearing a raise not yet delivered."""
@@ -137,6 +145,9 @@ class _Watchdog:
                         raise_in(ident, TimedOut)
                         entry[0] = now + REPEAT
                 soonest = min((e[0] for e in self._armed.values()), default=None)
+                if soonest is None and self._latest > now:  # phases ran lately: more will
+                    soonest = self._latest
+                self._wake_at = soonest
                 self._cond.wait(None if soonest is None else max(soonest - now, 0.0))
 
 

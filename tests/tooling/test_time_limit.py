@@ -134,6 +134,36 @@ def test_the_time_limit_starts_one_thread_per_process_not_one_per_phase(monkeypa
     assert [t.name for t in threading.enumerate()].count("kata-timelimit") == 1
 
 
+def test_phases_within_the_limit_do_not_wake_the_watchdog(monkeypatch):
+    """A phase whose deadline is later than the watchdog's next wake-up leaves it asleep
+    (each wake-up hands the interpreter to the watchdog's thread and back); a phase
+    with a sooner deadline wakes it, and its limit still fires on time."""
+    timelimit._WATCHDOG.arm(10.0, lambda: None)  # the thread runs and sleeps until then
+    timelimit._WATCHDOG.disarm()
+    time.sleep(0.2)
+    woken = []
+    real_notify = threading.Condition.notify
+    monkeypatch.setattr(
+        threading.Condition, "notify", lambda self, n=1: (woken.append(1), real_notify(self, n))
+    )
+    for _ in range(100):
+        timelimit._WATCHDOG.arm(10.0, lambda: None)
+        timelimit._WATCHDOG.disarm()
+    assert len(woken) <= 1, f"the watchdog was woken {len(woken)} times for 100 phases"
+    fired = []
+    timelimit._WATCHDOG.arm(0.2, lambda: fired.append("fired"))
+    try:
+        try:
+            deadline = time.monotonic() + 5
+            while not fired and time.monotonic() < deadline:
+                pass
+        except timelimit.TimedOut:
+            pass
+    finally:
+        timelimit._WATCHDOG.disarm()
+    assert fired == ["fired"], "a sooner deadline did not wake the watchdog"
+
+
 def test_the_watchdog_stops_a_loop_in_a_worker_thread_even_when_it_swallows_one(monkeypatch):
     """The time limit raises in the thread that armed it (make watch grades in a worker
     thread), once when the limit passes and again every REPEAT seconds, so a loop
