@@ -31,7 +31,7 @@ class Job:
     source: str | None = None
     exercise: str = ""
     seed: int | None = None
-    options: tuple[str, ...] = ()  # more pytest options (the doctests check's)
+    options: tuple[str, ...] = ()  # more pytest options (the doctests', the mutants')
 
     @property
     def key(self) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """Mutants and alternatives: every wrong implementation in ``tests/mutants/<exercise>.toml``
-is killed by at least one test of its exercise (a kill table names the tests); every
+is killed by at least one test of its exercise (a kill table names the test that killed
+it first: a mutant's run stops there); every
 right implementation written differently, in ``tests/alternatives/<exercise>/``,
 passes every test (none over-specified)."""
 
@@ -77,7 +78,9 @@ class Variants:
             for variant, (doc, source) in found.items():
                 key = f"{name}/{variant}"
                 self.docs[key] = doc
-                out.append(Job(self.kind, key, suite_paths(name), source, name))
+                # a mutant is killed by its first failing test: the rest need not run
+                options = ("--maxfail=1",) if self.kind == "mutant" else ()
+                out.append(Job(self.kind, key, suite_paths(name), source, name, options=options))
         return out
 
     def report(self, verdicts, exercises: list[str], _args) -> list[str]:
