@@ -351,9 +351,19 @@ def test_the_first_line_says_the_sandbox():
 # ----------------------------------------------------------- GitHub Classroom
 
 
-def test_classroom_reports_each_exercise_on_its_own(tmp_path):
-    """An os._exit in one exercise costs only that exercise's points."""
+def test_classroom_reports_each_exercise_on_its_own(tmp_path, monkeypatch):
+    """An os._exit in one exercise costs only that exercise's points: each exercise's
+    pytest is a process of its own (here started warm, ``copies.python``). Unguarded,
+    or the guard would refuse ``import os`` before the exit."""
+    from types import SimpleNamespace
+
+    from kata.core import guard
     from kata.learner import classroom
+    from tests.tooling.copies import python
+
+    warm = SimpleNamespace(run=lambda cmd, cwd: python(cmd, cwd, dict(os.environ)))
+    monkeypatch.setattr(classroom, "subprocess", warm)
+    monkeypatch.setenv(guard.SWITCH, "off")
 
     other = other_exercise()
     for name in [EX01] + ([other] if other else []):
