@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kata.core import catalogue as _catalogue
 from kata.core import lessons as _lessons
-from kata.core import stubs
+from kata.core import stubbing
 
 
 def catalogue(fileobj, _keywords, _comment_tags, options):
@@ -26,6 +26,6 @@ def catalogue(fileobj, _keywords, _comment_tags, options):
 
 def lessons(fileobj, _keywords, _comment_tags, options):
     """``(line, None, text, [where])`` of each docstring of the module's stub."""
-    stub = stubs.make_stub(fileobj.read().decode("utf-8"))
+    stub = stubbing.make_stub(fileobj.read().decode("utf-8"))
     for doc in _lessons.docstrings(stub):
         yield 0, None, doc.text, [f"{Path(fileobj.name).stem}: {doc.key}"]

@@ -1,7 +1,7 @@
 """Make the learner's stubs from the reference solutions, so the two never drift.
 
 ``kata dev stubs`` (``make stubs``) rewrites ``exercises/`` from ``solutions/``
-(see ``kata.core.stubs`` for what a stub keeps). An exercise file that is still the
+(see ``kata.core.stubbing`` for what a stub keeps). An exercise file that is still the
 stub of the last commit (``git show HEAD:exercises/<name>.py``, itself a stub) holds no
 work: it is rewritten when its solution changed. Any other file that differs from its
 new stub holds someone's work: it is saved to ``.kata/backups/`` first, and without
@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, stubs
+from kata.core import catalogue, stubbing
 from kata.core.backups import backup
 
 
 def generate(name: str) -> str:
     """The stub of exercise ``name``, made from ``solutions/``."""
-    return stubs.make_stub((ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8"))
+    return stubbing.make_stub((ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8"))
 
 
 def untouched(path: Path) -> bool:
@@ -37,7 +37,7 @@ def untouched(path: Path) -> bool:
         return (
             committed is not None
             and path.read_text(encoding="utf-8") == committed
-            and stubs.stub_source(committed) == committed
+            and stubbing.stub_source(committed) == committed
         )
     except (OSError, UnicodeDecodeError, SyntaxError, subprocess.SubprocessError):
         return False

@@ -29,7 +29,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from kata.core import ipynb, stubs
+from kata.core import ipynb, stubbing
 from kata.grading import sanitize
 
 ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
@@ -69,7 +69,7 @@ def untouched_stub(path: Path) -> bool:
         text = "".join(
             ln for ln in text.splitlines(keepends=True) if not ln.startswith("# dropped: ")
         )
-        return stubs.stub_source(text).strip() == text.strip()
+        return stubbing.stub_source(text).strip() == text.strip()
     except (OSError, ValueError, SyntaxError, RecursionError):
         return False
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, i18n, lessons, outcomes, state, stubs, target
+from kata.core import catalogue, i18n, lessons, outcomes, state, stubbing, target
 from kata.core.backups import backup, backups_of
 from kata.core.i18n import _, language, task_hint, task_title
 from kata.testing import tables
@@ -172,7 +172,7 @@ def pristine_stub(name: str) -> str:
     for source in (ROOT / "solutions" / f"{name}.py", ROOT / "exercises" / f"{name}.py"):
         if source.is_file():
             try:
-                return stubs.make_stub(source.read_text(encoding="utf-8"))
+                return stubbing.make_stub(source.read_text(encoding="utf-8"))
             except SyntaxError as exc:
                 raise UsageError(
                     _(

@@ -14,7 +14,7 @@ import pytest
 
 from kata.core import catalogue, i18n, outcomes
 from tests.tooling.copies import learn
-from tests.tooling.test_time_limit import solved_with_a_loop
+from tests.tooling.test_timelimit import solved_with_a_loop
 
 # the English of the items named in the issue, none of which may show in Chinese
 ENGLISH = re.compile(

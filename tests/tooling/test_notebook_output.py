@@ -2,7 +2,7 @@
 ``make test`` is — one diagnosis and at most one plot per failing task, the later
 tests that fail the same way counted ("same in N more tests"), none of pytest-check's
 "FAILURE:"/"Failed Checks: N" and no exception repeated. Run in this process, as
-``test_notebook_files``'s kata.check tests are."""
+``test_ipynb``'s kata.check tests are."""
 
 from __future__ import annotations
 

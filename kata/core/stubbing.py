@@ -1,5 +1,5 @@
-"""Stubs: a module with every public signature and docstring kept and every body
-replaced by ``raise NotImplementedError``.
+"""Stubbing: a module cut down to its stub, with every public signature and docstring
+kept and every body replaced by ``raise NotImplementedError``.
 
 Used by the maintainers' ``kata dev stubs`` (``exercises/`` from ``solutions/``)
 and by the learner's ``kata reset``, which, where no solution ships (the student

@@ -9,7 +9,7 @@ in English and compared byte for byte with ``tests/tooling/golden/``.
 
 After an intended change of an output, rewrite the files and review the diff::
 
-    KATA_GOLDEN=update .venv/bin/python -m pytest tests/tooling/test_reports_golden.py
+    KATA_GOLDEN=update .venv/bin/python -m pytest tests/tooling/test_reports.py
     git diff tests/tooling/golden/
 """
 

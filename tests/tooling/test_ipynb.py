@@ -11,7 +11,7 @@ import re
 import pytest
 
 from kata import ROOT
-from kata.core import catalogue, ipynb, stubs, target
+from kata.core import catalogue, ipynb, stubbing, target
 
 # --------------------------------------------------------- the exercise files
 
@@ -120,7 +120,7 @@ def h(x):
 
 
 def test_stub_keeps_cells_comments_docstrings_and_signatures():
-    out = stubs.stub_source(SOURCE)
+    out = stubbing.stub_source(SOURCE)
     for kept in [
         "# %% [markdown]\n# # A lesson",
         "# ## Task `f`",
@@ -155,13 +155,13 @@ def test_stub_keeps_cells_comments_docstrings_and_signatures():
 
 
 def test_stub_of_a_class_left_empty_gets_pass():
-    out = stubs.stub_source("class C:\n    x = 1\n    def _p(self):\n        return 1\n")
+    out = stubbing.stub_source("class C:\n    x = 1\n    def _p(self):\n        return 1\n")
     assert ast.dump(ast.parse(out)) == ast.dump(ast.parse("class C:\n    pass\n"))
 
 
 def test_make_stub_is_formatted_and_stable():
-    once = stubs.make_stub(SOURCE)
-    assert stubs.make_stub(once) == once
+    once = stubbing.make_stub(SOURCE)
+    assert stubbing.make_stub(once) == once
 
 
 # ------------------------------------------------------------ .ipynb notebooks
