@@ -225,7 +225,7 @@ class Refused(PermissionError):
 
     def __init__(self, rule: str, what: str):
         super().__init__(
-            _("{what} is not allowed in graded code (see README, “Rules for graded code”)").format(
+            _("{what} is not allowed in graded code (the rules: kata/core/guard.py)").format(
                 what=what
             )
             + f" [guard: {rule}]"

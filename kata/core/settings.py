@@ -1,6 +1,6 @@
 """The kata's settings: every ``KATA_*`` environment variable it reads, with its default
-and meaning. Nothing else reads them (a tooling test holds the code to it, and README's
-table of them to ``KNOBS``)."""
+and meaning. Nothing else reads them (a tooling test holds the code to it, and the
+maintainers' guide's table of them to ``KNOBS``)."""
 
 from __future__ import annotations
 

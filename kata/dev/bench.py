@@ -1,4 +1,4 @@
-"""``make bench``: the kata's speed against the targets README states, as one table.
+"""``make bench``: the kata's speed against its targets (docs/maintainers.md), as one table.
 
 Each figure is the median of ``--repeat`` runs; the compared commands run
 alternately, so both see the same load of a shared machine (compare the ratios).
@@ -194,7 +194,7 @@ def measure(repeat: int, batch: int) -> list[tuple[str, str, str]]:
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "bench",
-        help="the kata's speed against README's targets (make bench)",
+        help="the kata's speed against its stated targets (make bench)",
         description=__doc__.split("\n\n")[0],
     )
     p.add_argument("--repeat", type=int, default=3, help="runs of each figure (default 3)")

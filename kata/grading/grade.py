@@ -357,7 +357,7 @@ def add_parser(sub) -> None:
         "--unguarded",
         action="store_true",
         help="run the modules without the run-time guard (to test the sandbox alone; "
-        "never for a real grade: see README)",
+        "never for a real grade: see docs/instructors.md)",
     )
     p.add_argument("--quiet", action="store_true", help="print only the total")
     p.set_defaults(run=run)

@@ -9,7 +9,7 @@ unpacked from all of them (a tar's members are counted as they are read, so a bo
 stops before its end); what is refused is flagged with the reason. ``find`` picks
 each exercise's module: an exact or near-miss name (case, a copy suffix, hyphens or
 spaces; ``normalized``), a worked module before an untouched stub, then the ranking
-of ``candidates``; every candidate left out is flagged. README ("What is graded")
+of ``candidates``; every candidate left out is flagged. docs/instructors.md ("What is graded")
 states these rules. Jupyter's checkpoints, macOS's ``__MACOSX``/``._*`` files and
 the kata's own files in a submitted repository are never candidates. Symbolic links
 are listed, never followed; the bytes pass through as they are (decoding is the

@@ -15,7 +15,7 @@ exercises ``jobs`` at a time.
 Each run is wrapped in bubblewrap where it can run (``detect``, ``bwrap_args``), in a
 control group of its own as root (``kata.grading.cgroups``), else in the ``"process
 group"`` fallback (its own session, ``nobody`` as root, a marker in the environment
-that finds its processes to kill). README ("The sandbox (bubblewrap)") says what
+that finds its processes to kill). docs/instructors.md ("The sandbox (bubblewrap)") says what
 each isolates. Processes are found and measured with psutil.
 """
 

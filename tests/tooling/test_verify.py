@@ -164,8 +164,9 @@ def test_the_readme_task_tables_list_the_catalogue_tasks(cited):
 
 @pytest.fixture
 def readmes(tmp_path):
-    """Both READMEs and the Makefile, as committed."""
-    for name in ("README.md", "README.zh-CN.md", "Makefile"):
+    """The guides in both languages (the READMEs, docs/) and the Makefile, as committed."""
+    (tmp_path / "docs").mkdir()
+    for name in ("Makefile", *(name for pair in parity.GUIDES for name in pair)):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
@@ -185,15 +186,29 @@ def test_the_chinese_readme_check_sees_a_removed_section(readmes):
 
 
 def test_the_chinese_readme_check_sees_a_missing_target_variable_and_option(readmes):
-    zh = readmes / "README.zh-CN.md"
-    text = zh.read_text(encoding="utf-8")
-    for old, new in (("make notebook", "make nb"), ("KATA_SANDBOX", "KATA_X"), ("--quiet", "-q")):
-        text = text.replace(old, new)
-    zh.write_text(text, encoding="utf-8")
+    for zh in (readmes / "README.zh-CN.md", readmes / "docs" / "instructors.zh-CN.md"):
+        text = zh.read_text(encoding="utf-8")
+        for old, new in (
+            ("make notebook", "make nb"),
+            ("KATA_SANDBOX", "KATA_X"),
+            ("--quiet", "-q"),
+        ):
+            text = text.replace(old, new)
+        zh.write_text(text, encoding="utf-8")
     assert parity.readme_problems(readmes) == [
         "README.zh-CN.md: lacks the learner target make notebook that README.md names",
-        "README.zh-CN.md: lacks the KATA_ variable KATA_SANDBOX that README.md names",
-        "README.zh-CN.md: lacks the option --quiet that README.md names",
+        "docs/instructors.zh-CN.md: lacks the KATA_ variable KATA_SANDBOX that docs/instructors.md names",
+        "docs/instructors.zh-CN.md: lacks the option --quiet that docs/instructors.md names",
+    ]
+
+
+def test_the_chinese_guides_check_sees_a_removed_section_of_docs(readmes):
+    zh = readmes / "docs" / "maintainers.zh-CN.md"
+    zh.write_text(
+        zh.read_text(encoding="utf-8").replace("## 维护者\n", "## 其他\n"), encoding="utf-8"
+    )
+    assert parity.readme_problems(readmes) == [
+        "docs/maintainers.zh-CN.md: lacks the section '维护者' (docs/maintainers.md's 'For maintainers')"
     ]
 
 

@@ -207,7 +207,7 @@ def version_problems(root: Path = ROOT) -> list[str]:
         if sol.exists():
             texts[f"solutions/{ex.filename}"] = sol.read_text(encoding="utf-8")
     texts[f"{ZH_CATALOG} (the translations)"] = "\n".join(_zh(root).values())
-    for readme in ("README.md", "README.zh-CN.md"):
+    for readme in (name for pair in GUIDES for name in pair):
         if (root / readme).exists():
             texts[readme] = (root / readme).read_text(encoding="utf-8")
     out = []
@@ -223,7 +223,14 @@ def version_problems(root: Path = ROOT) -> list[str]:
     return out
 
 
-# Each section of README.md and the heading of its Chinese version in README.zh-CN.md.
+# The English guides and their Chinese versions: the README (the learner's), and the
+# instructors' and maintainers' guides it links to.
+GUIDES = (
+    ("README.md", "README.zh-CN.md"),
+    ("docs/instructors.md", "docs/instructors.zh-CN.md"),
+    ("docs/maintainers.md", "docs/maintainers.zh-CN.md"),
+)
+# Each section of an English guide and the heading of its Chinese version.
 # A new English section needs its Chinese name here, and its Chinese text.
 README_SECTIONS = {
     "Quick start": "快速开始",
@@ -236,6 +243,7 @@ README_SECTIONS = {
         "选择评分对象：`KATA_TARGET` 和 `KATA_SEED`"
     ),
     "Working in Jupyter": "在 Jupyter 中练习",
+    "For instructors and maintainers": "教师与维护者",
     "For instructors: grading": "教师：评分",
     "Gradescope": "Gradescope",
     "GitHub Classroom": "GitHub Classroom",
@@ -261,35 +269,37 @@ def _learner_targets(root: Path) -> set[str]:
 
 
 def readme_problems(root: Path = ROOT) -> list[str]:
-    """What README.zh-CN.md lacks of README.md: a section (by ``README_SECTIONS``), a
-    learner target the English names (``make notebook``), a ``KATA_`` variable or an
-    option (``--run-quarantined``)."""
-    en_path, zh_path = root / "README.md", root / "README.zh-CN.md"
-    if not en_path.exists() or not zh_path.exists():
-        return [f"{p.name}: missing" for p in (en_path, zh_path) if not p.exists()]
-    en, zh = en_path.read_text(encoding="utf-8"), zh_path.read_text(encoding="utf-8")
+    """What a Chinese guide (``GUIDES``: README.zh-CN.md, docs/*.zh-CN.md) lacks of its
+    English one: a section (by ``README_SECTIONS``), a learner target the English names
+    (``make notebook``), a ``KATA_`` variable or an option (``--run-quarantined``)."""
     out = []
-    zh_headings = set(_HEADING.findall(zh))
-    for heading in _HEADING.findall(en):
-        if heading not in README_SECTIONS:
-            out.append(
-                f"README.md: section {heading!r} has no Chinese heading in "
-                "kata/dev/verify/parity.py README_SECTIONS"
-            )
-        elif README_SECTIONS[heading] not in zh_headings:
-            out.append(
-                f"README.zh-CN.md: lacks the section {README_SECTIONS[heading]!r} "
-                f"(README.md's {heading!r})"
-            )
-    targets = _learner_targets(root)
-    for kind, found in (
-        ("learner target", sorted({f"make {t}" for t in _MAKE.findall(en) if t in targets})),
-        ("KATA_ variable", sorted(set(_KATA_VAR.findall(en)))),
-        ("option", sorted(set(_OPTION.findall(en)))),
-    ):
-        for item in found:
-            if item not in zh:
-                out.append(f"README.zh-CN.md: lacks the {kind} {item} that README.md names")
+    for en_name, zh_name in GUIDES:
+        en_path, zh_path = root / en_name, root / zh_name
+        if not en_path.exists() or not zh_path.exists():
+            out += [f"{p.relative_to(root)}: missing" for p in (en_path, zh_path) if not p.exists()]
+            continue
+        en, zh = en_path.read_text(encoding="utf-8"), zh_path.read_text(encoding="utf-8")
+        zh_headings = set(_HEADING.findall(zh))
+        for heading in _HEADING.findall(en):
+            if heading not in README_SECTIONS:
+                out.append(
+                    f"{en_name}: section {heading!r} has no Chinese heading in "
+                    "kata/dev/verify/parity.py README_SECTIONS"
+                )
+            elif README_SECTIONS[heading] not in zh_headings:
+                out.append(
+                    f"{zh_name}: lacks the section {README_SECTIONS[heading]!r} "
+                    f"({en_name}'s {heading!r})"
+                )
+        targets = _learner_targets(root)
+        for kind, found in (
+            ("learner target", sorted({f"make {t}" for t in _MAKE.findall(en) if t in targets})),
+            ("KATA_ variable", sorted(set(_KATA_VAR.findall(en)))),
+            ("option", sorted(set(_OPTION.findall(en)))),
+        ):
+            for item in found:
+                if item not in zh:
+                    out.append(f"{zh_name}: lacks the {kind} {item} that {en_name} names")
     return out
 
 
