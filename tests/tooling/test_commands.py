@@ -167,7 +167,8 @@ def test_progress_shows_every_task_and_the_next(kata_copy):
 
 
 def test_watch_regrades_on_save_in_one_process(kata_copy):
-    env = {**os.environ, "PYTHONPATH": str(kata_copy), "KATA_TARGET": ""}
+    # COLUMNS: status lines are clipped to the terminal's width, which the test is not about
+    env = {**os.environ, "PYTHONPATH": str(kata_copy), "KATA_TARGET": "", "COLUMNS": "200"}
     proc = subprocess.Popen(
         [sys.executable, "-u", "-m", "kata", "watch", "--interval", "0.02", "--timeout", "5"],
         cwd=kata_copy,
