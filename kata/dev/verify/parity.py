@@ -273,6 +273,7 @@ def readme_problems(root: Path = ROOT) -> list[str]:
     English one: a section (by ``README_SECTIONS``), a learner target the English names
     (``make notebook``), a ``KATA_`` variable or an option (``--run-quarantined``)."""
     out = []
+    targets = _learner_targets(root)
     for en_name, zh_name in GUIDES:
         en_path, zh_path = root / en_name, root / zh_name
         if not en_path.exists() or not zh_path.exists():
@@ -291,7 +292,6 @@ def readme_problems(root: Path = ROOT) -> list[str]:
                     f"{zh_name}: lacks the section {README_SECTIONS[heading]!r} "
                     f"({en_name}'s {heading!r})"
                 )
-        targets = _learner_targets(root)
         for kind, found in (
             ("learner target", sorted({f"make {t}" for t in _MAKE.findall(en) if t in targets})),
             ("KATA_ variable", sorted(set(_KATA_VAR.findall(en)))),
