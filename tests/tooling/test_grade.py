@@ -23,19 +23,8 @@ from kata.grading import stream_plugin as grade_reporter
 from kata.grading.grade import grade
 from kata.grading.model import CheckOutcome, ExerciseGrade, Grade
 from tests.tooling.junit_schema import junit_problems
-
-EX01 = "ex01_access_params"
-
-
-def other_exercise() -> str | None:
-    for e in catalogue.exercises():
-        if (
-            e.name != EX01
-            and (ROOT / "solutions" / e.filename).is_file()
-            and (ROOT / e.test_file).is_file()
-        ):
-            return e.name
-    return None
+from tests.tooling.test_sandbox import ATTACKED as EX01
+from tests.tooling.test_sandbox import other_exercise
 
 
 def fake_grade() -> Grade:
