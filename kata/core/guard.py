@@ -501,24 +501,25 @@ def granting(directory: os.PathLike | str):
 _PATH_KEYS = ("filepath", "file", "path", "fname", "filename")
 
 
-def _path_argument(f, args, kwargs):
-    """The file argument of a call of ``f`` (by its parameter's name: ``file`` of
-    ``np.save(file, arr)``, ``filepath`` of ``save_model(model, filepath)``), or None."""
+def _arguments(f, args, kwargs) -> dict:
+    """The arguments of a call of ``f`` by their parameters' names, positional ones too
+    (``file`` of ``np.save(file, arr)``, ``filepath`` of ``save_model(model, filepath)``,
+    ``allow_pickle`` of ``np.load(file, None, True)``); empty if they do not bind."""
     try:
-        bound = inspect.signature(f).bind_partial(*args, **kwargs).arguments
+        return inspect.signature(f).bind_partial(*args, **kwargs).arguments
     except (TypeError, ValueError):  # a call Python would refuse too, or no signature
-        return None
-    return next((bound[k] for k in _PATH_KEYS if k in bound), None)
+        return {}
 
 
 def _inside_granted(f, args, kwargs, what: str) -> None:
-    target = _path_argument(f, args, kwargs)
+    bound = _arguments(f, args, kwargs)
+    target = next((bound[k] for k in _PATH_KEYS if k in bound), None)
     if not isinstance(target, (str, os.PathLike)):
         raise Refused("files", _("{what} with a file object").format(what=what))
     path = Path(os.fspath(target)).resolve()
     if not any(path == d or d in path.parents for d in _GRANTED):
         raise Refused("files", _("{what} of {path}").format(what=what, path=os.fspath(target)))
-    if kwargs.get("allow_pickle"):
+    if bound.get("allow_pickle"):
         raise Refused("files", _("{what} with allow_pickle=True").format(what=what))
 
 

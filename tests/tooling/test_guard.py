@@ -196,7 +196,8 @@ def test_files_only_inside_a_granted_directory(tmp_path):
         tmp_path,
         "import numpy as np\ndef save(p):\n    np.savez(p, a=np.ones(2))\n"
         "def read(p):\n    return np.load(p)['a']\n"
-        "def pickled(p):\n    return np.load(p, allow_pickle=True)",
+        "def pickled(p):\n    return np.load(p, allow_pickle=True)\n"
+        "def pickled_positionally(p):\n    return np.load(p, None, True)",
     )
     inside, outside = tmp_path / "granted", tmp_path / "other"
     inside.mkdir()
@@ -210,6 +211,8 @@ def test_files_only_inside_a_granted_directory(tmp_path):
             module.save(inside / ".." / "other" / "t.npz")
         with pytest.raises(PermissionError, match=r"\[guard: files\]"):
             module.pickled(inside / "t.npz")
+        with pytest.raises(PermissionError, match=r"\[guard: files\]"):
+            module.pickled_positionally(inside / "t.npz")
     assert not list(outside.iterdir())
 
 
