@@ -1,16 +1,7 @@
 """Instructor grading: ``kata grade SUBMISSION [--out DIR]`` (``make grade``).
 
-Only the exercise modules (``<name>.py`` for the catalogue's names) are taken from
-the submission; they are graded in a pristine temporary tree by the kata's own
-tests (hidden ones included), in a subprocess watched for time and memory (see
-``kata.grading.sandbox``). A test counts only when the grader saw it finish. A test
-that passes the time limit fails, with its task's tests not yet run, and the
-exercise runs again without them (as the learner's ``make test`` goes on). If the
-process dies otherwise, or outlasts its deadline, the exercise scores 0 with the
-reason; an exercise that tampers with the checking machinery, or writes lines
-into the grader's stream, scores 0 too. The three outputs are written whatever
-happens. Writes ``results.json`` (Gradescope), ``junit.xml``,
-``grade.json`` and ``grade.log`` into the output directory and prints a table.
+Each exercise module of the submission is graded in its own sandboxed runs; ``results.json``,
+``junit.xml``, ``grade.json``, ``grade.log`` and ``feedback.md`` are written whatever happens.
 """
 
 from __future__ import annotations
@@ -22,6 +13,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 import psutil
@@ -29,21 +21,8 @@ import psutil
 from kata import ROOT
 from kata.core import catalogue, guard, target
 from kata.core.outcomes import Outcome, show_points
-from kata.grading import intake, sanitize
-from kata.grading import reports as grade_report
-from kata.grading.model import (
-    CRASHED,
-    ERROR,
-    KILLED,
-    MISSING,
-    NO_TESTS,
-    QUARANTINED,
-    REFUSED,
-    TAMPERED,
-    CheckOutcome,
-    ExerciseGrade,
-    Grade,
-)
+from kata.grading import gradebook, intake, reports, sanitize
+from kata.grading.model import CheckOutcome, ExerciseGrade, Grade, Verdict
 from kata.grading.sandbox import (
     Deadline,
     Limits,
@@ -97,16 +76,16 @@ def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact)
     known = {o.value for o in Outcome}
     for t in tests:
         line = ended.get(t["id"], {})
+        said = line.get("outcome", Outcome.NO_RESULT)
         outcome = CheckOutcome(
             sanitize.clean(t["id"], 300),
             g.exercise.name,
             str(t.get("task")),
             t.get("hidden") is True,
+            said if said in known else Outcome.ERROR,
+            redact(sanitize.clean(line.get("message", ""))),
+            _seconds(line.get("seconds")),
         )
-        said = line.get("outcome", Outcome.NO_RESULT)
-        outcome.outcome = said if said in known else Outcome.ERROR
-        outcome.message = redact(sanitize.clean(line.get("message", "")))
-        outcome.seconds = _seconds(line.get("seconds"))
         refused = guard.MARK.search(outcome.message)
         if refused and refused.group(0) not in g.flags:
             g.flags.append(refused.group(0))
@@ -123,15 +102,15 @@ def settle(runs: list[Run], grades: dict[str, ExerciseGrade], redact=lambda text
 def _settle_run(r: Run, g: ExerciseGrade, redact) -> None:
     if r.collected is None:
         why = f"the tests did not start ({_describe_death(r)}); see grade.log"
-        g.set_verdict(KILLED if r.killed else ERROR, why)
+        g.set_verdict(Verdict.KILLED if r.killed else Verdict.ERROR, why)
         return
     tampered = next((k for k, line in r.ended.items() if line.get("tampered")), None)
     if tampered is not None:
         what = redact(sanitize.clean("; ".join(r.ended[tampered]["tampered"][:5]), 500))
         test = sanitize.clean(tampered.split("::")[-1], 200)
-        g.set_verdict(TAMPERED, f"tampering detected during {test}: {what}")
+        g.set_verdict(Verdict.TAMPERED, f"tampering detected during {test}: {what}")
     elif r.forged:
-        g.set_verdict(TAMPERED, f"{r.forged} forged lines in the grader's result stream")
+        g.set_verdict(Verdict.TAMPERED, f"{r.forged} forged lines in the grader's result stream")
     elif r.timed_out and r.running:
         # A test passed the time limit: it fails, and so do its task's tests not run yet;
         # the other tasks' tests ran again without them (``sandbox.run_exercise``).
@@ -144,11 +123,12 @@ def _settle_run(r: Run, g: ExerciseGrade, redact) -> None:
         _record(g, [t for t in r.collected if t["id"] in ended], ended, redact)
     elif r.running:
         test = sanitize.clean(r.running.split("::")[-1], 200)
-        g.set_verdict(KILLED if r.killed else CRASHED, f"{_describe_death(r)} (in {test})")
+        verdict = Verdict.KILLED if r.killed else Verdict.CRASHED
+        g.set_verdict(verdict, f"{_describe_death(r)} (in {test})")
     elif all(t["id"] in r.ended for t in r.collected):
         _record(g, r.collected, r.ended, redact)
     else:
-        g.set_verdict(CRASHED, _describe_death(r))
+        g.set_verdict(Verdict.CRASHED, _describe_death(r))
 
 
 def _tmp_root() -> Path:
@@ -158,49 +138,41 @@ def _tmp_root() -> Path:
 def sweep_stale_trees() -> None:
     """Remove the temporary trees of graders that were killed (their pid is gone)."""
     for d in _tmp_root().glob(f"{TMP_PREFIX}*"):
-        try:
-            pid = int(d.name[len(TMP_PREFIX) :].split("-")[0])
-        except ValueError:
-            continue
-        if pid != os.getpid() and not psutil.pid_exists(pid):  # /proc is Linux's only
+        pid = d.name[len(TMP_PREFIX) :].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
 
 
 def _admit(g: ExerciseGrade, found: intake.Found) -> bool:
     """Decide whether the module ``found`` may run; set the verdict when it may not."""
-    path, rel = found.path, found.shown
-    inside = path.relative_to(found.base)  # the path and its parents up to the base
-    links = [
-        found.base / p for p in (inside, *inside.parents[:-1]) if (found.base / p).is_symlink()
-    ]
+    inside = found.path.relative_to(found.base)  # the path and its parents up to the base
+    links = [found.base / p for p in (inside, *inside.parents[:-1])]
+    links = [p for p in links if p.is_symlink()]
     if links:
         where = sanitize.name(links[-1].relative_to(found.base))
-        g.set_verdict(
-            REFUSED,
-            f"{where} is a symbolic link (to {sanitize.name(os.readlink(links[-1]))}): "
-            "submit the module itself",
-        )
+        to = sanitize.name(os.readlink(links[-1]))
+        why = f"{where} is a symbolic link (to {to}): submit the module itself"
+        g.set_verdict(Verdict.REFUSED, why)
         return False
-    if path.suffix == ".py":
+    if found.path.suffix == ".py":
         try:  # what the loader would refuse to decode cannot run at all
-            guard.read(path, rel)
+            guard.read(found.path, found.shown)
         except UnicodeError as exc:
-            g.set_verdict(QUARANTINED, sanitize.clean(str(exc), 300))
+            g.set_verdict(Verdict.QUARANTINED, sanitize.clean(str(exc), 300))
             return False
     return True
 
 
 def _no_module_reason(name: str, sub: intake.Submission) -> str:
-    files = sub.files()
+    files = [shown for _path, shown, _base in sub.entries]
+    why = ""
     if not files:
-        return f"{name}.py not in the submission (the folder is empty)"
-    if not any(f.endswith(intake.MODULE_SUFFIXES) for f in files):
-        shown = ", ".join(sanitize.name(f, 40) for f in files[:3])
-        return f"{name}.py not in the submission (it holds no Python file: {shown}…)"
-    close = sub.close_names(name)
-    if close:
-        return f"{name}.py not in the submission (not taken for it: {', '.join(close)})"
-    return f"{name}.py not in the submission"
+        why = " (the folder is empty)"
+    elif not any(f.endswith(intake.MODULE_SUFFIXES) for f in files):
+        why = f" (it holds no Python file: {', '.join(sanitize.name(f, 40) for f in files[:3])}…)"
+    elif close := sub.close_names(name):
+        why = f" (not taken for it: {', '.join(close)})"
+    return f"{name}.py not in the submission{why}"
 
 
 def take(sub: intake.Submission, result: Grade, root: Path) -> dict[str, Path]:
@@ -209,11 +181,10 @@ def take(sub: intake.Submission, result: Grade, root: Path) -> dict[str, Path]:
     modules = {}
     result.flags += sub.flags
     for name, g in result.exercises.items():
-        found = sub.find(name)
         if not test_files(root, name):
-            g.status, g.reason = NO_TESTS, "the kata has no tests for it yet"
-        elif found is None:
-            g.set_verdict(MISSING, _no_module_reason(name, sub))
+            g.status, g.reason = Verdict.NO_TESTS, "the kata has no tests for it yet"
+        elif result.problem or (found := sub.find(name)) is None:
+            g.set_verdict(Verdict.MISSING, result.problem or _no_module_reason(name, sub))
         else:
             g.module = found.shown
             if _admit(g, found):
@@ -254,18 +225,13 @@ def grade(
     sandbox = sandbox or detect()
     wanted = [catalogue.exercise(n).name for n in exercises] if exercises else catalogue.names()
     result = _new_grade(submission, wanted, sandbox)
-    if not submission.is_dir() or submission.is_symlink():
+    sub = intake.Submission(submission, tmp_prefix=f"{TMP_PREFIX}{os.getpid()}-intake-")
+    if submission.is_symlink() or not submission.is_dir():
         why = "is a symbolic link" if submission.is_symlink() else "does not exist"
         result.problem = f"the submission folder {sanitize.name(submission)} {why}"
-        for name, g in result.exercises.items():
-            if test_files(root, name):
-                g.set_verdict(MISSING, result.problem)
-            else:
-                g.status, g.reason = NO_TESTS, "the kata has no tests for it yet"
-        result.seconds = time.monotonic() - started
-        return result
+    else:
+        sub.open()
     sweep_stale_trees()
-    sub = intake.Submission(submission, tmp_prefix=f"{TMP_PREFIX}{os.getpid()}-intake-").open()
     modules = take(sub, result, root)
     with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
         os.chmod(tmp, 0o755)
@@ -283,16 +249,29 @@ def grade(
         )
         for rs in runs.values():
             settle(rs, result.exercises, redact)
-            if log:
+            for r in rs if log else []:
                 with open(log, "ab") as out:
-                    for r in rs:
-                        out.write(f"\n$ pytest {r.exercise}  ({r.seconds:.1f} s)\n".encode())
-                        out.write(redact.log(sanitize.clean(r.log, 10**7)).encode())
+                    out.write(f"\n$ pytest {r.exercise}  ({r.seconds:.1f} s)\n".encode())
+                    out.write(redact.log(sanitize.clean(r.log, 10**7)).encode())
     result.seconds = time.monotonic() - started
     return result
 
 
 # ------------------------------------------------------------------------ CLI
+
+# The options of the sandbox's ``Limits``: (option, field, type, help).
+LIMITS = (
+    ("--timeout", "timeout", float, "seconds per test"),
+    ("--memory", "memory_mb", int, "MiB of memory a run may hold"),
+    ("--startup", "startup", float, "seconds allowed with no test running: imports, collection"),
+    (
+        "--exercise-deadline",
+        "exercise",
+        float,
+        "seconds for all the runs of one exercise, whatever they print",
+    ),
+    ("--deadline", "submission", float, "seconds for the whole submission"),
+)
 
 
 def add_parser(sub) -> None:
@@ -316,36 +295,9 @@ def add_parser(sub) -> None:
         "and update its row of CLASS_OUT/gradebook.csv and CLASS_OUT/report.html",
     )
     p.add_argument("--exercises", help="comma-separated exercises to grade (default: all)")
-    p.add_argument(
-        "--timeout",
-        type=float,
-        default=Limits.timeout,
-        help="seconds per test (default %(default)s)",
-    )
-    p.add_argument(
-        "--memory",
-        type=int,
-        default=Limits.memory_mb,
-        help="MiB of memory a run may hold (default %(default)s)",
-    )
-    p.add_argument(
-        "--startup",
-        type=float,
-        default=Limits.startup,
-        help="seconds allowed with no test running: imports, collection (default %(default)s)",
-    )
-    p.add_argument(
-        "--exercise-deadline",
-        type=float,
-        default=Limits.exercise,
-        help="seconds for all the runs of one exercise, whatever they print (default %(default)s)",
-    )
-    p.add_argument(
-        "--deadline",
-        type=float,
-        default=Limits.submission,
-        help="seconds for the whole submission (default %(default)s)",
-    )
+    for option, name, kind, text in LIMITS:
+        default = getattr(Limits, name)
+        p.add_argument(option, type=kind, default=default, help=f"{text} (default %(default)s)")
     p.add_argument("--seed", type=int, default=None, help="KATA_SEED for the graded run")
     p.add_argument(
         "--jobs",
@@ -366,13 +318,11 @@ def add_parser(sub) -> None:
 def _failed(sub: Path, exercises, sandbox: Sandbox, exc: Exception, log: Path) -> Grade:
     """The grade when the grader itself failed: every exercise in error, the traceback in
     the log (for the maintainers), never a missing output."""
-    import traceback
-
     with open(log, "a") as out:
         out.write("\n" + "".join(traceback.format_exception(exc)))
     result = _new_grade(sub, exercises or catalogue.names(), sandbox)
     for g in result.exercises.values():
-        g.set_verdict(ERROR, f"the grader failed ({type(exc).__name__}); see grade.log")
+        g.set_verdict(Verdict.ERROR, f"the grader failed ({type(exc).__name__}); see grade.log")
     return result
 
 
@@ -387,27 +337,19 @@ def run(args) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _terminate)
     try:
-        exercises = (
-            [e.strip() for e in args.exercises.split(",") if e.strip()] if args.exercises else None
-        )
-        if exercises:
-            exercises = [catalogue.exercise(e).name for e in exercises]
+        names = (args.exercises or "").split(",")
+        exercises = [catalogue.exercise(e.strip()).name for e in names if e.strip()] or None
     except catalogue.UnknownName as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        if Path(args.submission).is_symlink():
-            raise target.TargetError("a symbolic link")
-        sub = target.resolve(args.submission)
-        missing = None
-    except target.TargetError:
-        sub = Path(os.path.abspath(args.submission))
-        missing = f"error: the submission {args.submission!r} is not a directory"
-        if Path(args.submission).is_symlink():
-            missing = f"error: the submission {args.submission!r} is a symbolic link"
     if args.into and args.out:
         print("error: give --out or --into, not both", file=sys.stderr)
         return 2
+    missing = "is a symbolic link" if Path(args.submission).is_symlink() else None
+    try:
+        sub = Path(os.path.abspath(args.submission)) if missing else target.resolve(args.submission)
+    except target.TargetError:
+        sub, missing = Path(os.path.abspath(args.submission)), "is not a directory"
     out = Path(args.out) if args.out else ROOT / "grades" / sub.name
     if args.into:
         out = Path(args.into) / sanitize.name(sub.name)
@@ -424,14 +366,7 @@ def run(args) -> int:
     log = out / "grade.log"
     log.unlink(missing_ok=True)
     log.write_text("")
-    limits = Limits(
-        timeout=args.timeout,
-        memory_mb=args.memory,
-        startup=args.startup,
-        exercise=args.exercise_deadline,
-        submission=args.deadline,
-    )
-    jobs = args.jobs or os.cpu_count() or 1
+    limits = Limits(**{name: getattr(args, opt[2:].replace("-", "_")) for opt, name, *_ in LIMITS})
     try:
         result = grade(
             sub,
@@ -439,25 +374,23 @@ def run(args) -> int:
             limits=limits,
             seed=args.seed,
             log=log,
-            jobs=jobs,
+            jobs=args.jobs or os.cpu_count() or 1,
             sandbox=sandbox,
         )
     except Exception as exc:  # noqa: BLE001 - the three outputs are written whatever happens
         result = _failed(sub, exercises, sandbox, exc, log)
-    grade_report.write_all(result, out)
+    reports.write_all(result, out)
     if args.into:
-        from kata.grading import gradebook
-
         who = gradebook.read_metadata(sub.parent).get(sub.name, ("", ""))
-        data = grade_report.summary(result)
-        gradebook.write(Path(args.into), [gradebook.row(out.name, data, who)], keep=True)
+        row = gradebook.row(out.name, reports.summary(result), who)
+        gradebook.write(Path(args.into), [row], keep=True)
     if missing:
-        print(missing, file=sys.stderr)
+        print(f"error: the submission {args.submission!r} {missing}", file=sys.stderr)
     if args.quiet:
         print(
             f"{target.describe(sub)}: {show_points(result.score)}/{show_points(result.max_score)}"
         )
     else:
-        print(grade_report.render(result))
+        print(reports.render(result))
         print(f"wrote {out}/results.json, junit.xml, grade.json, grade.log")
     return 2 if missing else 0

@@ -1,19 +1,6 @@
-"""What the grader takes from a submission: its archives unpacked, and one module per
-exercise, found under the names learners really use.
-
-``Submission`` lists a submission folder (``.py`` files or notebooks at the top, a
-repository with ``exercises/``, the ``.zip`` or ``.tar.gz`` they downloaded) and
-unpacks its archives into a private temporary folder, safely: regular files only, no
-member outside it, at most ``MAX_MEMBERS`` members per archive and ``MAX_BYTES``
-unpacked from all of them (a tar's members are counted as they are read, so a bomb
-stops before its end); what is refused is flagged with the reason. ``find`` picks
-each exercise's module: an exact or near-miss name (case, a copy suffix, hyphens or
-spaces; ``normalized``), a worked module before an untouched stub, then the ranking
-of ``candidates``; every candidate left out is flagged. docs/instructors.md ("What is graded")
-states these rules. Jupyter's checkpoints, macOS's ``__MACOSX``/``._*`` files and
-the kata's own files in a submitted repository are never candidates. Symbolic links
-are listed, never followed; the bytes pass through as they are (decoding is the
-loader's: kata.core.guard).
+"""What the grader takes from a submission: its archives unpacked safely, and one module
+per exercise, found under the names learners really use (docs/instructors.md, "What is
+graded"). Symbolic links are listed, never followed; the bytes pass through as they are.
 """
 
 from __future__ import annotations
@@ -34,7 +21,7 @@ from kata.grading import sanitize
 
 ARCHIVES = (".zip", ".tar.gz", ".tgz", ".tar")
 MAX_MEMBERS = 2000  # members of one archive
-MAX_BYTES = 100 * 2**20  # bytes unpacked from one archive
+MAX_BYTES = 100 * 2**20  # bytes unpacked from all the archives of a submission
 SKIPPED_DIRS = (".venv", ".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX")
 MODULE_SUFFIXES = (".py", ipynb.SUFFIX)
 
@@ -45,13 +32,7 @@ _COPY = re.compile(r"(?:[\s_-]*(?:\(\d+\)|-\s*copy(?:\s*\(\d+\))?|\bcopy(?:\s*\d
 def normalized(stem: str) -> str:
     """The name a file was meant to have: lower case, copy suffix gone, ``_`` for spaces
     and hyphens (``Ex02_Builtin_Init (1)`` -> ``ex02_builtin_init``)."""
-    s = stem.strip().lower()
-    s = _COPY.sub("", s)
-    return re.sub(r"[\s.-]+", "_", s).strip("_")
-
-
-def is_archive(path: Path) -> bool:
-    return path.name.lower().endswith(ARCHIVES)
+    return re.sub(r"[\s.-]+", "_", _COPY.sub("", stem.strip().lower())).strip("_")
 
 
 def untouched_stub(path: Path) -> bool:
@@ -61,14 +42,9 @@ def untouched_stub(path: Path) -> bool:
         if path.is_symlink():
             return False
         data = path.read_bytes()
-        text = (
-            ipynb.module_text_of(data, path.name)
-            if path.suffix == ipynb.SUFFIX
-            else data.decode("utf-8-sig")
-        )
-        text = "".join(
-            ln for ln in text.splitlines(keepends=True) if not ln.startswith("# dropped: ")
-        )
+        notebook = path.suffix == ipynb.SUFFIX
+        text = ipynb.module_text_of(data, path.name) if notebook else data.decode("utf-8-sig")
+        text = "".join(ln for ln in text.splitlines(True) if not ln.startswith("# dropped: "))
         return stubbing.stub_source(text).strip() == text.strip()
     except (OSError, ValueError, SyntaxError, RecursionError):
         return False
@@ -104,9 +80,9 @@ class Submission:
 
     def open(self) -> Submission:
         """List the submission's files and unpack its archives."""
-        self.entries = [(p, self._rel(p, self.root), self.root) for p in walk(self.root)]
+        self.entries = [(p, _shown(p, self.root), self.root) for p in walk(self.root)]
         for path, shown, _ in list(self.entries):
-            if is_archive(path) and not path.is_symlink() and path.is_file():
+            if path.name.lower().endswith(ARCHIVES) and not path.is_symlink() and path.is_file():
                 self._unpack(path, shown)
         return self
 
@@ -115,10 +91,6 @@ class Submission:
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
-
-    @staticmethod
-    def _rel(path: Path, base: Path) -> str:
-        return sanitize.name(path.relative_to(base))
 
     def _unpack(self, archive: Path, shown: str) -> None:
         if self._tmp is None:
@@ -133,7 +105,7 @@ class Submission:
         for why in refused:
             self.flags.append(f"{shown}: {why}")
         self._unpacked += sum(p.stat().st_size for p in walk(dest))
-        self.entries += [(p, f"{shown}:{self._rel(p, dest)}", dest) for p in walk(dest)]
+        self.entries += [(p, f"{shown}:{_shown(p, dest)}", dest) for p in walk(dest)]
 
     # ---------------------------------------------------------------- finding
 
@@ -178,10 +150,6 @@ class Submission:
                 pick.notes.append(f"ignored {c.shown} ({why}; graded {pick.shown})")
         return pick
 
-    def files(self) -> list[str]:
-        """The names of every file, for a reason when nothing was found."""
-        return [shown for _, shown, _ in self.entries]
-
     def close_names(self, name: str) -> list[str]:
         """Python files whose names look like ``name`` without being taken for it."""
         py = {
@@ -191,6 +159,10 @@ class Submission:
         }
         near = set(difflib.get_close_matches(name, py.values(), n=3, cutoff=0.75))
         return [shown for shown, stem in py.items() if stem in near][:3]
+
+
+def _shown(path: Path, base: Path) -> str:
+    return sanitize.name(path.relative_to(base))
 
 
 KATA_DIRS = ("kata", "tests", ".kata")  # a repository's tooling, graded suites, backups
@@ -230,45 +202,44 @@ def _safe_name(name: str) -> PurePosixPath | None:
     return p
 
 
-def unpack(archive: Path, dest: Path, room: int = MAX_BYTES) -> list[str]:
-    """Unpack the regular files of ``archive`` into ``dest``; the reasons for what was refused.
-
-    Raises ``ValueError`` when the archive is over the caps (``MAX_MEMBERS`` members,
-    ``room`` bytes, at most ``MAX_BYTES``): nothing is unpacked then."""
-    refused: list[str] = []
+def _members(archive: Path, room: int):
+    """(name, is a directory, is a regular file, opener) of each member, once the
+    archive is known to be within the caps (a tar's are checked as its members are read)."""
     if archive.name.lower().endswith(".zip"):
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
             _caps(len(infos), sum(i.file_size for i in infos), room)
-            for info in infos:
-                if info.is_dir():
-                    continue
-                kind = stat.S_IFMT(info.external_attr >> 16)  # 0: a zip made without modes
-                if kind and kind != stat.S_IFREG:
-                    refused.append(f"{_shown(info.filename)} refused (not a regular file)")
-                    continue
-                rel = _safe_name(info.filename)
-                if rel is None:
-                    refused.append(f"{_shown(info.filename)} refused (outside the archive)")
-                    continue
-                _write(dest / rel, zf.open(info), info.file_size)
-        return refused
+            for i in infos:
+                kind = stat.S_IFMT(i.external_attr >> 16)  # 0: a zip made without modes
+                regular = kind in (0, stat.S_IFREG)
+                yield i.filename, i.is_dir(), regular, lambda i=i: zf.open(i)
+        return
     with tarfile.open(archive) as tf:
         members: list[tarfile.TarInfo] = []
         while (m := tf.next()) is not None:  # the caps are checked before reading on
             members.append(m)
             _caps(len(members), sum(x.size for x in members if x.isfile()), room)
         for m in members:
-            if m.isdir():
-                continue
-            if not m.isfile():
-                refused.append(f"{_shown(m.name)} refused (not a regular file)")
-                continue
-            rel = _safe_name(m.name)
-            if rel is None:
-                refused.append(f"{_shown(m.name)} refused (outside the archive)")
-                continue
-            _write(dest / rel, tf.extractfile(m), m.size)
+            yield m.name, m.isdir(), m.isfile(), lambda m=m: tf.extractfile(m)
+
+
+def unpack(archive: Path, dest: Path, room: int = MAX_BYTES) -> list[str]:
+    """Unpack the regular files of ``archive`` into ``dest``; the reasons for what was
+    refused. Raises ``ValueError`` when the archive is over the caps (``MAX_MEMBERS``
+    members, ``room`` bytes, at most ``MAX_BYTES``): nothing is unpacked then."""
+    refused: list[str] = []
+    for name, is_dir, regular, opener in _members(archive, room):
+        rel = _safe_name(name)
+        if is_dir:
+            continue
+        if not regular or rel is None:
+            why = "not a regular file" if not regular else "outside the archive"
+            refused.append(f"{sanitize.clean(name, 120)} refused ({why})")
+            continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        # zipfile and tarfile never read past a member's stated size.
+        with opener() as src, open(dest / rel, "wb") as out:
+            shutil.copyfileobj(src, out)
     return refused
 
 
@@ -280,20 +251,3 @@ def _caps(count: int, size: int, room: int) -> None:
             f"{size / 2**20:.0f} MiB unpacked, more than the {min(room, MAX_BYTES) / 2**20:.0f} "
             f"MiB left of the submission's {MAX_BYTES // 2**20} MiB"
         )
-
-
-def _write(target: Path, src, size: int) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with src, open(target, "wb") as out:
-        # Never more than the header said: a member that lies about its size is cut.
-        left = size
-        while left > 0:
-            chunk = src.read(min(left, 2**20))
-            if not chunk:
-                break
-            out.write(chunk)
-            left -= len(chunk)
-
-
-def _shown(name: str) -> str:
-    return sanitize.clean(name, 120)

@@ -10,8 +10,7 @@ from kata.core.outcomes import Outcome, Status, points, task_status
 
 
 class Verdict(enum.StrEnum):
-    """How an exercise was graded: its tests counted (``GRADED``), or it scores 0 as a
-    whole for the reason named."""
+    """How an exercise was graded: its tests counted, or it scores 0 for the reason named."""
 
     GRADED = "graded"
     MISSING = "missing"  # no module of that name in the submission
@@ -24,17 +23,7 @@ class Verdict(enum.StrEnum):
     REFUSED = "refused"  # not a module the grader takes (a symbolic link)
 
 
-GRADED, MISSING, NO_TESTS, KILLED, TAMPERED, CRASHED, ERROR, QUARANTINED, REFUSED = (
-    Verdict.GRADED,
-    Verdict.MISSING,
-    Verdict.NO_TESTS,
-    Verdict.KILLED,
-    Verdict.TAMPERED,
-    Verdict.CRASHED,
-    Verdict.ERROR,
-    Verdict.QUARANTINED,
-    Verdict.REFUSED,
-)
+GRADED, MISSING, NO_TESTS, KILLED, TAMPERED, CRASHED, ERROR, QUARANTINED, REFUSED = Verdict
 
 
 @dataclass
@@ -62,10 +51,13 @@ class TaskGrade:
     tests: list[CheckOutcome] = field(default_factory=list)
     verdict: str = ""  # set when the whole exercise scores 0
 
+    def mine(self, hidden: bool | None = None) -> list[CheckOutcome]:
+        """The task's visible (False) or hidden (True) tests, or all of them."""
+        return [t for t in self.tests if hidden is None or t.hidden == hidden]
+
     def share(self, hidden: bool | None = None) -> tuple[float, float]:
         """(score, max_score) of this task's visible (False) or hidden (True) tests, or all."""
-        n = len(self.tests)
-        mine = [t for t in self.tests if hidden is None or t.hidden == hidden]
+        n, mine = len(self.tests), self.mine(hidden)
         if not n:
             return 0.0, float(self.task.points if hidden is not True else 0)
         passed = 0 if self.verdict else sum(t.passed for t in mine)
@@ -81,18 +73,15 @@ class TaskGrade:
         of passing tests when it fails)."""
         if self.verdict:
             return self.verdict
-        known = {o.value for o in Outcome}
-        status = task_status(t.outcome if t.outcome in known else Outcome.ERROR for t in self.tests)
+        status = task_status(t.outcome for t in self.tests)
         if status == Status.FAILING:
             return f"failing {sum(t.passed for t in self.tests)}/{len(self.tests)}"
-        if status == Status.BROKEN:
-            return "cannot import"
-        return str(status)
+        return "cannot import" if status == Status.BROKEN else str(status)
 
 
 @dataclass
 class ExerciseGrade:
-    """One exercise of a submission: its verdict, flags from the static scan, its tasks."""
+    """One exercise of a submission: its verdict, its flags, its tasks."""
 
     exercise: catalogue.Exercise
     status: str = Verdict.GRADED

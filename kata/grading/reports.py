@@ -9,10 +9,14 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
 from kata.core.files import write_text
 from kata.core.i18n import N_, _, task_title
 from kata.core.outcomes import show_points
-from kata.grading.model import GRADED, Grade, TaskGrade
+from kata.grading.model import GRADED, ExerciseGrade, Grade, TaskGrade
 from kata.grading.sanitize import clean
 
 STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
@@ -42,62 +46,61 @@ def word(status: str) -> str:
     return _(status) if status in WORDS else status
 
 
-def _short(text: str, limit: int = 800) -> str:
-    return clean(text.strip(), limit)
-
-
-def _headline(text: str) -> str:
-    """The first line of a failure's diagnosis (the kata puts it first)."""
-    return next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+def _headline(text: str, limit: int = 300) -> str:
+    """The first line of a failure's diagnosis (the kata puts it first), cleaned."""
+    return clean(next((ln.strip() for ln in text.splitlines() if ln.strip()), ""), limit)
 
 
 def _failures(tg: TaskGrade, hidden: bool | None = None) -> list[str]:
+    """Each failing test's name and text; a hidden test's headline only (its traceback
+    would quote its source)."""
     out = []
-    for t in tg.tests:
-        if hidden is not None and t.hidden != hidden:
-            continue
+    for t in tg.mine(hidden):
         if not t.passed:
-            # A hidden test shows its headline only: its traceback would quote its source.
-            text = _short(_headline(t.message), 300) if t.hidden else _short(t.message)
-            out.append(
-                f"{clean(t.id.split('::')[-1], 200)}: {word(t.outcome)}"
-                + (f"\n{text}" if text else "")
-            )
+            text = _headline(t.message) if t.hidden else clean(t.message.strip(), 800)
+            name = clean(t.id.split("::")[-1], 200)
+            out.append(f"{name}: {word(t.outcome)}" + (f"\n{text}" if text else ""))
     return out
 
 
-def _task_output(e, tg: TaskGrade, hidden: bool | None) -> str:
+def _task_output(e: ExerciseGrade, tg: TaskGrade, hidden: bool | None) -> str:
     if e.status != GRADED:
         return _("0 points: {status}: {reason}").format(status=word(e.status), reason=e.reason)
-    fails = _failures(tg, hidden)
-    mine = [t for t in tg.tests if hidden is None or t.hidden == hidden]
+    mine = tg.mine(hidden)
     head = _("{passed}/{total} checks pass").format(
         passed=sum(t.passed for t in mine), total=len(mine)
     )
-    return head + ("\n\n" + "\n\n".join(fails) if fails else "")
+    return "\n\n".join([head, *_failures(tg, hidden)])
 
 
-def _renamed(e) -> bool:
-    """The module graded for ``e`` is not named ``<name>.py`` (a near-miss name, a
-    notebook) or came from an archive: the learner is told which file counted."""
+def _renamed(e: ExerciseGrade) -> bool:
+    """The module graded is not ``<name>.py`` (a near-miss name, a notebook) or came
+    from an archive: the learner is told which file counted."""
     return bool(e.module) and (":" in e.module or e.module.split("/")[-1] != e.exercise.filename)
+
+
+def _total(result: Grade) -> str:
+    return _("total: {earned}/{possible} points").format(
+        earned=show_points(result.score), possible=show_points(result.max_score)
+    )
 
 
 # --------------------------------------------------------------- results.json
 
 
 def gradescope(result: Grade) -> dict:
-    """The Gradescope autograder results: one test entry per task (hidden tests apart)."""
-    tests = []
+    """The Gradescope autograder results: one test entry per task (hidden tests apart);
+    the top-level output, seen before the due date, has the visible tests' points only."""
+    tests, summary, seen, top, hidden_tests = [], [], 0.0, 0.0, False
     for i, e in enumerate(result.exercises.values(), 1):
         if not e.counted:
             continue
         for j, tg in enumerate(e.tasks.values(), 1):
-            parts = [(False, "visible", "")]
-            if any(t.hidden for t in tg.tests):
-                parts.append((True, "after_due_date", " " + _("(hidden tests)")))
-            for hidden, visibility, suffix in parts:
-                score, max_score = tg.share(hidden if len(parts) > 1 else None)
+            parts = [False, True] if any(t.hidden for t in tg.tests) else [None]
+            hidden_tests |= len(parts) > 1
+            for hidden in parts:
+                score, max_score = tg.share(hidden)
+                suffix = " " + _("(hidden tests)") if hidden else ""
                 tests.append(
                     {
                         "name": f"{e.exercise.name}.{tg.task.name}{suffix}: {task_title(tg.task)}",
@@ -105,8 +108,8 @@ def gradescope(result: Grade) -> dict:
                         "score": round(score, 4),
                         "max_score": round(max_score, 4),
                         "status": "passed" if score >= max_score - 1e-9 else "failed",
-                        "output": _task_output(e, tg, hidden if len(parts) > 1 else None),
-                        "visibility": visibility,
+                        "output": _task_output(e, tg, hidden),
+                        "visibility": "after_due_date" if hidden else "visible",
                     }
                 )
         if e.flags:
@@ -121,31 +124,20 @@ def gradescope(result: Grade) -> dict:
                     "visibility": "hidden",
                 }
             )
-    # The top-level output is seen before the due date: visible tests' points only.
-    summary = []
-    seen = top = 0.0
-    for e in result.exercises.values():
-        if not e.counted:
-            continue
-        got = sum(tg.share(False)[0] for tg in e.tasks.values()) if e.status == GRADED else 0.0
-        out_of = sum(tg.share(False)[1] for tg in e.tasks.values())
+        visible = [tg.share(False) for tg in e.tasks.values()]
+        got = sum(s for s, _m in visible) if e.status == GRADED else 0.0
+        out_of = sum(m for _s, m in visible)
         seen, top = seen + got, top + out_of
-        used = _("graded {file}").format(file=e.module) if _renamed(e) else ""
-        summary.append(
-            f"{e.exercise.name}: {show_points(got)}/{show_points(out_of)}"
-            + (f" ({word(e.status)}: {_short(e.reason, 300)})" if e.status != GRADED else "")
-            + (f" ({used})" if used else "")
-        )
-    head = [
-        f"sandbox: {result.sandbox}" + (f" ({result.sandbox_note})" if result.sandbox_note else "")
-    ]
-    if result.problem:
-        head.append(result.problem)
-    hidden = any(
-        t.hidden for e in result.exercises.values() for tg in e.tasks.values() for t in tg.tests
-    )
+        line = f"{e.exercise.name}: {show_points(got)}/{show_points(out_of)}"
+        if e.status != GRADED:
+            line += f" ({word(e.status)}: {clean(e.reason.strip(), 300)})"
+        if _renamed(e):
+            line += " (" + _("graded {file}").format(file=e.module) + ")"
+        summary.append(line)
+    note = f" ({result.sandbox_note})" if result.sandbox_note else ""
+    head = [f"sandbox: {result.sandbox}{note}", *([result.problem] if result.problem else [])]
     tail = [_("visible tests: {score}/{max}").format(score=show_points(seen), max=show_points(top))]
-    if hidden:
+    if hidden_tests:
         tail.append(_("hidden tests are graded too; they show after the due date"))
     return {
         "score": round(result.score, 4),
@@ -199,10 +191,9 @@ def summary(result: Grade) -> dict:
 
 
 def junit(result: Grade) -> ET.ElementTree:
-    """``junit.xml`` as the Jenkins xunit ``junit-10.xsd`` has it: a suite per exercise
-    (``name``, ``tests``, ``failures``, ``errors``, ``skipped``, ``time``), a case per test;
-    a failed test is a ``failure``, a test with no verdict or an exercise zeroed as a
-    whole (killed, quarantined…) an ``error``."""
+    """``junit.xml`` as the Jenkins xunit ``junit-10.xsd`` has it: a suite per exercise,
+    a case per test; a failed test is a ``failure``, a test with no verdict or an
+    exercise zeroed as a whole an ``error``."""
     suites = ET.Element("testsuites", name="kata grade", time=f"{result.seconds:.3f}")
     for e in result.exercises.values():
         if not e.counted:
@@ -211,15 +202,15 @@ def junit(result: Grade) -> ET.ElementTree:
         elapsed = 0.0
         for tg in e.tasks.values():
             for t in tg.tests or [None]:
-                name = clean(t.id.split("::")[-1], 200) if t else tg.task.name
+                seconds = t.seconds if t else 0.0
+                elapsed += seconds
                 case = ET.SubElement(
                     suite,
                     "testcase",
-                    name=name,
+                    name=clean(t.id.split("::")[-1], 200) if t else tg.task.name,
                     classname=f"{e.exercise.name}.{tg.task.name}",
-                    time=f"{t.seconds if t else 0:.3f}",
+                    time=f"{seconds:.3f}",
                 )
-                elapsed += t.seconds if t else 0.0
                 if e.status != GRADED:
                     why = clean(f"{word(e.status)}: {e.reason}", 500)
                     ET.SubElement(case, "error", type=str(e.status), message=why).text = why
@@ -229,13 +220,9 @@ def junit(result: Grade) -> ET.ElementTree:
                         clean(t.message) if t and not t.hidden else ""
                     )
                 elif not t.passed:
-                    text = _short(_headline(t.message), 300) if t.hidden else clean(t.message)
-                    ET.SubElement(
-                        case,
-                        "failure",
-                        type=t.outcome,
-                        message=clean(_headline(t.message), 300) if not t.hidden else t.outcome,
-                    ).text = text
+                    message = t.outcome if t.hidden else _headline(t.message)
+                    text = _headline(t.message) if t.hidden else clean(t.message)
+                    ET.SubElement(case, "failure", type=t.outcome, message=message).text = text
         _count(suite)
         suite.set("skipped", "0")
         suite.set("time", f"{elapsed:.3f}")
@@ -255,14 +242,9 @@ def _count(element: ET.Element) -> None:
 
 def feedback(result: Grade) -> str:
     """The learner's feedback page (Markdown): per exercise and task the status and
-    points, and each failing check's diagnosis as ``make test`` shows it (a hidden test
-    by its headline only, as in ``results.json``)."""
-    total = _("total: {earned}/{possible} points").format(
-        earned=show_points(result.score), possible=show_points(result.max_score)
-    )
+    points, and each failing check's diagnosis as ``make test`` shows it."""
     title = _("grade: {submission}").format(submission=clean(result.submission, 200))
-    out = [f"# {title}", ""]
-    out += [f"**{total}**", ""]
+    out = [f"# {title}", "", f"**{_total(result)}**", ""]
     if result.problem:
         out += [clean(result.problem, 500), ""]
     for e in result.exercises.values():
@@ -300,33 +282,18 @@ def write_all(result: Grade, out: Path) -> None:
 # ---------------------------------------------------------------------- table
 
 
-def _status_style(status: str) -> str:
-    return "red" if status.startswith("failing") else STYLE.get(status, "magenta")
-
-
 def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
     """A table per exercise and task with the points, the total and the flags."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
     buf = io.StringIO()
-    if result.sandbox_note:
-        buf.write(f"warning: {result.sandbox_note}\n")
-    else:
-        buf.write(f"sandbox: {result.sandbox}\n")
+    note = result.sandbox_note
+    buf.write(f"warning: {note}\n" if note else f"sandbox: {result.sandbox}\n")
     if result.problem:
         buf.write(f"problem: {result.problem}\n")
     console = Console(
         file=buf, force_terminal=color, color_system="standard" if color else None, width=width
     )
-    t = Table(
-        box=None,
-        pad_edge=False,
-        header_style="bold",
-        title=_("grade: {submission}").format(submission=escape(result.submission)),
-        title_justify="left",
-    )
+    title = _("grade: {submission}").format(submission=escape(result.submission))
+    t = Table(box=None, pad_edge=False, header_style="bold", title=title, title_justify="left")
     for col in (N_("exercise"), N_("task"), N_("status"), N_("points"), N_("note")):
         t.add_column(_(col), justify="right" if col == "points" else "left", overflow="fold")
     for e in result.exercises.values():
@@ -335,38 +302,21 @@ def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
                 e.exercise.name, "", f"[yellow]{word('no tests')}[/yellow]", "-", escape(e.reason)
             )
             continue
-        head = (
-            ""
-            if e.status == GRADED
-            else f"[magenta]{escape(word(e.status))}: {escape(e.reason)}[/magenta]"
-        )
-        t.add_row(
-            f"[bold]{e.exercise.name}[/bold]",
-            "",
-            head,
-            f"[bold]{show_points(e.score)}/{show_points(e.max_score)}[/bold]",
-            "",
-        )
+        head = f"[magenta]{escape(word(e.status))}: {escape(e.reason)}[/magenta]"
+        points = f"[bold]{show_points(e.score)}/{show_points(e.max_score)}[/bold]"
+        t.add_row(f"[bold]{e.exercise.name}[/bold]", "", head if e.status != GRADED else "", points)
         for tg in e.tasks.values():
-            status = tg.status
-            note = ""
+            status, note = tg.status, ""
             fails = [x for x in tg.tests if not x.passed and x.message]
-            if e.status == GRADED and fails and not status == "not started":
+            if e.status == GRADED and fails and status != "not started":
                 note = escape(_headline(fails[0].message)[:70])
-            t.add_row(
-                "",
-                tg.task.name,
-                f"[{_status_style(status)}]{escape(word(status))}[/]",
-                f"{show_points(tg.score)}/{tg.task.points}",
-                note,
-            )
+            style = "red" if status.startswith("failing") else STYLE.get(status, "magenta")
+            show = f"{show_points(tg.score)}/{tg.task.points}"
+            t.add_row("", tg.task.name, f"[{style}]{escape(word(status))}[/]", show, note)
         for flag in e.flags:
             t.add_row("", "", "[yellow]" + _("flag") + "[/yellow]", "", escape(flag))
     console.print(t)
-    total = _("total: {earned}/{possible} points").format(
-        earned=f"{show_points(result.score)}", possible=f"{show_points(result.max_score)}"
-    )
-    console.print(f"[bold]{total}[/bold]  ({result.seconds:.0f} s)")
+    console.print(f"[bold]{_total(result)}[/bold]  ({result.seconds:.0f} s)")
     for flag in result.flags:
         console.print("[yellow]" + _("flag:") + f"[/yellow] {escape(flag)}")
     return buf.getvalue().rstrip()
