@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 from kata import ROOT
 
@@ -29,14 +29,13 @@ CHECK = """import time, kata.learner.notebook as _nb
 _start = time.perf_counter()
 _ok = _nb.check({name!r}, namespace=globals()).passed
 print("KATA-BENCH", time.perf_counter() - _start, _ok)"""
+KATA = (sys.executable, "-m", "kata")
 
 
 def env(**extra: str) -> dict[str, str]:
-    """The caller's environment without its kata and pytest settings, and with Python
-    keeping compiled modules as on a learner's machine: the floor's imports read the
-    installed packages' ``__pycache__``; a shell's ``PYTHONDONTWRITEBYTECODE`` would make
-    the suite alone compile (and assertion-rewrite) the repository's modules on every run
-    (their ``__pycache__`` is git-ignored)."""
+    """The caller's environment without its kata and pytest settings, and without
+    ``PYTHONDONTWRITEBYTECODE``: both commands keep compiled modules, as on a learner's
+    machine."""
     base = {
         k: v
         for k, v in os.environ.items()
@@ -62,8 +61,8 @@ def copies(dest: Path, n: int) -> Path:
 
 
 def watch(repeat: int, tmp: Path) -> dict[str, float]:
-    """Save → verdict of ex01 and ex04 in one warm ``kata watch`` (its own figure), run
-    from a copy of the kata so that its ``.kata/`` state is not the repository's."""
+    """Save → verdict of ex01 and ex04 in one warm ``kata watch``, run from a copy of the
+    kata so that its ``.kata/`` state is not the repository's."""
     target = copies(tmp / "watched", 1) / "copy0"
     root = tmp / "kata-copy"
     shutil.copytree(ROOT / "kata", root / "kata", ignore=shutil.ignore_patterns("__pycache__"))
@@ -94,11 +93,7 @@ def watch(repeat: int, tmp: Path) -> dict[str, float]:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
-    return {name: statistics.median(v) for name, v in out.items()}
-
-
-def print_nothing(_msg) -> None:
-    pass
+    return {name: median(v) for name, v in out.items()}
 
 
 def checks(repeat: int) -> dict[str, float]:
@@ -117,9 +112,8 @@ def checks(repeat: int) -> dict[str, float]:
                     if msg["msg_type"] == "stream":
                         printed.append(msg["content"]["text"])
 
-                kc.execute_interactive(
-                    path.read_text(encoding="utf-8"), timeout=600, output_hook=print_nothing
-                )
+                source = path.read_text(encoding="utf-8")
+                kc.execute_interactive(source, timeout=600, output_hook=lambda _msg: None)
                 kc.execute_interactive(CHECK.format(name=path.stem), timeout=600, output_hook=keep)
                 took, ok = "".join(printed).split("KATA-BENCH")[-1].split()
                 assert ok == "True", f"kata.check({path.stem!r}) failed on the solution"
@@ -128,7 +122,7 @@ def checks(repeat: int) -> dict[str, float]:
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-    return {name: statistics.median(v) for name, v in out.items()}
+    return {name: median(v) for name, v in out.items()}
 
 
 def measure(repeat: int, batch: int) -> list[tuple[str, str, str]]:
@@ -137,48 +131,31 @@ def measure(repeat: int, batch: int) -> list[tuple[str, str, str]]:
 
     def row(figure: str, value: float, unit: str, limit: float, low: bool = True) -> None:
         met = value <= limit if low else value >= limit
-        sign = "≤" if low else "≥"
-        rows.append((figure, f"{value:.2f}{unit}", f"{sign} {limit}{unit} {'✓✗'[not met]}"))
+        target = f"{'≤' if low else '≥'} {limit}{unit} {'✓' if met else '✗'}"
+        rows.append((figure, f"{value:.2f}{unit}", target))
 
     runs = [
         (timed(sys.executable, "-c", FLOOR), timed(sys.executable, *SUITE)) for _ in range(repeat)
     ]
-    floor = [statistics.median(r[0][k] for r in runs) for k in (0, 1)]
-    suite = [statistics.median(r[1][k] for r in runs) for k in (0, 1)]
-    rows.append(("floor: " + FLOOR, f"{floor[0]:.2f} s, {floor[1]:.0f} MiB", ""))
-    row("graded suite on solutions/ ÷ floor, wall", suite[0] / floor[0], "×", 1.3)
-    row("graded suite on solutions/ ÷ floor, peak memory", suite[1] / floor[1], "×", 1.3)
+    floor, floor_mib = map(median, zip(*(r[0] for r in runs)))
+    suite, suite_mib = map(median, zip(*(r[1] for r in runs)))
+    rows.append(("floor: " + FLOOR, f"{floor:.2f} s, {floor_mib:.0f} MiB", ""))
+    row("graded suite on solutions/ ÷ floor, wall", suite / floor, "×", 1.3)
+    row("graded suite on solutions/ ÷ floor, peak memory", suite_mib / floor_mib, "×", 1.3)
     with tempfile.TemporaryDirectory(prefix="kata-bench-") as name:
         tmp = Path(name)
         for ex, took in watch(repeat, tmp).items():
             row(f"make watch, save → verdict, {ex}", took, " s", 0.5)
         for ex, took in checks(repeat).items():
             row(f"kata.check in a warm kernel, {ex}", took, " s", 0.5)
-        sub = copies(tmp / "one", 1) / "copy0"
-        pairs = [
-            (
-                timed(sys.executable, "-c", UNSANDBOXED, str(sub))[0],
-                timed(
-                    sys.executable,
-                    "-m",
-                    "kata",
-                    "grade",
-                    str(sub),
-                    "--out",
-                    str(tmp / "g"),
-                    "--quiet",
-                )[0],
-            )
-            for _ in range(repeat)
-        ]
-        row(
-            "make grade, sandboxed ÷ unsandboxed",
-            statistics.median(b / a for a, b in pairs),
-            "×",
-            2,
-        )
-        subs = copies(tmp / "batch", batch)
-        grade_all = (sys.executable, "-m", "kata", "grade-all", str(subs), "--out")
+        sub = str(copies(tmp / "one", 1) / "copy0")
+        graded = (*KATA, "grade", sub, "--out", str(tmp / "g"), "--quiet")
+        ratios = []
+        for _ in range(repeat):
+            unsandboxed = timed(sys.executable, "-c", UNSANDBOXED, sub)[0]
+            ratios.append(timed(*graded)[0] / unsandboxed)
+        row("make grade, sandboxed ÷ unsandboxed", median(ratios), "×", 2)
+        grade_all = (*KATA, "grade-all", str(copies(tmp / "batch", batch)), "--out")
         serial = timed(*grade_all, str(tmp / "g1"), "--jobs", "1")[0]
         parallel = timed(*grade_all, str(tmp / "g2"), "--jobs", "2")[0]
         row(
@@ -186,7 +163,7 @@ def measure(repeat: int, batch: int) -> list[tuple[str, str, str]]:
             serial / parallel,
             "×",
             1.7,
-            low=False,
+            False,
         )
     return rows
 

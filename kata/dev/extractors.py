@@ -1,9 +1,7 @@
-"""Babel extraction methods for the long texts, so they are translated in the same
-``.po`` catalog as the short messages (``kata/core/locale/babel.cfg`` names them;
-``make messages`` runs ``pybabel extract``): the titles and hints of
-``catalogue.toml``, and the lessons — the docstrings the stub of each ``solutions/``
-module keeps (a solution's private helpers are no lesson). The message id is the
-English text; the comment says where it comes from."""
+"""Babel extraction methods (named in ``kata/core/locale/babel.cfg``) for the long texts,
+translated in the same catalog as the messages: the catalogue's titles and hints, and
+the lessons, the docstrings each solution's stub keeps. The message id is the English
+text; the comment says where it comes from."""
 
 from __future__ import annotations
 
@@ -26,6 +24,5 @@ def catalogue(fileobj, _keywords, _comment_tags, options):
 
 def lessons(fileobj, _keywords, _comment_tags, options):
     """``(line, None, text, [where])`` of each docstring of the module's stub."""
-    stub = stubbing.make_stub(fileobj.read().decode("utf-8"))
-    for doc in _lessons.docstrings(stub):
+    for doc in _lessons.docstrings(stubbing.make_stub(fileobj.read().decode("utf-8"))):
         yield 0, None, doc.text, [f"{Path(fileobj.name).stem}: {doc.key}"]

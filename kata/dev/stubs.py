@@ -1,10 +1,9 @@
 """Make the learner's stubs from the reference solutions, so the two never drift.
 
 ``kata dev stubs`` (``make stubs``) rewrites ``exercises/`` from ``solutions/``
-(see ``kata.core.stubbing`` for what a stub keeps). An exercise file that is still the
-stub of the last commit (``git show HEAD:exercises/<name>.py``, itself a stub) holds no
-work: it is rewritten when its solution changed. Any other file that differs from its
-new stub holds someone's work: it is saved to ``.kata/backups/`` first, and without
+(``kata.core.stubbing`` says what a stub keeps). An exercise that is still the stub of
+the last commit holds no work and is rewritten; any other that differs from its new
+stub is someone's work: it is backed up to ``.kata/backups/`` first, and without
 ``--force`` (``FORCE=1``) nothing is written at all.
 """
 
@@ -25,21 +24,14 @@ def generate(name: str) -> str:
 
 
 def untouched(path: Path) -> bool:
-    """``path`` is the stub the last commit holds (outside git, or for a file git does
-    not know, nothing is untouched: the file is protected)."""
+    """``path`` is the stub the last commit holds (not so outside git, or for a file git
+    does not know: the file is then protected)."""
+    show = ["git", "-C", str(ROOT), "show", f"HEAD:{path.relative_to(ROOT).as_posix()}"]
     try:
-        done = subprocess.run(
-            ["git", "-C", str(ROOT), "show", f"HEAD:{path.relative_to(ROOT).as_posix()}"],
-            capture_output=True,
-            timeout=60,
-        )
-        committed = done.stdout.decode("utf-8") if done.returncode == 0 else None
-        return (
-            committed is not None
-            and path.read_text(encoding="utf-8") == committed
-            and stubbing.stub_source(committed) == committed
-        )
-    except (OSError, UnicodeDecodeError, SyntaxError, subprocess.SubprocessError):
+        done = subprocess.run(show, capture_output=True, encoding="utf-8", timeout=60)
+        committed = done.stdout if done.returncode == 0 else None
+        return committed == path.read_text(encoding="utf-8") == stubbing.stub_source(committed)
+    except (OSError, ValueError, SyntaxError, subprocess.SubprocessError):
         return False
 
 
@@ -62,32 +54,26 @@ def run(args) -> int:
     except catalogue.UnknownName as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    stale = {}
+    stale, edited = {}, []
     for name in names:
-        text = generate(name)
-        path = ROOT / "exercises" / f"{name}.py"
-        if not (path.exists() and path.read_text(encoding="utf-8") == text):
-            stale[name] = text
-    edited = [
-        n
-        for n in stale
-        if (ROOT / "exercises" / f"{n}.py").exists()
-        and not untouched(ROOT / "exercises" / f"{n}.py")
-    ]
+        path, text = ROOT / "exercises" / f"{name}.py", generate(name)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            stale[path] = text
+            if path.exists() and not untouched(path):
+                edited.append(path)
     if edited and not args.force:
         print(
             "refusing to overwrite exercises that differ from their stubs (someone's work?): "
-            + ", ".join(edited)
+            + ", ".join(p.stem for p in edited)
             + "\nrun `make stubs FORCE=1` to back them up to .kata/backups/ and regenerate",
             file=sys.stderr,
         )
         return 1
-    for name, text in stale.items():
-        path = ROOT / "exercises" / f"{name}.py"
-        if name in edited:
-            print(f"backed up exercises/{name}.py as {backup(path).relative_to(ROOT)}")
+    for path, text in stale.items():
+        if path in edited:
+            print(f"backed up exercises/{path.name} as {backup(path).relative_to(ROOT)}")
         path.write_text(text, encoding="utf-8")
-        print(f"wrote exercises/{name}.py")
+        print(f"wrote exercises/{path.name}")
     if not stale:
         print(f"stubs: exercises/ already match solutions/ ({len(names)} modules)")
     return 0

@@ -1,21 +1,18 @@
 """Prove the graded suites: ``kata dev verify`` (part of ``make verify``).
 
-Each check is a module of this package with ``jobs`` (what to grade) and
-``report`` (what the verdicts mean); any problem makes the exit status 1:
+Each check is a module of this package with ``report`` (what the verdicts mean; its
+problems make the exit status 1) and, if it grades, ``jobs`` (what to grade):
 
 * ``invariant`` — every graded test passes on ``solutions/`` and fails on the stubs;
 * ``variants`` — every mutant (``tests/mutants/<exercise>.toml``) is killed and every
   alternative (``tests/alternatives/<exercise>/``) accepted;
-* ``parity`` — ``exercises/``, ``solutions/`` and the catalogue agree on public
-  names, signatures and docstrings;
+* ``parity`` — ``exercises/``, ``solutions/``, the catalogue and the guides agree;
 * ``seeds`` — the solutions pass under several ``KATA_SEED`` values;
-* ``translations`` — every message, title, hint and lesson has a current translation
-  (``kata/core/locale``).
+* ``translations`` — every message, title, hint and lesson has a current translation;
 * ``doctests`` — the ``>>>`` examples of ``solutions/`` run as doctests.
 
-Grading runs in-process (``pytest.main``) in a pool of worker processes, one per
-core (``jobs.run_all``), so TensorFlow is imported once per worker and not once
-per mutant.
+The jobs are graded in-process (``pytest.main``) by a pool of worker processes, one per
+core (``jobs.run_all``), so TensorFlow is imported once per worker, not once per mutant.
 """
 
 from __future__ import annotations
@@ -29,19 +26,6 @@ from kata.dev.verify import doctests, invariant, jobs, parity, seeds, translatio
 from kata.dev.verify.variants import Variants
 
 CHECKS = ("invariant", "mutants", "alternatives", "parity", "seeds", "translations", "doctests")
-
-
-def _checks(only: set[str]) -> list:
-    every = {
-        "invariant": invariant,
-        "mutants": Variants("mutant"),
-        "alternatives": Variants("alternative"),
-        "parity": parity,
-        "seeds": seeds,
-        "translations": translations,
-        "doctests": doctests,
-    }
-    return [every[name] for name in CHECKS if name in only]
 
 
 def add_parser(sub) -> None:
@@ -62,17 +46,23 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     start = time.perf_counter()
     try:
-        wanted = {catalogue.exercise(n).name for n in args.exercises} if args.exercises else None
+        wanted = {catalogue.exercise(n).name for n in args.exercises or ()}
     except catalogue.UnknownName as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     exercises = [
         e.name
         for e in catalogue.exercises()
-        if jobs.suite_paths(e.name) and (wanted is None or e.name in wanted)
+        if jobs.suite_paths(e.name) and (not wanted or e.name in wanted)
     ]
-    checks = _checks(set(args.only or CHECKS))
-    todo = [job for check in checks for job in check.jobs(exercises, args)]
+    modules = (invariant, parity, seeds, translations, doctests)
+    named = {m.__name__.rsplit(".", 1)[1]: m for m in modules}
+    only = args.only or CHECKS
+    # "mutants" and "alternatives": Variants("mutant"), Variants("alternative")
+    checks = [named.get(n) or Variants(n.removesuffix("s")) for n in CHECKS if n in only]
+    todo = [
+        job for check in checks if hasattr(check, "jobs") for job in check.jobs(exercises, args)
+    ]
     verdicts, failures = jobs.run_all(todo, args.jobs)
     for check in checks:
         failures += check.report(verdicts, exercises, args)

@@ -1,39 +1,23 @@
-"""Doctests: every ``>>>`` example in ``solutions/`` (lessons and docstrings) runs
-and shows what it says. Each docstring is run on its own, with only its module's
-names, so an example that leans on a name defined in another docstring fails.
-
-Runs ``pytest --doctest-modules`` on the solutions in a verify worker, with
-``ELLIPSIS`` (``...`` stands for any text, e.g. a layer's numbered name) and
-``NORMALIZE_WHITESPACE``.
-"""
+"""Doctests: every ``>>>`` example in ``solutions/`` (lessons and docstrings) runs and
+shows what it says, each docstring on its own with only its module's names
+(``pytest --doctest-modules`` in a verify worker; ``...`` stands for any text)."""
 
 from __future__ import annotations
 
 from kata import ROOT
 from kata.dev.verify.jobs import Job, short
 
-NAME = "doctests"
-OPTIONS = (
-    "--doctest-modules",
-    "-o",
-    "doctest_optionflags=ELLIPSIS NORMALIZE_WHITESPACE",
-)
-
-
-def paths(exercises: list[str]) -> tuple[str, ...]:
-    return tuple(
-        str(ROOT / "solutions" / f"{e}.py")
-        for e in exercises
-        if (ROOT / "solutions" / f"{e}.py").is_file()
-    )
+FLAGS = "doctest_optionflags=ELLIPSIS NORMALIZE_WHITESPACE"
 
 
 def jobs(exercises: list[str], _args) -> list[Job]:
-    files = paths(exercises)
-    return [Job("doctest", "solutions", files, None, "", None, OPTIONS)] if files else []
+    files = [ROOT / "solutions" / f"{e}.py" for e in exercises]
+    paths = tuple(str(f) for f in files if f.is_file())
+    options = ("--doctest-modules", "-o", FLAGS)
+    return [Job("doctest", "solutions", paths, options=options)] if paths else []
 
 
-def report(verdicts, exercises: list[str], _args) -> list[str]:
+def report(verdicts, exercises: list[str], args) -> list[str]:
     got = verdicts.get(("doctest", "solutions"), {})
     failed = sorted(n for n, ok in got.items() if not ok)
     ok = bool(got) and not failed
@@ -42,13 +26,13 @@ def report(verdicts, exercises: list[str], _args) -> list[str]:
         f"{len(got) - len(failed)}/{len(got)} docstrings pass"
         + ("" if ok else f" — {short(failed, 10)}")
     )
-    if not paths(exercises):
+    if not jobs(exercises, args):
         return []
     if not got:
         return ["doctests: no docstring was run"]
     problems = [
         f"doctest fails: {n} (see: .venv/bin/python -m pytest --doctest-modules "
-        f"-o doctest_optionflags='ELLIPSIS NORMALIZE_WHITESPACE' {n.split('::')[0]})"
+        f"-o '{FLAGS}' {n.split('::')[0]})"
         for n in failed
     ]
     for line in problems:

@@ -6,15 +6,13 @@ from __future__ import annotations
 from kata.dev import stubs
 from kata.dev.verify.jobs import Job, suite_paths
 
-NAME = "invariant"
-
 
 def jobs(exercises: list[str], _args) -> list[Job]:
-    out = []
-    for name in exercises:
-        out.append(Job("solution", name, suite_paths(name), None, name))
-        out.append(Job("stub", name, suite_paths(name), stubs.generate(name), name))
-    return out
+    return [
+        Job(kind, name, suite_paths(name), stubs.generate(name) if kind == "stub" else None, name)
+        for name in exercises
+        for kind in ("solution", "stub")
+    ]
 
 
 def report(verdicts, exercises: list[str], _args) -> list[str]:
@@ -22,17 +20,14 @@ def report(verdicts, exercises: list[str], _args) -> list[str]:
     bad = []
     for name in exercises:
         sol, stub = verdicts.get(("solution", name), {}), verdicts.get(("stub", name), {})
-        fail_on_solution = [n for n, ok in sol.items() if not ok]
-        pass_on_stub = [n for n, ok in stub.items() if ok]
-        ok = sol and stub and not fail_on_solution and not pass_on_stub
+        failing = [f"fails on solutions/: {n}" for n, ok in sol.items() if not ok]
+        failing += [f"passes on the stub: {n}" for n, ok in stub.items() if ok]
         print(
-            f"  {'✓' if ok else '✗'} {name}: {sum(sol.values())}/{len(sol)} pass on solutions/, "
-            f"{len(stub) - sum(stub.values())}/{len(stub)} fail on the stub"
+            f"  {'✓' if sol and stub and not failing else '✗'} {name}: {sum(sol.values())}/"
+            f"{len(sol)} pass on solutions/, {len(stub) - sum(stub.values())}/{len(stub)} "
+            "fail on the stub"
         )
-        bad += [f"fails on solutions/: {n}" for n in fail_on_solution]
-        bad += [f"passes on the stub: {n}" for n in pass_on_stub]
-        if not sol or not stub:
-            bad.append(f"{name}: no verdicts")
+        bad += failing + ([] if sol and stub else [f"{name}: no verdicts"])
     for b in bad:
         print("    ✗", b)
     return bad

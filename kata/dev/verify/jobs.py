@@ -1,5 +1,6 @@
 """Grading jobs for the verify checks: one module's source graded by some test files,
-in a pool of worker processes that import TensorFlow once each."""
+in a pool of worker processes that import TensorFlow once each; and how a check prints
+what it found."""
 
 from __future__ import annotations
 
@@ -39,17 +40,14 @@ class Job:
 
 
 class VerdictRecorder:
-    """Records each test's verdict (passed, or failed/errored in any phase)."""
+    """Records each test's verdict: passed, unless it failed or errored in any phase."""
 
     def __init__(self):
         self.passed: Verdicts = {}
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or report.failed:
-            ok = report.passed and self.passed.get(report.nodeid, True)
-            if report.when == "teardown" and report.failed:
-                ok = False
-            self.passed[report.nodeid] = ok
+            self.passed[report.nodeid] = report.passed and self.passed.get(report.nodeid, True)
 
 
 def suite_paths(exercise: str) -> tuple[str, ...]:
@@ -79,46 +77,36 @@ def run_pytest(paths, target: str, seed: int | None = None, options=()) -> Verdi
 
 
 def _work(job: Job) -> tuple[tuple[str, str], Verdicts]:
-    """Worker: grade one job and return its key and verdicts. What the job makes with
-    ``tempfile`` (the doctests' ``mkdtemp()``, pytest's ``tmp_path``) goes with its
-    own temporary directory."""
+    """Worker: grade one job; what it makes with ``tempfile`` (the doctests'
+    ``mkdtemp()``, pytest's ``tmp_path``) goes with its own temporary directory."""
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
         previous, tempfile.tempdir = tempfile.tempdir, tmp
         try:
-            if job.source is None:
-                target = str(ROOT / "solutions")
-            else:
-                target = tmp
+            target = str(ROOT / "solutions") if job.source is None else tmp
+            if job.source is not None:
                 Path(tmp, f"{job.exercise}.py").write_text(job.source, encoding="utf-8")
             return job.key, run_pytest(job.paths, target, job.seed, job.options)
         finally:
             tempfile.tempdir = previous
 
 
-def _warm():
-    import_quietly()  # each worker pays TensorFlow's import once
-
-
 def run_all(jobs: list[Job], workers: int) -> tuple[dict[tuple[str, str], Verdicts], list[str]]:
-    """Run every job in a pool; (verdicts by job key, problems of jobs that could not grade).
-    The jobs with the most test files (a seed grades every suite) start first, so that no
-    worker is left with a long one while the others have finished."""
+    """Run every job in a pool, those with the most test files first (a seed grades every
+    suite); the verdicts by job key, and the problems of jobs that could not grade."""
     verdicts: dict[tuple[str, str], Verdicts] = {}
     problems: list[str] = []
     if not jobs:
         return verdicts, problems
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(
-        max_workers=max(1, workers), mp_context=ctx, initializer=_warm
-    ) as pool:
+    with cf.ProcessPoolExecutor(max(1, workers), ctx, initializer=import_quietly) as pool:
         ordered = sorted(jobs, key=lambda j: -len(j.paths))
         for fut in cf.as_completed([pool.submit(_work, j) for j in ordered]):
             try:
                 key, result = fut.result()
             except Exception as exc:  # a job that could not grade is a failure, never a pass
                 problems.append(f"a grading job failed: {exc}")
-                continue
-            verdicts[key] = result
+            else:
+                verdicts[key] = result
     return verdicts, problems
 
 
@@ -126,3 +114,11 @@ def short(nodeids: list[str], limit: int = 3) -> str:
     """A few test names of ``nodeids``, and how many more."""
     names = [n.split("::")[-1] for n in nodeids]
     return ", ".join(names[:limit]) + (f" (+{len(names) - limit})" if len(names) > limit else "")
+
+
+def listed(title: str, found: list[str]) -> list[str]:
+    """Print a check's title, ✓ or how many problems it found, and each problem."""
+    print(f"\n{title}: " + ("✓" if not found else f"{len(found)} problem(s)"))
+    for problem in found:
+        print("  ✗", problem)
+    return found

@@ -1,8 +1,7 @@
 """Mutants and alternatives: every wrong implementation in ``tests/mutants/<exercise>.toml``
-is killed by at least one test of its exercise (a kill table names the test that killed
-it first: a mutant's run stops there); every
-right implementation written differently, in ``tests/alternatives/<exercise>/``,
-passes every test (none over-specified)."""
+is killed by a test of its exercise (the kill table names the first: a mutant's run stops
+there); every right implementation written differently, in
+``tests/alternatives/<exercise>/``, passes every test (none over-specified)."""
 
 from __future__ import annotations
 
@@ -20,12 +19,9 @@ MIN_MUTANTS = 35
 
 
 def mutants(exercise: str) -> dict[str, tuple[str, str]]:
-    """``{name: (mistake, module source)}`` from ``tests/mutants/<exercise>.toml``.
-
-    Each mutant is the reference solution with its edits applied: every ``old``
-    text must occur exactly once, so a mutant that no longer fits the solution is
-    reported instead of silently testing something else.
-    """
+    """``{name: (mistake, module source)}`` from ``tests/mutants/<exercise>.toml``: the
+    reference solution with each edit's ``old`` text, which must occur exactly once (a
+    mutant that no longer fits the solution is reported, not silently tested)."""
     path = MUTANTS / f"{exercise}.toml"
     if not path.exists():
         return {}
@@ -45,17 +41,13 @@ def mutants(exercise: str) -> dict[str, tuple[str, str]]:
 
 
 def alternatives(exercise: str) -> dict[str, tuple[str, str]]:
-    """``{name: (approach, module source)}`` from ``tests/alternatives/<exercise>/``."""
+    """``{name: (approach, module source)}`` from ``tests/alternatives/<exercise>/``, the
+    approach being the first line of the module's docstring."""
     out = {}
     for f in sorted((ALTERNATIVES / exercise).glob("*.py")):
         source = f.read_text(encoding="utf-8")
-        out[f.stem] = (_first_doc_line(source), source)
+        out[f.stem] = ((ast.get_docstring(ast.parse(source)) or "").partition("\n")[0], source)
     return out
-
-
-def _first_doc_line(source: str) -> str:
-    doc = ast.get_docstring(ast.parse(source)) or ""
-    return doc.splitlines()[0] if doc else ""
 
 
 class Variants:
@@ -63,64 +55,59 @@ class Variants:
 
     def __init__(self, kind: str):
         self.kind = kind
-        self.NAME = kind + "s"
         self.docs: dict[str, str] = {}
         self.problems: list[str] = []
 
     def jobs(self, exercises: list[str], _args) -> list[Job]:
+        read = mutants if self.kind == "mutant" else alternatives
+        # a mutant is killed by its first failing test: the rest need not run
+        options = ("--maxfail=1",) if self.kind == "mutant" else ()
         out = []
-        for name in exercises:
+        for ex in exercises:
             try:
-                found = mutants(name) if self.kind == "mutant" else alternatives(name)
+                found = read(ex)
             except (ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
-                self.problems.append(f"{name}: cannot read its {self.kind}s: {exc}")
+                self.problems.append(f"{ex}: cannot read its {self.kind}s: {exc}")
                 continue
             for variant, (doc, source) in found.items():
-                key = f"{name}/{variant}"
-                self.docs[key] = doc
-                # a mutant is killed by its first failing test: the rest need not run
-                options = ("--maxfail=1",) if self.kind == "mutant" else ()
-                out.append(Job(self.kind, key, suite_paths(name), source, name, options=options))
+                self.docs[key := f"{ex}/{variant}"] = doc
+                out.append(Job(self.kind, key, suite_paths(ex), source, ex, options=options))
         return out
 
     def report(self, verdicts, exercises: list[str], _args) -> list[str]:
         """The kill table (mutants) or the acceptance list (alternatives)."""
-        rows = {name: v for (k, name), v in verdicts.items() if k == self.kind}
-        bad, survivors, lines = list(self.problems), 0, []
+        mutant = self.kind == "mutant"
+        rows = {name: v for (kind, name), v in verdicts.items() if kind == self.kind}
+        bad, lines = list(self.problems), []
         for ex in exercises:
             mine = sorted(n for n in rows if n.startswith(ex + "/"))
-            if self.kind == "mutant" and len(mine) < MIN_MUTANTS_PER_EXERCISE:
+            if mutant and len(mine) < MIN_MUTANTS_PER_EXERCISE:
                 bad.append(f"{ex}: {len(mine)} mutants, at least {MIN_MUTANTS_PER_EXERCISE} wanted")
-            if mine:
-                lines.append(f"  {ex} ({len(mine)})")
+            lines += [f"  {ex} ({len(mine)})"] if mine else []
             for name in mine:
-                failed = [n for n, ok in rows[name].items() if not ok]
-                doc, stem = self.docs.get(name, ""), name.split("/", 1)[1]
-                if self.kind == "mutant":
-                    mark, verdict = (
-                        ("✓", f"killed by {short(failed)}") if failed else ("✗", "SURVIVED")
-                    )
-                    if not failed:
-                        survivors += 1
-                        bad.append(f"mutant survived: {name} — {doc}")
+                failed, doc = [n for n, ok in rows[name].items() if not ok], self.docs.get(name, "")
+                if mutant:
+                    verdict = f"killed by {short(failed)}" if failed else "SURVIVED"
+                    bad += [] if failed else [f"mutant survived: {name} — {doc}"]
                 else:
-                    mark, verdict = (
-                        ("✓", "accepted") if not failed else ("✗", f"REJECTED by {short(failed)}")
+                    verdict = f"REJECTED by {short(failed)}" if failed else "accepted"
+                    bad += (
+                        [f"alternative rejected: {name} by {short(failed, 10)}"] if failed else []
                     )
-                    if failed:
-                        survivors += 1
-                        bad.append(f"alternative rejected: {name} by {short(failed, 10)}")
-                lines.append(f"    {mark} {stem}: {doc}\n        {verdict}")
-        n = len(rows)
-        good = n - survivors
-        if self.kind == "mutant":
+                mark = "✓" if bool(failed) == mutant else "✗"
+                lines.append(f"    {mark} {name.split('/', 1)[1]}: {doc}\n        {verdict}")
+        good = sum(bool(any(not ok for ok in v.values())) == mutant for v in rows.values())
+        if mutant:
             print(
-                f"\nmutants: {good}/{n} killed ({100 * good / max(n, 1):.0f}%) — each a realistic wrong answer"
+                f"\nmutants: {good}/{len(rows)} killed ({100 * good / max(len(rows), 1):.0f}%)"
+                " — each a realistic wrong answer"
             )
-            if n < MIN_MUTANTS and len(exercises) == len(catalogue.exercises()):
-                bad.append(f"only {n} mutants in all, at least {MIN_MUTANTS} wanted")
+            if len(rows) < MIN_MUTANTS and len(exercises) == len(catalogue.exercises()):
+                bad.append(f"only {len(rows)} mutants in all, at least {MIN_MUTANTS} wanted")
         else:
-            print(f"\nalternatives: {good}/{n} accepted — right answers written differently")
+            print(
+                f"\nalternatives: {good}/{len(rows)} accepted — right answers written differently"
+            )
         print("\n".join(lines))
         for b in bad:
             print("  ✗", b)
