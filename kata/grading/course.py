@@ -1,20 +1,6 @@
-"""The course's report: ``OUT/report.html`` after ``kata grade-all`` (``make grade-all``).
-
-One self-contained page (inline CSS and SVG: no script, no font, no network) built
-from ``OUT/gradebook.csv`` and each submission's ``OUT/<name>/grade.json``:
-
-- the class's score distribution (a histogram of the totals);
-- each task's pass rate (the share of submissions whose task is done);
-- the most frequent failing checks across the class: the mistake a failing check
-  names ("this looks like …", "right value, wrong type: …"), else its first line with
-  numbers and paths blanked, counted once per submission;
-- what to review: quarantined, refused, tampered, killed, crashed or erroring
-  exercises, the intake's and the scan's flags, graders that failed;
-- the class table, each name linking to that learner's ``feedback.md``.
-
-Every text from a submission is escaped; the page is rewritten whole (atomically)
-each time the gradebook changes, so a regrade (``--only``, ``kata grade --into``)
-updates it too.
+"""The course's report: ``OUT/report.html`` after ``kata grade-all`` (``make grade-all``),
+one self-contained page (inline CSS and SVG, no script) built from ``OUT/gradebook.csv``
+and each submission's ``OUT/<name>/grade.json``; every text from a submission is escaped.
 """
 
 from __future__ import annotations
@@ -36,27 +22,14 @@ REVIEWED = ("graded", "missing", "no tests")  # statuses that need no review
 
 
 def _grades(out: Path, rows: list[dict]) -> dict[str, dict]:
-    """Each row's grade.json (an empty dict when there is none or it is not a grade)."""
+    """Each row's grade.json (an empty dict when its grader failed and wrote none)."""
     grades = {}
     for r in rows:
         try:
-            data = json.loads((out / r["name"] / "grade.json").read_text(encoding="utf-8"))
-            grades[r["name"]] = data if isinstance(data, dict) else {}
-        except (OSError, ValueError):
+            grades[r["name"]] = json.loads((out / r["name"] / "grade.json").read_bytes())
+        except OSError:
             grades[r["name"]] = {}
     return grades
-
-
-def _exercises(data: dict) -> dict[str, dict]:
-    ex = data.get("exercises")
-    return {k: v for k, v in ex.items() if isinstance(v, dict)} if isinstance(ex, dict) else {}
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        return None
 
 
 # -------------------------------------------------------------------- figures
@@ -69,12 +42,11 @@ def pass_rates(grades: dict[str, dict]) -> list[tuple[catalogue.Task, int, int]]
         for t in e.tasks:
             done = seen = 0
             for data in grades.values():
-                graded = _exercises(data).get(e.name, {})
+                graded = data.get("exercises", {}).get(e.name, {})
                 task = graded.get("tasks", {}).get(t.name)
-                if not isinstance(task, dict) or graded.get("status") == "no tests":
-                    continue
-                seen += 1
-                done += task.get("status") == "done"
+                if task and graded["status"] != "no tests":
+                    seen += 1
+                    done += task["status"] == "done"
             if seen:
                 out.append((t, done, seen))
     return out
@@ -96,14 +68,12 @@ def frequent_mistakes(grades: dict[str, dict]) -> list[tuple[str, str, int]]:
     seen: Counter = Counter()
     for data in grades.values():
         mine = set()
-        for name, e in _exercises(data).items():
-            if e.get("status") != "graded":
-                continue
-            for task, tg in (e.get("tasks") or {}).items():
-                for t in tg.get("tests", []) if isinstance(tg, dict) else []:
-                    if isinstance(t, dict) and t.get("outcome") == "failed" and t.get("message"):
-                        mine.add((f"{name}.{task}", mistake(str(t["message"]))))
-        seen.update(mine)
+        for name, e in data.get("exercises", {}).items():
+            for task, tg in e["tasks"].items() if e["status"] == "graded" else ():
+                for t in tg["tests"]:
+                    if t["outcome"] == "failed" and t.get("message"):
+                        mine.add((f"{name}.{task}", mistake(t["message"])))
+        seen.update(sorted(mine))  # ties in a stable order
     return [(k, m, n) for (k, m), n in seen.most_common(TOP_MISTAKES)]
 
 
@@ -115,13 +85,11 @@ def to_review(rows: list[dict], grades: dict[str, dict]) -> list[tuple[str, str]
         if not data:
             out.append((r["name"], r.get("notes") or _("no grade.json: the grader failed")))
             continue
-        for flag in data.get("flags") or []:
-            out.append((r["name"], str(flag)))
-        for name, e in _exercises(data).items():
-            if e.get("status") not in REVIEWED:
-                out.append((r["name"], f"{name}: {e.get('status')}: {e.get('reason')}"))
-            for flag in e.get("flags") or []:
-                out.append((r["name"], f"{name}: {flag}"))
+        out += [(r["name"], flag) for flag in data["flags"]]
+        for name, e in data["exercises"].items():
+            if e["status"] not in REVIEWED:
+                out.append((r["name"], f"{name}: {e['status']}: {e['reason']}"))
+            out += [(r["name"], f"{name}: {flag}") for flag in e["flags"]]
     return out
 
 
@@ -202,72 +170,31 @@ svg text.axis{fill:#666}.muted{color:#666}
 """
 
 
-def _muted(text: str) -> str:
-    return f'<p class="muted">{html.escape(text)}</p>'
-
-
-def _h2(text: str) -> str:
-    return f"<h2>{html.escape(text)}</h2>"
-
-
-def _table(head: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    out = ["<table><tr>", *(f"<th>{html.escape(h)}</th>" for h in head), "</tr>"]
+def _section(title: str, head: list[str], rows: list[list[str]], numeric=(), empty="") -> str:
+    """A heading and its table of (escaped) cells, or the ``empty`` note when no rows."""
+    out = [f"<h2>{html.escape(title)}</h2>"]
+    if empty and not rows:
+        return out[0] + f'\n<p class="muted">{html.escape(empty)}</p>'
+    out += ["<table><tr>", *(f"<th>{html.escape(h)}</th>" for h in head), "</tr>"]
     for r in rows:
         cells = (f"<td{' class=n' if i in numeric else ''}>{c}</td>" for i, c in enumerate(r))
         out += ["<tr>", *cells, "</tr>"]
-    out.append("</table>")
-    return "".join(out)
+    return out[0] + "\n" + "".join(out[1:]) + "</table>"
 
 
 def render(out: Path, rows: list[dict]) -> str:
     """The report's HTML for the gradebook ``rows`` of the class graded into ``out``."""
-    grades = _grades(out, rows)
-    top = max((_number(r.get("max")) or 0.0 for r in rows), default=0.0)
+    esc, names, grades = html.escape, catalogue.names(), _grades(out, rows)
+    top = max((float(r["max"]) for r in rows), default=0.0)
     top = top or float(sum(e.points for e in catalogue.exercises()))
-    totals = [x for x in (_number(r.get("total")) for r in rows) if x is not None]
-    esc = html.escape
+    totals = [float(r["total"]) for r in rows]
     mean = sum(totals) / len(totals) if totals else 0.0
     median = sorted(totals)[len(totals) // 2] if totals else 0.0
-    parts = [
-        "<!DOCTYPE html>",
-        '<html><head><meta charset="utf-8">',
-        "<title>" + esc(_("course report")) + f"</title><style>{STYLE}</style></head><body>",
-        "<h1>" + esc(_("course report")) + "</h1>",
-        "<p>"
-        + esc(
-            _("{count} submissions; mean {mean}, median {median} of {top} points").format(
-                count=len(rows),
-                mean=show_points(mean),
-                median=show_points(median),
-                top=show_points(top),
-            )
-        )
-        + "</p>",
-        _h2(_("score distribution")),
-        histogram_svg(totals, top),
-        _h2(_("pass rate per task")),
-        rates_svg(pass_rates(grades)),
-        _h2(_("most frequent failing checks")),
-    ]
-    mistakes = frequent_mistakes(grades)
-    parts.append(
-        _table(
-            [_("task"), _("what the check says"), _("submissions")],
-            [[esc(k), esc(m), str(n)] for k, m, n in mistakes],
-            {2},
-        )
-        if mistakes
-        else _muted(_("no failing check"))
+    intro = _("{count} submissions; mean {mean}, median {median} of {top} points").format(
+        count=len(rows), mean=show_points(mean), median=show_points(median), top=show_points(top)
     )
-    parts.append(_h2(_("to review: flags and quarantines")))
-    review = to_review(rows, grades)
-    parts.append(
-        _table([_("submission"), _("what")], [[esc(n), esc(clean(w, 500))] for n, w in review])
-        if review
-        else _muted(_("nothing to review"))
-    )
-    parts.append(_h2(_("the class")))
-    names = catalogue.names()
+    mistakes = [[esc(k), esc(m), str(n)] for k, m, n in frequent_mistakes(grades)]
+    review = [[esc(n), esc(clean(w, 500))] for n, w in to_review(rows, grades)]
     table = []
     for r in rows:
         link = f'<a href="{esc(r["name"], quote=True)}/feedback.md">{esc(r["name"])}</a>'
@@ -275,14 +202,38 @@ def render(out: Path, rows: list[dict]) -> str:
             link = esc(r["name"])
         who = " ".join(x for x in (r.get("student", ""), r.get("email", "")) if x)
         table.append([link, esc(who), *(esc(r.get(n, "")) for n in names), esc(r.get("total", ""))])
-    parts.append(
-        _table(
+    title = esc(_("course report"))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html><head><meta charset="utf-8">',
+        f"<title>{title}</title><style>{STYLE}</style></head><body>",
+        f"<h1>{title}</h1>",
+        f"<p>{esc(intro)}</p>",
+        f"<h2>{esc(_('score distribution'))}</h2>",
+        histogram_svg(totals, top),
+        f"<h2>{esc(_('pass rate per task'))}</h2>",
+        rates_svg(pass_rates(grades)),
+        _section(
+            _("most frequent failing checks"),
+            [_("task"), _("what the check says"), _("submissions")],
+            mistakes,
+            {2},
+            _("no failing check"),
+        ),
+        _section(
+            _("to review: flags and quarantines"),
+            [_("submission"), _("what")],
+            review,
+            empty=_("nothing to review"),
+        ),
+        _section(
+            _("the class"),
             [_("submission"), _("student"), *names, _("total")],
             table,
             set(range(2, 3 + len(names))),
-        )
-    )
-    parts.append("</body></html>")
+        ),
+        "</body></html>",
+    ]
     return "\n".join(parts) + "\n"
 
 

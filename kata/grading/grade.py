@@ -36,16 +36,10 @@ from kata.grading.sandbox import (
 
 TMP_PREFIX = "kata-grade-"  # + the grader's pid: a killed grader's tree is swept later
 
-# Files a submission may carry that grading ignores (they never reach the tree).
-IGNORED_NAMES = {
-    "conftest.py",
-    "pytest.ini",
-    "pyproject.toml",
-    "setup.cfg",
-    "tox.ini",
-    "sitecustomize.py",
-    "usercustomize.py",
-}
+# Files a submission may carry that grading ignores (they never reach the tree): pytest's
+# configuration and Python's start-up hooks.
+IGNORED_NAMES = {"conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini"}
+IGNORED_NAMES |= {"sitecustomize.py", "usercustomize.py"}
 
 # -------------------------------------------------------------------- grading
 

@@ -1,23 +1,13 @@
 """Grade a folder of submissions: ``kata grade-all SUBMISSIONS [--out DIR]`` (``make grade-all``).
 
-Every subdirectory of SUBMISSIONS is one submission, graded by ``kata.grading.grade`` in
-its own process and session (so one broken submission never stops the batch),
-several at a time, each from a fresh tree in a private temporary folder that is
-removed afterwards. Each gets its outputs in ``OUT/<name>/``; ``OUT/gradebook.csv``
-has one row per submission: its name, the points of every exercise, the total and
-notes. A grader that runs past ``--submission-timeout`` is killed with its whole
-session and its row says so. ``OUT/report.html`` is the course's report
-(``kata.grading.course``).
-
-``--only NAME[,NAME…]`` regrades those submissions into an existing ``OUT``: their rows
-of the gradebook are replaced, the others kept, and the report rewritten (``kata grade
-SUBMISSION --into OUT`` does the same for one folder). A Gradescope export's
-``submission_metadata.yml`` beside the submissions fills the ``student`` and ``email``
-columns (folder ``submission_<id>`` -> its submitters).
+Each subdirectory is graded by ``kata grade`` in its own process and session, several at a
+time, into ``OUT/<name>/``; ``OUT/gradebook.csv`` gets a row per submission and
+``OUT/report.html`` the course's report (``kata.grading.course``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -34,7 +24,7 @@ from kata import ROOT
 from kata.core import catalogue
 from kata.core.files import write_text
 from kata.core.outcomes import show_points
-from kata.grading import sanitize
+from kata.grading import course, sanitize
 
 SUBMISSION_TIMEOUT = 3600  # seconds for one whole submission, a last resort
 
@@ -62,69 +52,47 @@ def grade_one(sub: Path, out: Path, extra: list[str], timeout: float = SUBMISSIO
             text, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             text, error = b"", f"grader timed out after {timeout:g} s"
-        _kill_session(proc)  # and whatever it left in its session
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # and whatever it left in its session
+        proc.wait()
         text = text.decode("utf-8", errors="replace")
         (out / "grader.log").write_text(text)
-        print(
-            text.strip().splitlines()[-1]
-            if text.strip()
-            else f"{sub.name}: {error or 'grader exit ' + str(proc.returncode)}",
-            flush=True,
-        )
+        last = f"{sub.name}: {error or f'grader exit {proc.returncode}'}"
+        print(text.strip().splitlines()[-1] if text.strip() else last, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if error:
-        return {"error": error}
     try:
-        data = json.loads((out / "grade.json").read_text())
-        if not isinstance(data, dict) or not isinstance(data.get("exercises"), dict):
-            raise ValueError("not a grade")
-        return data
-    except (OSError, ValueError):
+        return {"error": error} if error else json.loads((out / "grade.json").read_bytes())
+    except OSError:
         return {"error": f"grader failed (exit {proc.returncode}); see {out / 'grader.log'}"}
-
-
-def _kill_session(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
 
 
 def read_metadata(root: Path) -> dict[str, tuple[str, str]]:
     """Folder -> (names, emails) from a Gradescope export's ``submission_metadata.yml``
     (``submission_<id>:`` then ``:submitters:`` with ``- :name:``/``:email:`` items);
     only those keys are read, so no YAML library is needed. Empty when there is none."""
-    path = root / "submission_metadata.yml"
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        text = (root / "submission_metadata.yml").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}
     people: dict[str, dict[str, list[str]]] = {}
-    folder, indent = None, None  # indent: the column of ":submitters:" while inside it
-    for line in lines:
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+    folder = indent = None  # indent: the column of ":submitters:" while inside it
+    for line in text.splitlines():
+        item, col = line.strip(), len(line) - len(line.lstrip())
+        if not item or item.startswith("#"):
             continue
-        col = len(line) - len(line.lstrip())
         if col == 0:
-            folder, indent = (stripped[:-1] if stripped.endswith(":") else None), None
-            continue
-        if folder is None:
-            continue
-        if stripped == ":submitters:":
+            folder, indent = (item[:-1] if item.endswith(":") else None), None
+        elif item == ":submitters:" and folder:
             indent = col
-            continue
-        if indent is None or (col <= indent and not stripped.startswith("- ")):
+        elif indent is not None and (col > indent or item.startswith("- ")):
+            key, _sep, value = item.removeprefix("- ").partition(": ")
+            if key in (":name", ":email") and value:
+                who = people.setdefault(folder, {":name": [], ":email": []})
+                who[key].append(_scalar(value))
+        else:
             indent = None
-            continue
-        key, _sep, value = stripped.removeprefix("- ").partition(": ")
-        if key in (":name", ":email") and value:
-            people.setdefault(folder, {}).setdefault(key[1:], []).append(_scalar(value))
-    return {
-        f: ("; ".join(p.get("name", [])), "; ".join(p.get("email", []))) for f, p in people.items()
-    }
+    return {f: ("; ".join(p[":name"]), "; ".join(p[":email"])) for f, p in people.items()}
 
 
 def _scalar(value: str) -> str:
@@ -133,10 +101,9 @@ def _scalar(value: str) -> str:
     if len(value) > 1 and value[0] == value[-1] == "'":
         return value[1:-1].replace("''", "'")
     if len(value) > 1 and value[0] == value[-1] == '"':
-        try:
+        with contextlib.suppress(ValueError):
             return json.loads(value)
-        except ValueError:
-            return value[1:-1]
+        return value[1:-1]
     return value
 
 
@@ -145,20 +112,17 @@ def fields() -> list[str]:
 
 
 def row(name: str, data: dict, who: tuple[str, str] = ("", "")) -> dict:
+    """The gradebook's row of a submission from its ``grade.json`` (or ``{"error": …}``)."""
     r = {"name": name, "student": sanitize.name(who[0]), "email": sanitize.name(who[1])}
-    exercises = data.get("exercises", {})
     notes = [data["error"]] if "error" in data else []
     for ex in catalogue.names():
-        e = exercises.get(ex) if isinstance(exercises, dict) else None
-        e = e if isinstance(e, dict) and {"score", "status", "reason"} <= set(e) else None
-        r[ex] = show_points(e["score"]) if e and e["status"] != "no tests" else ""
-        if e and e["status"] not in ("graded", "no tests"):
+        e = data.get("exercises", {}).get(ex, {"status": "no tests"})
+        r[ex] = show_points(e["score"]) if e["status"] != "no tests" else ""
+        if e["status"] not in ("graded", "no tests"):
             notes.append(f"{ex}: {e['status']}: {e['reason']}")
-        if e and e.get("flags") and e["status"] == "graded":
-            flags = e["flags"]
-            notes.append(
-                f"{ex}: {flags[0]}" + (f" (+{len(flags) - 1} more)" if len(flags) > 1 else "")
-            )
+        elif e["status"] == "graded" and (flags := e["flags"]):
+            more = f" (+{len(flags) - 1} more)" if len(flags) > 1 else ""
+            notes.append(f"{ex}: {flags[0]}{more}")
     r["total"] = show_points(data.get("score", 0))
     r["max"] = show_points(data.get("max_score", 0))
     r["notes"] = "; ".join(notes)
@@ -208,19 +172,14 @@ def run(args) -> int:
         subs = [s for s in subs if s.name in wanted]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        grades = list(
-            pool.map(
-                lambda s: grade_one(s.absolute(), out / s.name, args.rest, args.submission_timeout),
-                subs,
-            )
-        )
     who = read_metadata(root)
-    rows = [
-        row(sanitize.name(s.name), g, who.get(s.name, ("", "")))
-        for s, g in zip(subs, grades, strict=True)
-    ]
-    rows = write(out, rows, keep=bool(args.only))
+
+    def one(s: Path) -> dict:
+        g = grade_one(s.absolute(), out / s.name, args.rest, args.submission_timeout)
+        return row(sanitize.name(s.name), g, who.get(s.name, ("", "")))
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        rows = write(out, list(pool.map(one, subs)), keep=bool(args.only))
     print(f"wrote {out / 'gradebook.csv'} ({len(rows)} submissions) and {out / 'report.html'}")
     return 0
 
@@ -237,8 +196,6 @@ def read(out: Path) -> list[dict]:
 def write(out: Path, rows: list[dict], keep: bool = False) -> list[dict]:
     """Write the gradebook (``keep``: the rows already there stay unless ``rows`` has the
     same name) and the course report; the rows written."""
-    from kata.grading import course
-
     if keep:
         new = {r["name"]: r for r in rows}
         old = read(out)

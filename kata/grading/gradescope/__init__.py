@@ -1,13 +1,8 @@
 """The Gradescope autograder: ``kata gradescope [--out autograder.zip]`` (``make gradescope``).
 
-The zip holds ``setup.sh``, ``run_autograder`` and ``grade-args.txt`` (the options of
-``kata grade``, for the instructor to edit) at its root and the pristine grading
-source: ``pyproject.toml``, ``constraints.txt`` (the pins ``setup.sh`` installs with),
-``README.md``, ``kata/`` and the graded tests with the hidden ones (no solutions, no
-exercises, no mutants or tooling). Gradescope unpacks it into ``/autograder/source``,
-runs ``setup.sh`` once, then ``run_autograder`` per submission: ``kata.grading.grade``
-takes the exercise modules from ``/autograder/submission`` and writes
-``/autograder/results/results.json``.
+The zip holds ``setup.sh``, ``run_autograder`` and ``grade-args.txt`` at its root and the
+grading source: ``pyproject.toml``, ``constraints.txt``, ``README.md``, the grading
+subpackages of ``kata/`` and the graded tests with the hidden ones.
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ SCRIPTS = ("setup.sh", "run_autograder")
 ARGS = "grade-args.txt"  # run_autograder's options of kata grade, beside the scripts
 
 SOURCE_FILES = ("pyproject.toml", "constraints.txt", "README.md", "LICENSE")
-TEST_DIRS = ("hidden",)
 
 
 def _info(name: str, mode: int = 0o644) -> zipfile.ZipInfo:
@@ -42,13 +36,8 @@ def files(root: Path = ROOT) -> list[tuple[Path, str]]:
         for p, n in editions.kata_files(root, editions.GRADING)
         if p.name not in (*SCRIPTS, ARGS)
     ]
-    tests = root / "tests"
-    for p in sorted(tests.glob("*.py")):
-        out.append((p, f"tests/{p.name}"))
-    for d in TEST_DIRS:
-        for p in sorted((tests / d).glob("*.py")):
-            out.append((p, f"tests/{d}/{p.name}"))
-    return out
+    tests = [*sorted(root.glob("tests/*.py")), *sorted(root.glob("tests/hidden/*.py"))]
+    return out + [(p, p.relative_to(root).as_posix()) for p in tests]
 
 
 def build(out: Path, root: Path = ROOT) -> Path:
