@@ -282,16 +282,14 @@ def write_all(result: Grade, out: Path) -> None:
 # ---------------------------------------------------------------------- table
 
 
-def render(result: Grade, *, color: bool = False, width: int = 110) -> str:
+def render(result: Grade, *, width: int = 110) -> str:
     """A table per exercise and task with the points, the total and the flags."""
     buf = io.StringIO()
     note = result.sandbox_note
     buf.write(f"warning: {note}\n" if note else f"sandbox: {result.sandbox}\n")
     if result.problem:
         buf.write(f"problem: {result.problem}\n")
-    console = Console(
-        file=buf, force_terminal=color, color_system="standard" if color else None, width=width
-    )
+    console = Console(file=buf, color_system=None, width=width)
     title = _("grade: {submission}").format(submission=escape(result.submission))
     t = Table(box=None, pad_edge=False, header_style="bold", title=title, title_justify="left")
     for col in (N_("exercise"), N_("task"), N_("status"), N_("points"), N_("note")):
