@@ -1,19 +1,13 @@
 """GitHub Classroom points: ``kata classroom`` (used by ``.github/workflows/classroom.yml``).
 
-Runs the graded suites on ``exercises/``, one exercise per process, and hands the
-points to ``classroom-resources/autograding-grading-reporter``. That reporter shows
-two totals, both as raw JavaScript numbers: the check's annotation "Points x/y" adds
-up the ``score`` of every test entry, while its job-log table gives each runner
-(pass count / entry count) times the runner's ``max_score``. So that both show the
-kata's points, rounded to two decimals like ``make test``'s total, there are two
-runners: ``kata_points``, whose entries all pass (one per task that earned points,
-its points in its name) and whose ``max_score`` and first entry's ``score`` are the
-points earned; and ``kata_missed`` (left out at full marks), whose entries all fail
-(one per task not done) and whose ``max_score`` is the points missed. Both totals are
-then sums of these two numbers alone (exact in floating point: a tooling test checks
-every total to the cent), and a failing ``kata_missed`` makes every push a red ✗
-until full marks. The runners go to ``$GITHUB_ENV`` (``<RUNNER>_RESULTS``, base64) and
-their names to the step output ``runners``.
+Grades ``exercises/`` one exercise per process and hands the points to
+``classroom-resources/autograding-grading-reporter`` as two runners, so that both of
+its totals (the annotation's sum of the entries' ``score``, the job log's pass share
+times ``max_score``) are the kata's points exactly: ``kata_points``, whose entries all
+pass (one per task that earned points) and whose ``max_score`` and first ``score`` are
+the points earned; and ``kata_missed`` (absent at full marks), whose entries all fail
+(one per task not done) and whose ``max_score`` is the points missed. They go to
+``$GITHUB_ENV`` (``<RUNNER>_RESULTS``, base64), their names to the step output ``runners``.
 """
 
 from __future__ import annotations
@@ -31,15 +25,13 @@ from kata.core import catalogue, outcomes, state
 from kata.core.outcomes import show_points
 
 
-def _entry(name: str, passed: bool, message: str, score: float = 0) -> dict:
-    return {
-        "name": name,
-        "status": "pass" if passed else "fail",
-        "score": score,
-        "message": message,
-        "line_no": 0,
-        "execution_time": "0s",
-    }
+def _entry(name: str, passed: bool, message: str) -> dict:
+    status = "pass" if passed else "fail"
+    return dict(name=name, status=status, score=0, message=message, line_no=0, execution_time="0s")
+
+
+def _runner(passed: bool, max_score: float, tests: list[dict]) -> dict:
+    return dict(version=1, status="pass" if passed else "fail", max_score=max_score, tests=tests)
 
 
 def runners(results: dict[str, outcomes.TaskResult]) -> dict[str, dict]:
@@ -66,24 +58,15 @@ def runners(results: dict[str, outcomes.TaskResult]) -> dict[str, dict]:
     if not earned:
         earned.append(_entry("no points yet", True, "no task earned points"))
     earned[0]["score"] = points
-    out = {"kata_points": {"version": 1, "status": "pass", "max_score": points, "tests": earned}}
+    out = {"kata_points": _runner(True, points, earned)}
     if missed:
-        out["kata_missed"] = {
-            "version": 1,
-            "status": "fail",
-            "max_score": round(top - points, 2),
-            "tests": missed,
-        }
+        out["kata_missed"] = _runner(False, round(top - points, 2), missed)
     return out
 
 
 def points(runs: dict[str, dict]) -> tuple[float, float]:
     """(points, max) as both of the reporter's totals add them up."""
-    score = 0.0
-    for r in runs.values():
-        if r["max_score"]:
-            for t in r["tests"]:
-                score += t["score"]
+    score = sum(t["score"] for r in runs.values() if r["max_score"] for t in r["tests"])
     return score, sum(r["max_score"] for r in runs.values())
 
 

@@ -1,8 +1,4 @@
-"""The learner's commands: ``progress``, ``hint`` and ``reset``.
-
-    kata progress              # grade quietly, show every task
-    kata hint EX [TASK] [--level N]
-    kata reset EX              # back up your file, restore the stub
+"""The learner's commands ``progress``, ``hint EX [TASK] [--level N]`` and ``reset EX``.
 
 Hint levels and the last results live in ``.kata/`` (git-ignored); a missing or
 corrupt state file is rebuilt, never a crash.
@@ -15,20 +11,17 @@ import sys
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, i18n, lessons, outcomes, state, stubbing, target
+from kata.core import catalogue, lessons, outcomes, state, stubbing, target
 from kata.core.backups import backup, backups_of
-from kata.core.i18n import _, language, task_hint, task_title
+from kata.core.i18n import N_, _, language, task_hint, task_title, wrap
+from kata.learner.run import Interrupted, UsageError, learner_args, quietly
 from kata.testing import tables
 
 PRISTINE = Path(__file__).with_name("pristine")  # stubs shipped in the student edition
 
 
-class UsageError(Exception):
-    """Bad input from the learner: printed as one clear message, exit status 2."""
-
-
 def last_results() -> dict[str, outcomes.TaskResult]:
-    """The per-task results of the last ``make test`` / ``progress`` run of this target, if any."""
+    """The per-task results of the last ``make test`` / ``progress`` run of this target."""
     try:  # results of another KATA_TARGET say nothing about this one
         here = str(target.resolve())
     except target.TargetError:
@@ -36,90 +29,52 @@ def last_results() -> dict[str, outcomes.TaskResult]:
     return state.load_run(state.LAST_RUN, here)
 
 
-# ------------------------------------------------------------------- progress
-
-
-class Interrupted(Exception):
-    """Ctrl-C stopped the grading: nothing is shown as done, nothing was saved."""
-
-
 def grade_quietly(
     exercise: str | None = None, task: str | None = None, timeout: str | None = None
 ) -> dict[str, outcomes.TaskResult]:
     """Run the graded suites in this process, without terminal output; return the results."""
-    import contextlib
-    import io
-
-    import pytest
-
-    from kata.learner.run import learner_args
-
     args = ["-p", "no:cacheprovider"]
-    if exercise:
-        args += ["--exercise", exercise]
-    if task:
-        args += ["--task", task]
-    if timeout is not None:
-        args += ["--kata-timeout", str(timeout)]
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = pytest.main(learner_args(args))
-    if code == pytest.ExitCode.INTERRUPTED:
-        raise Interrupted()
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        tail = "\n".join(out.getvalue().strip().splitlines()[-5:])
-        raise UsageError(
-            _("grading could not run (pytest exit code {code}):").format(code=int(code))
-            + f"\n{tail}"
-        )
+    for option, value in (("--exercise", exercise), ("--task", task), ("--kata-timeout", timeout)):
+        if value is not None:
+            args += [option, str(value)]
+    quietly(learner_args(args))
     return last_results()
 
 
 def progress(args) -> int:
     res = grade_quietly(timeout=args.timeout)
-    color = sys.stdout.isatty()
     width = shutil.get_terminal_size((100, 20)).columns
     print(_("progress of {target}:").format(target=target.describe(target.resolve())))
-    print(tables.render(res, per_task=True, color=color, width=width), end="")
+    print(tables.render(res, per_task=True, color=sys.stdout.isatty(), width=width), end="")
     return 0
 
 
-# ----------------------------------------------------------------------- hint
+WHICH = {  # what to say when no exercise is named
+    "hint": N_("which exercise? e.g. make hint EX=ex01_access_params; exercises: {names}"),
+    "reset": N_("which exercise? e.g. make reset EX=ex01_access_params; exercises: {names}"),
+}
 
 
-def _pick_task(ex: catalogue.Exercise, name: str | None, res) -> catalogue.Task | None:
-    """The task asked for, else the first task not done (None: every task is done)."""
-    if name:
-        return ex.task(name)
-    for t in ex.tasks:
-        if res[t.key].status != outcomes.Status.DONE:
-            return t
-    return None
-
-
-wrap = i18n.wrap  # hints are wrapped by the rules of Chinese line breaking too
+def _which(command: str, exercise: str | None) -> catalogue.Exercise:
+    if not exercise:
+        raise UsageError(_(WHICH[command]).format(names=", ".join(catalogue.names())))
+    return catalogue.exercise(exercise)
 
 
 def hint(args) -> int:
-    if not args.exercise:
-        raise UsageError(
-            _("which exercise? e.g. make hint EX=ex01_access_params; exercises: {names}").format(
-                names=", ".join(catalogue.names())
-            )
-        )
-    ex = catalogue.exercise(args.exercise)
+    ex = _which("hint", args.exercise)
     res = last_results()
-    task = _pick_task(ex, args.task, res)
+    if args.task:
+        task = ex.task(args.task)
+    else:  # the first task not done
+        task = next((t for t in ex.tasks if res[t.key].status != outcomes.Status.DONE), None)
     if task is None:
-        after = tables.next_exercise({t.key: res[t.key] for t in ex.tasks}, res)
         print(_("every task of {exercise} passes: no hint needed.").format(exercise=ex.name))
+        after = tables.next_exercise({t.key: res[t.key] for t in ex.tasks}, res)
         if after is not None:
             short = catalogue.exercise(after.exercise).short
-            print(
-                _("next exercise: {exercise} — make test EX={short}").format(
-                    exercise=after.exercise, short=short
-                )
-            )
+            said = _("next exercise: {exercise} — make test EX={short}")
+            print(said.format(exercise=after.exercise, short=short))
         return 0
     if args.level is None and res[task.key].status == outcomes.Status.DONE:
         print(
@@ -128,39 +83,30 @@ def hint(args) -> int:
             f"  make hint EX={ex.short} TASK={task.name} LEVEL=n   a hint all the same"
         )
         return 0
-    if not task.hints:
+    last = len(task.hints)
+    if not last:
         raise UsageError(_("{task} has no hints yet").format(task=task.key))
-    hints = state.load_hints()
-    seen = hints.get(task.key, 0)
-    if args.level is not None:
-        if not 1 <= args.level <= len(task.hints):
-            raise UsageError(
-                _("{task} has hint levels 1 to {last}, not {level}").format(
-                    task=task.key, last=len(task.hints), level=args.level
-                )
-            )
-        level = args.level
-    else:
-        level = min(seen + 1, len(task.hints))
-    hints[task.key] = max(seen, level)
-    state.save_hints(hints)
-    body = wrap(task_hint(task, level), width=88, indent="  ")
-    head = _("hint {level}/{last} for {task} — {title}").format(
-        level=level, last=len(task.hints), task=f"{ex.name}.{task.name}", title=task_title(task)
-    )
-    print(f"{head}\n\n{body}\n")
-    if level < len(task.hints):
-        print(
-            _("(run the same command again for hint {next}; LEVEL=n shows a given one)").format(
-                next=level + 1
+    if args.level is not None and not 1 <= args.level <= last:
+        raise UsageError(
+            _("{task} has hint levels 1 to {last}, not {level}").format(
+                task=task.key, last=last, level=args.level
             )
         )
+    hints = state.load_hints()
+    seen = hints.get(task.key, 0)
+    level = args.level or min(seen + 1, last)
+    hints[task.key] = max(seen, level)
+    state.save_hints(hints)
+    head = _("hint {level}/{last} for {task} — {title}").format(
+        level=level, last=last, task=f"{ex.name}.{task.name}", title=task_title(task)
+    )
+    print(f"{head}\n\n{wrap(task_hint(task, level), width=88, indent='  ')}\n")
+    if level < last:
+        said = _("(run the same command again for hint {next}; LEVEL=n shows a given one)")
+        print(said.format(next=level + 1))
     else:
         print(_("(that was the last hint; LEVEL=n shows an earlier one)"))
     return 0
-
-
-# ---------------------------------------------------------------------- reset
 
 
 def pristine_stub(name: str) -> str:
@@ -192,15 +138,15 @@ def stub_in_language(name: str, path: Path) -> str:
     """The stub with its lessons in the language of the learner's file (``make lang``),
     else in the current language (``KATA_LANG`` or the locale)."""
     stub = pristine_stub(name)
-    english = lessons.lessons(stub)
     current = path.read_text(encoding="utf-8") if path.is_file() else ""
-    lang = lessons.language_of(current, english) or language()
+    lang = lessons.language_of(current, lessons.lessons(stub)) or language()
     return lessons.localize(stub, name, lang, stub)[0]
 
 
-def _safe_backup(path: Path) -> Path:
+def safe_backup(path: Path, folder: Path = state.BACKUPS) -> Path:
+    """``backup(path, folder)``; a failure is a ``UsageError``: nothing was changed."""
     try:
-        return backup(path)
+        return backup(path, folder)
     except OSError as exc:
         raise UsageError(
             _("could not back up {file} ({error}); nothing was changed").format(
@@ -210,38 +156,22 @@ def _safe_backup(path: Path) -> Path:
 
 
 def reset(args) -> int:
-    if not args.exercise:
-        raise UsageError(
-            _("which exercise? e.g. make reset EX=ex01_access_params; exercises: {names}").format(
-                names=", ".join(catalogue.names())
-            )
-        )
-    ex = catalogue.exercise(args.exercise)
+    ex = _which("reset", args.exercise)
     path = ROOT / "exercises" / ex.filename
     stub = stub_in_language(ex.name, path)
     if path.exists() and path.read_text(encoding="utf-8") == stub:
-        print(
-            _("exercises/{file} is already the untouched stub; nothing to do").format(
-                file=ex.filename
-            )
-        )
+        said = _("exercises/{file} is already the untouched stub; nothing to do")
+        print(said.format(file=ex.filename))
         return 0
-    backup = _safe_backup(path) if path.exists() else None
+    saved = safe_backup(path) if path.exists() else None
     path.write_text(stub, encoding="utf-8")
     print(_("restored the stub of exercises/{file}").format(file=ex.filename))
-    if backup:
-        print(_("your previous version is saved as {path}").format(path=backup.relative_to(ROOT)))
-    backups = backups_of(ex.name)
+    if saved:
+        print(_("your previous version is saved as {path}").format(path=saved.relative_to(ROOT)))
+    backups = [str(b.relative_to(ROOT)) for b in backups_of(ex.name)]
     if len(backups) > 1:
-        print(
-            _("all backups of this exercise:")
-            + "\n  "
-            + "\n  ".join(str(b.relative_to(ROOT)) for b in backups)
-        )
+        print(_("all backups of this exercise:") + "\n  " + "\n  ".join(backups))
     return 0
-
-
-# ------------------------------------------------------------------------ cli
 
 
 def add_parser(sub) -> None:

@@ -1,13 +1,9 @@
 """``kata notebook`` (``make notebook``): the exercises as notebooks in JupyterLab.
 
-Registers this venv's Python as the Jupyter kernel "tf-params-kata" (in the venv,
-not in your home), makes jupytext open the exercises' ``.py`` files as notebooks
-by default, and starts JupyterLab on ``exercises/`` — on 127.0.0.1 only, with a
-fresh token — printing the URL to open. Ctrl-C stops it. Needs the optional extra
-``[notebook]`` (``make notebook`` installs it into ``.venv`` on first use).
-
-In a notebook, run a task's code cell, then its check cell: ``kata.check(...)``
-grades what the kernel holds (see ``kata.learner.notebook``).
+Registers this venv's Python as the Jupyter kernel "tf-params-kata" (in the venv, not
+in your home), makes jupytext open the exercises' ``.py`` files as notebooks, and
+starts JupyterLab on ``exercises/``, on 127.0.0.1 only with a fresh token, printing
+the URL to open. Ctrl-C stops it. Needs the optional extra ``[notebook]``.
 """
 
 from __future__ import annotations
@@ -28,15 +24,19 @@ from kata.core.i18n import N_, _
 KERNEL = "tf-params-kata"
 KERNEL_TITLE = "tf-params-kata (.venv)"
 NEEDED = ("jupyterlab", "jupytext", "ipykernel", "matplotlib")
-# JupyterLab's settings for every user of this venv: a percent-format .py opens as
-# a notebook (jupytext), whose kernel starts without asking.
+# JupyterLab's settings for every user of this venv: a percent-format .py opens as a
+# notebook (jupytext) whose kernel starts without asking; no news or update checks.
 OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}},
     "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
-    # no calls home from a learner's JupyterLab (news, update checks)
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
-
+# localhost only, no browser, no extension lookups on PyPI; jupytext writes the notebook
+# back as the same percent-format .py, no header and of the cells' metadata only their
+# tags (`# %% tags=["scratch"]`: not graded)
+OPTIONS = """--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port_retries=0
+--LabApp.extension_manager=readonly --ContentsManager.notebook_metadata_filter=-all
+--ContentsManager.cell_metadata_filter=tags,-all""".split()
 
 LAUNCHED = N_(
     "Run a task's code cell, then its check cell. Only the code cells are graded, in order; "
@@ -47,64 +47,31 @@ LAUNCHED = N_(
 def free_port(start: int = 8888) -> int:
     """The first port from ``start`` that 127.0.0.1 can listen on."""
     for port in range(start, start + 100):
-        with contextlib.closing(socket.socket()) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
+        with socket.socket() as s, contextlib.suppress(OSError):
+            s.bind(("127.0.0.1", port))
             return port
     raise OSError(f"no free port on 127.0.0.1 in {start}–{start + 99}")
 
 
 def register_kernel(prefix: str = sys.prefix) -> Path:
-    """Install the kernel spec of this Python, and JupyterLab's settings above, into
-    the venv (or ``prefix``)."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ipykernel",
-            "install",
-            "--prefix",
-            prefix,
-            "--name",
-            KERNEL,
-            "--display-name",
-            KERNEL_TITLE,
-        ],
-        check=True,
-        capture_output=True,
-    )
+    """Install the kernel spec of this Python and JupyterLab's settings into ``prefix``."""
+    from ipykernel.kernelspec import install
+
+    spec = install(prefix=prefix, kernel_name=KERNEL, display_name=KERNEL_TITLE)
     settings = Path(prefix) / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps(OVERRIDES, indent=2) + "\n")
-    return Path(prefix) / "share" / "jupyter" / "kernels" / KERNEL
+    return Path(spec)
 
 
 def lab_command(root: Path, port: int, token: str) -> list[str]:
-    """The ``jupyter lab`` command line: localhost only, no browser, the kata's kernel."""
+    """The ``jupyter lab`` command line on ``root``, with the kata's kernel."""
     return [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={root}",
-        f"--IdentityProvider.token={token}",
+        *(sys.executable, "-m", "jupyterlab", *OPTIONS, f"--ServerApp.port={port}"),
+        *(f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}"),
         f"--MappingKernelManager.default_kernel_name={KERNEL}",
-        "--LabApp.extension_manager=readonly",  # no extension lookups on PyPI
-        # jupytext writes the notebook back as the same percent-format .py, no header and of
-        # the cells' metadata only their tags (`# %% tags=["scratch"]`: not graded)
-        "--ContentsManager.notebook_metadata_filter=-all",
-        "--ContentsManager.cell_metadata_filter=tags,-all",
         *(["--allow-root"] if os.geteuid() == 0 else []),  # e.g. in a container
     ]
-
-
-def missing() -> list[str]:
-    return [m for m in NEEDED if importlib.util.find_spec(m) is None]
 
 
 def add_parser(sub) -> None:
@@ -121,7 +88,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    lacking = missing()
+    lacking = [m for m in NEEDED if importlib.util.find_spec(m) is None]
     if lacking:
         print(
             _(
@@ -136,18 +103,11 @@ def run(args) -> int:
         return 2
     root = ROOT / "exercises"
     register_kernel()
-    port = args.port or free_port()
-    token = secrets.token_hex(24)
-    url = f"http://127.0.0.1:{port}/lab/tree/{args.open}?token={token}"
-    print(
-        _("JupyterLab on {root} (kernel: {kernel}); open this URL in your browser:").format(
-            root=root, kernel=KERNEL_TITLE
-        )
-        + "\n"
-    )
-    print(f"    {url}\n")
+    port, token = args.port or free_port(), secrets.token_hex(24)
+    said = _("JupyterLab on {root} (kernel: {kernel}); open this URL in your browser:")
+    print(said.format(root=root, kernel=KERNEL_TITLE) + "\n")
+    print(f"    http://127.0.0.1:{port}/lab/tree/{args.open}?token={token}\n")
     print(_(LAUNCHED), flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         return subprocess.call(lab_command(root, port, token), cwd=root)
-    except KeyboardInterrupt:
-        return 0
+    return 0

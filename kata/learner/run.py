@@ -1,16 +1,18 @@
-"""``kata test``: run the graded suites as pytest would, with the kata's report.
+"""``kata test``: the graded suites as pytest runs them, with the kata's report, and the
+quiet runs of the other learner commands (``quietly``).
 
     kata test [--exercise EX] [--task TASK] [--kata-timeout S] [any pytest option]
 
-The results are merged into ``.kata/last-run.json`` (read by progress and hint).
-The instructor's hidden tests (``tests/hidden/``, absent from the student
-edition) are left out: a learner's run grades what the learner can read. A run
-that does not pass everything exits with status 1, and its last line says
-what that means (``make`` then adds its own ``Error 1`` line).
+The results are merged into ``.kata/last-run.json`` (read by progress and hint). The
+instructor's hidden tests (``tests/hidden/``) are left out: a learner's run grades
+what the learner can read. A run that does not pass everything exits with status 1,
+and its last line says what that means.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 
 from kata import ROOT
@@ -18,13 +20,20 @@ from kata.core import state
 from kata.core.i18n import N_, _
 
 HIDDEN = ROOT / "tests" / "hidden"
-# pytest prints assertion diffs in full when it sees these (it thinks it runs on CI).
-# GitHub Classroom sets CI=true: a learner's output must be as short there as anywhere.
+# pytest prints assertion diffs in full when it thinks it runs on CI, and GitHub
+# Classroom sets CI=true: a learner's output must be as short there as anywhere.
 CI_VARIABLES = ("CI", "BUILD_NUMBER")
+EXIT_NOTE = N_(
+    "exit status 1: not all done yet (make reports it as `Error 1`; that is all it means)"
+)
 
-EXIT_NOTE = {
-    1: N_("exit status 1: not all done yet (make reports it as `Error 1`; that is all it means)"),
-}
+
+class UsageError(Exception):
+    """Bad input from the learner: printed as one clear message, exit status 2."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C stopped the grading: nothing is shown as done, nothing was saved."""
 
 
 def learner_args(argv: list[str]) -> list[str]:
@@ -37,6 +46,29 @@ def learner_args(argv: list[str]) -> list[str]:
     if "--kata-state" not in argv:
         args += ["--kata-state", str(state.LAST_RUN)]
     return args
+
+
+def quietly(args: list[str], plugins=(), *, warm: bool = False, check: bool = True) -> int:
+    """pytest on ``args`` with its output captured (``warm``: the lean run of
+    ``kata.testing.warmrun``, for a process that keeps TensorFlow loaded); its exit code.
+
+    With ``check``, Ctrl-C raises ``Interrupted`` and a run that could not grade raises
+    ``UsageError`` with the last lines of its output.
+    """
+    import pytest
+
+    from kata.testing import warmrun
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = warmrun.run(args, plugins) if warm else pytest.main(args, plugins=[*plugins])
+    if check and code == pytest.ExitCode.INTERRUPTED:
+        raise Interrupted()
+    if check and code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        tail = "\n".join(out.getvalue().strip().splitlines()[-5:])
+        said = _("grading could not run (pytest exit code {code}):").format(code=int(code))
+        raise UsageError(f"{said}\n{tail}")
+    return int(code)
 
 
 def add_parser(sub) -> None:
@@ -54,6 +86,6 @@ def run(args) -> int:
     for name in CI_VARIABLES:
         os.environ.pop(name, None)
     code = int(pytest.main(learner_args(args.rest)))
-    if code in EXIT_NOTE:
-        print(_(EXIT_NOTE[code]), flush=True)
+    if code == 1:
+        print(_(EXIT_NOTE), flush=True)
     return code

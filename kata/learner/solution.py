@@ -1,14 +1,8 @@
 """``kata solution EX TASK`` (``make solution``): the reference solution of one task,
-shown only once the learner's own task passes.
+shown only once the learner's own task passes (graded quietly first).
 
-The task is graded first (quietly, as ``make progress`` does); while it does not
-pass, the command refuses and says what to run instead. The reference comes from
-``solutions/`` in the kata's own repository. The student edition has no
-``solutions/``: it carries the references only when the instructor asked for
-them at release time (``make release SOLUTIONS=after-pass``), packed in
-``kata/learner/references.json`` (``kata.core.references``) so that a glance at the folder does not spoil
-them (a gate for the honest learner, not a lock: a graded course leaves them out,
-which is the default).
+The reference comes from ``solutions/``, or in the student edition from the references
+the instructor packed at release time (``kata.core.references``), if any.
 """
 
 from __future__ import annotations
@@ -18,10 +12,9 @@ import sys
 from kata.core import catalogue, outcomes, target
 from kata.core.i18n import _
 from kata.core.references import reference
-from kata.learner.commands import Interrupted, UsageError, grade_quietly
+from kata.learner.commands import grade_quietly
+from kata.learner.run import Interrupted, UsageError
 from kata.testing.tables import label_text
-
-# ------------------------------------------------------------------------ cli
 
 
 def add_parser(sub) -> None:
@@ -34,7 +27,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     try:
         if not args.exercise or not args.task:
-            raise catalogue.UnknownName(
+            raise UsageError(
                 _(
                     "which task? e.g. make solution EX=ex03 TASK=WeirdInit "
                     "(it shows the reference once your task passes)"
@@ -56,10 +49,7 @@ def run(args) -> int:
             return 2
         print(_("checking that {where} passes first…").format(where=where), flush=True)
         status = grade_quietly(ex.name, task.name)[task.key].status
-    except (catalogue.UnknownName, target.TargetError) as exc:
-        print(_("error: {message}").format(message=exc), file=sys.stderr)
-        return 2
-    except UsageError as exc:
+    except (catalogue.UnknownName, target.TargetError, UsageError) as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
     except (Interrupted, KeyboardInterrupt):
@@ -79,6 +69,5 @@ def run(args) -> int:
         )
         return 1
     print(_("{where} passes. The reference solution, to compare with yours:").format(where=where))
-    print()
-    print(source)
+    print(f"\n{source}")
     return 0

@@ -1,20 +1,15 @@
 """Watch mode: ``make watch`` re-grades an exercise each time you save it.
 
-One long-lived process keeps TensorFlow loaded; on each save of
-``exercises/<name>.py`` (or of the file in ``KATA_TARGET``), once the file has been
-still for ``SETTLE`` seconds (``Saves``: one verdict per save), the exercise's tests
-run in this process through ``pytest.main``, which loads your module afresh,
-so no state survives from one run to the next. A syntax error shows as a status
-line; a test that never returns fails after ``--timeout`` seconds, named by its
-task (the watcher restarts itself if Python cannot interrupt it). Status lines
-fit the terminal's width; a failing exercise points to ``make test EX=… TASK=…``
-for the full report. Ctrl-C exits.
+One process keeps TensorFlow loaded; each save of ``exercises/<name>.py`` (or of the
+file in ``KATA_TARGET``), once the file has been still for ``SETTLE`` seconds, runs the
+exercise's tests in this process (the module is loaded afresh each time) and prints a
+status line per task, fitted to the terminal. A test that never returns fails after
+``--timeout`` seconds; the watcher restarts itself if Python cannot interrupt it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
 import shutil
@@ -27,41 +22,42 @@ from kata import ROOT
 from kata.core import catalogue, outcomes, target
 from kata.core.i18n import _, clip
 from kata.core.quiet import import_quietly
+from kata.learner.run import quietly
 from kata.testing import tables
+from kata.testing.keys import RUN, task_of
 from kata.testing.timelimit import raise_in
+
+SETTLE = 0.1  # seconds a changed file must stay unchanged before it is graded
+# Each test has its own time limit (kata.testing.timelimit); this guard is for what
+# that cannot stop: a run that has not moved on for the limit plus GRACE seconds.
+GRACE = 5.0
+# TensorFlow caches a kernel per variable name it has seen, never freed; clearing the
+# cache slows the next run, so it is done every CLEAR_EVERY runs.
+CLEAR_EVERY = 25
+OUT = sys.stdout  # grading redirects sys.stdout process-wide: status lines go here
 
 
 class _Collector:
-    """Per-task outcomes and the first lines of each failure, for one run; ``beat`` is
-    when the run last moved on (a test started or ended)."""
+    """The per-task results and each task's first problem of one run; ``beat`` is when
+    the run last moved on, ``current`` the task of the test running."""
 
     def __init__(self):
         self.results = outcomes.empty()
         self.failures: dict[str, str] = {}
-        self.beat = time.monotonic()
-        self.current = ""  # the task of the test running now
-
-    def pytest_runtest_logstart(self, nodeid, location):
-        self.beat = time.monotonic()
+        self.beat, self.current = time.monotonic(), ""
 
     def pytest_runtest_setup(self, item):
-        task = item.get_closest_marker("task")
-        self.current = task.args[0] if task and task.args else item.name
+        self.beat, self.current = time.monotonic(), task_of(item) or item.name
 
     def pytest_runtest_logreport(self, report):
         self.beat = time.monotonic()
         props = dict(report.user_properties)
-        ex, task = props.get("kata_exercise"), props.get("kata_task")
-        if not ex or not task or not (report.when == "call" or report.failed):
-            return
-        outcome = (
-            outcomes.Outcome.PASSED
-            if report.passed
-            else props.get("kata_outcome", outcomes.Outcome.FAILED)
-        )
-        outcomes.record(self.results, ex, task, outcome, props.get("kata_reason", ""))
-        if not report.passed and task not in self.failures:
+        task = props.get("kata_task")
+        if task and report.failed and task not in self.failures:
             self.failures[task] = first_problem(props.get("kata_reason") or report.longreprtext)
+
+    def pytest_sessionfinish(self, session):
+        self.results = session.config.stash[RUN].results
 
 
 def first_problem(text: str) -> str:
@@ -97,32 +93,15 @@ def _not_numbers() -> tuple[str, ...]:
 
 def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tuple[_Collector, int]:
     """Grade one exercise of ``directory`` in this process; output is captured."""
-    from kata.testing import warmrun
-
     collector = collector or _Collector()
-    files = [f"tests/test_{name}.py"]
-    args = [
-        *files,
-        "--target",
-        str(directory),
-        "-q",
-        "--kata-state",
-        ".kata/last-run.json",
-        "--kata-timeout",
-        f"{timeout:g}",
-    ]
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = warmrun.run(args, plugins=[collector])
-    return collector, int(code)
-
-
-# Each test has the time limit itself (kata.testing.timelimit): a loop in Python
-# fails its test and the run goes on. This guard is for what that limit cannot
-# stop: a run that has not moved on for the limit plus GRACE seconds.
-GRACE = 5.0
+    args = [f"tests/test_{name}.py", "--target", str(directory), "-q"]
+    args += ["--kata-state", ".kata/last-run.json", "--kata-timeout", f"{timeout:g}"]
+    return collector, quietly(args, [collector], warm=True, check=False)
 
 
 def grade_with_timeout(name: str, directory: Path, timeout: float):
+    """``(grade's result or the exception it raised, "")``; ``("timeout", task)`` for a
+    run stalled past the limit and stopped, ``(None, task)`` for one that cannot be."""
     box: dict = {}
     collector = _Collector()
 
@@ -130,7 +109,7 @@ def grade_with_timeout(name: str, directory: Path, timeout: float):
         try:
             box["value"] = grade(name, directory, timeout, collector)
         except BaseException as exc:  # noqa: BLE001 - reported as a status, the watcher lives on
-            box["error"] = exc
+            box["value"] = exc
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
@@ -140,15 +119,8 @@ def grade_with_timeout(name: str, directory: Path, timeout: float):
         if timeout and thread.is_alive() and stalled:
             raise_in(thread.ident, KeyboardInterrupt)  # pytest stops the run
             thread.join(2.0)
-            if thread.is_alive():
-                return None, collector.current  # stuck in native code: restart the process
-            return "timeout", collector.current
-    if "error" in box:
-        return box["error"], ""
+            return (None if thread.is_alive() else "timeout"), collector.current
     return box["value"], ""
-
-
-OUT = sys.stdout  # grading redirects sys.stdout process-wide: status lines go here
 
 
 def say(text: str) -> None:
@@ -160,36 +132,30 @@ def _width() -> int:
 
 
 def show(name: str, outcome, took: float | None, task: str = "") -> None:
+    """The status lines of one grade: its verdict, then each task not done."""
     ex = catalogue.exercise(name)
     head = f"[{time.strftime('%H:%M:%S')}] {name}: "
     width = _width()
     if outcome == "timeout":
-        where = f"{name}.{task}" if task else name
         said = _(
             "⏱ no verdict after the time limit in {where}: an endless loop? "
             "(stopped; fix and save again)"
-        ).format(where=where)
-        say(clip(head + said, width))
-        return
+        ).format(where=f"{name}.{task}" if task else name)
+        return say(clip(head + said, width))
     if isinstance(outcome, BaseException):
         said = _("! grading crashed: {error}: {message}")
-        say(clip(head + said.format(error=type(outcome).__name__, message=outcome), width))
-        return
+        return say(clip(head + said.format(error=type(outcome).__name__, message=outcome), width))
     collector, code = outcome
     rows = [collector.results[t.key] for t in ex.tasks if collector.results[t.key].total]
     if code not in (0, 1) or not rows:
-        say(head + _("! could not grade (pytest exit code {code})").format(code=code))
-        return
+        return say(head + _("! could not grade (pytest exit code {code})").format(code=code))
     status = outcomes.exercise_status(r.status for r in rows)
     done = sum(r.status == outcomes.Status.DONE for r in rows)
-    label = tables.label_text(status)
-    after = (
-        "  " + _("(verdict {seconds} s after the save)").format(seconds=f"{took:.2f}")
-        if took is not None
-        else ""
-    )
     tally = _("{done}/{total} tasks done").format(done=done, total=len(rows))
-    say(f"{head}{label} — {tally}{after}")
+    line = f"{head}{tables.label_text(status)} — {tally}"
+    if took is not None:
+        line += "  " + _("(verdict {seconds} s after the save)").format(seconds=f"{took:.2f}")
+    say(line)
     first_failing = None
     for r in rows:
         if r.status == outcomes.Status.BROKEN:
@@ -198,25 +164,14 @@ def show(name: str, outcome, took: float | None, task: str = "") -> None:
         if r.status != outcomes.Status.DONE:
             why = collector.failures.get(r.task.name, "")
             mark = "·" if r.status == outcomes.Status.NOT_STARTED else "✗"
-            word = tables.label_text(r.status).split(" ", 1)[-1]
-            line = f"    {mark} {r.task.name}: {word}"
+            line = f"    {mark} {r.task.name}: {tables.label_text(r.status).split(' ', 1)[-1]}"
             if why and r.status == outcomes.Status.FAILING:
                 line += f" — {why}"
                 first_failing = first_failing or r.task.name
             say(clip(line, width))
     if first_failing:
-        say(
-            "    "
-            + _("full report: {command}").format(
-                command=f"make test EX={ex.short} TASK={first_failing}"
-            )
-        )
-
-
-# TensorFlow caches a kernel per variable name it has seen, never freed: every run
-# grows the process. Clearing the cache slows the next run (its kernels are made
-# again), so it is done every CLEAR_EVERY runs, not after each.
-CLEAR_EVERY = 25
+        command = f"make test EX={ex.short} TASK={first_failing}"
+        say("    " + _("full report: {command}").format(command=command))
 
 
 def _clear_tensorflow_caches() -> None:
@@ -225,42 +180,30 @@ def _clear_tensorflow_caches() -> None:
     context.context().clear_kernel_cache()
 
 
-def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
-    out = {}
-    for name in catalogue.names():
-        try:
-            st = (directory / f"{name}.py").stat()
-            out[name] = (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            out[name] = (0, 0)
-    return out
-
-
-SETTLE = 0.1  # seconds a changed file must stay unchanged before it is graded
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
 
 
 class Saves:
-    """The saves of the exercise files of ``directory``: one per save, however many
-    steps the editor takes to write it (truncate, write, rename, touch…).
-
-    ``poll()`` returns ``(name, when)`` for each file that changed and has since been
-    still for ``settle`` seconds: the save is over, it is graded once. ``when`` is
-    the time of the save's last step: the file's modification time when it falls
-    between the poll before and the poll that saw the change, else (a modification
-    time kept from a copy, or a clock that differs from the file system's) the time
-    of the poll before, so a delay is never timed from anything but that save.
-    ``stamps`` and ``clock`` can be replaced (tests).
-    """
+    """The saves of the exercise files of ``directory``, one per save however many
+    steps the editor takes to write it (``stamps`` and ``clock`` are for tests)."""
 
     def __init__(self, directory: Path, settle: float = SETTLE, stamps=None, clock=time.time):
-        self.stamps = stamps or (lambda: _stamps(directory))
-        self.clock = clock
-        self.settle = settle
+        names = catalogue.names()
+        self.stamps = stamps or (lambda: {n: _stamp(directory / f"{n}.py") for n in names})
+        self.clock, self.settle = clock, settle
         self.seen = self.stamps()
         self.last_poll = self.clock()
         self.pending: dict[str, tuple[float, float]] = {}  # name -> (save time, changed at)
 
     def poll(self) -> list[tuple[str, float]]:
+        """``(name, when)`` of each file changed and still for ``settle`` s since: ``when``
+        is its modification time if that falls since the last poll, else (a time kept
+        from a copy, a skewed clock) the time of the last poll."""
         now, current = self.clock(), self.stamps()
         ready = []
         for name, stamp in current.items():
@@ -307,13 +250,9 @@ def run(args) -> int:
     OUT = sys.stdout
     say(_("loading TensorFlow once…"))
     import_quietly()
-
     saves = Saves(directory, settle=args.settle)  # before saying so: a save right after counts
-    say(
-        _("watching {target}/ — save an exercise to grade it (Ctrl-C to stop)").format(
-            target=target.describe(directory)
-        )
-    )
+    said = _("watching {target}/ — save an exercise to grade it (Ctrl-C to stop)")
+    say(said.format(target=target.describe(directory)))
     first = catalogue.exercise(args.first).name if args.first else None
     runs = 0
     try:
@@ -323,15 +262,11 @@ def run(args) -> int:
                 ready, first = [(first, None)], None  # graded at start: no save time
             for name, saved in ready:
                 outcome, task = grade_with_timeout(name, directory, args.timeout)
-                took = time.time() - saved if saved is not None else None
                 if outcome is None:
-                    where = f"{name}.{task}" if task else name
-                    say(
-                        f"{where}: "
-                        + _("⏱ stuck in native code past the time limit; restarting the watcher…")
-                    )
+                    stuck = _("⏱ stuck in native code past the time limit; restarting the watcher…")
+                    say(f"{name}.{task}: {stuck}" if task else f"{name}: {stuck}")
                     os.execv(sys.executable, [sys.executable, "-m", "kata", *sys.argv[1:]])
-                show(name, outcome, took, task)
+                show(name, outcome, time.time() - saved if saved is not None else None, task)
                 runs += 1
                 if runs % CLEAR_EVERY == 0:
                     _clear_tensorflow_caches()
@@ -344,9 +279,8 @@ def run(args) -> int:
 
 def _leave(code: int) -> None:
     """End the process now, without the interpreter's finalization: with TensorFlow
-    loaded (and, after a Ctrl-C in the middle of a grade, the grading thread still
-    running) it can take seconds, or wait on that thread. The state files are
-    written atomically, so nothing is left half-written."""
+    loaded (and, after a Ctrl-C mid-grade, the grading thread still running) it can take
+    seconds. The state files are written atomically: nothing is left half-written."""
     for stream in (OUT, sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
