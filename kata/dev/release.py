@@ -1,19 +1,14 @@
 """The student edition: ``kata release [--out dist/student]`` (``make release``).
 
-Copies what a learner needs — the Makefile and the READMEs without their instructor-only
-blocks (a removed target says it is instructor-only and fails), the learner subpackages
-of ``kata/`` (``kata.core.editions.STUDENT``), ``exercises/`` and the graded suites of
-``tests/`` — and nothing that reveals answers (``--solutions after-pass`` packs the
-references for ``make solution``). Then it checks the copy: no line of a solution body
-appears in it, no function of it computes a solution's body (compared as syntax trees,
-names aside), and its own pytest, run as a learner would, reports every task as not
-started.
+A copy of what a learner needs (``build``), without answers, then checked: no line of
+a solution body appears in it, no function of it computes a solution's body (compared
+as syntax trees, names aside), and its own pytest, run as a learner would, reports every
+task as not started (``check``).
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import os
 import re
 import shutil
@@ -22,7 +17,7 @@ import sys
 from pathlib import Path
 
 from kata import ROOT
-from kata.core import catalogue, editions, references
+from kata.core import catalogue, editions, references, state
 from kata.core.files import CACHE_PATTERNS, write_json
 from kata.dev import stubs
 
@@ -59,15 +54,14 @@ READMES = ("README.md", "README.zh-CN.md")
 MIN_ANSWER_NODES = 25  # a body smaller than this (``layer.trainable = False``) is no answer
 
 
-def _slug(heading: str) -> str:
-    """GitHub's anchor of a Markdown heading (letters of any script kept)."""
-    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
-
-
 def readme_problems(text: str, name: str = "README.md") -> list[str]:
     """What a README of the edition points to that the edition lacks: a link to a
     section that is not in it, a mention of what was left out."""
-    heads = {_slug(ln.lstrip("#")) for ln in text.splitlines() if ln.startswith("#")}
+    heads = {  # GitHub's anchors of the headings (letters of any script kept)
+        re.sub(r"[^\w\- ]", "", ln.lstrip("#").strip().lower()).replace(" ", "-")
+        for ln in text.splitlines()
+        if ln.startswith("#")
+    }
     out = [
         f"{name} links to #{anchor}, a section it does not have"
         for anchor in dict.fromkeys(re.findall(r"\]\(#([^)\s]+)\)", text))
@@ -267,14 +261,14 @@ def check(out: Path) -> list[str]:
     """``leaks``, and the release's own pytest run as a learner would (its own ``kata/``
     first): every task reported 'not started', its own ``exercises/`` graded."""
     problems = leaks(out)
-    state = out / ".kata" / "release-check.json"
+    path = out / ".kata" / "release-check.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KATA_", "PYTEST_ADDOPTS"))}
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--kata-state", str(state)]
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--kata-state", str(path)]
     proc = subprocess.run(
         cmd, cwd=out, env={**env, "PYTHONPATH": str(out)}, capture_output=True, text=True
     )
     print(proc.stdout[-2500:])
-    data = json.loads(state.read_text()) if state.is_file() else {}
+    data = state.read(path, quiet=True)
     shutil.rmtree(out / ".kata", ignore_errors=True)
     tasks = data.get("tasks", {})
     if not tasks:

@@ -1,10 +1,8 @@
 """Make the learner's stubs from the reference solutions, so the two never drift.
 
-``kata dev stubs`` (``make stubs``) rewrites ``exercises/`` from ``solutions/``
-(``kata.core.stubbing`` says what a stub keeps). An exercise that is still the stub of
-the last commit holds no work and is rewritten; any other that differs from its new
-stub is someone's work: it is backed up to ``.kata/backups/`` first, and without
-``--force`` (``FORCE=1``) nothing is written at all.
+``kata dev stubs`` (``make stubs``) rewrites ``exercises/`` from ``solutions/``; an
+exercise that is neither its new stub nor the stub of the last commit is someone's
+work: it is backed up to ``.kata/backups/`` first, and written only with ``--force``.
 """
 
 from __future__ import annotations

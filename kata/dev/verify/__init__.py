@@ -1,18 +1,8 @@
 """Prove the graded suites: ``kata dev verify`` (part of ``make verify``).
 
-Each check is a module of this package with ``report`` (what the verdicts mean; its
-problems make the exit status 1) and, if it grades, ``jobs`` (what to grade):
-
-* ``invariant`` — every graded test passes on ``solutions/`` and fails on the stubs;
-* ``variants`` — every mutant (``tests/mutants/<exercise>.toml``) is killed and every
-  alternative (``tests/alternatives/<exercise>/``) accepted;
-* ``parity`` — ``exercises/``, ``solutions/``, the catalogue and the guides agree;
-* ``seeds`` — the solutions pass under several ``KATA_SEED`` values;
-* ``translations`` — every message, title, hint and lesson has a current translation;
-* ``doctests`` — the ``>>>`` examples of ``solutions/`` run as doctests.
-
-The jobs are graded in-process (``pytest.main``) by a pool of worker processes, one per
-core (``jobs.run_all``), so TensorFlow is imported once per worker, not once per mutant.
+Each check is a module of this package with ``report`` (its problems make the exit status
+1) and, if it grades code, ``jobs``: graded in-process (``pytest.main``) by a pool of
+worker processes (``jobs.run_all``), so TensorFlow is imported once per worker.
 """
 
 from __future__ import annotations

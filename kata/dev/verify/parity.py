@@ -53,21 +53,23 @@ _KATA_VAR = re.compile(r"\bKATA_[A-Z_]+\b")
 _OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]+\b")
 
 
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
 def public_api(path: Path) -> dict[str, tuple[str, str]]:
-    """``{name: (signature, docstring)}`` of a module's public functions and classes."""
+    """``{name: (signature, docstring)}`` of a module's public functions and classes (a
+    class's signature: its bases and its ``__init__``'s arguments)."""
     out = {}
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name.startswith("_"):
-            continue
-        if isinstance(node, ast.FunctionDef):
-            sig = ast.unparse(node.args)
-        else:
-            inits = [
-                n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"
-            ]
-            init = ast.unparse(inits[0].args) if inits else ""
-            sig = f"({', '.join(map(ast.unparse, node.bases))}) init({init})"
-        out[node.name] = (sig, ast.get_docstring(node) or "")
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+            if isinstance(node, ast.FunctionDef):
+                sig = ast.unparse(node.args)
+            else:
+                init = [n for n in node.body if getattr(n, "name", "") == "__init__"]
+                args = ast.unparse(init[0].args) if init else ""
+                sig = f"({', '.join(map(ast.unparse, node.bases))}) init({args})"
+            out[node.name] = (sig, ast.get_docstring(node) or "")
     return out
 
 
@@ -80,12 +82,11 @@ def problems(root: Path = ROOT) -> list[str]:
             out.append(f"{ex.name}: missing {missing[0]}/{ex.filename}")
             continue
         apis = {d: public_api(p) for d, p in paths.items()}
-        sol, exe = apis["solutions"], apis["exercises"]
+        sol, exe = apis.values()
         for name in sorted(sol.keys() | exe.keys()):
             if name not in sol or name not in exe:
-                out.append(
-                    f"{ex.name}.{name}: only in {'solutions' if name in sol else 'exercises'}/"
-                )
+                where = "solutions" if name in sol else "exercises"
+                out.append(f"{ex.name}.{name}: only in {where}/")
             elif sol[name] != exe[name]:
                 what = "signature" if sol[name][0] != exe[name][0] else "docstring"
                 out.append(f"{ex.name}.{name}: {what} differs between solutions/ and exercises/")
@@ -103,9 +104,9 @@ def _first_paragraph(text: str) -> str:
     return _flat(text.strip().split("\n\n", 1)[0])
 
 
-def _table_row(readme: Path, name: str) -> str | None:
-    lines = readme.read_text(encoding="utf-8").splitlines()
-    return next((line for line in lines if line.startswith(f"| `{name}` |")), None)
+def _table_row(readme: str, name: str) -> str | None:
+    rows = (line for line in readme.splitlines() if line.startswith(f"| `{name}` |"))
+    return next(rows, None)
 
 
 def _zh(root: Path) -> dict[str, str]:
@@ -117,27 +118,24 @@ def _zh(root: Path) -> dict[str, str]:
     if not (root / ZH_CATALOG).exists():
         return {}
     with open(root / ZH_CATALOG, "rb") as f:
-        return {
-            (m.auto_comments or [m.id])[0]: m.string
-            for m in read_po(f)
-            if isinstance(m.id, str) and m.string
-        }
+        messages = [m for m in read_po(f) if isinstance(m.id, str) and m.string]
+    return {(m.auto_comments or [m.id])[0]: m.string for m in messages}
 
 
 def citation_problems(root: Path = ROOT) -> list[str]:
     """Where an exercise cites the book otherwise than its catalogue ``book`` says."""
     out, zh = [], _zh(root)
+    readmes = {name: _read(root / name) for name in GUIDES[0]}
     for ex in catalogue.exercises():
         numbers = sorted(set(SECTION.findall(ex.book)))
         places: dict[str, tuple[str | None, bool]] = {}  # where -> (text, must hold the book)
-        sol = root / "solutions" / ex.filename
-        if sol.exists():
-            doc = ast.get_docstring(ast.parse(sol.read_text(encoding="utf-8"))) or ""
-            where = f"solutions/{ex.filename}: the lesson's first paragraph"
-            places[where] = (_first_paragraph(doc), True)
-        for readme, english in (("README.md", True), ("README.zh-CN.md", False)):
-            if (root / readme).exists():
-                row = _table_row(root / readme, ex.name)
+        if (sol := _read(root / "solutions" / ex.filename)) is not None:
+            doc = _first_paragraph(ast.get_docstring(ast.parse(sol)) or "")
+            places[f"solutions/{ex.filename}: the lesson's first paragraph"] = (doc, True)
+        for readme, text in readmes.items():
+            if text is not None:
+                row = _table_row(text, ex.name)
+                english = readme == "README.md"
                 places[f"{readme}: the exercise table's row"] = (row and _flat(row), english)
         if zh:
             text = zh.get(f"{ex.name}: module")
@@ -162,9 +160,9 @@ def citation_problems(root: Path = ROOT) -> list[str]:
 def task_table_problems(root: Path = ROOT) -> list[str]:
     """Where a README's exercise table lists other tasks than the catalogue."""
     out = []
-    for readme in (r for r in GUIDES[0] if (root / r).exists()):
+    for readme in GUIDES[0]:
         for ex in catalogue.exercises():
-            if row := _table_row(root / readme, ex.name):  # else citation_problems tells
+            if row := _table_row(_read(root / readme) or "", ex.name):  # else citation_problems
                 listed_tasks = re.findall(r"`([^`]+)`", row.strip().strip("|").split("|")[-1])
                 if listed_tasks != (want := [t.name for t in ex.tasks]):
                     out.append(
@@ -176,26 +174,20 @@ def task_table_problems(root: Path = ROOT) -> list[str]:
 
 def pins(root: Path = ROOT) -> dict[str, str]:
     """``package -> version`` of the ``name==version`` lines of ``constraints.txt``."""
-    path = root / "constraints.txt"
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = _read(root / "constraints.txt") or ""
     return {n.lower(): v for n, v in re.findall(r"^\s*([^\s#=]+)\s*==\s*([^\s#]+)", text, re.M)}
 
 
 def version_problems(root: Path = ROOT) -> list[str]:
-    """Lessons and READMEs that name other Keras/TensorFlow versions than the pins, and
+    """Lessons and guides that name other Keras/TensorFlow versions than the pins, and
     module lessons with "Keras 3 facts" that do not say which versions they were
     checked on."""
     if not (pinned := pins(root)):
         return ["constraints.txt: missing or without name==version pins"]
-    texts = {
-        f"solutions/{ex.filename}": (root / "solutions" / ex.filename).read_text(encoding="utf-8")
-        for ex in catalogue.exercises()
-        if (root / "solutions" / ex.filename).exists()
-    }
+    names = [f"solutions/{ex.filename}" for ex in catalogue.exercises()]
+    names += [name for pair in GUIDES for name in pair]
+    texts = {name: text for name in names if (text := _read(root / name)) is not None}
     texts[f"{ZH_CATALOG} (the translations)"] = "\n".join(_zh(root).values())
-    for readme in (name for pair in GUIDES for name in pair):
-        if (root / readme).exists():
-            texts[readme] = (root / readme).read_text(encoding="utf-8")
     out = []
     for where, text in texts.items():
         named = _VERSION.findall(_flat(text))
@@ -213,15 +205,13 @@ def readme_problems(root: Path = ROOT) -> list[str]:
     ``README_SECTIONS``), a learner target the English names (``make notebook``; the
     Makefile's ``## `` help without ``[``), a ``KATA_`` variable or an option."""
     out = []
-    makefile = root / "Makefile"
-    text = makefile.read_text(encoding="utf-8") if makefile.exists() else ""
-    targets = set(re.findall(r"^([a-z][a-z-]*):.*## (?!\[)", text, re.M))
+    makefile = _read(root / "Makefile") or ""
+    targets = set(re.findall(r"^([a-z][a-z-]*):.*## (?!\[)", makefile, re.M))
     for en_name, zh_name in GUIDES:
-        en_path, zh_path = root / en_name, root / zh_name
-        if not en_path.exists() or not zh_path.exists():
-            out += [f"{p.relative_to(root)}: missing" for p in (en_path, zh_path) if not p.exists()]
+        en, zh = _read(root / en_name), _read(root / zh_name)
+        if en is None or zh is None:
+            out += [f"{n}: missing" for n, text in ((en_name, en), (zh_name, zh)) if text is None]
             continue
-        en, zh = en_path.read_text(encoding="utf-8"), zh_path.read_text(encoding="utf-8")
         zh_headings = set(_HEADING.findall(zh))
         for heading in _HEADING.findall(en):
             if heading not in README_SECTIONS:
@@ -248,13 +238,10 @@ def readme_problems(root: Path = ROOT) -> list[str]:
 
 
 def report(_verdicts, _exercises, _args) -> list[str]:
+    checks = (problems, citation_problems, task_table_problems, version_problems, readme_problems)
     return listed(
         "parity of names, signatures, docstrings, book citations, pinned versions and the"
         " READMEs' sections, targets, variables and options, exercises/ = solutions/ ="
         " catalogue = READMEs = constraints.txt",
-        problems()
-        + citation_problems()
-        + task_table_problems()
-        + version_problems()
-        + readme_problems(),
+        [problem for check in checks for problem in check()],
     )

@@ -1,12 +1,7 @@
-"""Translations: every translatable text has a current translation in every language.
-
-* Messages: each text ``pybabel extract`` finds (``kata/core/locale/babel.cfg``: the
-  code's messages, and the catalogue's titles and hints and the lessons by
-  ``kata.dev.extractors``) has a translation in ``locale/<lang>/LC_MESSAGES/kata.po``
-  that is not fuzzy, with the same ``{placeholders}``; the catalog translates no text
-  that is gone; the committed ``kata.mo`` is the compiled ``kata.po``.
-* Graded suites (``tests/helpers.py``, ``tests/test_*.py``): no English text of two words
-  or more outside ``_()`` / ``N_()`` and docstrings, which a learner would read untranslated.
+"""Translations: every text ``pybabel extract`` finds (``kata/core/locale/babel.cfg``)
+has a current translation in every language's ``kata.po`` (not fuzzy, the same
+``{placeholders}``, none of a text that is gone), the ``kata.mo`` is the compiled
+``kata.po``, and the graded suites hold no English prose outside ``_()``/``N_()``.
 """
 
 from __future__ import annotations

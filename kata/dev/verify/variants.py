@@ -78,36 +78,34 @@ class Variants:
         """The kill table (mutants) or the acceptance list (alternatives)."""
         mutant = self.kind == "mutant"
         rows = {name: v for (kind, name), v in verdicts.items() if kind == self.kind}
-        bad, lines = list(self.problems), []
+        bad, lines, good = list(self.problems), [], 0
         for ex in exercises:
             mine = sorted(n for n in rows if n.startswith(ex + "/"))
             if mutant and len(mine) < MIN_MUTANTS_PER_EXERCISE:
                 bad.append(f"{ex}: {len(mine)} mutants, at least {MIN_MUTANTS_PER_EXERCISE} wanted")
             lines += [f"  {ex} ({len(mine)})"] if mine else []
             for name in mine:
-                failed, doc = [n for n, ok in rows[name].items() if not ok], self.docs.get(name, "")
+                failed = [n for n, ok in rows[name].items() if not ok]
+                doc, right = self.docs.get(name, ""), bool(failed) == mutant
+                good += right
                 if mutant:
                     verdict = f"killed by {short(failed)}" if failed else "SURVIVED"
-                    bad += [] if failed else [f"mutant survived: {name} — {doc}"]
+                    wrong = f"mutant survived: {name} — {doc}"
                 else:
                     verdict = f"REJECTED by {short(failed)}" if failed else "accepted"
-                    bad += (
-                        [f"alternative rejected: {name} by {short(failed, 10)}"] if failed else []
-                    )
-                mark = "✓" if bool(failed) == mutant else "✗"
+                    wrong = f"alternative rejected: {name} by {short(failed, 10)}"
+                bad += [] if right else [wrong]
+                mark = "✓" if right else "✗"
                 lines.append(f"    {mark} {name.split('/', 1)[1]}: {doc}\n        {verdict}")
-        good = sum(bool(any(not ok for ok in v.values())) == mutant for v in rows.values())
+        n = len(rows)
         if mutant:
             print(
-                f"\nmutants: {good}/{len(rows)} killed ({100 * good / max(len(rows), 1):.0f}%)"
-                " — each a realistic wrong answer"
+                f"\nmutants: {good}/{n} killed ({100 * good / max(n, 1):.0f}%) — each a realistic wrong answer"
             )
-            if len(rows) < MIN_MUTANTS and len(exercises) == len(catalogue.exercises()):
-                bad.append(f"only {len(rows)} mutants in all, at least {MIN_MUTANTS} wanted")
+            if n < MIN_MUTANTS and len(exercises) == len(catalogue.exercises()):
+                bad.append(f"only {n} mutants in all, at least {MIN_MUTANTS} wanted")
         else:
-            print(
-                f"\nalternatives: {good}/{len(rows)} accepted — right answers written differently"
-            )
+            print(f"\nalternatives: {good}/{n} accepted — right answers written differently")
         print("\n".join(lines))
         for b in bad:
             print("  ✗", b)
