@@ -1,14 +1,6 @@
-"""The one ``kata`` command: ``kata <subcommand> [options]`` (``kata --help``).
-
-One argparse tree: each subcommand's module adds its own subparser, help and options
-(``add_parser(subparsers)``) with ``run`` as a default: ``run(args)`` does the job. A
-command that passes the options it does not know on (``kata test`` to pytest,
-``kata grade-all`` to ``kata grade``) also sets a default ``rest``: they arrive there.
-The Makefile's targets are thin aliases of these. Instructor and maintainer
-subcommands are absent from the student edition and say so.
-"""
-
-from __future__ import annotations
+"""The one ``kata`` command: each subcommand's module adds its subparser to one argparse
+tree (``add_parser``) with a default ``run(args)``; a command that passes unknown options
+on (``kata test`` to pytest) also sets a default ``rest``, where they arrive."""
 
 import argparse
 import importlib
@@ -19,7 +11,7 @@ from pathlib import Path
 
 from kata.core.i18n import _
 
-# (name, module adding its subparser, who it is for). Order is the order of ``kata --help``.
+# (name, module adding its subparser, who it is for), in the order of ``kata --help``.
 COMMANDS = (
     ("test", "kata.learner.run", "learner"),
     ("progress", "kata.learner.commands", "learner"),
@@ -39,8 +31,7 @@ COMMANDS = (
 
 
 def parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The tree of this edition's subcommands; only ``command``'s when given (the other
-    modules are then not imported)."""
+    """The tree of this edition's subcommands; only ``command``'s when given."""
     p = argparse.ArgumentParser(
         prog="kata",
         description="tf-params-kata: learn to access, initialize and share Keras 3 parameters.",
@@ -54,8 +45,7 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def available(module: str) -> bool:
-    """``module`` is part of this edition of the kata: a file of this ``kata`` package
-    (found without importing it; another install's copy does not count)."""
+    """``module`` is a file of this ``kata`` package (found without importing it)."""
     try:
         spec = importlib.util.find_spec(module)
     except ModuleNotFoundError:  # its package is not there
@@ -65,10 +55,8 @@ def available(module: str) -> bool:
 
 
 def listen_to_ctrl_c() -> None:
-    """Make Ctrl-C (SIGINT) stop the command, as its help says, even when the shell
-    started it with SIGINT ignored: a script's ``cmd &`` does that, and Python then
-    never raises ``KeyboardInterrupt`` (``make watch`` would not stop, nor would
-    ``make test`` in a loop)."""
+    """Make Ctrl-C stop the command even when the shell started it with SIGINT ignored
+    (a script's ``cmd &``: Python would never raise ``KeyboardInterrupt``)."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         try:
             signal.signal(signal.SIGINT, signal.default_int_handler)

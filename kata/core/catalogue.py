@@ -1,7 +1,5 @@
 """The catalogue of exercises and tasks (``catalogue.toml``), as read by every tool."""
 
-from __future__ import annotations
-
 import functools
 import re
 import tomllib
@@ -59,13 +57,13 @@ class Exercise:
         return f"tests/test_{self.name}.py"
 
     @property
-    def number(self) -> int:
-        return int(re.match(r"ex(\d+)_", self.name).group(1))
-
-    @property
     def short(self) -> str:
         """The short name learners type: ``ex03``."""
         return self.name.split("_", 1)[0]
+
+    @property
+    def number(self) -> int:
+        return int(self.short[2:])
 
     @property
     def points(self) -> int:
@@ -73,16 +71,14 @@ class Exercise:
 
     def task(self, name: str) -> Task:
         """The task called ``name`` (case does not matter); ``UnknownName`` otherwise."""
-        for t in self.tasks:
-            if t.name == name:
-                return t
-        folded = [t for t in self.tasks if t.name.lower() == str(name).lower()]
-        if len(folded) == 1:
-            return folded[0]
-        valid = ", ".join(t.name for t in self.tasks)
+        found = [t for t in self.tasks if t.name == name] or [
+            t for t in self.tasks if t.name.lower() == str(name).lower()
+        ]
+        if len(found) == 1:
+            return found[0]
         raise UnknownName(
             _("{exercise} has no task {name}; its tasks are: {tasks}").format(
-                exercise=self.name, name=repr(name), tasks=valid
+                exercise=self.name, name=repr(name), tasks=", ".join(t.name for t in self.tasks)
             )
         )
 
@@ -112,16 +108,14 @@ def parse(text: str) -> tuple[Exercise, ...]:
             raise CatalogueError(
                 f"{CATALOGUE.name}: exercise name {e.get('name')!r} is not exNN_topic"
             )
-        tasks = []
+        if not str(e.get("book", "")).strip():
+            raise CatalogueError(f"{CATALOGUE.name}: exercise {e['name']!r} has no book")
         for t in e["task"]:
             _check_keys(f"task {e['name']}.{t.get('name')}", t, _TASK_KEYS)
-            tasks.append(
-                Task(e["name"], t["name"], t["title"], int(t["points"]), tuple(t.get("hints", ())))
-            )
-        if not str(e.get("book", "")).strip():
-            raise CatalogueError(
-                f"{CATALOGUE.name}: exercise {e['name']!r} has no book (the section it teaches)"
-            )
+        tasks = (
+            Task(e["name"], t["name"], t["title"], int(t["points"]), tuple(t.get("hints", ())))
+            for t in e["task"]
+        )
         out.append(Exercise(e["name"], e["title"], tuple(tasks), e["book"]))
     return tuple(out)
 

@@ -1,39 +1,30 @@
-"""Which parts of the ``kata`` package each edition carries: whole subpackages, so a
-new module ships wherever its subpackage does, with no file list to keep up to date.
-"""
-
-from __future__ import annotations
+"""Which subpackages of ``kata`` each edition carries (whole: no file list to keep)."""
 
 from pathlib import Path
 
 from kata.core.files import CACHE_PATTERNS
 
-# The package's top-level modules travel with every edition.
-TOP = ("__init__.py", "__main__.py", "cli.py")
-# The student edition: what a learner runs.
-STUDENT = ("core", "testing", "learner")
-# The grader's tree (sandbox) and the Gradescope bundle: what grading runs.
-GRADING = ("core", "testing", "grading")
+TOP = ("__init__.py", "__main__.py", "cli.py")  # with every edition
+STUDENT = ("core", "testing", "learner")  # what a learner runs
+GRADING = ("core", "testing", "grading")  # the grader's sandbox and the Gradescope bundle
 
 
 def kata_files(root: Path, subpackages: tuple[str, ...]) -> list[tuple[Path, str]]:
-    """(file, path relative to the repository) of the package's top level and the
-    given subpackages, caches left out."""
+    """(file, path relative to ``root``) of the package's top level and ``subpackages``,
+    caches left out."""
     package = root / "kata"
-    out = [(package / n, f"kata/{n}") for n in TOP if (package / n).is_file()]
-    for sub in subpackages:
-        for p in sorted((package / sub).rglob("*")):
-            rel = p.relative_to(root)
-            if p.is_file() and not any(
-                rel.match(pat) or pat in rel.parts for pat in CACHE_PATTERNS
-            ):
-                out.append((p, rel.as_posix()))
-    return out
+    paths = [package / n for n in TOP]
+    paths += [p for sub in subpackages for p in sorted((package / sub).rglob("*"))]
+    rels = [(p, p.relative_to(root)) for p in paths if p.is_file()]
+    return [
+        (p, rel.as_posix())
+        for p, rel in rels
+        if not any(rel.match(pat) or pat in rel.parts for pat in CACHE_PATTERNS)
+    ]
 
 
 def copy_kata(root: Path, dest: Path, subpackages: tuple[str, ...]) -> None:
-    """Copy the package's top level and the given subpackages under ``dest/kata``."""
+    """Copy the package's top level and ``subpackages`` under ``dest/kata``."""
     for src, rel in kata_files(root, subpackages):
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(src.read_bytes())
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_bytes(src.read_bytes())

@@ -1,19 +1,17 @@
-"""Files written safely (atomically), and what never travels with a copy of the kata."""
-
-from __future__ import annotations
+"""The one atomic write (a crash never leaves half a file), and what never travels with a
+copy of the kata."""
 
 import json
 import os
 import tempfile
 from pathlib import Path
 
-# What never travels with a copy of the kata's code.
 CACHE_PATTERNS = ("__pycache__", "*.pyc", ".pytest_cache", ".ruff_cache")
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` atomically: a crash never leaves half a file, and whatever was at
-    ``path`` (a file, a link a submission put there) is replaced, never written through."""
+    """Write ``text`` atomically; whatever was at ``path`` (a file, a link a submission
+    put there) is replaced, never written through."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")

@@ -1,22 +1,9 @@
-"""The kata's languages: English (the source) and Simplified Chinese, English the fallback.
-
-* **Which language:** ``KATA_LANG=zh`` or ``KATA_LANG=en`` decides; otherwise the
-  first non-empty of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG`` (the order
-  gettext reads them) chooses Chinese when it starts with ``zh``. Read at each call,
-  so a test or a subprocess can switch.
-* **Every text** goes through Python's ``gettext``: the short messages (tables,
-  status words, next-step lines, errors, failure messages) as
-  ``_("std {got}, expected {want}")`` then ``.format(got=…, want=…)`` — named
-  placeholders, so a translation can reorder them; the long texts (the catalogue's
-  titles and hints, the lessons = the exercises' docstrings) with their English as
-  the message id (``kata.dev.extractors`` finds them). The catalog is
-  ``locale/zh/LC_MESSAGES/kata.po``, kept with Babel (``make messages``, which marks
-  the translation of a changed English text *fuzzy*) and compiled to the ``kata.mo``
-  beside it, which is committed so a fresh clone needs no build step. A text
-  without a translation, or with a fuzzy one, shows in English.
-"""
-
-from __future__ import annotations
+"""The kata's languages: English (the source, and the fallback) and Simplified Chinese.
+Every text goes through ``gettext``: short messages as ``_("std {got}")`` then
+``.format(…)``, long texts (the catalogue's titles and hints, the lessons) with their
+English as the message id. The catalog is ``locale/zh/LC_MESSAGES/kata.po`` (Babel,
+``make messages``), compiled to the committed ``kata.mo``; a text without a translation,
+or with a fuzzy one, shows in English."""
 
 import functools
 import gettext as _gettext
@@ -34,17 +21,13 @@ ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
 def language() -> str:
-    """``"zh"`` or ``"en"``: ``KATA_LANG`` first, then the gettext locale variables."""
+    """``"zh"`` or ``"en"``: ``KATA_LANG`` first, then the first locale variable set (read
+    at each call, so a test or a subprocess can switch)."""
     from kata.core import settings  # it imports this module
 
-    forced = settings.get("KATA_LANG").lower()
-    if forced:
-        return "zh" if forced.startswith("zh") else ENGLISH
-    for var in ENV_VARS:
-        value = os.environ.get(var, "").strip()
-        if value:
-            return "zh" if value.split(":")[0].lower().startswith("zh") else ENGLISH
-    return ENGLISH
+    locale = (os.environ.get(var, "").strip() for var in ENV_VARS)
+    value = settings.get("KATA_LANG") or next((v for v in locale if v), "")
+    return "zh" if value.split(":")[0].lower().startswith("zh") else ENGLISH
 
 
 @functools.cache
@@ -64,18 +47,9 @@ def translate(message: str, lang: str) -> str:
     return (message and _translation(lang).gettext(message)) or message
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    """The singular or plural form of a message for ``n``, translated."""
-    return _translation(language()).ngettext(singular, plural, n)
-
-
 def N_(message: str) -> str:
-    """Mark a message for extraction without translating it now (module constants);
-    translate it with ``_()`` where it is shown."""
+    """Mark a message for extraction without translating it now (``_()`` where it shows)."""
     return message
-
-
-# The catalogue's long texts, translated like any message (their English is the msgid).
 
 
 def task_title(task) -> str:
@@ -85,9 +59,6 @@ def task_title(task) -> str:
 def task_hint(task, level: int) -> str:
     """Hint ``level`` (1-based) of a catalogue task."""
     return _(task.hints[level - 1])
-
-
-# ---------------------------------------------------------------- terminal width
 
 
 def cells(text: str) -> int:
@@ -106,10 +77,8 @@ def clip(text: str, width: int) -> str:
     return set_cell_size(text, max(width - 1, 0)) + "…"
 
 
-# ------------------------------------------------------------- Chinese typography
-
-# Chinese line breaking (the rules of GB/T 15834 and the W3C's clreq): a line never
-# starts with closing punctuation nor ends with opening punctuation.
+# Chinese line breaking (GB/T 15834, the W3C's clreq): a line never starts with closing
+# punctuation nor ends with opening punctuation.
 NO_LINE_START = frozenset("，。、；：？！）》」』】〉〕…—’”%,.;:?!)]}")
 NO_LINE_END = frozenset("（《「『【〈〔‘“([{")
 _TOKENS = re.compile(r" +|[!-~]+|.")  # spaces, an ASCII word, one other character
@@ -118,8 +87,7 @@ _STRAY_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
 
 
 def _closing(token: str) -> bool:
-    """Closing punctuation: ``）``, ``。``, or an ASCII token of only such marks (``),``),
-    not an identifier that starts with a dot (``.kernel``)."""
+    """Closing punctuation: ``）``, ``。``, or an ASCII token of only such marks (``),``)."""
     return all(c in NO_LINE_START for c in token)
 
 
@@ -128,11 +96,9 @@ def _opening(token: str) -> bool:
 
 
 def wrap(text: str, *, width: int, indent: str = "") -> str:
-    """``text`` wrapped to ``width`` terminal cells: between words, and between any two
-    Chinese characters (Chinese has no spaces and each character takes two cells),
-    never with closing punctuation (``）``, ``。``, ``、``) at a line's start or opening
-    punctuation at its end: the character before moves down with it (when the line
-    has nothing to give, the mark hangs past the margin)."""
+    """``text`` wrapped to ``width`` terminal cells, between words and between Chinese
+    characters, never with closing punctuation at a line's start or opening punctuation
+    at its end (the character before moves down, or the mark hangs past the margin)."""
     if cells(text) == len(text):  # no wide characters: ordinary word wrapping
         return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
     lines: list[str] = []
@@ -159,8 +125,6 @@ def wrap(text: str, *, width: int, indent: str = "") -> str:
 
 
 def tidy(text: str) -> str:
-    """``text`` without the stray spaces that filling a Chinese message's placeholders
-    with Chinese leaves ("kernel 的值 的标准差" → "kernel 的值的标准差"): a single space
-    between two Chinese characters or punctuation marks goes; spaces between Chinese
-    and Latin letters or digits stay. English text is returned as it is."""
+    """Chinese ``text`` without the single spaces that filling placeholders with Chinese
+    leaves between two Chinese characters ("的值 的标准差" → "的值的标准差")."""
     return _STRAY_SPACE.sub("", text) if language() != ENGLISH else text

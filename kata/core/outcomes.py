@@ -1,11 +1,5 @@
 """The one vocabulary of results: a test's ``Outcome``, a task's or an exercise's
-``Status``, and the points a task earns.
-
-Every tool speaks it: the pytest plugin records outcomes, the learner's tables
-and the grader's reports show statuses and points, the state files store them.
-"""
-
-from __future__ import annotations
+``Status``, and the points a task earns."""
 
 import enum
 from collections.abc import Iterable
@@ -38,14 +32,14 @@ class Status(enum.StrEnum):
 
 def task_status(outcomes: Iterable[str]) -> Status:
     """The status of a task whose tests had these outcomes."""
-    outcomes = [Outcome(o) for o in outcomes]
-    if not outcomes:
+    seen = {Outcome(o) for o in outcomes}
+    if not seen:
         return Status.NO_TESTS
-    if all(o is Outcome.PASSED for o in outcomes):
+    if seen == {Outcome.PASSED}:
         return Status.DONE
-    if Outcome.BROKEN in outcomes:
+    if Outcome.BROKEN in seen:
         return Status.BROKEN
-    if all(o in (Outcome.NOT_STARTED, Outcome.MISSING) for o in outcomes):
+    if seen <= {Outcome.NOT_STARTED, Outcome.MISSING}:
         return Status.NOT_STARTED
     return Status.FAILING
 
@@ -55,14 +49,9 @@ def exercise_status(statuses: Iterable[str]) -> Status:
     seen = {Status(s) for s in statuses} - {Status.NO_TESTS}
     if not seen:
         return Status.NO_TESTS
-    for s in (Status.BROKEN, Status.FAILING):
-        if s in seen:
-            return s
-    if seen == {Status.DONE}:
-        return Status.DONE
-    if seen == {Status.NOT_STARTED}:
-        return Status.NOT_STARTED
-    return Status.FAILING
+    if Status.BROKEN in seen:
+        return Status.BROKEN
+    return seen.pop() if len(seen) == 1 else Status.FAILING
 
 
 def points(task_points: float, passed: int, total: int) -> float:
@@ -119,9 +108,7 @@ def record(
 
 def next_task(results: dict[str, TaskResult]) -> catalogue.Task | None:
     """The first task, in study order, that has tests and is not done."""
-    for e in catalogue.exercises():
-        for t in e.tasks:
-            r = results.get(t.key)
-            if r is not None and r.total and r.status != Status.DONE:
-                return t
+    for t in (t for e in catalogue.exercises() for t in e.tasks):
+        if (r := results.get(t.key)) and r.total and r.status != Status.DONE:
+            return t
     return None

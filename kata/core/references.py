@@ -1,10 +1,5 @@
-"""Reference solutions by task: the source of one task in ``solutions/``, and the
-packed form the student edition carries when the instructor ships them
-(``make release SOLUTIONS=after-pass``): compressed and base64-encoded, so that a
-glance at the folder does not spoil them. Used by ``kata.learner.solution`` and
-``kata.dev.release``."""
-
-from __future__ import annotations
+"""Reference solutions by task: one task's source in ``solutions/``, or in the packed
+form (zlib, base64) the student edition carries when the instructor ships them."""
 
 import ast
 import base64
@@ -21,11 +16,10 @@ PACKED = ROOT / "kata" / "learner" / "references.json"
 def task_source(module_source: str, name: str) -> str:
     """The source of the top-level function or class ``name``, its decorators included,
     followed by the module's private helpers it uses (transitively)."""
-    tree = ast.parse(module_source)
     lines = module_source.splitlines()
     top = {
         n.name: n
-        for n in tree.body
+        for n in ast.parse(module_source).body
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     }
     if name not in top:
@@ -33,22 +27,19 @@ def task_source(module_source: str, name: str) -> str:
     order, todo = [], [name]
     while todo:
         current = todo.pop(0)
-        if current in order:
-            continue
-        order.append(current)
-        used = {n.id for n in ast.walk(top[current]) if isinstance(n, ast.Name)}
-        todo += sorted(u for u in used if u in top and u.startswith("_") and u not in order)
-
-    def text(node) -> str:
-        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
-        return "\n".join(lines[start - 1 : node.end_lineno])
-
-    return "\n\n\n".join(text(top[n]) for n in order) + "\n"
+        if current not in order:
+            order.append(current)
+            used = {n.id for n in ast.walk(top[current]) if isinstance(n, ast.Name)}
+            todo += sorted(u for u in used if u in top and u.startswith("_") and u not in order)
+    nodes = [top[n] for n in order]
+    texts = [
+        "\n".join(lines[(n.decorator_list or [n])[0].lineno - 1 : n.end_lineno]) for n in nodes
+    ]
+    return "\n\n\n".join(texts) + "\n"
 
 
 def pack(root: Path = ROOT) -> dict:
-    """Every task's reference source, compressed and base64-encoded, for the student
-    edition (``make release SOLUTIONS=after-pass``)."""
+    """Every task's reference source, packed, for the student edition."""
     out: dict[str, dict[str, str]] = {}
     for e in catalogue.exercises():
         source = (root / "solutions" / e.filename).read_text(encoding="utf-8")

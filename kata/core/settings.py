@@ -1,8 +1,5 @@
-"""The kata's settings: every ``KATA_*`` environment variable it reads, with its default
-and meaning. Nothing else reads them (a tooling test holds the code to it, and the
-maintainers' guide's table of them to ``KNOBS``)."""
-
-from __future__ import annotations
+"""Every ``KATA_*`` environment variable the kata reads, with its default and meaning:
+nothing else reads them (tests/tooling/test_settings.py)."""
 
 import os
 from typing import NamedTuple
@@ -34,6 +31,6 @@ KNOBS = {
 
 def get(name: str, pop: bool = False) -> str:
     """The knob's value (stripped), its default when unset or blank; ``pop`` also removes
-    it from the environment (what graded code must not see). ``KeyError``: not a knob."""
+    it from the environment (what graded code must not see)."""
     default = KNOBS[name].default
     return (os.environ.pop if pop else os.environ.get)(name, "").strip() or default

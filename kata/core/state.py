@@ -1,16 +1,10 @@
-"""The learner's state files in ``.kata/`` (git-ignored), and their one format.
+"""The learner's files in ``.kata/`` (git-ignored): ``last-run.json``, the per-task
+outcomes of the last graded run of a target (written by the test plugin), ``state.json``,
+the hint level each task has reached, and ``backups/``. The state files carry
+``format_version``; one of another version, or unreadable, is treated as absent."""
 
-* ``last-run.json`` — the per-task outcomes of the last graded run of a target,
-  written by the test plugin (``--kata-state``), read by progress, hint and the
-  classroom export;
-* ``state.json`` — which hint level each task has reached.
-
-Both carry ``format_version``; a file of another version, or unreadable, is
-treated as absent (and rebuilt), never a crash.
-"""
-
-from __future__ import annotations
-
+import datetime as dt
+import itertools
 import json
 import sys
 import time
@@ -55,20 +49,13 @@ def write(path: Path, data: dict) -> None:
     write_json(path, {**data, "format_version": FORMAT_VERSION})
 
 
-# ------------------------------------------------------------- last-run.json
-
-
 def run_record(target: str, seed: int, results: dict[str, outcomes.TaskResult], previous: dict):
     """The last-run content after a run of ``target``: its graded tasks replace theirs
     in ``previous`` (kept only when it was of the same target)."""
     tasks = dict(previous.get("tasks", {})) if previous.get("target") == target else {}
-    tasks.update(
-        {
-            k: {"outcomes": [str(o) for o in v.outcomes], "reason": v.reason}
-            for k, v in results.items()
-            if v.total
-        }
-    )
+    for k, v in results.items():
+        if v.total:
+            tasks[k] = {"outcomes": [str(o) for o in v.outcomes], "reason": v.reason}
     return {"target": target, "seed": seed, "time": time.time(), "tasks": tasks}
 
 
@@ -80,20 +67,15 @@ def save_run(path: Path, target: str, seed: int, results: dict[str, outcomes.Tas
 def load_run(path: Path, target: str) -> dict[str, outcomes.TaskResult]:
     """Per-task results of the last run of ``target`` (empty slots for the rest)."""
     raw = read(path)
-    data = raw.get("tasks", {}) if raw.get("target") == target else {}
     out = outcomes.empty()
-    if isinstance(data, dict):
-        for key, row in data.items():
-            if key in out and isinstance(row, dict) and isinstance(row.get("outcomes"), list):
-                try:
-                    out[key].outcomes = [outcomes.Outcome(o) for o in row["outcomes"]]
-                except ValueError:
-                    continue
+    try:
+        for key, row in (raw.get("tasks", {}) if raw.get("target") == target else {}).items():
+            if key in out:
+                out[key].outcomes = [outcomes.Outcome(o) for o in row["outcomes"]]
                 out[key].reason = str(row.get("reason", ""))
+    except (AttributeError, KeyError, TypeError, ValueError):  # a file edited by hand
+        return outcomes.empty()
     return out
-
-
-# --------------------------------------------------------------- state.json
 
 
 def load_hints(path: Path = HINTS) -> dict[str, int]:
@@ -104,3 +86,23 @@ def load_hints(path: Path = HINTS) -> dict[str, int]:
 
 def save_hints(hints: dict[str, int], path: Path = HINTS) -> None:
     write(path, {"hints": hints})
+
+
+def backup(path: Path, folder: Path = BACKUPS) -> Path:
+    """Copy ``path`` to a new, timestamped file in ``folder`` (never overwriting one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")  # sorts in time order
+    data = path.read_bytes()
+    for n in itertools.count():
+        dest = folder / f"{path.stem}.{stamp}{f'-{n}' if n else ''}{path.suffix}"
+        try:
+            with open(dest, "xb") as f:  # "x": fails rather than overwrite
+                f.write(data)
+            return dest
+        except FileExistsError:
+            pass
+
+
+def backups_of(stem: str, folder: Path = BACKUPS) -> list[Path]:
+    """Every backup of the file ``<stem>.py``, oldest first."""
+    return sorted(folder.glob(f"{stem}.*.py"))

@@ -1,44 +1,28 @@
-"""Stubbing: a module cut down to its stub, with every public signature and docstring
-kept and every body replaced by ``raise NotImplementedError``.
-
-Used by the maintainers' ``kata dev stubs`` (``exercises/`` from ``solutions/``)
-and by the learner's ``kata reset``, which, where no solution ships (the student
-edition), makes the stub from the learner's own file: its lesson and docstrings
-stay, its code goes.
-
-The stub is cut out of the source *text* (the syntax tree only says where each
-piece starts and ends), so every comment outside a body survives: the jupytext
-cell markers (``# %%``, ``# %% [markdown]``), the markdown cells and the check
-cells that make each exercise a notebook too. What goes: the bodies of public
-functions and methods (their docstrings stay), decorators (they are part of the
-answer, e.g. Keras registration), private functions, classes and assignments
-(``_name``), a class's other members, and the comments just above what is
-removed or at the end of a removed body.
-"""
-
-from __future__ import annotations
+"""A module cut down to its stub: every public signature and docstring kept, every body
+``raise NotImplementedError`` (``kata dev stubs``; ``kata reset`` where no solution
+ships). The stub is cut out of the source text, so every comment outside a body
+survives (the jupytext cells: markers, markdown, check cells). What goes: public
+bodies, decorators (part of the answer, e.g. Keras registration), private functions,
+classes and assignments, a class's other members, and the comments just above what is
+removed or at the end of a removed body."""
 
 import ast
+import itertools
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from kata import ROOT
+
 TODO = "raise NotImplementedError"
 _CELL_MARKER = re.compile(r"\s*# %%")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _public(name: str) -> bool:
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-    )
 
 
 class _Source:
@@ -47,25 +31,13 @@ class _Source:
     def __init__(self, text: str):
         self.text = text
         self.lines = text.splitlines(keepends=True)
-        self.starts = [0]
-        for line in self.lines:
-            self.starts.append(self.starts[-1] + len(line))
+        self.starts = [0, *itertools.accumulate(map(len, self.lines))]  # of each line
         self.edits: list[tuple[int, int, str]] = []
 
     def offset(self, lineno: int, col: int) -> int:
         """The character offset of (1-based line, UTF-8 byte column), as ``ast`` reports them."""
         line = self.lines[lineno - 1]
         return self.starts[lineno - 1] + len(line.encode("utf-8")[:col].decode("utf-8"))
-
-    def line_start(self, lineno: int) -> int:
-        return self.starts[lineno - 1]
-
-    def line_end(self, lineno: int) -> int:
-        return self.starts[lineno]
-
-    def first_line(self, node: ast.stmt) -> int:
-        decorators = getattr(node, "decorator_list", None)
-        return decorators[0].lineno if decorators else node.lineno
 
     def comments_above(self, lineno: int) -> int:
         """The first line of the comment block right above ``lineno`` (no blank line
@@ -83,33 +55,37 @@ class _Source:
         ``indent`` (the header's column)."""
         end = self.offset(node.end_lineno, node.end_col_offset)
         lineno = node.end_lineno
-        if self.text[end : self.line_end(lineno)].strip().startswith("#"):
-            end = self.line_end(lineno)
+        if self.text[end : self.starts[lineno]].strip().startswith("#"):
+            end = self.starts[lineno]
         while lineno < len(self.lines):
             below = self.lines[lineno]
             deeper = len(below) - len(below.lstrip()) > indent
             if not (below.lstrip().startswith("#") and deeper) or _CELL_MARKER.match(below):
                 break
             lineno += 1
-            end = self.line_end(lineno)
-        if end == self.line_end(lineno) and self.lines[lineno - 1].endswith("\n"):
+            end = self.starts[lineno]
+        if end == self.starts[lineno] and self.lines[lineno - 1].endswith("\n"):
             end -= 1  # keep the line break
         return end
 
     def remove(self, node: ast.stmt) -> None:
         """Delete a statement with its decorators and the comments right above it."""
-        start = self.line_start(self.comments_above(self.first_line(node)))
-        self.edits.append((start, self.line_end(node.end_lineno), ""))
+        first = (getattr(node, "decorator_list", None) or [node])[0].lineno
+        self.edits.append(
+            (self.starts[self.comments_above(first) - 1], self.starts[node.end_lineno], "")
+        )
+
+    def drop_decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        if node.decorator_list:
+            start = self.starts[node.decorator_list[0].lineno - 1]
+            self.edits.append((start, self.starts[node.lineno - 1], ""))
 
     def stub_body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Replace a function's body (its docstring kept) and drop its decorators."""
-        if node.decorator_list:
-            self.edits.append(
-                (self.line_start(node.decorator_list[0].lineno), self.line_start(node.lineno), "")
-            )
+        self.drop_decorators(node)
         body = node.body
         end = self.after_code(body[-1], node.col_offset)
-        if _is_docstring(body[0]):
+        if ast.get_docstring(node) is not None:
             doc = body[0]
             indent = " " * (doc.col_offset if doc.lineno != node.lineno else node.col_offset + 4)
             start = self.offset(doc.end_lineno, doc.end_col_offset)
@@ -119,51 +95,38 @@ class _Source:
 
     def stub_class(self, node: ast.ClassDef) -> None:
         """Keep the docstring and the public methods (stubbed); drop the rest."""
-        if node.decorator_list:
-            self.edits.append(
-                (self.line_start(node.decorator_list[0].lineno), self.line_start(node.lineno), "")
-            )
+        self.drop_decorators(node)
         if node.body[0].lineno == node.lineno:
             return  # ``class C: ...`` on one line: nothing to hide
-        kept = 0
-        for i, item in enumerate(node.body):
-            if i == 0 and _is_docstring(item):
-                kept += 1
-            elif isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public(item.name):
+        kept = ast.get_docstring(node) is not None
+        for item in node.body[kept:]:
+            if isinstance(item, _DEFS) and _public(item.name):
                 self.stub_body(item)
-                kept += 1
+                kept = True
             else:
                 self.remove(item)
         if not kept:
-            at = self.line_end(node.body[-1].end_lineno)
+            at = self.starts[node.body[-1].end_lineno]
             self.edits.append((at, at, " " * (node.col_offset + 4) + "pass\n"))
 
     def apply(self) -> str:
         out, at = [], 0
         for start, end, text in sorted(self.edits):
-            if start < at:
-                raise AssertionError("overlapping stub edits")  # a bug here, not in the source
             out += [self.text[at:start], text]
             at = end
-        out.append(self.text[at:])
-        return "".join(out)
+        return "".join(out) + self.text[at:]
 
 
 def stub_source(source: str) -> str:
     """The stub module for one module's source (``SyntaxError`` if it does not parse)."""
-    tree = ast.parse(source)
     src = _Source(source)
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if _public(node.name):
-                src.stub_body(node)
-            else:
-                src.remove(node)
+    for node in ast.parse(source).body:
+        if isinstance(node, (*_DEFS, ast.ClassDef)) and not _public(node.name):
+            src.remove(node)
+        elif isinstance(node, _DEFS):
+            src.stub_body(node)
         elif isinstance(node, ast.ClassDef):
-            if _public(node.name):
-                src.stub_class(node)
-            else:
-                src.remove(node)
+            src.stub_class(node)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if not all(isinstance(t, ast.Name) and _public(t.id) for t in targets):
@@ -172,8 +135,10 @@ def stub_source(source: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def format_source(text: str) -> str:
-    """Format with ruff when it is installed, so stubs read like hand-written code."""
+def make_stub(source: str) -> str:
+    """The stub of a module's source, formatted with ruff when it is installed so it reads
+    like hand-written code (``SyntaxError`` if it does not parse)."""
+    text = stub_source(source)
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():
         return text
@@ -182,11 +147,6 @@ def format_source(text: str) -> str:
         input=text,
         capture_output=True,
         text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=ROOT,
     )
     return done.stdout if done.returncode == 0 else text
-
-
-def make_stub(source: str) -> str:
-    """The formatted stub of a module's source (``SyntaxError`` if it does not parse)."""
-    return format_source(stub_source(source))

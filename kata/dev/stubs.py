@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, stubbing
-from kata.core.backups import backup
+from kata.core.state import backup
 
 
 def generate(name: str) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, lessons, outcomes, state, stubbing, target
-from kata.core.backups import backup, backups_of
 from kata.core.i18n import N_, _, language, task_hint, task_title, wrap
+from kata.core.state import backup, backups_of
 from kata.learner.run import Interrupted, UsageError, learner_args, quietly
 from kata.testing import tables
 
