@@ -13,6 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+def import_quietly() -> None:
+    """Import Keras (TensorFlow) and pytest with the C++ start-up lines they write to file
+    descriptor 2, before any Python logging exists, sent to /dev/null."""
+    import importlib
+
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        for module in ("keras", "pytest"):
+            importlib.import_module(module)
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def check(exercise: str, task: str | None = None):
     """Grade ``exercise`` (e.g. ``"ex03"``), or one ``task``, as this notebook's kernel
     defines it now (``kata.learner.notebook``, loaded on the first check)."""

@@ -3,6 +3,7 @@ tree (``add_parser``) with a default ``run(args)``; a command that passes unknow
 on (``kata test`` to pytest) also sets a default ``rest``, where they arrive."""
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import signal
@@ -58,10 +59,8 @@ def listen_to_ctrl_c() -> None:
     """Make Ctrl-C stop the command even when the shell started it with SIGINT ignored
     (a script's ``cmd &``: Python would never raise ``KeyboardInterrupt``)."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
-        try:
+        with contextlib.suppress(ValueError):  # ValueError: not the main thread, not ours
             signal.signal(signal.SIGINT, signal.default_int_handler)
-        except ValueError:  # main() called from another thread: not ours to change
-            pass
 
 
 def main(argv: list[str] | None = None) -> int:

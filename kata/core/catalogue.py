@@ -10,9 +10,6 @@ from kata.core.i18n import _
 
 CATALOGUE = Path(__file__).with_name("catalogue.toml")
 FORMAT_VERSION = 2
-
-_TOP_KEYS = {"format_version", "exercise"}
-_EXERCISE_KEYS = {"name", "title", "book", "task"}
 _TASK_KEYS = {"name", "title", "points", "hints"}
 
 
@@ -95,7 +92,7 @@ def _check_keys(where: str, table: dict, allowed: set[str]) -> None:
 def parse(text: str) -> tuple[Exercise, ...]:
     """The exercises of a catalogue's text; ``CatalogueError`` on any layout problem."""
     data = tomllib.loads(text)
-    _check_keys("the top level", data, _TOP_KEYS)
+    _check_keys("the top level", data, {"format_version", "exercise"})
     version = data.get("format_version")
     if version != FORMAT_VERSION:
         raise CatalogueError(
@@ -103,7 +100,7 @@ def parse(text: str) -> tuple[Exercise, ...]:
         )
     out = []
     for e in data.get("exercise", []):
-        _check_keys(f"exercise {e.get('name')!r}", e, _EXERCISE_KEYS)
+        _check_keys(f"exercise {e.get('name')!r}", e, {"name", "title", "book", "task"})
         if not re.fullmatch(r"ex\d{2}_[a-z0-9_]+", str(e.get("name"))):
             raise CatalogueError(
                 f"{CATALOGUE.name}: exercise name {e.get('name')!r} is not exNN_topic"

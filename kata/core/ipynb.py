@@ -18,14 +18,8 @@ from kata.core.i18n import _
 
 SUFFIX = ".ipynb"
 PYTHON_CELL_MAGICS = ("time", "timeit", "capture")
-_IPYTHON_LINE = re.compile(
-    r"""^\s*(?:
-        [%!?]                              # %magic, !shell, ?help
-      | [\w.]+\s*\?{1,2}\s*$               # name? / name??
-      | [\w.,\s()\[\]]+?=\s*[%!]           # x = !ls, x = %time f()
-    )""",
-    re.VERBOSE,
-)
+# %magic, !shell, ?help | name? and name?? | x = !ls, x = %time f()
+_IPYTHON_LINE = re.compile(r"^\s*(?:[%!?]|[\w.]+\s*\?{1,2}\s*$|[\w.,\s()\[\]]+?=\s*[%!])")
 _FUTURE = re.compile(r"^from\s+__future__\s+import\s+[\w\s,()]+$")
 SCRATCH = "scratch"  # the cell tag that keeps a cell out of grading
 _SCRATCH_MARKER = re.compile(r'^# %%.*\btags=\[[^\]]*"scratch"')  # as jupytext writes it

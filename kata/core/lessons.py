@@ -107,8 +107,8 @@ def localize(source: str, exercise: str, lang: str, stub: str) -> tuple[str, lis
     data = source.encode("utf-8")
     sdata = stub.encode("utf-8")
     english = {d.key: d for d in docstrings(stub)}
-    edits, kept = [], []
-    for d in docstrings(source):
+    kept = []
+    for d in reversed(docstrings(source)):  # from the end: the offsets before stay valid
         e = english.get(d.key)
         if e is None:
             continue  # the learner's own function: not a lesson
@@ -116,17 +116,13 @@ def localize(source: str, exercise: str, lang: str, stub: str) -> tuple[str, lis
         if d.text == known.get(lang, e.text):
             continue
         if d.text not in known.values():
-            kept.append(d.key)
+            kept.insert(0, d.key)
             continue
-        if lang == ENGLISH:
-            new = sdata[e.start : e.end]
-        else:
-            old = sdata[e.start : e.end].decode("utf-8")
-            closing = old.endswith("\n" + " " * e.indent + '"""')
+        new = sdata[e.start : e.end]
+        if lang != ENGLISH:
+            closing = new.endswith(("\n" + " " * e.indent + '"""').encode("utf-8"))
             new = literal(known[lang], d.indent, closing).encode("utf-8")
-        edits.append((d.start, d.end, new))
-    for start, end, new in sorted(edits, reverse=True):
-        data = data[:start] + new + data[end:]
+        data = data[: d.start] + new + data[d.end :]
     source = "\n" + data.decode("utf-8") + "\n"
     for other in set(LANGUAGES) - {lang}:  # whole lines only
         for old, new in zip(headings(exercise, other), headings(exercise, lang)):

@@ -3,6 +3,7 @@
 name, so it draws the same numbers alone or in the whole suite."""
 
 import contextlib
+import random
 import zlib
 
 from kata.core import settings
@@ -52,8 +53,6 @@ def seed_everything(seed: int) -> None:
         keras.utils.set_random_seed(seed)
         _tf_seeded = True
         return
-    import random
-
     import numpy as np
 
     global_state, (seed_slot, generator_slot) = keras_globals
@@ -67,8 +66,6 @@ def seed_everything(seed: int) -> None:
 def isolated(key: str):
     """Run a block seeded from ``seed_for(key)``, then give Python, NumPy and Keras back
     their random state: what the block makes does not depend on which test made it."""
-    import random
-
     import numpy as np
 
     global_state, slots = _keras_globals() or (None, ())

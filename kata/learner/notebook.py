@@ -554,7 +554,7 @@ def _check(exercise: str, task: str | None, namespace: dict):
         return _broken(result, f"SyntaxError: {exc.msg} (line {exc.lineno})")
     except Exception as exc:  # noqa: BLE001 - the learner's cells raised when run again
         return _broken(result, f"{type(exc).__name__}: {exc}".splitlines()[0])
-    from kata.core.quiet import import_quietly
+    from kata import import_quietly
 
     import_quietly()
     collector = _Collector(ex.name, set(_code_files(vars(module).values())))

@@ -18,10 +18,9 @@ import threading
 import time
 from pathlib import Path
 
-from kata import ROOT
+from kata import ROOT, import_quietly
 from kata.core import catalogue, outcomes, target
 from kata.core.i18n import _, clip
-from kata.core.quiet import import_quietly
 from kata.learner.run import quietly
 from kata.testing import tables
 from kata.testing.keys import RUN, task_of

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
-from kata import ROOT
-from kata.core.quiet import import_quietly
+from kata import ROOT, import_quietly
 
 TESTS = ROOT / "tests"
 
