@@ -87,11 +87,8 @@ def hint(args) -> int:
     if not last:
         raise UsageError(_("{task} has no hints yet").format(task=task.key))
     if args.level is not None and not 1 <= args.level <= last:
-        raise UsageError(
-            _("{task} has hint levels 1 to {last}, not {level}").format(
-                task=task.key, last=last, level=args.level
-            )
-        )
+        said = _("{task} has hint levels 1 to {last}, not {level}")
+        raise UsageError(said.format(task=task.key, last=last, level=args.level))
     hints = state.load_hints()
     seen = hints.get(task.key, 0)
     level = args.level or min(seen + 1, last)
@@ -127,11 +124,8 @@ def pristine_stub(name: str) -> str:
                         "version from .kata/backups/"
                     ).format(name=name, line=exc.lineno, message=exc.msg)
                 ) from None
-    raise UsageError(
-        _("no stub of {name} can be made: neither its solution nor its exercise exists").format(
-            name=name
-        )
-    )
+    said = _("no stub of {name} can be made: neither its solution nor its exercise exists")
+    raise UsageError(said.format(name=name))
 
 
 def stub_in_language(name: str, path: Path) -> str:
@@ -148,11 +142,8 @@ def safe_backup(path: Path, folder: Path = state.BACKUPS) -> Path:
     try:
         return backup(path, folder)
     except OSError as exc:
-        raise UsageError(
-            _("could not back up {file} ({error}); nothing was changed").format(
-                file=path.name, error=exc
-            )
-        ) from None
+        said = _("could not back up {file} ({error}); nothing was changed")
+        raise UsageError(said.format(file=path.name, error=exc)) from None
 
 
 def reset(args) -> int:

@@ -90,16 +90,12 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     lacking = [m for m in NEEDED if importlib.util.find_spec(m) is None]
     if lacking:
-        print(
-            _(
-                "error: the notebook extra is not installed ({missing} missing); run `make "
-                "notebook`, or: {command}"
-            ).format(
-                missing=", ".join(lacking),
-                command='.venv/bin/pip install -c constraints.txt -e ".[notebook]"',
-            ),
-            file=sys.stderr,
+        said = _(
+            "error: the notebook extra is not installed ({missing} missing); run `make "
+            "notebook`, or: {command}"
         )
+        command = '.venv/bin/pip install -c constraints.txt -e ".[notebook]"'
+        print(said.format(missing=", ".join(lacking), command=command), file=sys.stderr)
         return 2
     root = ROOT / "exercises"
     register_kernel()

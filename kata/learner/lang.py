@@ -22,11 +22,8 @@ def choose(raw: str) -> str:
     """``zh`` or ``en`` from what the learner typed (``zh_CN.UTF-8``, ``EN``…)."""
     lang = next((lang for lang in LANGUAGES if raw.strip().lower().startswith(lang)), None)
     if lang is None:
-        raise UsageError(
-            _("unknown language {name}; the languages are: {names}").format(
-                name=repr(raw), names=", ".join(LANGUAGES)
-            )
-        )
+        said = _("unknown language {name}; the languages are: {names}")
+        raise UsageError(said.format(name=repr(raw), names=", ".join(LANGUAGES)))
     return lang
 
 
@@ -43,34 +40,27 @@ def switch(lang: str, folder=None, backups=BACKUPS) -> int:
             new, kept = lessons.localize(source, ex.name, lang, pristine_stub(ex.name))
             todo.append((path, None if new == source else new, kept, ""))
         except SyntaxError as exc:
-            problem = _("does not parse (line {line}: {message}); left as it is").format(
-                line=exc.lineno, message=exc.msg
-            )
-            todo.append((path, None, [], problem))
+            said = _("does not parse (line {line}: {message}); left as it is")
+            todo.append((path, None, [], said.format(line=exc.lineno, message=exc.msg)))
         except UsageError as exc:
             todo.append((path, None, [], str(exc)))
     changed = [(path, new) for path, new, _kept, _problem in todo if new is not None]
     saved = [safe_backup(path, backups) for path, _new in changed]  # every backup first
+    language = NAMES[lang]
     for (path, new), copy in zip(changed, saved):
         path.write_text(new, encoding="utf-8")
         shown = copy.relative_to(ROOT) if copy.is_relative_to(ROOT) else copy
-        print(
-            _("{file}: lessons now in {language} (backup: {backup})").format(
-                file=f"exercises/{path.name}", language=NAMES[lang], backup=shown
-            )
-        )
+        said = _("{file}: lessons now in {language} (backup: {backup})")
+        print(said.format(file=f"exercises/{path.name}", language=language, backup=shown))
     for path, new, kept, problem in todo:
         file = f"exercises/{path.name}"
         if problem:
             print(_("{file}: {problem}").format(file=file, problem=problem))
         elif new is None and not kept:
-            print(
-                _("{file}: lessons already in {language}").format(file=file, language=NAMES[lang])
-            )
+            print(_("{file}: lessons already in {language}").format(file=file, language=language))
         if kept:
-            print(
-                _("{file}: kept your own text of {names}").format(file=file, names=", ".join(kept))
-            )
+            said = _("{file}: kept your own text of {names}")
+            print(said.format(file=file, names=", ".join(kept)))
     if lang != "en":
         print(_("messages in Chinese too: KATA_LANG=zh make test (or export KATA_LANG=zh)"))
     return 0

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kata import ROOT, import_quietly
 from kata.core import catalogue, outcomes, target
-from kata.core.i18n import _, clip
+from kata.core.i18n import N_, _, clip
 from kata.learner.run import quietly
 from kata.testing import tables
 from kata.testing.keys import RUN, task_of
@@ -33,6 +33,7 @@ GRACE = 5.0
 # TensorFlow caches a kernel per variable name it has seen, never freed; clearing the
 # cache slows the next run, so it is done every CLEAR_EVERY runs.
 CLEAR_EVERY = 25
+STUCK = N_("⏱ stuck in native code past the time limit; restarting the watcher…")
 OUT = sys.stdout  # grading redirects sys.stdout process-wide: status lines go here
 
 
@@ -228,12 +229,8 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--timeout", type=float, default=10.0, help="time limit of each test in seconds")
     p.add_argument("--interval", type=float, default=0.05, help="seconds between checks for a save")
-    p.add_argument(
-        "--settle",
-        type=float,
-        default=SETTLE,
-        help="seconds a saved file must stay unchanged before it is graded (one verdict a save)",
-    )
+    said = "seconds a saved file must stay unchanged before it is graded (one verdict a save)"
+    p.add_argument("--settle", type=float, default=SETTLE, help=said)
     p.add_argument("--first", default=None, help="grade this exercise once at start")
     p.set_defaults(run=run)
 
@@ -262,8 +259,7 @@ def run(args) -> int:
             for name, saved in ready:
                 outcome, task = grade_with_timeout(name, directory, args.timeout)
                 if outcome is None:
-                    stuck = _("⏱ stuck in native code past the time limit; restarting the watcher…")
-                    say(f"{name}.{task}: {stuck}" if task else f"{name}: {stuck}")
+                    say(f"{name}.{task}: {_(STUCK)}" if task else f"{name}: {_(STUCK)}")
                     os.execv(sys.executable, [sys.executable, "-m", "kata", *sys.argv[1:]])
                 show(name, outcome, time.time() - saved if saved is not None else None, task)
                 runs += 1
