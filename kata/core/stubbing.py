@@ -17,7 +17,7 @@ from pathlib import Path
 from kata import ROOT
 
 TODO = "raise NotImplementedError"
-_CELL_MARKER = re.compile(r"\s*# %%")
+_CELL_MARKER = re.compile(rb"\s*# %%")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -26,25 +26,24 @@ def _public(name: str) -> bool:
 
 
 class _Source:
-    """The source's lines and the edits to make, as (start, end, text) character spans."""
+    """The source's UTF-8 lines (as ``ast`` counts them) and the edits to make, as
+    (start, end, bytes) spans."""
 
     def __init__(self, text: str):
-        self.text = text
-        self.lines = text.splitlines(keepends=True)
+        self.data = text.encode("utf-8")
+        self.lines = self.data.splitlines(keepends=True)
         self.starts = [0, *itertools.accumulate(map(len, self.lines))]  # of each line
-        self.edits: list[tuple[int, int, str]] = []
+        self.edits: list[tuple[int, int, bytes]] = []
 
     def offset(self, lineno: int, col: int) -> int:
-        """The character offset of (1-based line, UTF-8 byte column), as ``ast`` reports them."""
-        line = self.lines[lineno - 1]
-        return self.starts[lineno - 1] + len(line.encode("utf-8")[:col].decode("utf-8"))
+        return self.starts[lineno - 1] + col
 
     def comments_above(self, lineno: int) -> int:
         """The first line of the comment block right above ``lineno`` (no blank line
         between), cell markers excluded: those belong to the notebook, not the code."""
         while lineno > 1:
             above = self.lines[lineno - 2]
-            if not above.lstrip().startswith("#") or _CELL_MARKER.match(above):
+            if not above.lstrip().startswith(b"#") or _CELL_MARKER.match(above):
                 break
             lineno -= 1
         return lineno
@@ -55,16 +54,16 @@ class _Source:
         ``indent`` (the header's column)."""
         end = self.offset(node.end_lineno, node.end_col_offset)
         lineno = node.end_lineno
-        if self.text[end : self.starts[lineno]].strip().startswith("#"):
+        if self.data[end : self.starts[lineno]].strip().startswith(b"#"):
             end = self.starts[lineno]
         while lineno < len(self.lines):
             below = self.lines[lineno]
             deeper = len(below) - len(below.lstrip()) > indent
-            if not (below.lstrip().startswith("#") and deeper) or _CELL_MARKER.match(below):
+            if not (below.lstrip().startswith(b"#") and deeper) or _CELL_MARKER.match(below):
                 break
             lineno += 1
             end = self.starts[lineno]
-        if end == self.starts[lineno] and self.lines[lineno - 1].endswith("\n"):
+        if end == self.starts[lineno] and self.lines[lineno - 1].endswith(b"\n"):
             end -= 1  # keep the line break
         return end
 
@@ -72,13 +71,13 @@ class _Source:
         """Delete a statement with its decorators and the comments right above it."""
         first = (getattr(node, "decorator_list", None) or [node])[0].lineno
         self.edits.append(
-            (self.starts[self.comments_above(first) - 1], self.starts[node.end_lineno], "")
+            (self.starts[self.comments_above(first) - 1], self.starts[node.end_lineno], b"")
         )
 
     def drop_decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
         if node.decorator_list:
             start = self.starts[node.decorator_list[0].lineno - 1]
-            self.edits.append((start, self.starts[node.lineno - 1], ""))
+            self.edits.append((start, self.starts[node.lineno - 1], b""))
 
     def stub_body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Replace a function's body (its docstring kept) and drop its decorators."""
@@ -89,9 +88,9 @@ class _Source:
             doc = body[0]
             indent = " " * (doc.col_offset if doc.lineno != node.lineno else node.col_offset + 4)
             start = self.offset(doc.end_lineno, doc.end_col_offset)
-            self.edits.append((start, end, f"\n{indent}{TODO}"))
+            self.edits.append((start, end, f"\n{indent}{TODO}".encode()))
         else:
-            self.edits.append((self.offset(body[0].lineno, body[0].col_offset), end, TODO))
+            self.edits.append((self.offset(body[0].lineno, body[0].col_offset), end, TODO.encode()))
 
     def stub_class(self, node: ast.ClassDef) -> None:
         """Keep the docstring and the public methods (stubbed); drop the rest."""
@@ -99,7 +98,7 @@ class _Source:
         if node.body[0].lineno == node.lineno:
             return  # ``class C: ...`` on one line: nothing to hide
         kept = ast.get_docstring(node) is not None
-        for item in node.body[kept:]:
+        for item in node.body[1 if kept else 0 :]:  # the docstring stays as it is
             if isinstance(item, _DEFS) and _public(item.name):
                 self.stub_body(item)
                 kept = True
@@ -107,14 +106,14 @@ class _Source:
                 self.remove(item)
         if not kept:
             at = self.starts[node.body[-1].end_lineno]
-            self.edits.append((at, at, " " * (node.col_offset + 4) + "pass\n"))
+            self.edits.append((at, at, b" " * (node.col_offset + 4) + b"pass\n"))
 
     def apply(self) -> str:
         out, at = [], 0
         for start, end, text in sorted(self.edits):
-            out += [self.text[at:start], text]
+            out += [self.data[at:start], text]
             at = end
-        return "".join(out) + self.text[at:]
+        return b"".join([*out, self.data[at:]]).decode("utf-8")
 
 
 def stub_source(source: str) -> str:

@@ -159,6 +159,13 @@ def test_stub_of_a_class_left_empty_gets_pass():
     assert ast.dump(ast.parse(out)) == ast.dump(ast.parse("class C:\n    pass\n"))
 
 
+def test_stub_counts_lines_as_python_does():
+    """A form feed is no line break for Python: the stub still cuts the right bodies."""
+    source = "def f():\n    return 1  # \x0c page\n\n\ndef g():\n    return 2\n"
+    stub = "def f():\n    raise NotImplementedError\n\n\ndef g():\n    raise NotImplementedError\n"
+    assert stubbing.stub_source(source) == stub
+
+
 def test_make_stub_is_formatted_and_stable():
     once = stubbing.make_stub(SOURCE)
     assert stubbing.make_stub(once) == once
