@@ -118,6 +118,14 @@ ATTACKS = {
         "[guard: dunder]",
     ),
     "three-argument type": ("T = type('T', (), {})", "[guard: dunder]"),
+    "setattr of a dunder": (
+        "class A:\n    pass\nclass B:\n    pass\nsetattr(A(), '__class__', B)",
+        "[guard: dunder]",
+    ),
+    "setattr of private Keras state": (
+        "import keras\nsetattr(keras.layers.Dense(2), '_tracker', None)",
+        "[guard: private]",
+    ),
     "the guard's own names": ("_getattr_ = getattr", "[guard: compile]"),
     "attrgetter": ("import operator\noperator.attrgetter('load')", "[guard: capability]"),
     "config setter": ("import keras\nkeras.config.set_floatx('float64')", "[guard: capability]"),
