@@ -107,7 +107,7 @@ def _settle_run(r: Run, g: ExerciseGrade, redact) -> None:
         g.set_verdict(Verdict.TAMPERED, f"{r.forged} forged lines in the grader's result stream")
     elif r.timed_out and r.running:
         # A test passed the time limit: it fails, and so do its task's tests not run yet;
-        # the other tasks' tests ran again without them (``sandbox.run_exercise``).
+        # the other tasks' tests ran again without them (``sandbox.run_all``).
         ended = dict(r.ended)
         for t in r.given_up:
             where = sanitize.clean(f"{r.exercise}.{t['task']}", 200)

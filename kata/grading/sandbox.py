@@ -1,35 +1,24 @@
 """The grader's sandbox: a pristine tree, and pytest run in it under a watchdog.
 
-``build_tree`` copies the kata's grading subpackages (``kata.core.editions.GRADING``),
-the graded and hidden tests, a generated pytest configuration and only the
-submission's exercise modules (under ``submission/``) into a fresh directory. ``run``
-starts pytest for one exercise in a view of that tree of its own (hard links, and a
-copy of its hidden tests that the stream plugin deletes once they are collected) and
-kills it all when a test passes the time limit, the run holds more memory than the
-limit, or its deadline (which no output moves) comes. What each finished test did is
-read back from the stream ``kata.grading.stream_plugin`` writes: only well-formed
-lines carrying this run's token count, any other line is a flag. ``run_exercise``
-runs an exercise again without a task whose test timed out; ``run_all`` runs
-exercises ``jobs`` at a time.
-
-Each run is wrapped in bubblewrap where it can run (``detect``, ``bwrap_args``), in a
-control group of its own as root (``kata.grading.cgroups``), else in the ``"process
-group"`` fallback (its own session, ``nobody`` as root, a marker in the environment
-that finds its processes to kill). docs/instructors.md ("The sandbox (bubblewrap)") says what
-each isolates. Processes are found and measured with psutil.
+Each exercise's tests run in a view of the tree of their own, in bubblewrap where it
+can run (else the ``"process group"`` fallback) and, as root, in a control group
+(``kata.grading.cgroups``); the watchdog kills a run at its time, memory or deadline
+limit, and reads what each test did from the stream ``kata.grading.stream_plugin``
+writes. docs/instructors.md ("The sandbox (bubblewrap)") says what each part isolates.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -41,28 +30,19 @@ import psutil
 from kata.core import editions, ipynb, settings
 from kata.core.i18n import language
 from kata.grading import cgroups
+from kata.grading.stream_plugin import HIDDEN_VAR
 
 PLUGINS = ("kata.testing.plugin", "pytest_check.plugin", "kata.grading.stream_plugin")
-INI = """\
-[pytest]
-testpaths = tests
-python_files = test_*.py
-addopts = -p no:cacheprovider
-markers =
-    task(name): the catalogue task the test grades
-    hidden: instructor-only test
-filterwarnings =
-    ignore::DeprecationWarning
-    ignore::FutureWarning
-"""
+INI = "[pytest]\nfilterwarnings =\n    ignore::DeprecationWarning\n    ignore::FutureWarning\n"
 LOG_LIMIT = 20 * 2**20  # bytes of output (and of any file) the tests may write
+LOG_KEEP = 64 * 1024  # bytes of a run's output kept for grade.log (head and tail)
+LINE_LIMIT = 2**20  # bytes of one stream line; the reporter's longest is a few KiB
 NPROC_LIMIT = 1024  # processes and threads of the sandbox's user
 CPU_LIMIT = 3600  # seconds of CPU time per process (the watchdog's wall-clock limits come first)
 TMPFS_SIZE = 256 * 2**20  # bytes of the sandbox's /tmp
+SHM_SIZE = 64 * 2**20  # bytes of the sandbox's /dev/shm
 SANDBOX_UID = 65534  # nobody: the uid inside a user namespace, and the probe's
 SANDBOX_UIDS = (3_000_000_000, 3_100_000_000)  # as root, each run gets a uid of its own here
-HIDDEN_VAR = "KATA_GRADE_HIDDEN"  # the run's hidden tests, deleted by the plugin once collected
-SHM_SIZE = 64 * 2**20  # bytes of the sandbox's /dev/shm
 SANDBOX_VAR = "KATA_SANDBOX"  # "none" forces the fallback (bench's baseline, tests)
 BWRAP = "bubblewrap"
 FALLBACK = "process group"
@@ -110,6 +90,32 @@ class Run:
         ]
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A wall-clock limit no output of the run can move: ``at`` (``time.monotonic()``)
+    and what ran out, for the reason."""
+
+    at: float
+    what: str
+
+    def sooner(self, seconds: float, what: str) -> Deadline:
+        later = time.monotonic() + seconds
+        return self if self.at <= later else Deadline(later, what)
+
+
+NO_DEADLINE = Deadline(float("inf"), "")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """How the tests are isolated: ``name`` goes into ``grade.json``; ``note`` says why
+    the fallback is used (empty for bubblewrap)."""
+
+    name: str
+    note: str = ""
+    user: tuple[int, int] | None = None  # the fallback's unprivileged (uid, gid)
+
+
 # ------------------------------------------------------------------- the tree
 
 
@@ -119,27 +125,20 @@ def test_files(root: Path, name: str) -> list[Path]:
     return [f for f in files if f.is_file()]
 
 
-def _copy_tests(root: Path, dest: Path) -> None:
-    """The graded suites with their helpers, and the hidden tests: never tooling/,
-    mutants/ or alternatives/ (instructor-only, or answers)."""
-    src = root / "tests"
-    for path in sorted([*src.glob("*.py"), *src.glob("hidden/**/*.py")]):
-        target = dest / "tests" / path.relative_to(src)
+def build_tree(root: Path, modules: dict[str, Path], dest: Path) -> Path:
+    """A pristine tree in ``dest``: the kata package, the graded suites with their helpers
+    and the hidden tests (never tooling/, mutants/ or alternatives/), the given modules."""
+    editions.copy_kata(root, dest, editions.GRADING)
+    tests = root / "tests"
+    for path in sorted([*tests.glob("*.py"), *tests.glob("hidden/**/*.py")]):
+        target = dest / "tests" / path.relative_to(tests)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
-
-
-def build_tree(root: Path, modules: dict[str, Path], dest: Path) -> Path:
-    """A pristine tree in ``dest``: the kata package, its tests and the given modules."""
-    dest.mkdir(parents=True, exist_ok=True)
-    editions.copy_kata(root, dest, editions.GRADING)
-    _copy_tests(root, dest)
     (dest / "pytest.ini").write_text(INI)
-    sub = dest / "submission"
-    sub.mkdir()
+    (dest / "submission").mkdir()
     for name, path in modules.items():
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)  # never a link's target
-        with os.fdopen(fd, "rb") as src, open(sub / f"{name}.py", "wb") as out:
+        with os.fdopen(fd, "rb") as src, open(dest / "submission" / f"{name}.py", "wb") as out:
             if path.suffix == ipynb.SUFFIX:  # a notebook: the module of its code cells
                 out.write(ipynb.module_text_of(src.read(), path.name).encode("utf-8"))
             else:
@@ -153,7 +152,22 @@ def build_tree(root: Path, modules: dict[str, Path], dest: Path) -> Path:
     return dest
 
 
-# -------------------------------------------------------------------- running
+def _run_tree(tree: Path, dest: Path, name: str, user: tuple[int, int] | None) -> Path:
+    """This run's view of ``tree``: hard links to its files, but for a folder of the run's
+    own with the hidden tests of ``name``, which the stream plugin empties once collected."""
+    shutil.copytree(tree, dest, copy_function=os.link, ignore=shutil.ignore_patterns("hidden"))
+    src, hidden = tree / "tests" / "hidden", dest / "tests" / "hidden"
+    if src.is_dir():
+        hidden.mkdir(mode=0o700)
+        for f in (src / "__init__.py", src / f"test_{name}.py"):
+            if f.is_file():
+                shutil.copyfile(f, hidden / f.name)
+        for f in [hidden, *hidden.iterdir()] if user else []:
+            os.chown(f, *user)
+    return dest
+
+
+# ------------------------------------------------------------------ sandboxes
 
 
 def _env(tree: Path, stream: Path, home: Path, seed: int | None, marker: str) -> dict[str, str]:
@@ -187,55 +201,32 @@ def command(tree: Path, targets: list[str]) -> list[str]:
     cmd = [sys.executable, "-m", "pytest", "-c", str(tree / "pytest.ini"), "--rootdir", str(tree)]
     for plugin in PLUGINS:
         cmd += ["-p", plugin]
-    cmd += ["--target", str(tree / "submission"), "-q", "--tb=short", "-rN", "--color=no"]
+    cmd += ["-p", "no:cacheprovider", "--target", str(tree / "submission")]
+    cmd += ["-q", "--tb=short", "-rN", "--color=no"]
     cmd += ["--kata-timeout", "0"]  # the learner's per-test limit is off: the watchdog decides
     return cmd + targets  # test files or test ids, relative to the tree
 
 
-# ------------------------------------------------------------------ sandboxes
-
-
-@dataclass(frozen=True)
-class Sandbox:
-    """How the tests are isolated: ``name`` goes into ``grade.json``; ``note`` says why
-    the fallback is used (empty for bubblewrap)."""
-
-    name: str
-    note: str = ""
-    user: tuple[int, int] | None = None  # the fallback's unprivileged (uid, gid)
-
-
 def _readable_roots() -> list[Path]:
-    """What the interpreter needs: its installation, the venv and their packages."""
-    roots = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
-    roots.add(Path(os.path.realpath(sys.executable)).parent.parent)
-    for entry in sys.path:
-        p = Path(entry or ".").resolve()
-        if p.is_dir() and not any(p.is_relative_to(r) for r in roots):
-            roots.add(p)
-    system = (Path("/usr"), Path("/bin"), Path("/lib"), Path("/lib64"), Path("/sbin"), Path("/etc"))
-    out = []
-    for r in sorted(roots, key=lambda p: len(p.parts)):
-        r = r.resolve()
-        if r == Path("/") or any(r.is_relative_to(s) for s in system):
+    """What the interpreter needs outside the system folders: its installation, the venv
+    and the folders on ``sys.path``, never the kata's own checkout."""
+    system = [Path(p) for p in ("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc")]
+    found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *sys.path]
+    found.append(Path(os.path.realpath(sys.executable)).parent.parent)
+    roots: list[Path] = []
+    for r in sorted({Path(p or ".").resolve() for p in found}, key=lambda p: len(p.parts)):
+        if r == Path("/") or not r.is_dir() or any(r.is_relative_to(o) for o in system + roots):
             continue
-        if any(r.is_relative_to(o) for o in out):
-            continue
-        if (r / "solutions").is_dir() or (r / "tests" / "mutants").is_dir():
-            continue  # never the kata's own checkout (sys.path may hold it)
-        out.append(r)
-    return out
+        if not (r / "solutions").is_dir() and not (r / "tests" / "mutants").is_dir():
+            roots.append(r)
+    return roots
 
 
 def bwrap_args(
-    tree: Path,
-    stream: Path,
-    as_root: bool,
-    user: tuple[int, int] | None = None,
-    hidden: Path | None = None,
+    tree: Path, writable: list[Path], as_root: bool, user: tuple[int, int] | None = None
 ) -> list[str]:
     """The bubblewrap command line (before the command it runs) for one run in ``tree``,
-    as ``user`` when the grader is root; ``hidden`` (inside the tree) is writable."""
+    as ``user`` when the grader is root; the ``writable`` paths that exist are bound so."""
     args = ["bwrap", "--die-with-parent", "--new-session"]
     if as_root:  # real root: no user namespace, then setpriv drops to the real uid 65534
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
@@ -256,40 +247,28 @@ def bwrap_args(
     args += ["--perms", "1777", "--size", str(SHM_SIZE), "--tmpfs", "/dev/shm"]
     args += ["--perms", "1777", "--size", str(TMPFS_SIZE), "--tmpfs", "/tmp"]
     made = {Path("/"), Path("/tmp"), Path("/usr")}
-    binds = [*((r, False) for r in _readable_roots()), (tree, False), (stream, True)]
-    if hidden is not None and hidden.is_dir():
-        binds.append((hidden, True))
-    for src, writable in binds:
+    binds = [*((r, "--ro-bind") for r in _readable_roots()), (tree, "--ro-bind")]
+    binds += [(w, "--bind") for w in writable if w.exists()]
+    for src, how in binds:
         for parent in reversed(src.parents):
-            if parent not in made and not parent.is_relative_to("/usr") and parent != tree:
-                if parent.is_relative_to(tree):
-                    continue  # it is in the tree bound above
-                made.add(parent)
-                args += ["--perms", "0755", "--dir", str(parent)]
-        args += ["--bind" if writable else "--ro-bind", str(src), str(src)]
-    args += ["--chdir", str(tree)]
+            if parent in made or parent.is_relative_to("/usr") or parent.is_relative_to(tree):
+                continue
+            made.add(parent)
+            args += ["--perms", "0755", "--dir", str(parent)]
+        args += [how, str(src), str(src)]
+    args += ["--chdir", str(tree), "--"]
     if as_root:
-        uid, gid = map(str, user or (SANDBOX_UID, SANDBOX_UID))
-        args += [
-            "--",
-            shutil.which("setpriv") or "setpriv",
-            f"--reuid={uid}",
-            f"--regid={gid}",
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--bounding-set=-all",
-            "--no-new-privs",
-        ]
-    else:
-        args += ["--"]
+        uid, gid = user or (SANDBOX_UID, SANDBOX_UID)
+        args += ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
+        args += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
     return args
 
 
 @functools.cache
 def detect() -> Sandbox:
     """bubblewrap if it can run a Python here, else the fallback (with the reason)."""
-    if settings.get(SANDBOX_VAR).lower() in ("none", "off", "0", "fallback"):
-        return _fallback(f"{SANDBOX_VAR}={settings.get(SANDBOX_VAR)}")
+    if settings.get(SANDBOX_VAR) == "none":
+        return _fallback(f"{SANDBOX_VAR}=none")
     if not sys.platform.startswith("linux"):
         return _fallback(f"bubblewrap needs Linux (this is {sys.platform})")
     if not shutil.which("bwrap"):
@@ -297,16 +276,13 @@ def detect() -> Sandbox:
     as_root = os.geteuid() == 0
     if as_root and not shutil.which("setpriv"):
         return _fallback("setpriv not found (util-linux) to drop to an unprivileged uid")
-    import tempfile
-
     with tempfile.TemporaryDirectory(prefix="kata-probe-") as tmp:
-        tree = Path(tmp, "tree")
-        tree.mkdir()
-        stream = Path(tmp, "stream")
-        stream.touch()
         os.chmod(tmp, 0o755)
+        tree, stream = Path(tmp, "tree"), Path(tmp, "stream")
+        tree.mkdir()
+        stream.touch()
         probe = "import os, numpy; print(os.getuid())"
-        cmd = [*bwrap_args(tree, stream, as_root), sys.executable, "-c", probe]
+        cmd = [*bwrap_args(tree, [stream], as_root), sys.executable, "-c", probe]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd="/")
         except (OSError, subprocess.SubprocessError) as exc:
@@ -331,24 +307,22 @@ def unprivileged_user() -> tuple[int, int] | None:
     Python (an interpreter under a private home directory cannot be); else None."""
     if os.geteuid() != 0:
         return None
-    import pwd
-
-    try:
-        pw = pwd.getpwnam("nobody")
-    except KeyError:
-        return None
-    user = pw.pw_uid, pw.pw_gid
+    user = SANDBOX_UID, SANDBOX_UID
     probe = [sys.executable, "-c", "import pytest, pytest_check, numpy"]
     try:
-        ok = (
-            subprocess.run(
-                probe, preexec_fn=_child_setup(user), capture_output=True, cwd="/", timeout=120
-            ).returncode
-            == 0
-        )
+        setup = _child_setup(user)
+        proc = subprocess.run(probe, preexec_fn=setup, capture_output=True, cwd="/", timeout=120)
     except (OSError, subprocess.SubprocessError):
-        ok = False
-    return user if ok else None
+        return None
+    return user if proc.returncode == 0 else None
+
+
+def _run_user(sandbox: Sandbox) -> tuple[int, int] | None:
+    """A uid of this run's own (with nobody's group) when the grader is root, so that
+    no two runs share a count of processes (RLIMIT_NPROC) or each other's files."""
+    if os.geteuid() != 0 or (sandbox.name != BWRAP and sandbox.user is None):
+        return None
+    return SANDBOX_UIDS[0] + secrets.randbelow(SANDBOX_UIDS[1] - SANDBOX_UIDS[0]), SANDBOX_UID
 
 
 def _child_setup(user: tuple[int, int] | None, group=None, nproc: bool = False):
@@ -389,54 +363,40 @@ def tree_rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and its descendants, in MiB."""
     total = 0
     for p in descendants(pid):
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            continue
     return total / 2**20
 
 
-def sweep(marker: str) -> int:
+def sweep(marker: str) -> None:
     """Kill every process whose environment carries ``KATA_GRADE_RUN=<marker>`` (a detached
-    daemon of the fallback's run); return how many."""
-    killed = 0
+    daemon of the fallback's run)."""
     for _ in range(3):  # a process may fork while we look
-        found = 0
+        found = False
         for p in psutil.process_iter():
-            if p.pid == os.getpid():
-                continue
-            try:
-                if p.environ().get("KATA_GRADE_RUN") == marker:
+            with contextlib.suppress(psutil.Error):
+                if p.pid != os.getpid() and p.environ().get("KATA_GRADE_RUN") == marker:
                     p.kill()
-                    found += 1
-            except psutil.Error:
-                continue
-        killed += found
+                    found = True
         if not found:
-            break
+            return
         time.sleep(0.05)
-    return killed
+
+
+def _kill(proc: subprocess.Popen, group: cgroups.Group | None) -> None:
+    if proc.poll() is None:  # once reaped, its pid may belong to someone else
+        for p in descendants(proc.pid):
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    if group:
+        group.kill()
+    proc.kill()  # Popen's: nothing once reaped
+    proc.wait()
 
 
 # -------------------------------------------------------------------- streams
-
-
-LINE_LIMIT = 2**20  # bytes of one stream line; the reporter's longest is a few KiB
-DEPTH_LIMIT = 4  # brackets deep outside strings; the reporter's lines nest 3 deep
-
-
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def _depth(raw: bytes) -> int:
-    """How deep the brackets of ``raw`` nest outside its strings."""
-    depth = most = 0
-    for byte in _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS):
-        depth += 1 if byte in b"[{" else -1
-        most = max(most, depth)
-    return most
-
 
 # The fields of each event and their types; anything else is not the reporter's line.
 SCHEMA = {
@@ -453,9 +413,9 @@ def _typed(data: object, schema: dict) -> bool:
 
 
 def parse_line(raw: bytes, token: str) -> dict | None:
-    """The reporter's event in ``raw``, or None when the line is not one: too long, nested
-    too deep, not JSON or not UTF-8, without this run's token, or of the wrong shape."""
-    if len(raw) > LINE_LIMIT or _depth(raw) > DEPTH_LIMIT:
+    """The reporter's event in ``raw``, or None when the line is not one: too long, too
+    deep, not JSON or not UTF-8, without this run's token, or of the wrong shape."""
+    if len(raw) > LINE_LIMIT:
         return None
     try:
         line = json.loads(raw)
@@ -489,8 +449,7 @@ class _Stream:
         except OSError:
             return False
         self.pos += len(data)
-        self.buf += data
-        *lines, self.buf = self.buf.split(b"\n")
+        *lines, self.buf = (self.buf + data).split(b"\n")
         if len(self.buf) > LINE_LIMIT:  # a line that never ends is not the reporter's
             self.run.forged += 1
             self.buf = b""
@@ -522,229 +481,132 @@ class _Stream:
         return False
 
 
-LOG_KEEP = 64 * 1024  # bytes of a run's output kept for grade.log (head and tail)
-
-
 def _capped(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            if size <= 2 * LOG_KEEP:
-                return f.read()
-            head = f.read(LOG_KEEP)
-            f.seek(size - LOG_KEEP)
-            tail = f.read()
-    except OSError:
-        return b""
-    return head + f"\n[… {size - 2 * LOG_KEEP} bytes left out …]\n".encode() + tail
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if size <= 2 * LOG_KEEP:
+            return f.read()
+        head = f.read(LOG_KEEP)
+        f.seek(size - LOG_KEEP)
+        return head + f"\n[… {size - 2 * LOG_KEEP} bytes left out …]\n".encode() + f.read()
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """A wall-clock limit no output of the run can move: ``at`` (``time.monotonic()``)
-    and what ran out, for the reason."""
-
-    at: float
-    what: str
-
-    def sooner(self, seconds: float, what: str) -> Deadline:
-        later = time.monotonic() + seconds
-        return self if self.at <= later else Deadline(later, what)
+# -------------------------------------------------------------------- running
 
 
-NO_DEADLINE = Deadline(float("inf"), "")
+@dataclass
+class _Runner:
+    """Runs exercises of the tree at ``tree`` (see ``run_all``)."""
 
+    tree: Path
+    limits: Limits
+    sandbox: Sandbox
+    seed: int | None
+    deadline: Deadline
 
-def _run_user(sandbox: Sandbox) -> tuple[int, int] | None:
-    """A uid of this run's own (with nobody's group) when the grader is root, so that
-    no two runs share a count of processes (RLIMIT_NPROC) or each other's files."""
-    if os.geteuid() != 0 or (sandbox.name != BWRAP and sandbox.user is None):
-        return None
-    gid = sandbox.user[1] if sandbox.user else SANDBOX_UID
-    return SANDBOX_UIDS[0] + secrets.randbelow(SANDBOX_UIDS[1] - SANDBOX_UIDS[0]), gid
+    def exercise(self, name: str) -> list[Run]:
+        """The runs of one exercise. When a test passes the time limit, its task's tests
+        not yet run are not run (as in the learner's ``make test``) and the exercise runs
+        again with the other tasks' tests that did not end, until none times out or the
+        deadline comes."""
+        limit = self.limits.exercise
+        deadline = self.deadline.sooner(limit, f"the exercise ran past {limit:g} s")
+        runs, only = [], None
+        while True:
+            r = self.run(name, only, deadline)
+            runs.append(r)
+            if not r.timed_out or r.forged or any(e["tampered"] for e in r.ended.values()):
+                return runs
+            gone = {*r.ended, *(t["id"] for t in r.given_up)}
+            only = [t["id"] for t in r.collected if t["id"] not in gone]
+            if not only:
+                return runs
 
-
-def _run_tree(tree: Path, dest: Path, name: str, user: tuple[int, int] | None) -> Path:
-    """This run's view of ``tree``: hard links to its files, except the hidden tests of
-    exercise ``name``, copied into a folder of the run's own that the stream plugin empties
-    once the tests are collected (before any learner module is imported)."""
-    src, hidden = tree / "tests" / "hidden", dest / "tests" / "hidden"
-    skip = lambda d, names: ["hidden"] if Path(d) == src.parent else []  # noqa: E731
-    shutil.copytree(tree, dest, copy_function=os.link, ignore=skip)
-    if src.is_dir():
-        hidden.mkdir(mode=0o700)
-        for f in (src / "__init__.py", src / f"test_{name}.py"):
-            if f.is_file():
-                shutil.copyfile(f, hidden / f.name)
-        if user:
-            for f in [hidden, *hidden.iterdir()]:
-                os.chown(f, *user)
-    return dest
-
-
-def run(
-    tree: Path,
-    name: str,
-    limits: Limits,
-    *,
-    seed: int | None = None,
-    sandbox: Sandbox | None = None,
-    only: list[str] | None = None,
-    deadline: Deadline = NO_DEADLINE,
-) -> Run:
-    """Run the tests of exercise ``name`` (``only`` these test ids, if given) in a view
-    of ``tree`` under the watchdog, in the sandbox, ending by ``deadline``."""
-    sandbox = sandbox or detect()
-    result = Run(name)
-    files = test_files(tree, name)
-    if not files:
+    def run(self, name: str, only: list[str] | None, deadline: Deadline) -> Run:
+        """Run the tests of exercise ``name`` (``only`` these test ids, if given) in a view
+        of the tree, in the sandbox, under the watchdog."""
+        result = Run(name, sandboxed=self.sandbox.name == BWRAP)
+        if time.monotonic() >= deadline.at:
+            result.killed = f"deadline: {deadline.what}"
+            return result
+        token = secrets.token_hex(16)
+        work = self.tree.parent / f"run-{token[:12]}"
+        work.mkdir(mode=0o711)
+        user = _run_user(self.sandbox)
+        view = _run_tree(self.tree, work / "tree", name, user)
+        hidden = view / "tests" / "hidden"
+        stream_path, log_path = work / "stream.jsonl", work / "output.log"
+        stream_path.touch(mode=0o600)
+        home = Path("/tmp/home") if result.sandboxed else work / "home"
+        env = _env(view, stream_path, home, self.seed, token)
+        if hidden.is_dir():
+            env[HIDDEN_VAR] = str(hidden)
+        files = [str(f.relative_to(self.tree)) for f in test_files(self.tree, name)]
+        cmd = command(view, only or files)
+        memory_mb = self.limits.memory_mb
+        group = cgroups.Group.create(f"kata-{token[:12]}", memory_mb * 5 // 4, NPROC_LIMIT)
+        owned = [stream_path]
+        if result.sandboxed:
+            cmd = [*bwrap_args(view, [stream_path, hidden], os.geteuid() == 0, user), *cmd]
+            setup = _child_setup(None, group, nproc=True)
+        else:
+            home.mkdir(mode=0o700)
+            owned.append(home)
+            setup = _child_setup(user, group)
+        for path in owned if user else []:
+            os.chown(path, *user)
+        stream = _Stream(stream_path, token, result)
+        started = time.monotonic()
+        try:
+            with open(log_path, "wb") as out:
+                proc = subprocess.Popen(
+                    cmd,
+                    cwd=view,
+                    env=env,
+                    stdin=subprocess.PIPE,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    preexec_fn=setup,
+                )
+                with contextlib.suppress(OSError), proc.stdin:  # the token: not in the env
+                    proc.stdin.write(token.encode() + b"\n")
+                self._watch(proc, stream, group, deadline)
+            if group and group.oom_killed() and not result.killed:
+                result.killed = f"memory limit: stopped by the kernel at {group.limit_mb} MiB"
+        finally:
+            if group:
+                group.close()
+        if not result.sandboxed:
+            sweep(token)
+        stream.poll()
+        result.returncode, result.seconds = proc.returncode, time.monotonic() - started
+        result.log = _capped(log_path)
+        shutil.rmtree(work, ignore_errors=True)
         return result
-    if time.monotonic() >= deadline.at:
-        result.killed = f"deadline: {deadline.what}"
-        return result
-    token = secrets.token_hex(16)
-    work = tree.parent / f"run-{token[:12]}"
-    work.mkdir(mode=0o711)
-    user = _run_user(sandbox)
-    view = _run_tree(tree, work / "tree", name, user)
-    hidden = view / "tests" / "hidden"
-    stream_path, log_path, home = work / "stream.jsonl", work / "output.log", work / "home"
-    stream_path.touch(mode=0o600)
-    stream = _Stream(stream_path, token, result)
-    targets = only if only is not None else [str(f.relative_to(tree)) for f in files]
-    cmd = command(view, targets)
-    group = cgroups.Group.create(
-        f"kata-{token[:12]}", limits.memory_mb + limits.memory_mb // 4, NPROC_LIMIT
-    )
-    if sandbox.name == BWRAP:
-        as_root = os.geteuid() == 0
-        if user:
-            os.chown(stream_path, *user)
-        cmd = [*bwrap_args(view, stream_path, as_root, user, hidden), *cmd]
-        env = _env(view, stream_path, Path("/tmp/home"), seed, token)
-        setup = _child_setup(None, group, nproc=True)
-    else:
-        home.mkdir(mode=0o700)
-        if user:
-            for path in (stream_path, home):
-                os.chown(path, *user)
-        env, setup = _env(view, stream_path, home, seed, token), _child_setup(user, group)
-    if hidden.is_dir():
-        env[HIDDEN_VAR] = str(hidden)
-    started = time.monotonic()
-    try:
-        with open(log_path, "wb") as out:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=view,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=setup,
-            )
-            try:
-                proc.stdin.write(token.encode() + b"\n")
-                proc.stdin.close()
-            except OSError:
-                pass
-            _watch(proc, stream, limits, group, deadline)
-        if group and group.oom_killed() and not result.killed:
-            result.killed = f"memory limit: stopped by the kernel at {group.limit_mb} MiB"
-    finally:
-        if group:
-            group.close()
-    if sandbox.name != BWRAP:
-        sweep(token)
-    stream.poll()
-    result.returncode = proc.returncode
-    result.sandboxed = sandbox.name == BWRAP
-    result.seconds = time.monotonic() - started
-    result.log = _capped(log_path)
-    shutil.rmtree(work, ignore_errors=True)
-    return result
 
-
-def _watch(
-    proc: subprocess.Popen,
-    stream: _Stream,
-    limits: Limits,
-    group: cgroups.Group | None,
-    deadline: Deadline,
-) -> None:
-    run = stream.run
-    since = time.monotonic()  # when the current test (or the idle spell) began
-    while proc.poll() is None:
-        if stream.poll():
-            since = time.monotonic()
-        now = time.monotonic()
-        reason = ""
-        held = group.held_mb() if group else tree_rss_mb(proc.pid)
-        if held > limits.memory_mb:
-            reason = f"memory limit: {held:.0f} MiB held, limit {limits.memory_mb} MiB"
-        elif now >= deadline.at:
-            reason = f"deadline: {deadline.what}"
-        elif run.running and now - since > limits.timeout:
-            reason = f"time limit: still running after {limits.timeout:g} s"
-            run.timed_out = run.running
-        elif not run.running and now - since > (limits.timeout if run.ended else limits.startup):
+    def _watch(self, proc: subprocess.Popen, stream: _Stream, group, deadline: Deadline) -> None:
+        """Follow the run until it ends or passes a limit; then kill what is left of it."""
+        run, limits = stream.run, self.limits
+        since = time.monotonic()  # when the current test (or the idle spell) began
+        while proc.poll() is None and not run.killed:
+            if stream.poll():
+                since = time.monotonic()
+            now = time.monotonic()
+            held = group.held_mb() if group else tree_rss_mb(proc.pid)
             idle = limits.timeout if run.ended else limits.startup  # between tests: no imports
-            reason = f"stalled: no test started for {idle:g} s"
-        if reason:
-            run.killed = reason
-            _kill(proc, group)
-            break
-        time.sleep(0.1)
-    # Leftovers (a child the tests forked) go with the group and the process tree.
-    _kill(proc, group)
-
-
-def _kill(proc: subprocess.Popen, group: cgroups.Group | None = None) -> None:
-    if proc.poll() is None:  # once reaped, its pid may belong to someone else
-        for p in descendants(proc.pid):
-            try:
-                p.kill()
-            except psutil.Error:
-                pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    if group:
-        group.kill()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def run_exercise(
-    tree: Path,
-    name: str,
-    limits: Limits,
-    *,
-    seed: int | None = None,
-    sandbox: Sandbox | None = None,
-    deadline: Deadline = NO_DEADLINE,
-) -> list[Run]:
-    """The runs of one exercise. When a test passes the time limit, its task's tests not
-    yet run are not run (as in the learner's ``make test``, ``kata.testing.timelimit``)
-    and the exercise runs again with the other tasks' tests that did not end, until
-    none times out or the deadline comes."""
-    deadline = deadline.sooner(limits.exercise, f"the exercise ran past {limits.exercise:g} s")
-    runs: list[Run] = []
-    only = None
-    while True:
-        r = run(tree, name, limits, seed=seed, sandbox=sandbox, only=only, deadline=deadline)
-        runs.append(r)
-        if not r.timed_out or r.forged or any(e["tampered"] for e in r.ended.values()):
-            return runs
-        gone = {*r.ended, *(t["id"] for t in r.given_up)}
-        only = [t["id"] for t in r.collected if t["id"] not in gone]
-        if not only:
-            return runs
+            if held > limits.memory_mb:
+                run.killed = f"memory limit: {held:.0f} MiB held, limit {limits.memory_mb} MiB"
+            elif now >= deadline.at:
+                run.killed = f"deadline: {deadline.what}"
+            elif run.running and now - since > limits.timeout:
+                run.killed = f"time limit: still running after {limits.timeout:g} s"
+                run.timed_out = run.running
+            elif not run.running and now - since > idle:
+                run.killed = f"stalled: no test started for {idle:g} s"
+            else:
+                time.sleep(0.1)
+        _kill(proc, group)  # the run, or what it left (a child the tests forked)
 
 
 def run_all(
@@ -757,13 +619,13 @@ def run_all(
     sandbox: Sandbox | None = None,
     deadline: Deadline = NO_DEADLINE,
 ) -> dict[str, list[Run]]:
-    """``run_exercise`` for each exercise, ``jobs`` at a time; exercise -> its runs."""
-    sandbox = sandbox or detect()
+    """The runs of each exercise in the tree at ``tree``, ``jobs`` at a time."""
+    runner = _Runner(tree, limits, sandbox or detect(), seed, deadline)
 
     def runs(name: str) -> list[Run]:
         try:
-            return run_exercise(tree, name, limits, seed=seed, sandbox=sandbox, deadline=deadline)
-        except Exception:  # noqa: BLE001 - a bug of the grader costs this exercise only
+            return runner.exercise(name)
+        except Exception:  # a bug of the grader costs this exercise only
             return [Run(name, log=traceback.format_exc().encode())]
 
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(exercises)))) as pool:

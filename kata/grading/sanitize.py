@@ -1,10 +1,6 @@
-"""Text that comes from the learner's process, made safe for the grader's outputs.
-
-``clean`` keeps printable text only (no control characters, no ANSI escapes, nothing
-XML 1.0 cannot hold) and caps its length; ``Redactor`` withholds a message (or a
-line of the log) that quotes an instructor-only (hidden) test, however it is
-spaced or interleaved with invisible (format, category Cf) characters.
-"""
+"""Text that comes from the learner's process, made safe for the grader's outputs:
+printable, XML-safe and capped (``clean``), withheld when it quotes a hidden test
+(``Redactor``)."""
 
 from __future__ import annotations
 
@@ -72,7 +68,7 @@ class Redactor:
         return WITHHELD if self.quotes(text) else text
 
     def log(self, text: str) -> str:
-        """``text`` with each line that quotes a hidden test withheld; all of it if a quote
-        spans lines."""
+        """``text`` with each line quoting a hidden test withheld (all of it if a quote
+        spans lines)."""
         kept = "\n".join(WITHHELD if self.quotes(ln) else ln for ln in text.split("\n"))
         return WITHHELD if self.quotes(kept) else kept

@@ -1,19 +1,10 @@
 """Pytest plugin used only by the grader (``-p kata.grading.stream_plugin``).
 
-It streams one JSON line per event to the file named by ``KATA_GRADE_STREAM``
-(written with ``os.write`` on a raw descriptor, so every finished test survives a
-crash of the process): ``collected`` (the graded tests), ``start`` and ``end`` of
-each test, and ``finish``. Every line carries the token the grader sends on
-stdin, so lines forged by the code under test are recognised and dropped.
-
-Once the tests are collected, and before the first test imports the learner's module,
-it deletes the run's copy of the hidden tests (the folder named by
-``KATA_GRADE_HIDDEN``): graded code finds no hidden test on the file system.
-
-Before each test it snapshots the identity of the checking machinery (pytest,
-pytest-check, NumPy/SciPy, the kata's plugin, the test modules, builtins, the
-``KATA_*`` environment) and compares after it: a difference is reported on that
-test's ``end`` line as tampering.
+It appends one JSON line per event (``collected``, ``start`` and ``end`` of each test,
+``finish``) to the file named by ``KATA_GRADE_STREAM`` with ``os.write``, so every finished
+test survives a crash; each line carries the token the grader sends on stdin. It deletes
+the run's hidden tests once collected, and reports as tampering on a test's ``end`` line
+any change the test made to the checking machinery (``snapshot``).
 """
 
 from __future__ import annotations
@@ -25,44 +16,25 @@ import sys
 import time
 
 from kata.core import settings
+from kata.grading.sanitize import MESSAGE_LIMIT
 
 STREAM_VAR = "KATA_GRADE_STREAM"
 HIDDEN_VAR = "KATA_GRADE_HIDDEN"
 
 # Modules whose functions and classes the checks rely on; the prefixes cover submodules.
-WATCHED = {
-    "builtins",
-    "pytest",
-    "pluggy",
-    "pytest_check",
-    "kata",
-    "tests",
-    "numpy",
-    "numpy.testing",
-    "numpy.linalg",
-    "numpy.random",
-    "scipy.stats",
-    "scipy.special",
-    "keras.utils",
-}
+WATCHED = {"builtins", "pytest", "pluggy", "pytest_check", "kata", "tests", "keras.utils"}
+WATCHED |= {"numpy", "numpy.testing", "numpy.linalg", "numpy.random"}
+WATCHED |= {"scipy.stats", "scipy.special"}
 WATCHED_PREFIXES = ("_pytest.", "pluggy.", "pytest_check.", "kata.", "tests.")
+_DESCRIPTORS = (property, classmethod, staticmethod)
 # Attributes that pytest itself swaps around each test.
 ALLOWED = {("builtins", "_"), ("builtins", "input"), ("builtins", "breakpoint")}
 
 _fd: int | None = None
 _token = ""
-
-
-def _open() -> None:
-    global _fd, _token
-    path = settings.get(STREAM_VAR, pop=True)
-    if not path:
-        return
-    _fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:  # the token comes on stdin, so it is not in the environment of the process
-        _token = os.read(0, 256).decode().strip()
-    except OSError:
-        _token = ""
+if _path := settings.get(STREAM_VAR, pop=True):
+    _fd = os.open(_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    _token = os.read(0, 256).decode().strip()  # on stdin: not in the process's environment
 
 
 def _emit(event: str, **data) -> None:
@@ -70,9 +42,6 @@ def _emit(event: str, **data) -> None:
         return
     data.update(event=event, token=_token, t=time.time())
     os.write(_fd, (json.dumps(data) + "\n").encode())
-
-
-_open()
 
 
 # ------------------------------------------------------------------- snapshot
@@ -96,9 +65,7 @@ def snapshot() -> dict:
             out[(modname, attr)] = (id(value), id(code))
             if isinstance(value, type) and getattr(value, "__module__", None) == modname:
                 for cattr, cvalue in list(vars(value).items()):
-                    if callable(cvalue) or isinstance(
-                        cvalue, (property, classmethod, staticmethod)
-                    ):
+                    if callable(cvalue) or isinstance(cvalue, _DESCRIPTORS):
                         out[(f"{modname}.{attr}", cattr)] = id(cvalue)
     for key, value in os.environ.items():
         if key.startswith(("KATA_", "PYTEST")):
@@ -166,9 +133,6 @@ def pytest_runtest_logreport(report):
     _reports.setdefault(report.nodeid, []).append(report)
 
 
-MESSAGE_LIMIT = 3000
-
-
 def diagnosis_first(text: str) -> str:
     """The failure text with its headline lines first (pytest's ``E`` lines, pytest-check's
     ``FAILURE:`` lines), cut to ``MESSAGE_LIMIT`` characters from the start."""
@@ -190,10 +154,9 @@ def _verdict(reports) -> tuple[str, str]:
         props = dict(r.user_properties)
         if r.skipped and r.when in ("setup", "call"):
             return "skipped", ""
-        if r.failed:
-            if outcome == "passed":
-                outcome = props.get("kata_outcome", "failed" if r.when == "call" else "error")
-                message = props.get("kata_reason") or r.longreprtext
+        if r.failed and outcome == "passed":
+            outcome = props.get("kata_outcome", "failed" if r.when == "call" else "error")
+            message = props.get("kata_reason") or r.longreprtext
     if not any(r.when == "call" for r in reports) and outcome == "passed":
         outcome = "error"
     return outcome, diagnosis_first(message)
