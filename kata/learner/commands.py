@@ -167,9 +167,7 @@ def reset(args) -> int:
 
 def add_parser(sub) -> None:
     p = sub.add_parser("progress", help="[learner] every task: done / failing / not started")
-    p.add_argument(
-        "--timeout", default=None, help="time limit of each test in seconds (default 10; 0: none)"
-    )
+    p.add_argument("--timeout", help="time limit of each test in seconds (default 10; 0: none)")
     p.set_defaults(run=run, job=progress)
     p = sub.add_parser("hint", help="[learner] the next hint for a task")
     p.add_argument("exercise", nargs="?")

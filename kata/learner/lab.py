@@ -80,10 +80,8 @@ def add_parser(sub) -> None:
         help="[learner] the exercises as notebooks in JupyterLab",
         description=__doc__.splitlines()[0],
     )
-    p.add_argument("--port", type=int, default=None, help="port (default: first free from 8888)")
-    p.add_argument(
-        "--open", default="ex01_access_params.py", help="file of exercises/ the URL opens"
-    )
+    p.add_argument("--port", type=int, help="port (default: first free from 8888)")
+    p.add_argument("--open", default="ex01_access_params.py", help="file of exercises/ to open")
     p.set_defaults(run=run)
 
 

@@ -231,7 +231,7 @@ def add_parser(sub) -> None:
     p.add_argument("--interval", type=float, default=0.05, help="seconds between checks for a save")
     said = "seconds a saved file must stay unchanged before it is graded (one verdict a save)"
     p.add_argument("--settle", type=float, default=SETTLE, help=said)
-    p.add_argument("--first", default=None, help="grade this exercise once at start")
+    p.add_argument("--first", help="grade this exercise once at start")
     p.set_defaults(run=run)
 
 
