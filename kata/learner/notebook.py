@@ -253,7 +253,7 @@ class _Collector:
     """Per-test outcomes, diagnoses and the values of failed distribution checks."""
 
     def __init__(self, exercise: str, learner: set[str]):
-        self.exercise, self.learner = exercise, learner
+        self.exercise, self.learner = catalogue.exercise(exercise), learner
         self.results: dict[str, TaskCheck] = {}
         self.current: str | None = None
         self.seen: dict[str, list] = {}  # nodeid -> CheckFailed with values, latest last
@@ -279,9 +279,7 @@ class _Collector:
         task = props.get("kata_task")
         if not task or not (report.when == "call" or report.failed):
             return
-        slot = self.results.setdefault(
-            task, TaskCheck(catalogue.exercise(self.exercise).task(task))
-        )
+        slot = self.results.setdefault(task, TaskCheck(self.exercise.task(task)))
         outcome = Outcome.PASSED if report.passed else Outcome(props.get("kata_outcome", "failed"))
         slot.outcomes.append(outcome)
         if outcome == Outcome.PASSED:
