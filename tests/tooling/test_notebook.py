@@ -10,7 +10,6 @@ import base64
 import json
 import re
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -30,16 +29,32 @@ def notebook_of(text: str):
     return jupytext.reads(text, fmt="py:percent")
 
 
-def execute(nb, cwd: Path):
-    """Run every cell in a fresh kernel of this venv's Python; errors stay in the outputs."""
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """One ipykernel of this venv's Python for the notebooks of this file that can share
+    it (one cold start of TensorFlow instead of one per notebook)."""
     client = nbclient.NotebookClient(
-        nb,
+        nbformat.v4.new_notebook(),
         timeout=TIMEOUT,
         kernel_name="python3",
         allow_errors=True,
-        resources={"metadata": {"path": str(cwd)}},
+        resources={"metadata": {"path": str(tmp_path_factory.mktemp("kernel"))}},
     )
-    client.execute()
+    with client.setup_kernel():
+        yield client
+
+
+def execute(nb, client):
+    """Run every cell in ``client``'s kernel, its namespace emptied first (``%reset -f``),
+    so nothing an earlier notebook defined is seen; errors stay in the outputs."""
+    reset = nbformat.v4.new_code_cell("%reset -f")
+    client.nb = nbformat.v4.new_notebook(cells=[reset])
+    client.execute_cell(reset, 0)
+    assert not [o for o in reset.outputs if o.output_type == "error"], reset.outputs
+    client.nb = nb
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            client.execute_cell(cell, index)
     return nb
 
 
@@ -64,9 +79,9 @@ def code_cell_of(nb, name: str):
 
 
 @pytest.mark.parametrize("name", catalogue.names())
-def test_solution_notebook_passes_every_check(name, tmp_path):
+def test_solution_notebook_passes_every_check(name, kernel):
     nb = execute(
-        notebook_of((ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")), tmp_path
+        notebook_of((ROOT / "solutions" / f"{name}.py").read_text(encoding="utf-8")), kernel
     )
     checks = check_outputs(nb)
     tasks = [t.name for t in catalogue.exercise(name).tasks]
@@ -81,10 +96,10 @@ def test_solution_notebook_passes_every_check(name, tmp_path):
     assert not errors, errors
 
 
-def test_stub_notebook_says_not_started(tmp_path):
+def test_stub_notebook_says_not_started(kernel):
     name = "ex03_custom_init"
     nb = execute(
-        notebook_of((ROOT / "exercises" / f"{name}.py").read_text(encoding="utf-8")), tmp_path
+        notebook_of((ROOT / "exercises" / f"{name}.py").read_text(encoding="utf-8")), kernel
     )
     checks = check_outputs(nb)
     assert len(checks) == len(catalogue.exercise(name).tasks)
@@ -94,7 +109,7 @@ def test_stub_notebook_says_not_started(tmp_path):
         assert "Traceback" not in got["html"]
 
 
-def test_mutant_exception_and_syntax_error_each_get_a_short_diagnosis(tmp_path):
+def test_mutant_exception_and_syntax_error_each_get_a_short_diagnosis(kernel):
     """One kernel, three mistakes: my_init raises, scaled_normal has the wrong spread
     (a known mutant), and WeirdInit's cell does not parse."""
     name = "ex03_custom_init"
@@ -106,7 +121,7 @@ def test_mutant_exception_and_syntax_error_each_get_a_short_diagnosis(tmp_path):
     code_cell_of(
         nb, "WeirdInit"
     ).source = "class WeirdInit(keras.initializers.Initializer:\n    pass\n"
-    checks = check_outputs(execute(nb, tmp_path))
+    checks = check_outputs(execute(nb, kernel))
 
     raised = checks["my_init"]
     assert "ZeroDivisionError: division by zero" in raised["text"], raised["text"]
