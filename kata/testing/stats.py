@@ -1,18 +1,12 @@
 """Statistical checks for initializers, with tolerances derived from the sample size.
 
-Each ``assert_*`` function is one check: on a correct implementation it fails with
-probability at most ``ALPHA`` (a false failure), whatever the sample size; the
-sample sizes in the tests are chosen so that the common mistakes (std 0.1 for
-0.01, uniform for normal, truncated normal, a mean shifted by 0.1 std, a reused
-initializer) fail by a wide margin. A failing check raises ``AssertionError``
-with the statistic, its threshold and a text histogram of the values beside the
-expected distribution, so the learner sees *how* the values are off.
-
-Speed: a right sample is the common case, so each check first decides with the
-cheapest exact means (SciPy's special functions, and thresholds cached per sample
-size: ``_std_factors``, ``_ks_critical``) and builds SciPy's frozen distributions,
-p-values and messages only when it fails. The decisions are SciPy's own:
-``tests/tooling/test_stats.py`` compares them with ``kstest`` and ``binomtest``.
+Each ``assert_*`` check fails a correct implementation with probability at most
+``ALPHA``, whatever the sample size. A failure raises ``AssertionError`` naming the
+mistake the values look like, then the statistic and its threshold, then a text
+histogram of the values beside the expected distribution. Each check decides with
+cheap exact means (thresholds cached per sample size) and builds SciPy's p-values and
+its message only on failure; ``tests/tooling/test_stats.py`` holds these decisions to
+``kstest`` and ``binomtest``.
 """
 
 from __future__ import annotations
@@ -23,11 +17,15 @@ import math
 import numpy as np
 from scipy import special, stats
 
-from kata.core.i18n import N_, _, cells, tidy
+from kata.core.i18n import _, cells, tidy
 
 ALPHA = 1e-6  # false-failure probability of one check on a correct implementation
+TWO_SIGMA = float(2 * stats.norm.sf(2))  # P(|z| > 2) for a normal
+TRUNCATED_STD = float(stats.truncnorm(-2, 2).std())  # a 2σ-truncated normal's std / σ
 
-_BAR = "█"
+# Called with each ``CheckFailed`` as it is made: ``kata.check`` (notebooks) collects
+# them to draw the values against the expected density.
+WATCHERS: list = []
 
 
 def as_array(values) -> np.ndarray:
@@ -37,58 +35,36 @@ def as_array(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64).ravel()
 
 
-def histogram(values, dist=None, *, bins: int = 16, width: int = 24, lo=None, hi=None) -> str:
-    """A compact text histogram of ``values``, beside the counts ``dist`` expects."""
+def histogram(values, dist, *, bins: int = 16, width: int = 24) -> str:
+    """A compact text histogram of ``values`` beside the counts the frozen ``dist`` expects."""
     x = as_array(values)
-    if lo is None or hi is None:
-        if dist is not None:
-            lo0, hi0 = dist.ppf(3.2e-5), dist.isf(3.2e-5)  # ±4σ for a normal: bins of σ/2
-            lo, hi = min(lo0, x.min()), max(hi0, x.max())
-        else:
-            lo, hi = x.min(), x.max()
-    if hi <= lo:
-        hi = lo + 1.0
-    edges = np.linspace(lo, hi, bins + 1)
-    seen, _edges = np.histogram(x, edges)
-    want = None
-    if dist is not None:
-        want = np.diff(dist.cdf(edges)) * x.size
-    top = max(seen.max(), want.max() if want is not None else 0, 1)
+    lo, hi = min(dist.ppf(3.2e-5), x.min()), max(dist.isf(3.2e-5), x.max())  # ±4σ: bins of σ/2
+    edges = np.linspace(lo, hi if hi > lo else lo + 1.0, bins + 1)
+    seen, want = np.histogram(x, edges)[0], np.diff(dist.cdf(edges)) * x.size
+    top = max(seen.max(), want.max(), 1)
 
     def bar(n):
-        return (_BAR * int(round(width * n / top))).ljust(width)
+        return ("█" * int(round(width * n / top))).ljust(width)
 
     yours, bin_word = _("your values"), _("bin")
-    pad_bin = " " * max(21 - cells(bin_word), 0)
-    head = f"{pad_bin}{bin_word}  {yours}{' ' * max(width - cells(yours), 0)}"
-    lines = [head + ("  " + _("expected") if want is not None else "")]
+    pad_bin, pad_yours = " " * max(21 - cells(bin_word), 0), " " * max(width - cells(yours), 0)
+    lines = [f"{pad_bin}{bin_word}  {yours}{pad_yours}  " + _("expected")]
     for i in range(bins):
         row = f"[{edges[i]:+9.4g},{edges[i + 1]:+9.4g})  {bar(seen[i])}"
-        if want is not None:
-            row += f"  {bar(want[i]).rstrip()}"
-        lines.append(row)
+        lines.append(f"{row}  {bar(want[i]).rstrip()}")
     return "\n".join(lines)
-
-
-# Called with each ``CheckFailed`` as it is made: ``kata.check`` (notebooks) collects
-# them to draw the values against the expected density.
-WATCHERS: list = []
 
 
 class CheckFailed(AssertionError):
     """A failed statistical check; ``brief`` is its text without the histogram,
-    ``values`` and ``dist`` (a frozen scipy distribution, or None) what it compared."""
+    ``values`` and ``dist`` (a frozen scipy distribution) what it compared."""
 
-    def __init__(self, brief: str, picture: str = "", values=None, dist=None):
+    def __init__(self, brief: str, values, dist):
         brief = tidy(brief)  # a Chinese message filled with Chinese: no stray spaces
-        super().__init__(f"{brief}\n{picture}" if picture else brief)
+        super().__init__(f"{brief}\n{histogram(values, dist)}")
         self.brief, self.values, self.dist = brief, values, dist
         for watcher in WATCHERS:
             watcher(self)
-
-
-def _fail(what: str, detail: str, values, dist=None) -> None:
-    raise CheckFailed(f"{what}\n{detail}", histogram(values, dist), as_array(values), dist)
 
 
 def describe(values) -> str:
@@ -102,24 +78,6 @@ def z_for(alpha: float) -> float:
     return float(stats.norm.isf(alpha / 2))
 
 
-def assert_mean(
-    values, mean: float, std: float, *, what: str = N_("values"), alpha: float = ALPHA
-) -> None:
-    """The sample mean is within z standard errors of ``mean`` (std known)."""
-    x = as_array(values)
-    tol = z_for(alpha) * std / math.sqrt(x.size)
-    got = x.mean()
-    if abs(got - mean) > tol:
-        _fail(
-            _("the mean of the {what} is off").format(what=_(what)),
-            _("mean {got}, expected {want} ± {tol} ({summary})").format(
-                got=f"{got:.6g}", want=f"{mean:.6g}", tol=f"{tol:.3g}", summary=describe(x)
-            ),
-            x,
-            stats.norm(mean, std),
-        )
-
-
 @functools.cache
 def _std_factors(n: int, alpha: float) -> tuple[float, float]:
     """The chi-square interval of a sample std over the true std, for ``n`` values."""
@@ -129,21 +87,17 @@ def _std_factors(n: int, alpha: float) -> tuple[float, float]:
     )
 
 
-@functools.cache
-def _ks_critical(n: int, alpha: float) -> float:
-    """The Kolmogorov–Smirnov statistic that ``n`` values of the right distribution
-    exceed with probability ``alpha`` (``kstest``'s p-value < alpha exactly beyond it)."""
-    return float(stats.kstwo.isf(alpha, n))
-
-
 def ks_statistic(x: np.ndarray, cdf) -> float:
-    """The two-sided Kolmogorov–Smirnov statistic D of the values ``x`` against ``cdf``,
-    as ``scipy.stats.kstest`` computes it."""
+    """The two-sided Kolmogorov–Smirnov statistic D of ``x`` against ``cdf``, as ``kstest``'s."""
     c = cdf(np.sort(x))
     n = c.size
-    above = np.arange(1.0, n + 1) / n - c
-    below = c - np.arange(0.0, n) / n
-    return float(max(above.max(), below.max()))
+    return float(max((np.arange(1.0, n + 1) / n - c).max(), (c - np.arange(0.0, n) / n).max()))
+
+
+@functools.cache
+def _ks_critical(n: int, alpha: float) -> float:
+    """The KS statistic beyond which ``kstest``'s exact p-value for ``n`` values is < ``alpha``."""
+    return float(stats.kstwo.isf(alpha, n))
 
 
 def ks_fits(x: np.ndarray, cdf, alpha: float = ALPHA) -> bool:
@@ -152,175 +106,157 @@ def ks_fits(x: np.ndarray, cdf, alpha: float = ALPHA) -> bool:
 
 
 def fraction_fits(count: int, n: int, p: float, alpha: float = ALPHA) -> bool:
-    """Whether ``binomtest(count, n, p).pvalue >= alpha``. Its two-sided p-value is
-    at least the one-sided tail beyond ``count``, so a tail of ``alpha`` or more
-    settles it without the test (nearly always, for a right sample)."""
+    """Whether ``binomtest(count, n, p).pvalue >= alpha``: its two-sided p-value is at
+    least the one-sided tail beyond ``count``, which settles nearly every right sample."""
     count, n = int(count), int(n)
     tail = special.bdtrc(count - 1, n, p) if count > n * p else special.bdtr(count, n, p)
-    if tail >= alpha:
-        return True
-    return stats.binomtest(count, n, p).pvalue >= alpha
+    return tail >= alpha or stats.binomtest(count, n, p).pvalue >= alpha
 
 
-def assert_std(
-    values, std: float, *, what: str = "values", dist=None, alpha: float = ALPHA
-) -> None:
+# Each ``_*_off`` is one check's decision: its message, or "" when the values pass.
+
+
+def _mean_off(x: np.ndarray, mean: float, std: float, what: str, alpha: float) -> str:
+    tol = z_for(alpha) * std / math.sqrt(x.size)
+    got = x.mean()
+    if not abs(got - mean) > tol:
+        return ""
+    title = _("the mean of the {what} is off").format(what=_(what))
+    return f"{title}\n" + _("mean {got}, expected {want} ± {tol} ({summary})").format(
+        got=f"{got:.6g}", want=f"{mean:.6g}", tol=f"{tol:.3g}", summary=describe(x)
+    )
+
+
+def _std_off(x: np.ndarray, std: float, what: str, alpha: float) -> str:
+    lo, hi = (std * f for f in _std_factors(x.size, alpha))
+    got = x.std(ddof=1)
+    if lo <= got <= hi:
+        return ""
+    title = _("the standard deviation of the {what} is off").format(what=_(what))
+    return f"{title}\n" + _("std {got}, expected {want} (accepted {lo} … {hi}; {summary})").format(
+        got=f"{got:.6g}", want=f"{std:.6g}", lo=f"{lo:.6g}", hi=f"{hi:.6g}", summary=describe(x)
+    )
+
+
+def _shape_off(x: np.ndarray, cdf, what: str, name: str, alpha: float) -> str:
+    if ks_fits(x, cdf, alpha) or (res := stats.kstest(x, cdf)).pvalue >= alpha:
+        return ""
+    title = _("the {what} do not follow {name}").format(
+        what=_(what), name=name or _("the expected distribution")
+    )
+    return f"{title}\n" + _(
+        "Kolmogorov–Smirnov D = {d} > {crit} (p = {p} < {alpha}; {summary})"
+    ).format(
+        d=f"{res.statistic:.4f}",
+        crit=f"{_ks_critical(x.size, alpha):.4f}",
+        p=f"{res.pvalue:.2g}",
+        alpha=f"{alpha:g}",
+        summary=describe(x),
+    )
+
+
+def _fraction_off(count: int, n: int, p: float, what: str, alpha: float) -> str:
+    if fraction_fits(count, n, p, alpha):
+        return ""
+    return _(
+        "the fraction of {what} is off: {count}/{n} = {frac}, expected {p} "
+        "(about {about} ± {half}; binomial p = {pvalue} < {alpha})"
+    ).format(
+        what=_(what),
+        count=count,
+        n=n,
+        frac=f"{count / n:.4f}",
+        p=f"{p:.4f}",
+        about=f"{n * p:.0f}",
+        half=f"{z_for(alpha) * math.sqrt(n * p * (1 - p)):.0f}",
+        pvalue=f"{stats.binomtest(int(count), int(n), p).pvalue:.2g}",
+        alpha=f"{alpha:g}",
+    )
+
+
+def assert_mean(values, mean: float, std: float, *, what="values", alpha=ALPHA) -> None:
+    """The sample mean is within z standard errors of ``mean`` (std known)."""
+    x = as_array(values)
+    if problem := _mean_off(x, mean, std, what, alpha):
+        raise CheckFailed(problem, x, stats.norm(mean, std))
+
+
+def assert_std(values, std: float, *, what: str = "values", alpha: float = ALPHA) -> None:
     """The sample std is inside the chi-square interval for a true ``std``."""
     x = as_array(values)
-    low, high = _std_factors(x.size, alpha)
-    lo, hi = std * low, std * high
-    got = x.std(ddof=1)
-    if not lo <= got <= hi:
-        _fail(
-            _("the standard deviation of the {what} is off").format(what=_(what)),
-            _("std {got}, expected {want} (accepted {lo} … {hi}; {summary})").format(
-                got=f"{got:.6g}",
-                want=f"{std:.6g}",
-                lo=f"{lo:.6g}",
-                hi=f"{hi:.6g}",
-                summary=describe(x),
-            ),
-            x,
-            dist if dist is not None else stats.norm(x.mean(), std),
-        )
+    if problem := _std_off(x, std, what, alpha):
+        raise CheckFailed(problem, x, stats.norm(x.mean(), std))
 
 
-def assert_distribution(
-    values, dist, *, what: str = "values", name: str = "", alpha: float = ALPHA
-) -> None:
+def assert_distribution(values, dist, *, what="values", name="", alpha=ALPHA) -> None:
     """Kolmogorov–Smirnov goodness of fit against the frozen scipy ``dist``."""
     x = as_array(values)
-    if ks_fits(x, dist.cdf, alpha):
-        return
-    res = stats.kstest(x, dist.cdf)
-    if res.pvalue < alpha:
-        crit = _ks_critical(x.size, alpha)
-        _fail(
-            _("the {what} do not follow {name}").format(
-                what=_(what), name=name or _("the expected distribution")
-            ),
-            _("Kolmogorov–Smirnov D = {d} > {crit} (p = {p} < {alpha}; {summary})").format(
-                d=f"{res.statistic:.4f}",
-                crit=f"{crit:.4f}",
-                p=f"{res.pvalue:.2g}",
-                alpha=f"{alpha:g}",
-                summary=describe(x),
-            ),
-            x,
-            dist,
-        )
+    if problem := _shape_off(x, dist.cdf, what, name, alpha):
+        raise CheckFailed(problem, x, dist)
 
 
 def assert_fraction(count: int, n: int, p: float, *, what: str, alpha: float = ALPHA) -> None:
     """``count`` out of ``n`` is consistent with probability ``p`` (exact binomial test)."""
-    if fraction_fits(count, n, p, alpha):
-        return
-    res = stats.binomtest(int(count), int(n), p)
-    if res.pvalue < alpha:
-        half = z_for(alpha) * math.sqrt(n * p * (1 - p))
-        raise AssertionError(
-            _(
-                "the fraction of {what} is off: {count}/{n} = {frac}, expected {p} "
-                "(about {about} ± {half}; binomial p = {pvalue} < {alpha})"
-            ).format(
-                what=_(what),
-                count=count,
-                n=n,
-                frac=f"{count / n:.4f}",
-                p=f"{p:.4f}",
-                about=f"{n * p:.0f}",
-                half=f"{half:.0f}",
-                pvalue=f"{res.pvalue:.2g}",
-                alpha=f"{alpha:g}",
-            )
-        )
+    if problem := _fraction_off(count, n, p, what, alpha):
+        raise AssertionError(problem)
 
 
 # ----------------------------------------------------------- naming the mistake
 #
-# When a check fails, the learner should read *which* mistake their values look
-# like, first, before the numbers. Each naming below is itself a calibrated test:
-# the values are named after a mistake only when they pass that mistake's own
-# checks (the same intervals, at the same ``alpha``) while failing the expected
-# distribution, so a right sample is never named and a wrong one is named after
-# a mistake it does not fit with probability at most ``alpha``.
-
-TRUNCATED_STD = float(stats.truncnorm(-2, 2).std())  # 0.8796…: a 2σ-truncated normal's std / σ
-
-
-def _tail_quantile(n: int, alpha: float) -> float:
-    """The largest |x - mean| / std that ``n`` normal values all stay below with
-    probability only ``alpha``: a sample whose values all stay below it has no tails."""
-    per_value = -math.log(alpha) / n  # P(one |z| > t) with (1 - p)^n = alpha
-    return float(stats.norm.isf(per_value / 2))
+# A failure names first the mistake the values look like. Each naming is itself a
+# calibrated test: the values are named after a mistake only when they pass that
+# mistake's own checks at the same ``alpha`` while failing the expected distribution.
 
 
 def tails(values, alpha: float = ALPHA) -> str:
     """The shape of the sample's tails: ``"normal"`` (it has tails), or, when no value
     lies as far from the mean as ``n`` normal values would (probability ``alpha``),
-    ``"uniform"`` or ``"truncated"`` (a normal cut at ±2σ), whichever the
-    Kolmogorov–Smirnov test against the fitted distribution accepts at ``alpha``;
-    ``""`` when it is neither, or when the sample is too small to tell (n < ~600)."""
+    ``"uniform"`` or ``"truncated"`` (a normal cut at ±2σ), whichever KS against the
+    fitted distribution accepts at ``alpha``; ``""`` when neither or too few values."""
     x = as_array(values)
     m, s = x.mean(), x.std(ddof=1)
     if x.size < 100 or s == 0:
         return ""
-    widest, reach = float(np.abs(x - m).max() / s), _tail_quantile(x.size, alpha)
+    # the |x - mean| / std that n normal values all stay below with probability alpha
+    reach = float(stats.norm.isf(-math.log(alpha) / x.size / 2))
     if reach <= 2 / TRUNCATED_STD:
         return ""  # too few values: a normal sample may stop where a truncated one does
+    widest = float(np.abs(x - m).max() / s)
     if widest >= reach:
         return "normal"
-    # No tails. A uniform reaches sqrt(3) = 1.73 std from its centre, a 2σ-truncated
-    # normal 2 / 0.8796 = 2.27 std: the widest value tells them apart, and the
-    # KS test then has to accept the one it picks.
+    # no tails: a uniform reaches √3 std from its centre, a 2σ-truncated normal 2.27 std
     if widest < (math.sqrt(3) + 2 / TRUNCATED_STD) / 2:
-        h = math.sqrt(3) * s
-        fitted = stats.uniform(m - h, 2 * h)
-        kind = "uniform"
+        kind, fitted = "uniform", stats.uniform(m - math.sqrt(3) * s, 2 * math.sqrt(3) * s)
     else:
-        sigma = s / TRUNCATED_STD
-        fitted = stats.truncnorm(-2, 2, loc=m, scale=sigma)
-        kind = "truncated"
+        kind, fitted = "truncated", stats.truncnorm(-2, 2, loc=m, scale=s / TRUNCATED_STD)
     return kind if ks_fits(x, fitted.cdf, alpha) else ""
 
 
 def fits_normal(values, mean: float, std: float, alpha: float = ALPHA) -> bool:
     """The sample's mean and std are both inside the intervals a sample of
-    N(mean, std²) of its size stays in with probability 1 - ``alpha`` (std 0: a constant)."""
+    N(mean, std²) stays in with probability 1 - ``alpha`` (std 0: a constant)."""
     x = as_array(values)
     if std == 0:
         return x.std(ddof=1) <= 1e-6 * max(abs(mean), 1e-30) and math.isclose(
             x.mean(), mean, rel_tol=1e-6, abs_tol=1e-12
         )
-    return _mean_and_std_fit(x, mean, std, alpha / 2)
-
-
-def _mean_and_std_fit(x: np.ndarray, mean: float, std: float, alpha: float) -> bool:
-    """The sample mean within ``z_for(alpha)`` standard errors of ``mean``, and the
-    sample std inside the chi-square interval at ``alpha`` (``assert_mean`` and
-    ``assert_std``'s decisions, without their messages)."""
-    if abs(x.mean() - mean) > z_for(alpha) * std / math.sqrt(x.size):
-        return False
-    low, high = _std_factors(x.size, alpha)
-    return std * low <= x.std(ddof=1) <= std * high
+    return not (
+        _mean_off(x, mean, std, "values", alpha / 2) or _std_off(x, std, "values", alpha / 2)
+    )
 
 
 def fits_uniform_bound(values, center: float, bound: float, alpha: float = ALPHA) -> bool:
     """The sample looks uniform on [center - bound, center + bound]: it stays inside
-    (float32 rounding allowed) and reaches as close to both ends as ``n`` uniform
-    values do with probability 1 - ``alpha``, and the KS test accepts it."""
+    (float32 rounding allowed), reaches as close to both ends as ``n`` uniform values
+    do with probability 1 - ``alpha``, and KS accepts it."""
     x = as_array(values)
-    n = x.size
-    if bound <= 0 or n < 100:
+    if bound <= 0 or x.size < 100:
         return False
-    # P(no value within eps * 2 * bound of an end) = (1 - eps)^n <= alpha / 2 per end
-    eps = math.log(2 / alpha) / n
+    eps = math.log(2 / alpha) / x.size  # (1 - eps)^n <= alpha / 2: no value that near an end
     lo, hi = x.min() - center, x.max() - center
     inside = -bound * (1 + 1e-6) <= lo and hi <= bound * (1 + 1e-6)
     reaches = lo <= -bound * (1 - 2 * eps) and hi >= bound * (1 - 2 * eps)
-    if not (inside and reaches):
-        return False
-    return ks_fits(x, stats.uniform(center - bound, 2 * bound).cdf, alpha)
+    return inside and reaches and ks_fits(x, stats.uniform(center - bound, 2 * bound).cdf, alpha)
 
 
 def looks_like(message: str) -> str:
@@ -328,228 +264,134 @@ def looks_like(message: str) -> str:
     return _("this looks like {mistake}").format(mistake=message)
 
 
-def normal_mistakes(
-    values, mean: float, std: float, alpha: float = ALPHA, mistakes=()
-) -> list[str]:
-    """The common mistakes behind a sample that should be N(mean, std²), named
-    (see ``looks_like``): a uniform or truncated draw, the variance (or the square
-    root) passed as the std, mean and std swapped or passed in the wrong place, the
-    mean ignored, and the caller's ``mistakes`` (``(mean, std, text)``: a sample of
-    N(mean, std²) is that mistake). Empty when the sample looks like none of them."""
-    x = as_array(values)
-    got_mean, got_std = float(x.mean()), float(x.std(ddof=1))
-    numbers = {"mean": f"{mean:g}", "std": f"{std:g}", "got_mean": f"{got_mean:.4g}"}
-    numbers["got_std"] = f"{got_std:.4g}"
-    shape = tails(x, alpha)
-    if shape == "uniform":
-        if fits_uniform_bound(x, mean, std, alpha):
-            return [
-                looks_like(
-                    _(
-                        "a uniform draw on [mean - stddev, mean + stddev] = [{lo}, {hi}] where a "
-                        "normal is asked: the standard deviation used as the bound (a uniform "
-                        "has no tails; use keras.random.normal or RandomNormal)"
-                    ).format(lo=f"{mean - std:g}", hi=f"{mean + std:g}")
-                )
-            ]
-        return [
-            looks_like(
-                _(
-                    "a uniform draw where a normal is asked: no value beyond ±√3 std of the "
-                    "mean, a flat histogram (use keras.random.normal or RandomNormal)"
-                )
-            )
-        ]
-    if shape == "truncated":
-        return [
-            looks_like(
-                _(
-                    "a truncated normal where a plain one is asked: no value beyond ±2σ "
-                    "(TruncatedNormal, keras.random.truncated_normal, HeNormal and "
-                    "GlorotNormal cut the tails; use RandomNormal or keras.random.normal)"
-                )
-            )
-        ]
-    if shape not in ("normal", "") or fits_normal(x, mean, std, alpha):
-        return []
-    candidates = [
-        *mistakes,
-        (
-            mean,
-            std**2,
+def normal_mistake(x: np.ndarray, mean: float, std: float, shape: str, mistakes=(), alpha=ALPHA):
+    """The common mistake behind a sample that should be N(mean, std²) and has the
+    ``shape`` of ``tails``, as a "this looks like" line ("" when none fits): a uniform
+    or truncated draw, the variance (or the square root) passed as the std, mean and
+    std swapped or misplaced, the mean ignored, and the caller's ``mistakes``
+    (``(mean, std, text)``: a sample of N(mean, std²) is that mistake)."""
+    if shape == "uniform" and fits_uniform_bound(x, mean, std, alpha):
+        text = _(
+            "a uniform draw on [mean - stddev, mean + stddev] = [{lo}, {hi}] where a "
+            "normal is asked: the standard deviation used as the bound (a uniform "
+            "has no tails; use keras.random.normal or RandomNormal)"
+        ).format(lo=f"{mean - std:g}", hi=f"{mean + std:g}")
+    elif shape == "uniform":
+        text = _(
+            "a uniform draw where a normal is asked: no value beyond ±√3 std of the "
+            "mean, a flat histogram (use keras.random.normal or RandomNormal)"
+        )
+    elif shape == "truncated":
+        text = _(
+            "a truncated normal where a plain one is asked: no value beyond ±2σ "
+            "(TruncatedNormal, keras.random.truncated_normal, HeNormal and "
+            "GlorotNormal cut the tails; use RandomNormal or keras.random.normal)"
+        )
+    elif fits_normal(x, mean, std, alpha):
+        return ""
+    else:
+        texts = [
             _(
                 "the variance passed as the standard deviation: std {got_std} ≈ {std}² "
                 "(N(μ, σ²) is written with the variance, but stddev takes σ = {std} itself)"
             ),
-        ),
-        (
-            mean,
-            math.sqrt(std),
             _(
                 "the square root of the standard deviation passed as the standard deviation: "
                 "std {got_std} ≈ √{std} ({std} read as the variance; stddev takes σ = {std} itself)"
             ),
-        ),
-        (
-            std,
-            mean,
             _(
                 "the mean and the standard deviation swapped: mean {got_mean} ≈ {std}, std "
                 "{got_std} ≈ {mean} (pass them by name: mean=…, stddev=…)"
             ),
-        ),
-        (
-            std,
-            1.0,
             _(
                 "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
                 "{got_std} ≈ 1, the default (keras.random.normal(shape, mean, stddev) takes "
                 "the mean first: pass stddev=… by name)"
             ),
-        ),
-        (
-            std,
-            0.05,
             _(
                 "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
                 "{got_std} ≈ 0.05, RandomNormal's default (RandomNormal(mean, stddev) takes "
                 "the mean first: pass stddev=… by name)"
             ),
-        ),
-        (
-            0.0,
-            std,
             _(
                 "the mean argument ignored: the values are centred on 0 (mean {got_mean}), "
                 "not on {mean}"
             ),
-        ),
-    ]
-    for alt_mean, alt_std, text in candidates:
-        same = math.isclose(alt_mean, mean, abs_tol=1e-12) and math.isclose(alt_std, std)
-        if not same and fits_normal(x, alt_mean, alt_std, alpha):
-            return [looks_like(text.format(**numbers))]
-    return []
-
-
-TWO_SIGMA = float(2 * stats.norm.sf(2))  # P(|z| > 2) for a normal
-
-
-def _normal_fits(x: np.ndarray, mean: float, std: float, a: float) -> bool:
-    """``assert_normal``'s four checks at ``a`` each, decided without a message."""
-    if not _mean_and_std_fit(x, mean, std, a):
-        return False
-    if not fraction_fits(int(np.sum(np.abs(x - mean) > 2 * std)), x.size, TWO_SIGMA, a):
-        return False
-    return ks_fits(x, lambda v: special.ndtr((v - mean) / std), a)
+        ]
+        params = [(mean, std**2), (mean, math.sqrt(std)), (std, mean), (std, 1), (std, 0.05)]
+        numbers = {"mean": f"{mean:g}", "std": f"{std:g}", "got_mean": f"{x.mean():.4g}"}
+        numbers["got_std"] = f"{x.std(ddof=1):.4g}"
+        for m, s, t in [*mistakes, *((m, s, t) for (m, s), t in zip([*params, (0, std)], texts))]:
+            if not (math.isclose(m, mean, abs_tol=1e-12) and math.isclose(s, std)):
+                if fits_normal(x, m, s, alpha):
+                    return looks_like(t.format(**numbers))
+        return ""
+    return looks_like(text) if text else ""
 
 
 def assert_normal(
     values, mean: float, std: float, *, what: str = "values", alpha: float = ALPHA, mistakes=()
 ) -> None:
-    """Mean, std, the two-sigma tails and the shape of N(mean, std²); ``mistakes`` as
-    in ``normal_mistakes``.
-
-    One check made of four, each at ``alpha / 4`` (Bonferroni), so the whole
-    still fails a correct implementation with probability at most ``alpha``.
-    A failure names the mistake the values look like first (``normal_mistakes``),
-    and leaves out the two-sigma line (which blames a truncation) when the
-    values have tails or are uniform.
-    """
+    """Mean, std, the two-sigma tails and the shape of N(mean, std²), each at ``alpha / 4``
+    (Bonferroni); ``mistakes`` as in ``normal_mistake``, whose naming comes first. The
+    two-sigma line (which blames a truncation) is left out when the values have tails."""
     x = as_array(values)
     a = alpha / 4
-    if _normal_fits(x, mean, std, a):
-        return
-    dist = stats.norm(mean, std)
-    checks = {
-        "mean": lambda: assert_mean(x, mean, std, what=what, alpha=a),
-        "std": lambda: assert_std(x, std, what=what, dist=dist, alpha=a),
-        "tails": lambda: assert_fraction(
-            int(np.sum(np.abs(x - mean) > 2 * std)),
-            x.size,
-            TWO_SIGMA,
-            what=_("{what} beyond two standard deviations (a truncated normal has none)").format(
-                what=_(what)
-            ),
-            alpha=a,
-        ),
-        "shape": lambda: assert_distribution(
-            x, dist, what=what, name=f"N({mean:g}, {std:g}²)", alpha=a
+    beyond = _("{what} beyond two standard deviations (a truncated normal has none)")
+    far = int(np.sum(np.abs(x - mean) > 2 * std))
+    problems = {  # the spread first when it is wrong
+        "std": _std_off(x, std, what, a),
+        "mean": _mean_off(x, mean, std, what, a),
+        "tails": _fraction_off(far, x.size, TWO_SIGMA, beyond.format(what=_(what)), a),
+        "shape": _shape_off(
+            x, lambda v: special.ndtr((v - mean) / std), what, f"N({mean:g}, {std:g}²)", a
         ),
     }
-    problems = {}
-    for kind, check in checks.items():
-        try:
-            check()
-        except AssertionError as exc:
-            problems[kind] = getattr(exc, "brief", str(exc))
+    problems = {kind: text for kind, text in problems.items() if text}
+    if not problems:
+        return
     if "std" in problems and "mean" in problems:
         # a mean "off" only against the expected spread, within the values' own: the spread
         # is the problem (a too-wide sample's mean wanders further), so say that alone
         if abs(x.mean() - mean) <= z_for(a) * x.std(ddof=1) / math.sqrt(x.size):
             del problems["mean"]
-    if "std" in problems:  # the spread first when it is wrong
-        problems = {"std": problems.pop("std"), **problems}
-    if problems:  # the mistake named, every problem that applies, then one picture
-        shape, named = tails(x, alpha), normal_mistakes(x, mean, std, alpha, mistakes)
-        if "tails" in problems and (shape in ("normal", "uniform") or named and shape == ""):
-            del problems["tails"]  # tails, uniform, or another mistake: not a truncation
-        if named and shape in ("normal", "") and "shape" in problems:
-            del problems["shape"]  # a normal with the wrong mean or std: the lines above say so
-        raise CheckFailed("\n".join(named + list(problems.values())), histogram(x, dist), x, dist)
+    shape = tails(x, alpha)
+    named = [line] if (line := normal_mistake(x, mean, std, shape, mistakes, alpha)) else []
+    if "tails" in problems and (shape in ("normal", "uniform") or named and shape == ""):
+        del problems["tails"]  # tails, uniform, or another mistake: not a truncation
+    if named and shape in ("normal", "") and "shape" in problems:
+        del problems["shape"]  # a normal with the wrong mean or std: the lines above say so
+    raise CheckFailed("\n".join(named + list(problems.values())), x, stats.norm(mean, std))
 
 
-def uniform_mistakes(values, lo: float, hi: float, mistakes=(), alpha: float = ALPHA) -> list[str]:
-    """The mistakes behind a sample that should be U(lo, hi), named: a normal or a
-    truncated normal draw, or a uniform one with one of the ``mistakes``' bounds
-    (``(bound, text)`` pairs: U(center - bound, center + bound) is that mistake)."""
-    x = as_array(values)
+def uniform_mistake(x: np.ndarray, lo: float, hi: float, mistakes=(), alpha=ALPHA) -> str:
+    """The mistake behind a sample that should be U(lo, hi), as a "this looks like" line
+    ("" when none fits): a normal or a truncated normal draw, or a uniform one with
+    one of the ``mistakes``' bounds (``(bound, text)``: U(center ± bound) is that mistake)."""
     shape = tails(x, alpha)
     if shape == "normal":
-        return [
-            looks_like(
-                _(
-                    "a normal draw where a uniform is asked: tails beyond any bound, a bell-shaped "
-                    "histogram (RandomNormal, HeNormal and GlorotNormal are not uniform)"
-                )
-            )
-        ]
-    if shape == "truncated":
-        return [
-            looks_like(
-                _(
-                    "a truncated normal where a uniform is asked: GlorotNormal and HeNormal "
-                    "draw a truncated normal, GlorotUniform and HeUniform a uniform"
-                )
-            )
-        ]
-    center = (lo + hi) / 2
-    for bound, text in mistakes:
-        if fits_uniform_bound(x, center, bound, alpha):
-            return [looks_like(text)]
-    return []
+        text = _(
+            "a normal draw where a uniform is asked: tails beyond any bound, a bell-shaped "
+            "histogram (RandomNormal, HeNormal and GlorotNormal are not uniform)"
+        )
+    elif shape == "truncated":
+        text = _(
+            "a truncated normal where a uniform is asked: GlorotNormal and HeNormal "
+            "draw a truncated normal, GlorotUniform and HeUniform a uniform"
+        )
+    else:
+        center = (lo + hi) / 2
+        text = next((t for b, t in mistakes if fits_uniform_bound(x, center, b, alpha)), "")
+    return looks_like(text) if text else ""
 
 
 def assert_uniform(
-    values,
-    lo: float,
-    hi: float,
-    *,
-    what: str = "values",
-    name: str = "",
-    mistakes=(),
-    alpha: float = ALPHA,
+    values, lo: float, hi: float, *, what="values", name="", mistakes=(), alpha=ALPHA
 ) -> None:
     """Every value in [lo, hi] (float32 rounding allowed) and the shape of U(lo, hi)
-    (Kolmogorov–Smirnov at ``alpha``). A failure names the mistake first
-    (``uniform_mistakes``; ``mistakes`` are ``(bound, text)`` pairs of the wrong
-    bounds the lesson warns about)."""
+    (KS at ``alpha``); a failure names the mistake first (``uniform_mistake``)."""
     x = as_array(values)
     slack = 1e-6 * max(abs(lo), abs(hi))
-    inside = lo - slack <= x.min() and x.max() <= hi + slack
-    if inside and ks_fits(x, lambda v: np.clip((v - lo) / (hi - lo), 0.0, 1.0), alpha):
-        return
-    dist = stats.uniform(lo, hi - lo)
     problems = []
     if x.min() < lo - slack or x.max() > hi + slack:
         problems.append(
@@ -561,13 +403,11 @@ def assert_uniform(
                 max=f"{x.max():.4g}",
             )
         )
-    try:
-        assert_distribution(x, dist, what=what, name=name, alpha=alpha)
-    except CheckFailed as exc:
-        problems.append(exc.brief)
+    if shape := _shape_off(x, lambda v: np.clip((v - lo) / (hi - lo), 0, 1), what, name, alpha):
+        problems.append(shape)
     if problems:
-        named = uniform_mistakes(x, lo, hi, mistakes, alpha)
-        raise CheckFailed("\n".join(named + problems), histogram(x, dist), x, dist)
+        named = [line] if (line := uniform_mistake(x, lo, hi, mistakes, alpha)) else []
+        raise CheckFailed("\n".join(named + problems), x, stats.uniform(lo, hi - lo))
 
 
 def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = ALPHA) -> None:
