@@ -1,8 +1,12 @@
 """The graded suites' fixtures: ``ex`` (the module under test), ``models`` (shared
-reference models), ``once`` (what the learner's code made, shared by read-only
-tests) and the per-test seeding. Registered by ``kata.testing.plugin``."""
+reference models), ``once`` (what the learner's code made, shared by read-only tests),
+``scratch`` and the per-test seeding. Registered by ``kata.testing.plugin``."""
 
 from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -59,32 +63,21 @@ def ex(request):
 
 
 class ModelCache:
-    """Built reference models shared by the tests of a process (building Keras models
-    is most of the suite's cost).
-
-    ``get(key, build)`` returns the model made by ``build()`` under ``key``, as long
-    as its structure is untouched: the same layers, each holding the same
-    ``kernel`` and ``bias`` objects, and the very same variable objects with the
-    same shapes and trainable flags. Anything else (a learner's code replaced or
-    rebound a variable, froze a layer, rebuilt the net) gets a new model. Values
-    are not guarded: a test that cares about them sets them first. ``build()``
-    runs seeded from ``key`` alone (``seeding.isolated``): whether the model was
-    built now or by an earlier test changes none of the asking test's random
-    numbers.
-    """
+    """Built reference models shared by the tests of a process (watch and verify's
+    workers grade many times in one): ``get(key, build)`` returns the model ``build()``
+    made under ``key`` while its structure is untouched (the same layers holding the
+    same ``kernel`` and ``bias``, the same variables with the same shapes and trainable
+    flags; values are not guarded), else a new one. ``build()`` runs seeded from ``key``
+    alone, so it changes none of the asking test's random numbers."""
 
     def __init__(self):
         self._models: dict = {}
 
     @staticmethod
     def _fingerprint(net) -> tuple:
-        layers = (
-            tuple(
-                (id(x), id(getattr(x, "kernel", None)), id(getattr(x, "bias", None)))
-                for x in net._flatten_layers()
-            )
-            if hasattr(net, "_flatten_layers")
-            else ()
+        layers = tuple(
+            (id(x), id(getattr(x, "kernel", None)), id(getattr(x, "bias", None)))
+            for x in (net._flatten_layers() if hasattr(net, "_flatten_layers") else ())
         )
         variables = tuple((id(v), tuple(v.shape), bool(v.trainable)) for v in net.weights)
         trainable = tuple(id(v) for v in net.trainable_weights)
@@ -105,25 +98,15 @@ _MODELS = ModelCache()
 
 @pytest.fixture(scope="session")
 def models():
-    """The process's ``ModelCache``: ``models.get("name", factory)``.
-
-    It outlives one pytest session on purpose: the watch mode (and the verify
-    workers) grade many times in one process and need not rebuild the references.
-    """
+    """The process's ``ModelCache``: ``models.get("name", factory)``."""
     return _MODELS
 
 
 class Once:
-    """What the learner's code made, kept for the other tests of the run that only
-    read it (building Keras models is most of the suite's cost).
-
-    ``once(key, make)`` calls ``make()`` the first time ``key`` is asked for and
-    returns that same object afterwards; if ``make()`` raised, every test asking
-    gets the same exception (a stub is "not started" in each). ``make()`` runs
-    seeded from ``key`` alone (``seeding.isolated``), so the object does not
-    depend on which test asked first, nor the asking test's random numbers on
-    it. A test that changes the object must make its own instead.
-    """
+    """``once(key, make)``: ``make()``'s result the first time ``key`` is asked for, the
+    same object afterwards (or the same exception raised again: a stub is "not started"
+    in each test). ``make()`` runs seeded from ``key`` alone, so the object does not
+    depend on which test asked first. A test that changes it must make its own."""
 
     def __init__(self, exercise: str, made: dict):
         self._exercise, self._made = exercise, made
@@ -144,16 +127,17 @@ class Once:
 
 @pytest.fixture
 def once(request):
-    """``once(key, make)``: ``make()``'s result shared by the tests of this exercise
-    that ask for ``key`` in this run (see ``Once``)."""
+    """What the learner's code made, shared by the tests of this exercise that ask for
+    the same key in this run (see ``Once``)."""
     return Once(keys.exercise_of(request.node), request.config.stash[keys.RUN].made)
 
 
 @pytest.fixture(autouse=True)
 def _kata_seed(request):
     """Seed everything from KATA_SEED and this test's stable name."""
-    key = f"{keys.exercise_of(request.node)}::{request.node.name}"
-    seeding.seed_everything(seeding.seed_for(key))
+    seeding.seed_everything(
+        seeding.seed_for(f"{keys.exercise_of(request.node)}::{request.node.name}")
+    )
 
 
 @pytest.fixture
@@ -161,10 +145,6 @@ def scratch():
     """A fresh, empty directory outside the repository that the learner's code may
     save files into and load them from (``kata.core.guard.granting``); removed after
     the test. Graded code reaches no other directory."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
     from kata.core import guard
 
     path = Path(tempfile.mkdtemp(prefix="kata-scratch-"))

@@ -1,5 +1,5 @@
 """What one pytest run of the graded suites carries (on ``config.stash``), and how a
-test item names its exercise and task."""
+test item names its exercise and task (kept on its stash: the hooks ask many times)."""
 
 from __future__ import annotations
 
@@ -23,36 +23,21 @@ class RunState:
 
 
 RUN = pytest.StashKey[RunState]()
-
-
-_EXERCISE = pytest.StashKey[object]()
-_TASK = pytest.StashKey[object]()
-
-
-def _kept(item, key, compute):
-    """``compute(item)``, worked out once and kept on the item's stash (the kata's
-    hooks ask for an item's exercise and task many times per test)."""
-    found = item.stash.get(key, key)
-    if found is key:
-        found = item.stash[key] = compute(item)
-    return found
-
-
-def _exercise_from_path(item) -> str | None:
-    name = Path(str(item.path)).stem
-    return name[len("test_") :] if name.startswith("test_") else None
-
-
-def _task_from_mark(item) -> str | None:
-    mark = item.get_closest_marker("task")
-    return mark.args[0] if mark and mark.args else None
+_EXERCISE = pytest.StashKey[str | None]()
+_TASK = pytest.StashKey[str | None]()
 
 
 def exercise_of(item) -> str | None:
     """The exercise a test item grades: its file is ``tests/test_<exercise>.py``."""
-    return _kept(item, _EXERCISE, _exercise_from_path)
+    if _EXERCISE not in item.stash:
+        name = Path(str(item.path)).stem
+        item.stash[_EXERCISE] = name.removeprefix("test_") if name.startswith("test_") else None
+    return item.stash[_EXERCISE]
 
 
 def task_of(item) -> str | None:
     """The catalogue task a test item grades (its ``@pytest.mark.task``)."""
-    return _kept(item, _TASK, _task_from_mark)
+    if _TASK not in item.stash:
+        mark = item.get_closest_marker("task")
+        item.stash[_TASK] = mark.args[0] if mark and mark.args else None
+    return item.stash[_TASK]

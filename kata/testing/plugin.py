@@ -1,25 +1,13 @@
 """The kata's pytest plugin: target loading, seeding, task markers and a calm report.
 
 Loaded with ``-p kata.testing.plugin`` (``pyproject.toml`` does it for you). This
-module only declares the options; ``pytest_configure`` registers, for each run,
-a ``KataPlugin`` (the hooks, with the run's state on ``config.stash``) and
-``kata.testing.fixtures``.
-
-* ``--target`` / ``KATA_TARGET`` choose the directory graded; the ``ex`` fixture
-  hands a test the module of its exercise (``tests/test_<exercise>.py``), loaded
-  by file path from there. A module that cannot be imported fails only its own
-  exercise's tests, in one line each.
-* ``--exercise`` / ``--task`` run one exercise or one task.
-* Every test is seeded from ``kata.core.seeding`` before it runs.
-* Every test phase runs under a time limit (``--kata-timeout`` / ``KATA_TIMEOUT``,
-  10 s by default, see ``kata.testing.timelimit``): an endless loop fails its
-  test in one line and the run goes on.
-* Failure reports are shortened for learners (``kata.testing.shaping``; ``--kata-full``
-  keeps pytest's own).
-* ``python -m pytest`` ends without finalizing the interpreter (``kata.testing.quickexit``).
-* A function that still raises ``NotImplementedError`` shows as "not started",
-  with no traceback; the run ends with a table of exercises (``--kata-tasks``:
-  one row per task) and the next task to do.
+module declares the options; ``pytest_configure`` registers, for each run, a
+``KataPlugin`` (its state on ``config.stash``), ``kata.testing.fixtures`` and, unless
+turned off, the time limit (``kata.testing.timelimit``) and the shortened failure
+reports (``kata.testing.shaping``). A function that still raises
+``NotImplementedError`` shows as "not started", an exercise that cannot be imported
+fails its own tests in one line each, and the run ends with a table of exercises
+(``--kata-tasks``: one row per task) and the next task to do.
 """
 
 from __future__ import annotations
@@ -37,34 +25,27 @@ from kata.testing.keys import RUN, RunState, exercise_of, task_of
 quickexit.arm()  # python -m pytest: no interpreter finalization after the run
 
 
+OPTIONS = (  # (option, help); the --kata-* ones without a value are flags
+    ("--target", "directory graded: exercises (default), solutions, or a path"),
+    ("--exercise", "grade one exercise, e.g. ex03_custom_init (or ex03)"),
+    ("--task", "grade one task of --exercise, e.g. WeirdInit"),
+    ("--kata-tasks", "end with one row per task, not per exercise"),
+    ("--kata-state", "merge the per-task results into this JSON file"),
+    ("--kata-no-table", "no closing results table (the caller shows its own, as kata.check does)"),
+    (
+        "--kata-full",
+        "full failure reports (not shortened to the diagnosis and the learner's frames)",
+    ),
+)
+FLAGS = ("--kata-tasks", "--kata-no-table", "--kata-full")
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("kata")
-    group.addoption(
-        "--target", default=None, help="directory graded: exercises (default), solutions, or a path"
-    )
-    group.addoption(
-        "--exercise", default=None, help="grade one exercise, e.g. ex03_custom_init (or ex03)"
-    )
-    group.addoption("--task", default=None, help="grade one task of --exercise, e.g. WeirdInit")
-    group.addoption(
-        "--kata-tasks", action="store_true", help="end with one row per task, not per exercise"
-    )
-    group.addoption(
-        "--kata-state", default=None, help="merge the per-task results into this JSON file"
-    )
-    group.addoption(
-        "--kata-no-table",
-        action="store_true",
-        help="no closing results table (the caller shows its own, as kata.check does)",
-    )
-    group.addoption(
-        "--kata-full",
-        action="store_true",
-        help="full failure reports (not shortened to the diagnosis and the learner's frames)",
-    )
+    for name, text in OPTIONS:
+        group.addoption(name, action="store_true" if name in FLAGS else "store", help=text)
     group.addoption(
         "--kata-timeout",
-        default=None,
         metavar="SECONDS",
         help=f"time limit of each test phase (default ${timelimit.ENV_VAR} or "
         f"{timelimit.DEFAULT:g}; 0: none)",
@@ -107,17 +88,11 @@ def pytest_unconfigure(config):
 # ------------------------------------------------------------------ reporting
 
 
-def outcome_of(excinfo) -> Outcome | None:
-    """The special outcome an exception stands for (None: an ordinary failure)."""
-    if excinfo is None:
-        return None
-    if excinfo.errisinstance(target.LoadError):
-        return Outcome.BROKEN
-    if excinfo.errisinstance(fixtures.MissingName):
-        return Outcome.MISSING
-    if excinfo.errisinstance(NotImplementedError):
-        return Outcome.NOT_STARTED
-    return None
+SPECIAL = (  # the exceptions that stand for an outcome of their own
+    (target.LoadError, Outcome.BROKEN),
+    (fixtures.MissingName, Outcome.MISSING),
+    (NotImplementedError, Outcome.NOT_STARTED),
+)
 
 
 def _one_line(item, call, special: Outcome) -> str:
@@ -125,10 +100,9 @@ def _one_line(item, call, special: Outcome) -> str:
     where = f"{ex}.{task}" if task else item.nodeid
     if special == Outcome.NOT_STARTED:
         return _("not started: {where} still raises NotImplementedError").format(where=where)
-    text = str(call.excinfo.value).splitlines()
     if special == Outcome.BROKEN:
-        return text[0] if text else _("{exercise} cannot be imported").format(exercise=ex)
-    return text[0] if text else where
+        where = _("{exercise} cannot be imported").format(exercise=ex)
+    return (str(call.excinfo.value).splitlines() or [where])[0]
 
 
 INTERRUPTED = N_("interrupted: results incomplete (nothing was saved)")
@@ -162,11 +136,8 @@ class KataPlugin:
             else:
                 keep.append(item)
         if problems:
-            raise pytest.UsageError(
-                _("tests out of step with kata/core/catalogue.toml:")
-                + "\n  "
-                + "\n  ".join(problems)
-            )
+            head = _("tests out of step with kata/core/catalogue.toml:")
+            raise pytest.UsageError("\n  ".join([head, *problems]))
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
@@ -186,8 +157,10 @@ class KataPlugin:
             for p in [("kata_exercise", exercise_of(item)), ("kata_task", task_of(item))]
             if p not in item.user_properties
         )
-        special = outcome_of(call.excinfo)
-        timed_out = timelimit.reason(item) if call.excinfo is not None else None
+        if call.excinfo is None:
+            return None
+        timed_out = item.stash.get(timelimit.TIMED_OUT, None)
+        special = next((o for error, o in SPECIAL if call.excinfo.errisinstance(error)), None)
         if timed_out:
             special, line = Outcome.FAILED, timed_out
         elif special is None:
@@ -196,25 +169,23 @@ class KataPlugin:
             line = _one_line(item, call, special)
         props = [*item.user_properties, ("kata_outcome", str(special)), ("kata_reason", line)]
         if timed_out:  # which of the two, for the report's shortening
-            props.append(("kata_timeout", "not run" if timelimit.skipped(item) else "timed out"))
-        return pytest.TestReport(
+            skipped = item.stash.get(timelimit.SKIPPED, False)
+            props.append(("kata_timeout", "not run" if skipped else "timed out"))
+        sections = [(f"Captured {key} {when}", text) for when, key, text in item._report_sections]
+        head = (
             item.nodeid,
             item.location,
             dict.fromkeys(item.keywords, 1),
             "failed",
             line,
             call.when,
-            [(f"Captured {key} {rwhen}", content) for rwhen, key, content in item._report_sections],
-            call.duration,
-            call.start,
-            call.stop,
-            user_properties=props,
         )
+        timing = (call.duration, call.start, call.stop)
+        return pytest.TestReport(*head, sections, *timing, user_properties=props)
 
     def pytest_report_teststatus(self, report, config):
-        outcome = dict(getattr(report, "user_properties", ())).get(
-            "kata_outcome"
-        )  # not a CollectReport
+        # (a CollectReport has no user_properties)
+        outcome = dict(getattr(report, "user_properties", ())).get("kata_outcome")
         if outcome in (Outcome.NOT_STARTED, Outcome.MISSING):
             return _("not started"), "n", _("NOT STARTED")
         if outcome == Outcome.BROKEN:
@@ -229,13 +200,10 @@ class KataPlugin:
         if not ex or not task or ex not in catalogue.names():
             return
         res = self.run.results
-        if report.when == "call" or (report.when == "setup" and not report.passed):
-            if report.passed:
-                outcome = Outcome.PASSED
-            elif report.skipped:
-                return
-            else:
-                outcome = props.get("kata_outcome", Outcome.FAILED)
+        if report.skipped:
+            return
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            outcome = Outcome.PASSED if report.passed else props.get("kata_outcome", Outcome.FAILED)
             outcomes.record(res, ex, task, outcome, props.get("kata_reason", ""))
         elif report.when == "teardown" and report.failed:
             slot = res.get(f"{ex}::{task}")
@@ -252,23 +220,17 @@ class KataPlugin:
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         tw = terminalreporter
-        if self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
-            tw.section(
-                _("kata: {target}").format(target=target.describe(self.run.target)),
-                sep="=",
-                bold=True,
-            )
+        interrupted = self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
+        graded = {k: v for k, v in self.run.results.items() if v.total}
+        if not interrupted and (not graded or config.getoption("kata_no_table")):
+            return
+        if not interrupted and config.pluginmanager.hasplugin("kata.grading.stream_plugin"):
+            return  # the grader reports its own way
+        title = _("kata: {target}").format(target=target.describe(self.run.target))
+        tw.section(title, sep="=", bold=True)
+        if interrupted:
             tw.write_line(_(INTERRUPTED), yellow=True)
             return
-        graded = {k: v for k, v in self.run.results.items() if v.total}
-        if not graded or config.getoption("kata_no_table"):
-            return
-        if config.pluginmanager.hasplugin("kata.grading.stream_plugin"):
-            return  # the grader reports its own way
-
-        tw.section(
-            _("kata: {target}").format(target=target.describe(self.run.target)), sep="=", bold=True
-        )
         for name in self.run.modules:  # notebooks: the IPython lines that were not graded
             for note in target.NOTES.get(name, []):
                 tw.write_line(_("note: {note}").format(note=note), yellow=True)

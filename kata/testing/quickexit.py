@@ -1,21 +1,18 @@
 """A ``python -m pytest`` process ends as soon as the run and the exit functions are done.
 
 When pytest is the program, what Python does after the run is finalizing the
-interpreter: tearing down TensorFlow's and Keras's modules and the models of the
-run, which nobody waits for. ``arm()`` (called by the kata's plugin when it is
-imported, before TensorFlow is) registers an exit function that runs after every
-other one but logging's (the only one registered earlier, which it calls): it
+interpreter (tearing down TensorFlow's and Keras's modules), which nobody waits for.
+``arm()`` (called when the kata's plugin is imported, before TensorFlow is) registers
+an exit function that runs after every other one but logging's, which it calls: it
 flushes the standard streams and ends the process with the run's exit status
-(``os._exit``), skipping the finalization.
-
-It changes nothing where pytest is not the program (``make test``, ``make watch``,
-``kata.check``, verify's workers run it inside their own process), nor when no run
-finished (a usage error) or an exception escaped: Python exits as usual there.
+(``os._exit``). Nothing changes where pytest is not the program, nor when no run
+finished (a usage error) or an exception escaped.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import sys
@@ -57,8 +54,6 @@ def _leave() -> None:
         return
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(Exception):  # a closed or broken stream: nothing to keep
             stream.flush()
-        except Exception:  # noqa: BLE001  (a closed or broken stream: nothing to keep)
-            pass
     os._exit(int(_SESSIONS[0].exitstatus))

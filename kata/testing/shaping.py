@@ -1,24 +1,15 @@
 """Short failure reports for learners: the kata's diagnosis first, the rest trimmed.
 
-A failing graded test's report is rewritten (``pytest_runtest_makereport``):
-
-* failed checks (pytest-check) come first, one block each, without pytest-check's
-  preamble; a check that repeats one already shown for the task (the same
-  message for another variable, say) is counted, not repeated; the task's first
-  check is shown in full, its later ones by their first line (what is wrong);
-* a task shows at most one histogram, its empty edge bins cut;
-* an exception shows its message first, then only the frames in the learner's
-  module and the graded tests (not Keras's or pytest's), and the first error of
-  a chain as its cause;
-* a test that fails with the same error as an earlier test of its exercise is
-  left out of the failures section, and the first one says "(same error in N
-  more tests: …)"; the tests not run after a time-out are counted the same way.
-
-One mistake in one task then prints a screenful, not hundreds of lines.
+A failing graded test's report is rewritten: pytest-check's failed checks first, a
+check that repeats one already shown for the task counted, not repeated, the task's
+later checks by their first line; at most one histogram per task; an exception's
+message, then only the frames of the learner's module and the graded tests; a test
+failing with the same error as an earlier one of its exercise left out and counted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 
@@ -50,21 +41,12 @@ def _cut(line: str, width: int = MAX_LINE) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+MISTAKE_LINES = ("this looks like {mistake}", "right value, wrong type: return {want}, not {got}")
+
+
 def names_a_mistake(line: str) -> bool:
-    """``line`` names the mistake ("this looks like …", "right value, wrong type: …",
-    in the learner's language)."""
-    return line.startswith(
-        tuple(
-            _(text).split("{", 1)[0]
-            for text in (
-                "this looks like {mistake}",
-                "right value, wrong type: return {want}, not {got}",
-            )
-        )
-    )
-
-
-INTROSPECTION = re.compile(r"^assert\b")  # where pytest's rewrite of an assert begins
+    """``line`` names the mistake (one of ``MISTAKE_LINES``, in the learner's language)."""
+    return line.startswith(tuple(_(text).split("{", 1)[0] for text in MISTAKE_LINES))
 
 
 def explained(lines: list[str]) -> list[str]:
@@ -72,10 +54,8 @@ def explained(lines: list[str]) -> list[str]:
     np.False_``, ``+  where <function all at 0x…> = np.all``, array dumps) when the
     kata's own words come first: they explain the failure, the rest is noise. A bare
     ``assert`` (no message) keeps its introspection, the only explanation it has."""
-    cut = next((i for i, ln in enumerate(lines) if INTROSPECTION.match(ln)), None)
-    if not cut or not any(ln.strip() for ln in lines[:cut]):
-        return lines
-    return lines[:cut]
+    cut = next((i for i, ln in enumerate(lines) if re.match(r"assert\b", ln)), None)
+    return lines[:cut] if cut and any(ln.strip() for ln in lines[:cut]) else lines
 
 
 def signature(text: str) -> str:
@@ -90,25 +70,17 @@ def signature(text: str) -> str:
 def split_checks(text: str) -> tuple[list[list[str]], str]:
     """pytest-check's report: (each failed check's lines, the raised exception's text)."""
     lines = text.splitlines()
-    checks: list[list[str]] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(lines) and not lines[i].startswith("FAILURE: "):
-        i += 1
-    if i == len(lines):
+    start = next((i for i, ln in enumerate(lines) if ln.startswith("FAILURE: ")), None)
+    if start is None:
         return [], text
-    separators = 0
-    for line in lines[i:]:
-        if separators >= 2:
-            rest.append(line)
-        elif line == "-" * 60:
-            separators += 1
-        elif line.startswith("Failed Checks: ") and separators == 1:
-            continue
-        elif line.startswith("FAILURE: ") and separators == 0:
+    ends = [i for i, ln in enumerate(lines) if ln == "-" * 60 and i > start][:2]
+    checks: list[list[str]] = []
+    for line in lines[start : ends[0] if ends else None]:
+        if line.startswith("FAILURE: "):
             checks.append([line.removeprefix("FAILURE: ")])
-        elif separators == 0 and checks:
+        else:
             checks[-1].append(line)
+    rest = lines[ends[1] + 1 :] if len(ends) == 2 else []
     return [explained(c) for c in checks], "\n".join(rest)
 
 
@@ -125,26 +97,17 @@ def is_histogram_head(line: str) -> bool:
 def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
     """A check's lines with its histogram dropped (``keep`` False) or its empty edge
     rows cut; and whether it had one."""
-    try:
-        start = next(i for i, ln in enumerate(lines) if is_histogram_head(ln))
-    except StopIteration:
+    start = next((i for i, ln in enumerate(lines) if is_histogram_head(ln)), None)
+    if start is None:
         return lines, False
     end = start + 1
     while end < len(lines) and HIST_ROW.match(lines[end]):
         end += 1
-    rows = lines[start + 1 : end]
     if not keep:
         return lines[:start] + lines[end:], True
-
-    def empty(row: str) -> bool:
-        m = HIST_ROW.match(row)
-        return m is not None and not m.group("rest").strip()
-
-    while rows and empty(rows[0]):
-        rows.pop(0)
-    while rows and empty(rows[-1]):
-        rows.pop()
-    return lines[:start] + [lines[start], *rows] + lines[end:], True
+    full = [i for i in range(start + 1, end) if HIST_ROW.match(lines[i])["rest"].strip()]
+    rows = lines[full[0] : full[-1] + 1] if full else []
+    return lines[: start + 1] + rows + lines[end:], True
 
 
 # --------------------------------------------------------- exceptions
@@ -154,9 +117,9 @@ def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
 class Trace:
     """An exception as pytest printed it: its message, where it happened, its cause."""
 
-    message: list[str] = field(default_factory=list)
-    frames: list[str] = field(default_factory=list)
-    cause: str = ""
+    message: list[str]
+    frames: list[str]
+    cause: str
 
     @property
     def key(self) -> str:
@@ -167,22 +130,15 @@ class Trace:
 
 def _ours(path: str) -> bool:
     """A frame worth showing: the learner's module or a graded test, not a library's."""
-    p = path.replace("\\", "/")
-    return not (
-        "site-packages/" in p
-        or "/lib/python" in p
-        or p.startswith(("kata/", "<"))
-        or "/kata/testing/" in p
-        or "/_pytest/" in p
-    )
+    library = r"site-packages/|/lib/python|^kata/|^<|/kata/testing/|/_pytest/"
+    return not re.search(library, path.replace("\\", "/"))
 
 
 def _is_test(frame: str) -> bool:
     return frame.startswith("tests/") or "/tests/" in frame.split(":")[0]
 
 
-# Errors whose cause the kata knows: (a piece of the message, what to say first).
-NOTES = (  # (a piece of the error's text, the kata's note; translated when shown)
+NOTES = (  # errors whose cause the kata knows: (a piece of their text, the kata's note)
     (
         "KerasTensor cannot be used as input to a TensorFlow function",
         N_(
@@ -276,9 +232,6 @@ class OutputShaper:
         self.timeouts: dict[str, _First] = {}  # task -> the test that timed out
         self.hidden: set[int] = set()  # id() of reports left out of the failures section
 
-    def _hide(self, report) -> None:
-        self.hidden.add(id(report))
-
     def shape(self, report, ex: str, task: str) -> None:
         key = f"{ex}.{task}"
         props = dict(report.user_properties)
@@ -287,10 +240,9 @@ class OutputShaper:
         if timeout == "not run" and key in self.timeouts:
             first = self.timeouts[key]
             first.not_run += 1
-            self._hide(report)
-            first.report.longrepr = f"{first.body}\n" + _(
-                "(the {n} other test(s) of this task were not run)"
-            ).format(n=first.not_run)
+            self.hidden.add(id(report))
+            not_run = _("(the {n} other test(s) of this task were not run)")
+            first.report.longrepr = f"{first.body}\n{not_run.format(n=first.not_run)}"
             return
         if props.get("kata_outcome"):
             if timeout == "timed out":
@@ -322,11 +274,12 @@ class OutputShaper:
             first = self.firsts.get((ex, trace.key))
             if first is not None and not checks:
                 first.more.append(report.head_line or report.nodeid)
-                self._hide(report)
+                self.hidden.add(id(report))
                 names = ", ".join(n.split("::")[-1] for n in first.more)
-                first.report.longrepr = f"{first.body}\n" + _(
-                    "(same error in {n} more test(s): {names})"
-                ).format(n=len(first.more), names=names)
+                same = _("(same error in {n} more test(s): {names})")
+                first.report.longrepr = f"{first.body}\n" + same.format(
+                    n=len(first.more), names=names
+                )
                 return
             out += render_trace(trace)
         elif rest.strip():
@@ -345,10 +298,8 @@ class OutputShaper:
         report = yield
         ex, task = exercise_of(item), task_of(item)
         if report.failed and ex in catalogue.names() and task:
-            try:
+            with contextlib.suppress(Exception):  # never lose a report to its shortening
                 self.shape(report, ex, task)
-            except Exception:  # noqa: BLE001 - never lose a report to its shortening
-                pass
         return report
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)

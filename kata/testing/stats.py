@@ -394,15 +394,9 @@ def assert_uniform(
     slack = 1e-6 * max(abs(lo), abs(hi))
     problems = []
     if x.min() < lo - slack or x.max() > hi + slack:
-        problems.append(
-            _("the {what} should lie in [{lo}, {hi}]; got values from {min} to {max}").format(
-                what=_(what),
-                lo=f"{lo:.4g}",
-                hi=f"{hi:.4g}",
-                min=f"{x.min():.4g}",
-                max=f"{x.max():.4g}",
-            )
-        )
+        ends = {"lo": lo, "hi": hi, "min": x.min(), "max": x.max()}
+        outside = _("the {what} should lie in [{lo}, {hi}]; got values from {min} to {max}")
+        problems.append(outside.format(what=_(what), **{k: f"{v:.4g}" for k, v in ends.items()}))
     if shape := _shape_off(x, lambda v: np.clip((v - lo) / (hi - lo), 0, 1), what, name, alpha):
         problems.append(shape)
     if problems:
@@ -411,11 +405,8 @@ def assert_uniform(
 
 
 def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = ALPHA) -> None:
-    """Two samples that should be independent are not (nearly) the same values.
-
-    Under independence the sample correlation is about N(0, 1/n); identical or
-    copied values give a correlation of 1.
-    """
+    """Two samples that should be independent are not the same values, nor correlated
+    (under independence the sample correlation is about N(0, 1/n))."""
     x, y = as_array(a), as_array(b)
     if x.size != y.size:
         return

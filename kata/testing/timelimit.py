@@ -1,34 +1,22 @@
 """A per-test time limit for learner runs: an endless loop fails its test, and the run goes on.
 
-Each phase of a graded test (setup, call, teardown) runs under a watchdog timer. When
-the phase passes the limit, the watchdog raises ``TimedOut`` in the thread that
-runs the test (``PyThreadState_SetAsyncExc``, so it works in ``make watch``'s
-worker thread too, where ``SIGALRM`` cannot), and raises it again every second
-until the phase ends (in case the learner's code, or a ``with check:`` block,
-swallowed it). The test fails with one line, "timed out after 10 s in
-ex01_access_params.build_mlp: an endless loop?"; the other tests of that task
-are then not run (each would wait for the limit again), the rest of the run
-goes on.
-
-Python delivers the exception between two bytecodes: a loop in Python code is
-stopped, one inside a native call (a sleep, a TensorFlow kernel) only when the
-call returns. The grader has its own watchdog, which kills the process
-(``kata.grading.sandbox``); this limit is off in its runs.
-
-A test that waits on the kata's own helper process (not on the learner's code) waits
-inside ``not_counted()``, where its limit stands still.
-
-The limit: ``--kata-timeout SECONDS``, else ``$KATA_TIMEOUT``, else 10 s; 0 turns
-it off.
+Past the limit, one process-wide watchdog thread raises ``TimedOut`` in the thread
+running the test phase (``PyThreadState_SetAsyncExc``: ``make watch`` grades in a worker
+thread, which ``SIGALRM`` cannot reach), and again every ``REPEAT`` seconds should it be
+swallowed; a native call (a sleep, a TensorFlow kernel) is stopped when it returns. The
+test fails in one line and the other tests of its task are not run. The limit:
+``--kata-timeout SECONDS``, else ``$KATA_TIMEOUT``, else 10 s; 0 (the grader) turns it off.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import os
 import threading
 import time
+from dataclasses import dataclass
 
 import pytest
 
@@ -40,13 +28,13 @@ ENV_VAR = "KATA_TIMEOUT"
 DEFAULT = float(settings.KNOBS[ENV_VAR].default)
 REPEAT = 1.0  # seconds between two raises, should the first be swallowed
 
-TIMED_OUT = pytest.StashKey[str]()
+TIMED_OUT = pytest.StashKey[str]()  # the one-line reason of a test that timed out
 SKIPPED = pytest.StashKey[bool]()  # not run after another test of its task timed out
 
 
 class TimedOut(BaseException):
-    """A test ran past the time limit. A BaseException, so that ``except Exception``
-    in the learner's code does not swallow it."""
+    """A test ran past the time limit (not an ``Exception``: the learner's
+    ``except Exception`` does not swallow it)."""
 
 
 def seconds(option: str | None) -> float:
@@ -58,7 +46,7 @@ def seconds(option: str | None) -> float:
         value = float(option)
     except ValueError:
         value = -1.0
-    if not value >= 0 or value == float("inf"):
+    if not 0 <= value < math.inf:
         raise ValueError(
             f"the time limit (--kata-timeout / KATA_TIMEOUT / TIMEOUT=) must be a number of "
             f"seconds >= 0 (0: no limit), not {option!r}"
@@ -67,36 +55,36 @@ def seconds(option: str | None) -> float:
 
 
 def raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
-    """Raise ``exc_type`` in the thread ``thread_id`` at its next bytecode (a loop in
-    native code ignores it until the call returns); None takes back one not yet raised."""
+    """Raise ``exc_type`` in the thread ``thread_id`` at its next bytecode; None takes
+    back one not yet raised."""
     exc = ctypes.py_object(exc_type) if exc_type is not None else None
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), exc)
 
 
+@dataclass
+class _Phase:
+    deadline: float
+    on_fire: object
+    fired: bool = False
+
+
 class _Watchdog:
     """One daemon thread for the whole process that raises ``TimedOut`` in each armed
-    thread once its deadline passes, then every ``REPEAT`` seconds, until that thread
-    disarms.
-
-    Arming and disarming only take a lock: a test phase starts no thread of its own
-    (a ``threading.Timer`` per phase would start three per test), and wakes the
-    watchdog only when its deadline comes before the watchdog's next wake-up (a
-    disarmed deadline is left to pass: waking the thread at each of the run's many
-    phases hands the interpreter back and forth between the two threads). A forked
-    child starts with nothing armed and its own thread.
-    """
+    thread once its deadline passes, then every ``REPEAT`` seconds, until it disarms.
+    Arming wakes it only for a deadline sooner than its next wake-up (handing it the
+    interpreter at every phase slows the run). A forked child starts with its own."""
 
     def __init__(self):
         self._reset()
-        if hasattr(os, "register_at_fork"):
+        if hasattr(os, "register_at_fork"):  # not on Windows
             os.register_at_fork(after_in_child=self._reset)
 
     def _reset(self) -> None:
         self._cond = threading.Condition()
-        self._armed: dict[int, list] = {}  # thread id -> [deadline, on_fire, fired]
+        self._armed: dict[int, _Phase] = {}  # thread id -> its phase
         self._thread: threading.Thread | None = None
-        self._wake_at: float | None = None  # the watchdog's next wake-up (None: when notified)
-        self._latest = 0.0  # the latest deadline armed: the watchdog sleeps at least until then
+        self._wake_at: float | None = None  # the thread's next wake-up (None: when notified)
+        self._latest = 0.0  # the latest deadline armed: the thread sleeps at least until then
 
     def arm(self, limit: float, on_fire) -> None:
         """Put the calling thread under ``limit`` seconds; ``on_fire()`` runs once, in
@@ -108,7 +96,7 @@ class _Watchdog:
                 )
                 self._thread.start()
             deadline = time.monotonic() + limit
-            self._armed[threading.get_ident()] = [deadline, on_fire, False]
+            self._armed[threading.get_ident()] = _Phase(deadline, on_fire)
             self._latest = max(self._latest, deadline)
             if self._wake_at is None or deadline < self._wake_at:
                 self._cond.notify()
@@ -117,34 +105,35 @@ class _Watchdog:
         """Take the calling thread off the watch, clearing a raise not yet delivered."""
         ident = threading.get_ident()
         with self._cond:
-            entry = self._armed.pop(ident, None)
-            if entry is not None and entry[2]:
+            phase = self._armed.pop(ident, None)
+            if phase is not None and phase.fired:
                 raise_in(ident, None)
 
-    def suspend(self):
-        """Take the calling thread off the watch and hand back ``(seconds left, on_fire)``
-        for ``arm`` to put it back; ``None`` when it is not armed or its limit already
-        passed (then it stays on the watch)."""
+    def suspend(self) -> _Phase | None:
+        """Take the calling thread off the watch and hand back its phase, its deadline
+        now the seconds it had left; None when not armed or already timed out (then it
+        stays on the watch)."""
         ident = threading.get_ident()
         with self._cond:
-            entry = self._armed.get(ident)
-            if entry is None or entry[2]:
+            phase = self._armed.get(ident)
+            if phase is None or phase.fired:
                 return None
             del self._armed[ident]
-            return entry[0] - time.monotonic(), entry[1]
+            phase.deadline -= time.monotonic()
+            return phase
 
     def _run(self) -> None:
         with self._cond:
             while True:
                 now = time.monotonic()
-                for ident, entry in self._armed.items():
-                    if entry[0] <= now:
-                        if not entry[2]:
-                            entry[2] = True
-                            entry[1]()
+                for ident, phase in self._armed.items():
+                    if phase.deadline <= now:
+                        if not phase.fired:
+                            phase.fired = True
+                            phase.on_fire()
                         raise_in(ident, TimedOut)
-                        entry[0] = now + REPEAT
-                soonest = min((e[0] for e in self._armed.values()), default=None)
+                        phase.deadline = now + REPEAT
+                soonest = min((p.deadline for p in self._armed.values()), default=None)
                 if soonest is None and self._latest > now:  # phases ran lately: more will
                     soonest = self._latest
                 self._wake_at = soonest
@@ -161,19 +150,11 @@ class TimeLimit:
         self.limit = limit
         self.timed_out: dict[str, str] = {}  # "exercise.task" -> test that timed out
 
-    def message(self, where: str) -> str:
-        return _("timed out after {limit} in {where}: an endless loop?").format(
-            limit=f"{self.limit:g} s", where=where
-        )
-
-    def _where(self, item) -> str:
-        ex, task = exercise_of(item), task_of(item)
-        return f"{ex}.{task}" if ex and task else item.nodeid
-
     def _guarded(self, item, *, call: bool = False):
-        if exercise_of(item) not in catalogue.names():  # a tooling test, not a graded one
+        ex, task = exercise_of(item), task_of(item)
+        if ex not in catalogue.names():  # a tooling test, not a graded one
             return (yield)
-        where = self._where(item)
+        where = f"{ex}.{task}" if task else item.nodeid
         if call and where in self.timed_out:
             item.stash[TIMED_OUT] = _(
                 "not run: {where} timed out in {test} (an endless loop?)"
@@ -182,7 +163,9 @@ class TimeLimit:
             raise TimedOut(item.stash[TIMED_OUT])
 
         def fired():
-            item.stash[TIMED_OUT] = self.message(where)
+            item.stash[TIMED_OUT] = _(
+                "timed out after {limit} in {where}: an endless loop?"
+            ).format(limit=f"{self.limit:g} s", where=where)
             self.timed_out.setdefault(where, item.name)
 
         _WATCHDOG.arm(self.limit, fired)
@@ -207,14 +190,14 @@ class TimeLimit:
 @contextlib.contextmanager
 def not_counted():
     """While the block runs, the calling test's time limit stands still: for a test that
-    waits on the kata's own helper (the fresh Python process of ``tests/keras_files.py``
-    imports TensorFlow), not on the learner's code. The block bounds its wait itself."""
-    left = _WATCHDOG.suspend()
+    waits on the kata's own helper process, not on the learner's code. The block bounds
+    its wait itself."""
+    phase = _WATCHDOG.suspend()
     try:
         yield
     finally:
-        if left is not None:
-            _WATCHDOG.arm(max(left[0], 0.0), left[1])
+        if phase is not None:
+            _WATCHDOG.arm(max(phase.deadline, 0.0), phase.on_fire)
 
 
 def forget(item) -> None:
@@ -225,13 +208,3 @@ def forget(item) -> None:
     plugin = item.config.pluginmanager.get_plugin("kata-timelimit")
     if plugin is not None:
         plugin.timed_out = {k: v for k, v in plugin.timed_out.items() if v != item.name}
-
-
-def skipped(item) -> bool:
-    """Whether ``item`` was not run because another test of its task timed out."""
-    return item.stash.get(SKIPPED, False)
-
-
-def reason(item) -> str | None:
-    """The one-line reason when ``item`` timed out (or was not run after a time-out)."""
-    return item.stash.get(TIMED_OUT, None)

@@ -12,6 +12,8 @@ from kata import ROOT
 from kata.learner import watch
 from kata.testing import warmrun
 
+AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+
 
 class Recorder:
     """A plugin that notes what the run was made of."""
@@ -19,7 +21,7 @@ class Recorder:
     def pytest_configure(self, config):
         # (a blocked plugin is listed too, as None)
         self.names = {n for n, p in config.pluginmanager.list_name_plugin() if p is not None}
-        self.autoload = os.environ.get(warmrun.AUTOLOAD)
+        self.args = config.invocation_params.args
         self.no_table = config.getoption("kata_no_table")
 
 
@@ -41,27 +43,27 @@ def graded_run(recorder) -> int:
 
 
 def test_a_warm_run_grades_without_the_plugins_it_does_not_need(monkeypatch, capsys):
-    monkeypatch.delenv(warmrun.AUTOLOAD, raising=False)
+    monkeypatch.delenv(AUTOLOAD, raising=False)
     recorder = Recorder()
     assert graded_run(recorder) == pytest.ExitCode.OK
     capsys.readouterr()
     left_out = {arg.removeprefix("-pno:") for arg in warmrun.LEAN}
     assert "unraisableexception" in left_out and not left_out & recorder.names
     # the installed packages' plugins are not looked up; pytest-check is handed over
-    assert recorder.autoload == "1"
+    assert "--disable-plugin-autoload" in recorder.args
     assert "pytest_check.plugin" in recorder.names
     installed = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
     assert not (installed - {"check"}) & recorder.names
     assert recorder.no_table is True
-    # and the caller's environment is as it was
-    assert warmrun.AUTOLOAD not in os.environ
+    # and the caller's environment is left alone
+    assert AUTOLOAD not in os.environ
 
 
 def test_a_warm_run_keeps_the_callers_autoload_setting(monkeypatch, capsys):
-    monkeypatch.setenv(warmrun.AUTOLOAD, "0")
+    monkeypatch.setenv(AUTOLOAD, "0")
     graded_run(Recorder())
     capsys.readouterr()
-    assert os.environ[warmrun.AUTOLOAD] == "0"
+    assert os.environ[AUTOLOAD] == "0"
 
 
 def test_watch_grades_through_the_warm_run(monkeypatch, tmp_path):
