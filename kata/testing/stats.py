@@ -17,7 +17,7 @@ import math
 import numpy as np
 from scipy import special, stats
 
-from kata.core.i18n import _, cells, tidy
+from kata.core.i18n import N_, _, cells, tidy
 
 ALPHA = 1e-6  # false-failure probability of one check on a correct implementation
 TWO_SIGMA = float(2 * stats.norm.sf(2))  # P(|z| > 2) for a normal
@@ -174,7 +174,9 @@ def _fraction_off(count: int, n: int, p: float, what: str, alpha: float) -> str:
     )
 
 
-def assert_mean(values, mean: float, std: float, *, what="values", alpha=ALPHA) -> None:
+def assert_mean(
+    values, mean: float, std: float, *, what: str = N_("values"), alpha: float = ALPHA
+) -> None:
     """The sample mean is within z standard errors of ``mean`` (std known)."""
     x = as_array(values)
     if problem := _mean_off(x, mean, std, what, alpha):
