@@ -171,17 +171,19 @@ class KataPlugin:
         if timed_out:  # which of the two, for the report's shortening
             skipped = item.stash.get(timelimit.SKIPPED, False)
             props.append(("kata_timeout", "not run" if skipped else "timed out"))
-        sections = [(f"Captured {key} {when}", text) for when, key, text in item._report_sections]
-        head = (
+        return pytest.TestReport(
             item.nodeid,
             item.location,
             dict.fromkeys(item.keywords, 1),
             "failed",
             line,
             call.when,
+            [(f"Captured {key} {rwhen}", content) for rwhen, key, content in item._report_sections],
+            call.duration,
+            call.start,
+            call.stop,
+            user_properties=props,
         )
-        timing = (call.duration, call.start, call.stop)
-        return pytest.TestReport(*head, sections, *timing, user_properties=props)
 
     def pytest_report_teststatus(self, report, config):
         # (a CollectReport has no user_properties)

@@ -222,20 +222,19 @@ class _First:
     not_run: int = 0
 
 
+@dataclass(eq=False)  # a plugin: hashed by identity
 class OutputShaper:
     """The hooks that shorten the failure reports of one run."""
 
-    def __init__(self):
-        self.histograms: set[str] = set()  # tasks that showed one
-        self.checks: dict[str, set[str]] = {}  # task -> check signatures shown
-        self.firsts: dict[tuple[str, str], _First] = {}  # (exercise, error key) -> first
-        self.timeouts: dict[str, _First] = {}  # task -> the test that timed out
-        self.hidden: set[int] = set()  # id() of reports left out of the failures section
+    histograms: set[str] = field(default_factory=set)  # tasks that showed one
+    checks: dict[str, set[str]] = field(default_factory=dict)  # task -> signatures shown
+    firsts: dict[tuple[str, str], _First] = field(default_factory=dict)  # (exercise, error key)
+    timeouts: dict[str, _First] = field(default_factory=dict)  # task -> the test that timed out
+    hidden: set[int] = field(default_factory=set)  # id() of reports left out of the failures
 
     def shape(self, report, ex: str, task: str) -> None:
         key = f"{ex}.{task}"
         props = dict(report.user_properties)
-        reason = props.get("kata_reason", "")
         timeout = props.get("kata_timeout")  # set by the plugin (kata.testing.timelimit)
         if timeout == "not run" and key in self.timeouts:
             first = self.timeouts[key]
@@ -246,7 +245,7 @@ class OutputShaper:
             return
         if props.get("kata_outcome"):
             if timeout == "timed out":
-                self.timeouts[key] = _First(report, reason)
+                self.timeouts[key] = _First(report, props.get("kata_reason", ""))
             return
         checks, rest = split_checks(report.longreprtext)
         out: list[str] = []
