@@ -31,6 +31,7 @@ from kata.core.outcomes import Outcome, Status, task_status
 from kata.learner.run import HIDDEN, Interrupted, UsageError, quietly
 from kata.testing import shaping, stats
 from kata.testing.tables import label_text
+from kata.testing.timelimit import TimedOut
 
 WHERE = "this notebook"
 MAX_PICTURES = 1  # histograms per task, as `make test` shows one
@@ -269,10 +270,12 @@ class _Collector:
     def pytest_runtest_setup(self, item):
         self.current = item.nodeid
 
-    @pytest.hookimpl(tryfirst=True)
+    @pytest.hookimpl(wrapper=True)  # sees every report, also one another plugin made
     def pytest_runtest_makereport(self, item, call):
-        if call.excinfo is not None:
+        report = yield
+        if call.excinfo is not None and report.failed:
             self.excinfo[item.nodeid] = call.excinfo
+        return report
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
@@ -314,6 +317,8 @@ class _Collector:
         if excinfo is not None and not excinfo.errisinstance(AssertionError):
             exc = excinfo.value
             text = f"{type(exc).__name__}: {exc}".strip()
+            if isinstance(exc, TimedOut):  # its reason as make test words it
+                text = report.longreprtext.strip().splitlines()[0]
             mine = [e for e in excinfo.traceback if str(e.path) in self.learner]
             if mine:
                 line = mine[-1].lineno + 1

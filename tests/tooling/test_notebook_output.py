@@ -68,3 +68,14 @@ def test_an_exception_in_every_test_of_a_task_is_shown_once():
     assert not re.search(r"^\s*E ", shown, re.M) and "contextlib.py" not in shown, shown
     firsts = [shaping.signature(f.text.splitlines()[0]) for f in task.failures]
     assert len(firsts) == len(set(firsts)), "each mistake once"
+
+
+def test_an_endless_loop_is_shown_with_its_cell_line(monkeypatch):
+    """A test that times out in the learner's code: the time limit's reason and where in
+    the cell the loop ran, as for any exception raised in the learner's code."""
+    monkeypatch.setenv("KATA_TIMEOUT", "1")
+    loop = "def build_mlp(hidden_units=256, outputs=10):\n    while True:\n        pass\n"
+    result = notebook.check("ex01", "build_mlp", namespace=namespace_of(loop, "<cell 3>"))
+    shown = repr(result)
+    assert "timed out after 1 s" in shown, shown
+    assert "raised in your `build_mlp`, line 2 of its cell: while True:" in shown, shown
