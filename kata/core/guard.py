@@ -156,6 +156,14 @@ class Refused(PermissionError):
         self.rule = rule
 
 
+def _plain(name) -> str:
+    """An attribute name as a plain ``str``: a subclass's own ``startswith`` or ``==``
+    could otherwise answer the name checks as it liked."""
+    if not isinstance(name, str):
+        raise TypeError("attribute name must be string")
+    return str.__str__(name)
+
+
 def _is_dunder(name: str) -> bool:
     return name[:2] == name[-2:] == "__"
 
@@ -436,8 +444,7 @@ class Guard:
     # -- the hooks
 
     def getattr(self, obj, name, *default):
-        if not isinstance(name, str):
-            raise TypeError("attribute name must be string")
+        name = _plain(name)
         self.check_read(obj, name)
         if isinstance(obj, types.ModuleType):
             self.vet(obj, name)
@@ -475,9 +482,11 @@ class Guard:
         return obj
 
     def setattr(self, obj, name, value) -> None:
+        name = _plain(name)
         setattr(self.write(obj, name), name, value)
 
     def delattr(self, obj, name) -> None:
+        name = _plain(name)
         delattr(self.write(obj, name), name)
 
     def call(self, f, *args, **kwargs):

@@ -126,6 +126,16 @@ ATTACKS = {
         "import keras\nsetattr(keras.layers.Dense(2), '_tracker', None)",
         "[guard: private]",
     ),
+    "a str subclass as an attribute name": (
+        "class S(str):\n    def startswith(self, prefix):\n        return False\n"
+        "import keras\ngetattr(keras.layers.Dense.__init__, S('__globals__'))",
+        "[guard: dunder]",
+    ),
+    "a str subclass as a private name to set": (
+        "class S(str):\n    def startswith(self, prefix):\n        return False\n"
+        "import keras\nsetattr(keras.layers.Dense(2), S('_tracker'), None)",
+        "[guard: private]",
+    ),
     "the guard's own names": ("_getattr_ = getattr", "[guard: compile]"),
     "attrgetter": ("import operator\noperator.attrgetter('load')", "[guard: capability]"),
     "config setter": ("import keras\nkeras.config.set_floatx('float64')", "[guard: capability]"),
