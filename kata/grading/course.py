@@ -21,15 +21,27 @@ TOP_MISTAKES = 15
 REVIEWED = ("graded", "missing", "no tests")  # statuses that need no review
 
 
+def read_grade(path: Path) -> dict | None:
+    """The ``grade.json`` at ``path``; None when there is none or it is not a grade (its
+    grader failed, or something else wrote the file)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("exercises"), dict) else None
+
+
 def _grades(out: Path, rows: list[dict]) -> dict[str, dict]:
-    """Each row's grade.json (an empty dict when its grader failed and wrote none)."""
-    grades = {}
-    for r in rows:
-        try:
-            grades[r["name"]] = json.loads((out / r["name"] / "grade.json").read_bytes())
-        except OSError:
-            grades[r["name"]] = {}
-    return grades
+    """Each row's grade.json (an empty dict when it has none)."""
+    return {r["name"]: read_grade(out / r["name"] / "grade.json") or {} for r in rows}
+
+
+def _number(cell: str) -> float | None:
+    """A gradebook cell as a number; None for what an instructor wrote instead."""
+    try:
+        return float(cell)
+    except (TypeError, ValueError):
+        return None
 
 
 # -------------------------------------------------------------------- figures
@@ -185,9 +197,9 @@ def _section(title: str, head: list[str], rows: list[list[str]], numeric=(), emp
 def render(out: Path, rows: list[dict]) -> str:
     """The report's HTML for the gradebook ``rows`` of the class graded into ``out``."""
     esc, names, grades = html.escape, catalogue.names(), _grades(out, rows)
-    top = max((float(r["max"]) for r in rows), default=0.0)
+    top = max((_number(r.get("max")) or 0.0 for r in rows), default=0.0)
     top = top or float(sum(e.points for e in catalogue.exercises()))
-    totals = [float(r["total"]) for r in rows]
+    totals = [x for x in (_number(r.get("total")) for r in rows) if x is not None]
     mean = sum(totals) / len(totals) if totals else 0.0
     median = sorted(totals)[len(totals) // 2] if totals else 0.0
     intro = _("{count} submissions; mean {mean}, median {median} of {top} points").format(

@@ -61,10 +61,10 @@ def grade_one(sub: Path, out: Path, extra: list[str], timeout: float = SUBMISSIO
         print(text.strip().splitlines()[-1] if text.strip() else last, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        return {"error": error} if error else json.loads((out / "grade.json").read_bytes())
-    except OSError:
-        return {"error": f"grader failed (exit {proc.returncode}); see {out / 'grader.log'}"}
+    if error:
+        return {"error": error}
+    failed = f"grader failed (exit {proc.returncode}); see {out / 'grader.log'}"
+    return course.read_grade(out / "grade.json") or {"error": failed}
 
 
 def read_metadata(root: Path) -> dict[str, tuple[str, str]]:

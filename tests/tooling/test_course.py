@@ -123,6 +123,21 @@ def test_text_from_a_submission_is_escaped(tmp_path):
     assert "<img" not in page and "<b>mallory" not in page and "&lt;b&gt;mallory" in page
 
 
+def test_a_hand_edited_cell_or_a_stray_grade_json_still_gives_the_report(tmp_path):
+    """An instructor's word in a gradebook cell ("excused") and a grade.json that is no
+    grade (a list, broken JSON): the report is written, the others' numbers intact."""
+    rows = make_class(tmp_path)
+    rows[0]["total"] = "excused"
+    (tmp_path / rows[1]["name"] / "grade.json").write_text("[1, 2]")
+    (tmp_path / rows[2]["name"] / "grade.json").write_text("{not json")
+    assert course.read_grade(tmp_path / rows[1]["name"] / "grade.json") is None
+    assert course.read_grade(tmp_path / rows[3]["name"] / "grade.json")["exercises"]
+    page = course.render(tmp_path, rows)
+    counts = [int(n) for n in re.findall(r'class="bar" data-count="(\d+)"', page)]
+    assert sum(counts) == len(CLASS) - 1, "the excused row is left out of the histogram"
+    assert f"{len(CLASS)} submissions" in page
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
