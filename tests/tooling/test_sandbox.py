@@ -583,3 +583,13 @@ def test_stale_trees_of_dead_graders_only_are_swept(tmp_path, monkeypatch):
     monkeypatch.setattr(grade, "_tmp_root", lambda: tmp_path)
     grade.sweep_stale_trees()
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{grade.TMP_PREFIX}{live}-abc"]
+
+
+def test_an_exercise_without_test_files_starts_no_run(tmp_path):
+    """No test file of the exercise in the tree: nothing is run (pytest handed no file
+    would collect the whole tree), and the run says it saw no test."""
+    from kata.grading.sandbox import Limits, Sandbox, run_all
+
+    (tmp_path / "tests").mkdir()
+    runs = run_all(tmp_path, [ATTACKED], Limits(), sandbox=Sandbox("process group"))
+    assert [(r.collected, r.returncode, r.log) for r in runs[ATTACKED]] == [(None, None, b"")]
