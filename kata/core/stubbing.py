@@ -111,6 +111,8 @@ class _Source:
     def apply(self) -> str:
         out, at = [], 0
         for start, end, text in sorted(self.edits):
+            if start < at:
+                raise AssertionError("overlapping stub edits")  # a bug here, not in the source
             out += [self.data[at:start], text]
             at = end
         return b"".join([*out, self.data[at:]]).decode("utf-8")
