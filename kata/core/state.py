@@ -68,13 +68,14 @@ def load_run(path: Path, target: str) -> dict[str, outcomes.TaskResult]:
     """Per-task results of the last run of ``target`` (empty slots for the rest)."""
     raw = read(path)
     out = outcomes.empty()
-    try:
-        for key, row in (raw.get("tasks", {}) if raw.get("target") == target else {}).items():
+    tasks = raw.get("tasks", {}) if raw.get("target") == target else {}
+    for key, row in tasks.items() if isinstance(tasks, dict) else ():
+        try:
             if key in out:
-                out[key].outcomes = [outcomes.Outcome(o) for o in row["outcomes"]]
-                out[key].reason = str(row.get("reason", ""))
-    except (AttributeError, KeyError, TypeError, ValueError):  # a file edited by hand
-        return outcomes.empty()
+                seen = [outcomes.Outcome(o) for o in row["outcomes"]]
+                out[key].outcomes, out[key].reason = seen, str(row.get("reason", ""))
+        except (AttributeError, KeyError, TypeError, ValueError):  # a row edited by hand
+            continue
     return out
 
 

@@ -151,6 +151,22 @@ def test_a_run_of_one_exercise_keeps_the_others_results(tmp_path):
     assert state.load_run(path, "/t")[t1.key].outcomes == []
 
 
+def test_a_row_edited_by_hand_loses_its_own_task_only(tmp_path):
+    path = tmp_path / "last-run.json"
+    first = catalogue.exercises()[0]
+    t1, t2 = first.tasks[0], first.tasks[1]
+    keys = {t1.key: ["passed"], t2.key: ["passed"]}
+    state.save_run(
+        path, "/t", 1, _results(**{f"{first.name}__{t.name}": keys[t.key] for t in (t1, t2)})
+    )
+    data = json.loads(path.read_text())
+    data["tasks"][t2.key]["outcomes"] = ["brilliant"]  # no such outcome
+    path.write_text(json.dumps(data))
+    loaded = state.load_run(path, "/t")
+    assert loaded[t1.key].outcomes == [Outcome.PASSED]
+    assert loaded[t2.key].outcomes == []
+
+
 def test_state_files_carry_their_format_version(tmp_path, capsys):
     path = tmp_path / "state.json"
     state.save_hints({"ex01_access_params::build_mlp": 2}, path)
