@@ -5,7 +5,6 @@ on (``kata test`` to pytest) also sets a default ``rest``, where they arrive."""
 import argparse
 import contextlib
 import importlib
-import importlib.util
 import signal
 import sys
 from pathlib import Path
@@ -46,13 +45,9 @@ def parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def available(module: str) -> bool:
-    """``module`` is a file of this ``kata`` package (found without importing it)."""
-    try:
-        spec = importlib.util.find_spec(module)
-    except ModuleNotFoundError:  # its package is not there
-        return False
-    here = Path(__file__).resolve().parent
-    return bool(spec and spec.origin) and Path(spec.origin).resolve().is_relative_to(here)
+    """``module`` is a file of this ``kata`` package (looked for there, not imported)."""
+    path = Path(__file__).parent.joinpath(*module.split(".")[1:])
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
 def listen_to_ctrl_c() -> None:

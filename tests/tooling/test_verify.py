@@ -148,13 +148,13 @@ def test_the_seed_sweep_really_moves_the_seed(tmp_path):
 def test_the_readme_task_tables_list_the_catalogue_tasks(cited):
     """A task added to the catalogue but not to a README's exercise table is reported
     (the table's row lost a task here: the same difference)."""
-    assert parity.task_table_problems(cited) == []
+    assert parity.citation_problems(cited) == []
     last = EX.tasks[-1].name
     en = cited / "README.md"
     en.write_text(en.read_text().replace(f", `{last}` |", " |", 1))
     zh = cited / "README.zh-CN.md"
     zh.write_text(zh.read_text().replace(f"、`{last}` |", " |", 1))
-    found = parity.task_table_problems(cited)
+    found = parity.citation_problems(cited)
     assert [p.split(":")[0] for p in found] == ["README.md", "README.zh-CN.md"], found
     assert all(f"{EX.name}'s tasks" in p and last in p.split("catalogue has")[1] for p in found)
 

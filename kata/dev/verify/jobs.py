@@ -1,6 +1,5 @@
-"""Grading jobs for the verify checks: one module's source graded by some test files,
-in a pool of worker processes that import TensorFlow once each; and how a check prints
-what it found."""
+"""Grading jobs for the verify checks, in a pool of worker processes that import
+TensorFlow once each; and how a check prints what it found."""
 
 from __future__ import annotations
 
@@ -15,8 +14,7 @@ from pathlib import Path
 from unittest import mock
 
 from kata import ROOT, import_quietly
-
-TESTS = ROOT / "tests"
+from kata.grading.sandbox import test_files
 
 Verdicts = dict[str, bool]  # {nodeid: passed}
 
@@ -51,8 +49,7 @@ class VerdictRecorder:
 
 def suite_paths(exercise: str) -> tuple[str, ...]:
     """The graded test files of one exercise (visible and hidden)."""
-    files = [TESTS / f"test_{exercise}.py", TESTS / "hidden" / f"test_{exercise}.py"]
-    return tuple(str(f) for f in files if f.exists())
+    return tuple(map(str, test_files(ROOT, exercise)))
 
 
 def run_pytest(paths, target: str, seed: int | None = None, options=()) -> Verdicts:
@@ -94,8 +91,6 @@ def run_all(jobs: list[Job], workers: int) -> tuple[dict[tuple[str, str], Verdic
     suite); the verdicts by job key, and the problems of jobs that could not grade."""
     verdicts: dict[tuple[str, str], Verdicts] = {}
     problems: list[str] = []
-    if not jobs:
-        return verdicts, problems
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(max(1, workers), ctx, initializer=import_quietly) as pool:
         ordered = sorted(jobs, key=lambda j: -len(j.paths))

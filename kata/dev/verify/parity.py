@@ -123,7 +123,8 @@ def _zh(root: Path) -> dict[str, str]:
 
 
 def citation_problems(root: Path = ROOT) -> list[str]:
-    """Where an exercise cites the book otherwise than its catalogue ``book`` says."""
+    """Where an exercise cites the book otherwise than its catalogue ``book`` says, and
+    where a README's exercise table lists other tasks than the catalogue."""
     out, zh = [], _zh(root)
     readmes = {name: _read(root / name) for name in GUIDES[0]}
     for ex in catalogue.exercises():
@@ -133,10 +134,16 @@ def citation_problems(root: Path = ROOT) -> list[str]:
             doc = _first_paragraph(ast.get_docstring(ast.parse(sol)) or "")
             places[f"solutions/{ex.filename}: the lesson's first paragraph"] = (doc, True)
         for readme, text in readmes.items():
-            if text is not None:
-                row = _table_row(text, ex.name)
-                english = readme == "README.md"
-                places[f"{readme}: the exercise table's row"] = (row and _flat(row), english)
+            if text is None:
+                continue
+            row, english = _table_row(text, ex.name), readme == "README.md"
+            places[f"{readme}: the exercise table's row"] = (row and _flat(row), english)
+            tasks = row and re.findall(r"`([^`]+)`", row.strip().strip("|").split("|")[-1])
+            if row and tasks != (want := [t.name for t in ex.tasks]):
+                out.append(
+                    f"{readme}: the exercise table lists {ex.name}'s tasks as {tasks}; "
+                    f"the catalogue has {want}"
+                )
         if zh:
             text = zh.get(f"{ex.name}: module")
             where = f"{ZH_CATALOG}: the Chinese of the module lesson's first paragraph"
@@ -154,21 +161,6 @@ def citation_problems(root: Path = ROOT) -> list[str]:
                     + (" with §" if "§" in text else "")
                     + f"; the catalogue's book cites {numbers or 'no numbered section'}"
                 )
-    return out
-
-
-def task_table_problems(root: Path = ROOT) -> list[str]:
-    """Where a README's exercise table lists other tasks than the catalogue."""
-    out = []
-    for readme in GUIDES[0]:
-        for ex in catalogue.exercises():
-            if row := _table_row(_read(root / readme) or "", ex.name):  # else citation_problems
-                listed_tasks = re.findall(r"`([^`]+)`", row.strip().strip("|").split("|")[-1])
-                if listed_tasks != (want := [t.name for t in ex.tasks]):
-                    out.append(
-                        f"{readme}: the exercise table lists {ex.name}'s tasks as "
-                        f"{listed_tasks}; the catalogue has {want}"
-                    )
     return out
 
 
@@ -238,7 +230,7 @@ def readme_problems(root: Path = ROOT) -> list[str]:
 
 
 def report(_verdicts, _exercises, _args) -> list[str]:
-    checks = (problems, citation_problems, task_table_problems, version_problems, readme_problems)
+    checks = (problems, citation_problems, version_problems, readme_problems)
     return listed(
         "parity of names, signatures, docstrings, book citations, pinned versions and the"
         " READMEs' sections, targets, variables and options, exercises/ = solutions/ ="

@@ -10,10 +10,10 @@ import tomllib
 
 from kata import ROOT
 from kata.core import catalogue
-from kata.dev.verify.jobs import TESTS, Job, short, suite_paths
+from kata.dev.verify.jobs import Job, short, suite_paths
 
-MUTANTS = TESTS / "mutants"
-ALTERNATIVES = TESTS / "alternatives"
+MUTANTS = ROOT / "tests" / "mutants"
+ALTERNATIVES = ROOT / "tests" / "alternatives"
 MIN_MUTANTS_PER_EXERCISE = 5
 MIN_MUTANTS = 35
 
