@@ -1,11 +1,7 @@
-"""The grader's sandbox: a pristine tree, and pytest run in it under a watchdog.
-
-Each exercise's tests run in a view of the tree of their own, in bubblewrap where it
-can run (else the ``"process group"`` fallback) and, as root, in a control group
-(``kata.grading.cgroups``); the watchdog kills a run at its time, memory or deadline
-limit, and reads what each test did from the stream ``kata.grading.stream_plugin``
-writes. docs/instructors.md ("The sandbox (bubblewrap)") says what each part isolates.
-"""
+"""The grader's sandbox: each exercise's tests run by pytest in a view of a pristine tree,
+in bubblewrap (else a process group) and, as root, a control group (``cgroups``), under a
+watchdog that reads the stream ``stream_plugin`` writes. docs/instructors.md ("The
+sandbox (bubblewrap)") says what each part isolates."""
 
 from __future__ import annotations
 
@@ -30,7 +26,6 @@ import psutil
 from kata.core import editions, ipynb, settings
 from kata.core.i18n import language
 from kata.grading import cgroups
-from kata.grading.stream_plugin import HIDDEN_VAR
 
 PLUGINS = ("kata.testing.plugin", "pytest_check.plugin", "kata.grading.stream_plugin")
 INI = "[pytest]\nfilterwarnings =\n    ignore::DeprecationWarning\n    ignore::FutureWarning\n"
@@ -95,15 +90,12 @@ class Deadline:
     """A wall-clock limit no output of the run can move: ``at`` (``time.monotonic()``)
     and what ran out, for the reason."""
 
-    at: float
-    what: str
+    at: float = float("inf")
+    what: str = ""
 
     def sooner(self, seconds: float, what: str) -> Deadline:
         later = time.monotonic() + seconds
         return self if self.at <= later else Deadline(later, what)
-
-
-NO_DEADLINE = Deadline(float("inf"), "")
 
 
 @dataclass(frozen=True)
@@ -294,27 +286,21 @@ def detect() -> Sandbox:
 
 
 def _fallback(reason: str) -> Sandbox:
-    user = unprivileged_user()
-    who = "as the grader's own user"
-    if os.geteuid() == 0:
-        who = "as nobody" if user else "as root: nobody cannot run this interpreter"
-    return Sandbox(FALLBACK, f"no sandbox: {reason}; the tests run in a process group {who}", user)
-
-
-@functools.cache
-def unprivileged_user() -> tuple[int, int] | None:
-    """(uid, gid) of ``nobody`` when the grader runs as root, if that user can run this
-    Python (an interpreter under a private home directory cannot be); else None."""
+    """The process group: as ``nobody`` when the grader is root and nobody can run this
+    Python (an interpreter under a private home directory cannot be)."""
+    note = f"no sandbox: {reason}; the tests run in a process group"
     if os.geteuid() != 0:
-        return None
+        return Sandbox(FALLBACK, f"{note} as the grader's own user")
     user = SANDBOX_UID, SANDBOX_UID
     probe = [sys.executable, "-c", "import pytest, pytest_check, numpy"]
     try:
         setup = _child_setup(user)
         proc = subprocess.run(probe, preexec_fn=setup, capture_output=True, cwd="/", timeout=120)
     except (OSError, subprocess.SubprocessError):
-        return None
-    return user if proc.returncode == 0 else None
+        proc = None
+    if proc and proc.returncode == 0:
+        return Sandbox(FALLBACK, f"{note} as nobody", user)
+    return Sandbox(FALLBACK, f"{note} as root: nobody cannot run this interpreter")
 
 
 def _run_user(sandbox: Sandbox) -> tuple[int, int] | None:
@@ -398,18 +384,23 @@ def _kill(proc: subprocess.Popen, group: cgroups.Group | None) -> None:
 
 # -------------------------------------------------------------------- streams
 
-# The fields of each event and their types; anything else is not the reporter's line.
+# The fields of each event and their types (``[t]``: a list of ``t``); anything else is
+# not the reporter's line.
+TEST_SCHEMA = {"id": str, "exercise": str | None, "task": str | None, "hidden": bool}
 SCHEMA = {
-    "collected": {"tests": list},
+    "collected": {"tests": [TEST_SCHEMA]},
     "start": {"id": str},
-    "end": {"id": str, "outcome": str, "message": str, "tampered": list},
+    "end": {"id": str, "outcome": str, "message": str, "tampered": [str]},
     "finish": {},
 }
-TEST_SCHEMA = {"id": str, "exercise": str | None, "task": str | None, "hidden": bool}
 
 
-def _typed(data: object, schema: dict) -> bool:
-    return isinstance(data, dict) and all(isinstance(data.get(k), t) for k, t in schema.items())
+def _typed(data: object, schema: dict | list | type) -> bool:
+    if isinstance(schema, dict):
+        return isinstance(data, dict) and all(_typed(data.get(k), t) for k, t in schema.items())
+    if isinstance(schema, list):
+        return isinstance(data, list) and all(_typed(item, schema[0]) for item in data)
+    return isinstance(data, schema)
 
 
 def parse_line(raw: bytes, token: str) -> dict | None:
@@ -424,13 +415,7 @@ def parse_line(raw: bytes, token: str) -> dict | None:
     if not isinstance(line, dict) or line.get("token") != token:
         return None
     schema = SCHEMA.get(line.get("event")) if isinstance(line.get("event"), str) else None
-    if schema is None or not _typed(line, schema):
-        return None
-    if line["event"] == "collected" and not all(_typed(t, TEST_SCHEMA) for t in line["tests"]):
-        return None
-    if line["event"] == "end" and not all(isinstance(t, str) for t in line["tampered"]):
-        return None
-    return line
+    return line if schema is not None and _typed(line, schema) else None
 
 
 class _Stream:
@@ -465,17 +450,16 @@ class _Stream:
     def _take(self, line: dict) -> bool:
         """Follow the run: a test starts once, ends once, and only while it runs (so
         repeated lines cannot restart the time limit)."""
-        run, event = self.run, line["event"]
+        run, event, test = self.run, line["event"], line.get("id")
         if event == "collected" and run.collected is None:
             run.collected = line["tests"]
-        elif event == "start" and run.running is None and line["id"] in run.tests:
-            if line["id"] in run.ended:
-                run.forged += 1
-                return False
-            run.running = line["id"]
+        elif event == "start" and test in run.ended:
+            run.forged += 1
+        elif event == "start" and run.running is None and test in run.tests:
+            run.running = test
             return True
-        elif event == "end" and line["id"] == run.running:
-            run.ended[run.running] = line
+        elif event == "end" and test == run.running:
+            run.ended[test] = line
             run.running = None
             return True
         return False
@@ -543,7 +527,7 @@ class _Runner:
         home = Path("/tmp/home") if result.sandboxed else work / "home"
         env = _env(view, stream_path, home, self.seed, token)
         if hidden.is_dir():
-            env[HIDDEN_VAR] = str(hidden)
+            env["KATA_GRADE_HIDDEN"] = str(hidden)
         cmd = command(view, only or files)
         memory_mb = self.limits.memory_mb
         group = cgroups.Group.create(f"kata-{token[:12]}", memory_mb * 5 // 4, NPROC_LIMIT)
@@ -619,7 +603,7 @@ def run_all(
     jobs: int = 1,
     seed: int | None = None,
     sandbox: Sandbox | None = None,
-    deadline: Deadline = NO_DEADLINE,
+    deadline: Deadline = Deadline(),
 ) -> dict[str, list[Run]]:
     """The runs of each exercise in the tree at ``tree``, ``jobs`` at a time."""
     runner = _Runner(tree, limits, sandbox or detect(), seed, deadline)

@@ -1,11 +1,8 @@
-"""Pytest plugin used only by the grader (``-p kata.grading.stream_plugin``).
-
-It appends one JSON line per event (``collected``, ``start`` and ``end`` of each test,
-``finish``) to the file named by ``KATA_GRADE_STREAM`` with ``os.write``, so every finished
-test survives a crash; each line carries the token the grader sends on stdin. It deletes
-the run's hidden tests once collected, and reports as tampering on a test's ``end`` line
-any change the test made to the checking machinery (``snapshot``).
-"""
+"""The grader's pytest plugin: one JSON line per event (``collected``, each test's
+``start`` and ``end``, ``finish``) appended with ``os.write`` to ``KATA_GRADE_STREAM``, so
+every finished test survives a crash, each with the token the grader sends on stdin; it
+deletes the run's hidden tests once collected, and an ``end`` line lists any change the
+test made to the checking machinery (``snapshot``)."""
 
 from __future__ import annotations
 
@@ -18,9 +15,6 @@ import time
 from kata.core import settings
 from kata.grading.sanitize import MESSAGE_LIMIT
 
-STREAM_VAR = "KATA_GRADE_STREAM"
-HIDDEN_VAR = "KATA_GRADE_HIDDEN"
-
 # Modules whose functions and classes the checks rely on; the prefixes cover submodules.
 WATCHED = {"builtins", "pytest", "pluggy", "pytest_check", "kata", "tests", "keras.utils"}
 WATCHED |= {"numpy", "numpy.testing", "numpy.linalg", "numpy.random"}
@@ -32,7 +26,7 @@ ALLOWED = {("builtins", "_"), ("builtins", "input"), ("builtins", "breakpoint")}
 
 _fd: int | None = None
 _token = ""
-if _path := settings.get(STREAM_VAR, pop=True):
+if _path := settings.get("KATA_GRADE_STREAM", pop=True):
     _fd = os.open(_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     _token = os.read(0, 256).decode().strip()  # on stdin: not in the process's environment
 
@@ -47,15 +41,11 @@ def _emit(event: str, **data) -> None:
 # ------------------------------------------------------------------- snapshot
 
 
-def _watched(name: str) -> bool:
-    return name in WATCHED or name.startswith(WATCHED_PREFIXES)
-
-
 def snapshot() -> dict:
     """Ids of every function, class and module reachable from the watched modules."""
     out: dict = {}
     for modname, mod in list(sys.modules.items()):
-        if mod is None or not _watched(modname):
+        if mod is None or not (modname in WATCHED or modname.startswith(WATCHED_PREFIXES)):
             continue
         out[("sys.modules", modname)] = id(mod)
         for attr, value in list(vars(mod).items()):
@@ -75,18 +65,13 @@ def snapshot() -> dict:
 
 def compare(before: dict, after: dict) -> list[str]:
     """What was replaced, removed or (in the environment) added since ``before``."""
-    changed = []
-    for key, value in before.items():
-        if key in ALLOWED:
-            continue
-        if key not in after:
-            changed.append(f"{key[0]}.{key[1]} removed")
-        elif after[key] != value:
-            changed.append(f"{key[0]}.{key[1]} replaced")
-    changed += [
-        f"os.environ[{k[1]!r}] set" for k in after if k[0] == "os.environ" and k not in before
+    changed = [
+        f"{k[0]}.{k[1]} {'replaced' if k in after else 'removed'}"
+        for k, value in before.items()
+        if k not in ALLOWED and after.get(k) != value
     ]
-    return changed
+    added = [k for k in after if k[0] == "os.environ" and k not in before]
+    return changed + [f"os.environ[{k[1]!r}] set" for k in added]
 
 
 # ---------------------------------------------------------------------- hooks
@@ -109,7 +94,7 @@ def _identity(item) -> dict:
 def forget_hidden() -> None:
     """Delete the run's hidden test files (already imported) and their cached lines; the
     package's ``__init__.py`` stays (pytest imports it again when the first test runs)."""
-    folder = settings.get(HIDDEN_VAR, pop=True)
+    folder = settings.get("KATA_GRADE_HIDDEN", pop=True)
     if not folder:
         return
     for entry in os.scandir(folder):
@@ -136,15 +121,13 @@ def pytest_runtest_logreport(report):
 def diagnosis_first(text: str) -> str:
     """The failure text with its headline lines first (pytest's ``E`` lines, pytest-check's
     ``FAILURE:`` lines), cut to ``MESSAGE_LIMIT`` characters from the start."""
-    lines = text.splitlines()
     heads = [
         ln[1:].strip() if ln.startswith("E ") else ln.strip()
-        for ln in lines
+        for ln in text.splitlines()
         if ln.startswith("E ") or ln.lstrip().startswith("FAILURE:")
     ]
     heads = [h for h in dict.fromkeys(heads) if h]
-    out = "\n".join(heads) + ("\n\n" + text if heads else text)
-    return out[:MESSAGE_LIMIT]
+    return ("\n".join(heads) + "\n\n" + text if heads else text)[:MESSAGE_LIMIT]
 
 
 def _verdict(reports) -> tuple[str, str]:
