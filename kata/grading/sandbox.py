@@ -85,17 +85,13 @@ class Run:
         ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Deadline:
     """A wall-clock limit no output of the run can move: ``at`` (``time.monotonic()``)
-    and what ran out, for the reason."""
+    and what ran out, for the reason; the sooner of two is their ``min``."""
 
     at: float = float("inf")
     what: str = ""
-
-    def sooner(self, seconds: float, what: str) -> Deadline:
-        later = time.monotonic() + seconds
-        return self if self.at <= later else Deadline(later, what)
 
 
 @dataclass(frozen=True)
@@ -214,11 +210,10 @@ def _readable_roots() -> list[Path]:
     return roots
 
 
-def bwrap_args(
-    tree: Path, writable: list[Path], as_root: bool, user: tuple[int, int] | None = None
-) -> list[str]:
+def bwrap_args(tree: Path, writable: list[Path], user: tuple[int, int] | None = None) -> list[str]:
     """The bubblewrap command line (before the command it runs) for one run in ``tree``,
     as ``user`` when the grader is root; the ``writable`` paths that exist are bound so."""
+    as_root = os.geteuid() == 0
     args = ["bwrap", "--die-with-parent", "--new-session"]
     if as_root:  # real root: no user namespace, then setpriv drops to the real uid 65534
         args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
@@ -265,8 +260,7 @@ def detect() -> Sandbox:
         return _fallback(f"bubblewrap needs Linux (this is {sys.platform})")
     if not shutil.which("bwrap"):
         return _fallback("bwrap not found: apt-get install bubblewrap")
-    as_root = os.geteuid() == 0
-    if as_root and not shutil.which("setpriv"):
+    if os.geteuid() == 0 and not shutil.which("setpriv"):
         return _fallback("setpriv not found (util-linux) to drop to an unprivileged uid")
     with tempfile.TemporaryDirectory(prefix="kata-probe-") as tmp:
         os.chmod(tmp, 0o755)
@@ -274,7 +268,7 @@ def detect() -> Sandbox:
         tree.mkdir()
         stream.touch()
         probe = "import os, numpy; print(os.getuid())"
-        cmd = [*bwrap_args(tree, [stream], as_root), sys.executable, "-c", probe]
+        cmd = [*bwrap_args(tree, [stream]), sys.executable, "-c", probe]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd="/")
         except (OSError, subprocess.SubprocessError) as exc:
@@ -294,7 +288,7 @@ def _fallback(reason: str) -> Sandbox:
     user = SANDBOX_UID, SANDBOX_UID
     probe = [sys.executable, "-c", "import pytest, pytest_check, numpy"]
     try:
-        setup = _child_setup(user)
+        setup = functools.partial(_child_setup, user)
         proc = subprocess.run(probe, preexec_fn=setup, capture_output=True, cwd="/", timeout=120)
     except (OSError, subprocess.SubprocessError):
         proc = None
@@ -311,26 +305,22 @@ def _run_user(sandbox: Sandbox) -> tuple[int, int] | None:
     return SANDBOX_UIDS[0] + secrets.randbelow(SANDBOX_UIDS[1] - SANDBOX_UIDS[0]), SANDBOX_UID
 
 
-def _child_setup(user: tuple[int, int] | None, group=None, nproc: bool = False):
+def _child_setup(user: tuple[int, int] | None, group=None, nproc: bool = False) -> None:
     """What the child does before exec: join ``group``, set the rlimits (the count of
     processes with a ``user`` of its own, or ``nproc``: bwrap's), then become ``user``."""
+    import resource
 
-    def setup() -> None:
-        import resource
-
-        if group:
-            group.join()
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (LOG_LIMIT, LOG_LIMIT))
-        resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
-        if user or nproc:
-            resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
-        if user:
-            os.setgroups([])
-            os.setgid(user[1])
-            os.setuid(user[0])
-
-    return setup
+    if group:
+        group.join()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (LOG_LIMIT, LOG_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
+    if user or nproc:
+        resource.setrlimit(resource.RLIMIT_NPROC, (NPROC_LIMIT, NPROC_LIMIT))
+    if user:
+        os.setgroups([])
+        os.setgid(user[1])
+        os.setuid(user[0])
 
 
 # ------------------------------------------------------------------ processes
@@ -494,7 +484,8 @@ class _Runner:
         again with the other tasks' tests that did not end, until none times out or the
         deadline comes."""
         limit = self.limits.exercise
-        deadline = self.deadline.sooner(limit, f"the exercise ran past {limit:g} s")
+        mine = Deadline(time.monotonic() + limit, f"the exercise ran past {limit:g} s")
+        deadline = min(self.deadline, mine)
         runs, only = [], None
         while True:
             r = self.run(name, only, deadline)
@@ -533,12 +524,12 @@ class _Runner:
         group = cgroups.Group.create(f"kata-{token[:12]}", memory_mb * 5 // 4, NPROC_LIMIT)
         owned = [stream_path]
         if result.sandboxed:
-            cmd = [*bwrap_args(view, [stream_path, hidden], os.geteuid() == 0, user), *cmd]
-            setup = _child_setup(None, group, nproc=True)
+            cmd = [*bwrap_args(view, [stream_path, hidden], user), *cmd]
+            setup = functools.partial(_child_setup, None, group, nproc=True)
         else:
             home.mkdir(mode=0o700)
             owned.append(home)
-            setup = _child_setup(user, group)
+            setup = functools.partial(_child_setup, user, group)
         for path in owned if user else []:
             os.chown(path, *user)
         stream = _Stream(stream_path, token, result)

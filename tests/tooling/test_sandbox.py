@@ -593,3 +593,18 @@ def test_an_exercise_without_test_files_starts_no_run(tmp_path):
     (tmp_path / "tests").mkdir()
     runs = run_all(tmp_path, [ATTACKED], Limits(), sandbox=Sandbox("process group"))
     assert [(r.collected, r.returncode, r.log) for r in runs[ATTACKED]] == [(None, None, b"")]
+
+
+def test_the_sooner_deadline_stops_the_run(tmp_path):
+    """The exercise's deadline and the submission's: whichever comes first stops the run,
+    with its own reason (a run past its deadline is not started)."""
+    from kata.grading.sandbox import Deadline, Limits, Sandbox, run_all
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / f"test_{ATTACKED}.py").touch()
+    fallback = Sandbox("process group")
+    passed = Deadline(time.monotonic() - 1, "the submission ran past 1 s")
+    runs = run_all(tmp_path, [ATTACKED], Limits(), sandbox=fallback, deadline=passed)
+    assert [r.killed for r in runs[ATTACKED]] == ["deadline: the submission ran past 1 s"]
+    runs = run_all(tmp_path, [ATTACKED], Limits(exercise=0), sandbox=fallback)
+    assert [r.killed for r in runs[ATTACKED]] == ["deadline: the exercise ran past 0 s"]
