@@ -1,12 +1,6 @@
-"""``kata test``: the graded suites as pytest runs them, with the kata's report, and the
-quiet runs of the other learner commands (``quietly``).
-
-    kata test [--exercise EX] [--task TASK] [--kata-timeout S] [any pytest option]
-
-The results are merged into ``.kata/last-run.json`` (read by progress and hint). The
-instructor's hidden tests (``tests/hidden/``) are left out: a learner's run grades
-what the learner can read. A run that does not pass everything exits with status 1,
-and its last line says what that means.
+"""``kata test [--exercise EX] [--task TASK] [--kata-timeout S] [pytest options]``: the
+graded suites with the kata's report, results merged into ``.kata/last-run.json``, the
+hidden tests left out; and ``quietly``, the captured runs of the other learner commands.
 """
 
 from __future__ import annotations
@@ -16,7 +10,7 @@ import io
 import os
 
 from kata import ROOT
-from kata.core import state
+from kata.core import outcomes, state
 from kata.core.i18n import N_, _
 
 HIDDEN = ROOT / "tests" / "hidden"
@@ -36,6 +30,18 @@ class Interrupted(Exception):
     """Ctrl-C stopped the grading: nothing is shown as done, nothing was saved."""
 
 
+class Collector:
+    """A pytest plugin: the per-task results of one run, as the kata's plugin records them."""
+
+    def __init__(self):
+        self.results = outcomes.empty()
+
+    def pytest_sessionfinish(self, session):
+        from kata.testing.keys import RUN
+
+        self.results = session.config.stash[RUN].results
+
+
 def learner_args(argv: list[str]) -> list[str]:
     """pytest's arguments for a learner's run: no hidden tests, no repeated summary of
     failures (the kata's table says it), the results saved for progress and hint."""
@@ -49,12 +55,9 @@ def learner_args(argv: list[str]) -> list[str]:
 
 
 def quietly(args: list[str], plugins=(), *, warm: bool = False, check: bool = True) -> int:
-    """pytest on ``args`` with its output captured (``warm``: the lean run of
-    ``kata.testing.warmrun``, for a process that keeps TensorFlow loaded); its exit code.
-
-    With ``check``, Ctrl-C raises ``Interrupted`` and a run that could not grade raises
-    ``UsageError`` with the last lines of its output.
-    """
+    """pytest's exit code on ``args``, output captured (``warm``: ``kata.testing.warmrun``'s
+    lean run). With ``check``, Ctrl-C raises ``Interrupted`` and a run that could not grade
+    ``UsageError`` with the last lines of its output."""
     import pytest
 
     from kata.testing import warmrun

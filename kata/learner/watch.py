@@ -21,9 +21,10 @@ from pathlib import Path
 from kata import ROOT, import_quietly
 from kata.core import catalogue, outcomes, target
 from kata.core.i18n import N_, _, clip
-from kata.learner.run import quietly
+from kata.learner import commands
+from kata.learner.run import Collector, quietly
 from kata.testing import tables
-from kata.testing.keys import RUN, task_of
+from kata.testing.keys import task_of
 from kata.testing.timelimit import raise_in
 
 SETTLE = 0.1  # seconds a changed file must stay unchanged before it is graded
@@ -37,12 +38,12 @@ STUCK = N_("⏱ stuck in native code past the time limit; restarting the watcher
 OUT = sys.stdout  # grading redirects sys.stdout process-wide: status lines go here
 
 
-class _Collector:
-    """The per-task results and each task's first problem of one run; ``beat`` is when
-    the run last moved on, ``current`` the task of the test running."""
+class _Collector(Collector):
+    """Each task's first problem of one run; ``beat`` is when the run last moved on,
+    ``current`` the task of the test running."""
 
     def __init__(self):
-        self.results = outcomes.empty()
+        super().__init__()
         self.failures: dict[str, str] = {}
         self.beat, self.current = time.monotonic(), ""
 
@@ -55,9 +56,6 @@ class _Collector:
         task = props.get("kata_task")
         if task and report.failed and task not in self.failures:
             self.failures[task] = first_problem(props.get("kata_reason") or report.longreprtext)
-
-    def pytest_sessionfinish(self, session):
-        self.results = session.config.stash[RUN].results
 
 
 def first_problem(text: str) -> str:
@@ -83,8 +81,7 @@ def first_problem(text: str) -> str:
 
 
 def _not_numbers() -> tuple[str, ...]:
-    """How the lines after a shortened report's first line begin when they are not its
-    numbers (in the current language)."""
+    """How a shortened report's lines that are not its numbers begin (in this language)."""
     from kata.testing.shaping import WHERE
 
     caused = _("caused by: {error}").split("{", 1)[0]
@@ -100,8 +97,8 @@ def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tup
 
 
 def grade_with_timeout(name: str, directory: Path, timeout: float):
-    """``(grade's result or the exception it raised, "")``; ``("timeout", task)`` for a
-    run stalled past the limit and stopped, ``(None, task)`` for one that cannot be."""
+    """``(grade's result or exception, "")``, or ``("timeout", task)`` for a stalled run
+    stopped, ``(None, task)`` for one that cannot be."""
     box: dict = {}
     collector = _Collector()
 
@@ -131,7 +128,7 @@ def _width() -> int:
     return shutil.get_terminal_size((100, 20)).columns
 
 
-def show(name: str, outcome, took: float | None, task: str = "") -> None:
+def show(name: str, outcome, took: float, task: str = "") -> None:
     """The status lines of one grade: its verdict, then each task not done."""
     ex = catalogue.exercise(name)
     head = f"[{time.strftime('%H:%M:%S')}] {name}: "
@@ -152,10 +149,8 @@ def show(name: str, outcome, took: float | None, task: str = "") -> None:
     status = outcomes.exercise_status(r.status for r in rows)
     done = sum(r.status == outcomes.Status.DONE for r in rows)
     tally = _("{done}/{total} tasks done").format(done=done, total=len(rows))
-    line = f"{head}{tables.label_text(status)} — {tally}"
-    if took is not None:
-        line += "  " + _("(verdict {seconds} s after the save)").format(seconds=f"{took:.2f}")
-    say(line)
+    after = _("(verdict {seconds} s after the save)").format(seconds=f"{took:.2f}")
+    say(f"{head}{tables.label_text(status)} — {tally}  {after}")
     first_failing = None
     for r in rows:
         if r.status == outcomes.Status.BROKEN:
@@ -181,11 +176,10 @@ def _clear_tensorflow_caches() -> None:
 
 
 def _stamp(path: Path) -> tuple[int, int]:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         st = path.stat()
-    except FileNotFoundError:
-        return (0, 0)
-    return (st.st_mtime_ns, st.st_size)
+        return (st.st_mtime_ns, st.st_size)
+    return (0, 0)
 
 
 class Saves:
@@ -229,39 +223,26 @@ def add_parser(sub) -> None:
     )
     p.add_argument("--timeout", type=float, default=10.0, help="time limit of each test in seconds")
     p.add_argument("--interval", type=float, default=0.05, help="seconds between checks for a save")
-    said = "seconds a saved file must stay unchanged before it is graded (one verdict a save)"
-    p.add_argument("--settle", type=float, default=SETTLE, help=said)
-    p.add_argument("--first", help="grade this exercise once at start")
-    p.set_defaults(run=run)
+    p.set_defaults(run=commands.run, job=watch)
 
 
-def run(args) -> int:
-    try:
-        directory = target.resolve()
-    except target.TargetError as exc:
-        print(_("error: {message}").format(message=exc), file=sys.stderr)
-        return 2
+def watch(args) -> int:
+    directory = target.resolve()
     os.chdir(ROOT)
-    global OUT
-    OUT = sys.stdout
     say(_("loading TensorFlow once…"))
     import_quietly()
-    saves = Saves(directory, settle=args.settle)  # before saying so: a save right after counts
+    saves = Saves(directory)  # before saying so: a save right after counts
     said = _("watching {target}/ — save an exercise to grade it (Ctrl-C to stop)")
     say(said.format(target=target.describe(directory)))
-    first = catalogue.exercise(args.first).name if args.first else None
     runs = 0
     try:
         while True:
-            ready = saves.poll()
-            if first:
-                ready, first = [(first, None)], None  # graded at start: no save time
-            for name, saved in ready:
+            for name, saved in saves.poll():
                 outcome, task = grade_with_timeout(name, directory, args.timeout)
                 if outcome is None:
                     say(f"{name}.{task}: {_(STUCK)}" if task else f"{name}: {_(STUCK)}")
                     os.execv(sys.executable, [sys.executable, "-m", "kata", *sys.argv[1:]])
-                show(name, outcome, time.time() - saved if saved is not None else None, task)
+                show(name, outcome, time.time() - saved, task)
                 runs += 1
                 if runs % CLEAR_EVERY == 0:
                     _clear_tensorflow_caches()
