@@ -17,7 +17,6 @@ import io
 import linecache
 import re
 import sys
-import time
 import types
 from dataclasses import dataclass, field
 
@@ -28,7 +27,7 @@ from kata import ROOT
 from kata.core import catalogue, guard, target
 from kata.core.i18n import N_, _, cells
 from kata.core.outcomes import Outcome, Status, task_status
-from kata.learner.run import HIDDEN, Interrupted, UsageError, quietly
+from kata.learner.run import HIDDEN, Collector, Interrupted, UsageError, quietly
 from kata.testing import shaping, stats
 from kata.testing.tables import label_text
 from kata.testing.timelimit import TimedOut
@@ -41,8 +40,7 @@ _CJK_SAMPLE = "参数的值"  # characters a font must draw to label a plot in C
 
 @dataclass
 class Failure:
-    """One failing test: its diagnosis, PNG histograms, and how many later tests of the
-    task failed the same way (counted, not shown again)."""
+    """One failing test: its diagnosis, PNG histograms, and how many later tests repeat it."""
 
     test: str
     text: str
@@ -84,15 +82,11 @@ class CheckResult:
     exercise: catalogue.Exercise
     tasks: list[TaskCheck]
     hidden_may_exist: bool
-    seconds: float = 0.0
     error: str = ""  # why nothing could be graded
 
     @property
     def passed(self) -> bool:
         return not self.error and bool(self.tasks) and all(t.passed for t in self.tasks)
-
-    def __bool__(self) -> bool:
-        return self.passed
 
     def task(self, name: str) -> TaskCheck:
         wanted = self.exercise.task(name).name
@@ -185,8 +179,7 @@ def cjk_font() -> str | None:
 
 
 def plot_labels(title: str) -> tuple[str, str, str, str | None]:
-    """``(yours, expected, title, font)`` of a histogram in the current language, with a
-    font that draws it; in English and untitled if no installed font can."""
+    """A histogram's ``(yours, expected, title, font)``: in English if no font draws them."""
     yours, expected = _("yours"), _("expected density")
     if not any(cells(t) > len(t) for t in (yours, expected, title)):
         return yours, expected, title, None
@@ -197,8 +190,7 @@ def plot_labels(title: str) -> tuple[str, str, str, str | None]:
 
 
 def histogram_png(values, dist, title: str = "") -> bytes | None:
-    """A PNG of ``values`` (a density histogram) against ``dist``'s density, on a figure
-    of its own; None without matplotlib."""
+    """A PNG of ``values``' histogram against ``dist``'s density; None without matplotlib."""
     try:
         from matplotlib import rc_context
         from matplotlib.figure import Figure
@@ -230,8 +222,7 @@ def histogram_png(values, dist, title: str = "") -> bytes | None:
 
 
 def _code_files(values) -> list[str]:
-    """The files (notebook cells) of the functions among ``values`` and of the methods
-    of the classes among them."""
+    """The files (notebook cells) of the functions and classes' methods among ``values``."""
     files: list[str] = []
     for value in values:
         for member in vars(value).values() if isinstance(value, type) else [value]:
@@ -242,20 +233,19 @@ def _code_files(values) -> list[str]:
 
 
 def _same_as(text: str, earlier: list[Failure]) -> Failure | None:
-    """The earlier failure of the task that ``text`` repeats: the shortened report's
-    "same as above", or the same first line but for its numbers and paths."""
+    """The earlier failure that ``text`` repeats: "same as above", or the same first line."""
     if earlier and text.strip() == _(shaping.SAME_CHECKS):
         return earlier[0]
     head = shaping.signature(text.strip().split("\n", 1)[0])
     return next((f for f in earlier if shaping.signature(f.text.split("\n", 1)[0]) == head), None)
 
 
-class _Collector:
-    """Per-test outcomes, diagnoses and the values of failed distribution checks."""
+class _Collector(Collector):
+    """Each task's failures: diagnoses, and the values of failed distribution checks."""
 
-    def __init__(self, exercise: str, learner: set[str]):
-        self.exercise, self.learner = catalogue.exercise(exercise), learner
-        self.results: dict[str, TaskCheck] = {}
+    def __init__(self, learner: set[str]):
+        super().__init__()
+        self.learner, self.failures = learner, {}
         self.current: str | None = None
         self.seen: dict[str, list] = {}  # nodeid -> CheckFailed with values, latest last
         self.excinfo: dict[str, object] = {}
@@ -280,37 +270,31 @@ class _Collector:
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
         task = props.get("kata_task")
-        if not task or not (report.when == "call" or report.failed):
+        if not task or not report.failed:
             return
-        slot = self.results.setdefault(task, TaskCheck(self.exercise.task(task)))
-        outcome = Outcome.PASSED if report.passed else Outcome(props.get("kata_outcome", "failed"))
-        slot.outcomes.append(outcome)
-        if outcome == Outcome.PASSED:
-            return
+        failures = self.failures.setdefault(task, [])
+        outcome = Outcome(props.get("kata_outcome", "failed"))
         if outcome == Outcome.MISSING:
             text = _("`{task}` is not defined in this kernel yet: run its cell").format(task=task)
         elif outcome in (Outcome.NOT_STARTED, Outcome.BROKEN):
             text = props.get("kata_reason", "")
         else:
             text = self._diagnosis(report)
-        if outcome != Outcome.FAILED and any(f.text == text for f in slot.failures):
+        if outcome != Outcome.FAILED and any(f.text == text for f in failures):
             return  # one "not started" line per task is enough
-        same = _same_as(text, slot.failures)
+        same = _same_as(text, failures)
         if same is not None:
             same.same += 1  # one diagnosis per mistake and task, the rest counted
             return
         failed = self.seen.get(report.nodeid, [])
-        room = MAX_PICTURES - sum(len(f.pictures) for f in slot.failures)
+        room = MAX_PICTURES - sum(len(f.pictures) for f in failures)
         pictures = [histogram_png(f.values, f.dist, f.brief.splitlines()[0]) for f in failed[:room]]
         if failed and importlib.util.find_spec("matplotlib"):  # the pictures say it better
             text = "\n".join(shaping.trim_histogram(text.splitlines(), keep=False)[0])
-        slot.failures.append(
-            Failure(report.nodeid.split("::", 1)[-1], text, [p for p in pictures if p])
-        )
+        failures.append(Failure(report.nodeid.split("::", 1)[-1], text, [p for p in pictures if p]))
 
     def _diagnosis(self, report) -> str:
-        """The diagnosis as ``make test`` shortens it (``kata.testing.shaping``), or for an
-        exception in the learner's code, its message and the line of its cell."""
+        """``make test``'s diagnosis, or an exception's message and the line of its cell."""
         excinfo = self.excinfo.get(report.nodeid)
         if excinfo is not None and type(excinfo.value).__name__ == "Failed":  # pytest.fail
             return str(excinfo.value).strip()
@@ -338,32 +322,26 @@ class _Collector:
 
 def _unrun_definition(namespace: dict, names: list[str]) -> str:
     """Why the newest cell defining one of ``names`` cannot run (a syntax error), or ""."""
-    history = namespace.get("In")
-    if not isinstance(history, list) or len(history) < 2:
-        return ""
+    history = namespace.get("In", [])  # IPython's inputs, this cell's last
     shell = namespace.get("get_ipython")
     transform = getattr(shell(), "transform_cell", None) if callable(shell) else None
     pattern = re.compile(
         r"^(?:async\s+def|def|class)\s+(" + "|".join(map(re.escape, names)) + r")\b", re.M
     )
-    for cell in reversed(history[:-1]):  # the last one is the cell running the check
-        found = pattern.search(cell or "")
-        if not found:
-            continue
-        try:
-            compile(transform(cell) if transform else cell, "<cell>", "exec")
-        except SyntaxError as exc:
-            return _(
-                "the cell defining `{name}` has a syntax error (line {line}: {error}): "
-                "fix it and run it again"
-            ).format(name=found.group(1), line=exc.lineno, error=exc.msg)
-        return ""
+    defining = [cell for cell in history[:-1] if cell and pattern.search(cell)]
+    cell = defining[-1] if defining else ""
+    try:
+        compile(transform(cell) if transform else cell, "<cell>", "exec")
+    except SyntaxError as exc:
+        return _(
+            "the cell defining `{name}` has a syntax error (line {line}: {error}): "
+            "fix it and run it again"
+        ).format(name=pattern.search(cell).group(1), line=exc.lineno, error=exc.msg)
     return ""
 
 
 def _plain(value) -> bool:
-    """A value a cell can hand to the graded module as it is: an allowed module, or
-    data without code (numbers, strings, and tuples of them)."""
+    """An allowed module, or data without code (numbers, strings, tuples of them)."""
     if isinstance(value, types.ModuleType):
         return guard.module_allowed(value)
     if isinstance(value, tuple):
@@ -373,8 +351,7 @@ def _plain(value) -> bool:
 
 def _module_of(namespace: dict, name: str) -> types.ModuleType:
     """The exercise's module as the kernel defines it now: the cells that defined its
-    functions and classes, in the order they ran, run again under the kata's guard
-    (``kata.core.guard``) over the kernel's allowed modules and plain values."""
+    functions and classes run again, in order, under the kata's guard."""
     module = types.ModuleType(f"kata_notebook_{name}")
     module.__file__ = WHERE
     module.__dict__.update(
@@ -415,11 +392,8 @@ def _displayed_by_caller(frame) -> bool:
 
 
 def check(exercise: str, task: str | None = None, *, namespace: dict | None = None, frame=None):
-    """Grade ``exercise`` (or one ``task`` of it) as the kernel defines it now.
-
-    ``namespace`` is where the definitions live: by default the globals of the caller's
-    ``frame``. Returns a ``CheckResult``, and in IPython shows it unless the cell does.
-    """
+    """Grade ``exercise`` (or one ``task``) in ``namespace`` (the caller's globals): a
+    ``CheckResult``, shown in IPython unless the cell shows it."""
     if frame is None and namespace is None:
         frame = sys._getframe(1)
     result = _check(exercise, task, frame.f_globals if namespace is None else namespace)
@@ -435,13 +409,10 @@ def check(exercise: str, task: str | None = None, *, namespace: dict | None = No
 def _check(exercise: str, task: str | None, namespace: dict):
     if str(namespace.get("__name__", "")).startswith("kata_target_"):
         return None  # a graded module being loaded (an unguarded check cell): nothing to do
-    started = time.perf_counter()
     ex = catalogue.exercise(exercise)
     wanted = [ex.task(task)] if task else list(ex.tasks)
     tests = ROOT / "tests" / f"test_{ex.name}.py"
-    hidden = (
-        not HIDDEN.is_dir() or (HIDDEN / tests.name).is_file()
-    )  # here or kept by the instructor
+    hidden = not HIDDEN.is_dir() or (HIDDEN / tests.name).is_file()  # or kept by the instructor
     result = CheckResult(ex, [TaskCheck(t) for t in wanted], hidden)
     if not tests.is_file():
         result.error = _("the kata has no tests for {exercise} here ({tests} is missing)").format(
@@ -456,14 +427,12 @@ def _check(exercise: str, task: str | None, namespace: dict):
     except Exception as exc:  # noqa: BLE001 - the learner's cells raised when run again
         broken = f"{type(exc).__name__}: {exc}".splitlines()[0]
     if broken:
-        for t in result.tasks:
-            t.outcomes.append(Outcome.BROKEN)
-            t.failures.append(Failure("", broken))
+        result.tasks = [TaskCheck(t, [Outcome.BROKEN], [Failure("", broken)]) for t in wanted]
         return result
     from kata import import_quietly
 
     import_quietly()
-    collector = _Collector(ex.name, set(_code_files(vars(module).values())))
+    collector = _Collector(set(_code_files(vars(module).values())))
     args = [str(tests), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")]
     args += ["--target", str(ROOT), "--exercise", ex.name, "--capture=sys"]
     args += ["--task", wanted[0].name] if task else []
@@ -477,9 +446,8 @@ def _check(exercise: str, task: str | None, namespace: dict):
         result.error = str(exc)
     finally:
         stats.WATCHERS.remove(collector.watch)
-    result.tasks = [collector.results.get(t.name, TaskCheck(t)) for t in wanted]
-    result.seconds = time.perf_counter() - started
+    result.tasks = [
+        TaskCheck(t, collector.results[t.key].outcomes, collector.failures.get(t.name, []))
+        for t in wanted
+    ]
     return result
-
-
-__all__ = ["CheckResult", "Failure", "TaskCheck", "check", "histogram_png"]
