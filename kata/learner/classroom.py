@@ -45,11 +45,9 @@ def runners(results: dict[str, outcomes.TaskResult]) -> dict[str, dict]:
             r = results.get(t.key) or outcomes.TaskResult(t)
             total, top = total + r.score, top + t.points
             name = f"{e.name}.{t.name}: {show_points(r.score)}/{show_points(t.points)}"
-            message = (
-                f"{r.passed}/{r.total} checks pass"
-                if r.total
-                else "no result: this exercise's test run ended early"
-            )
+            message = f"{r.passed}/{r.total} checks pass"
+            if not r.total:
+                message = "no result: this exercise's test run ended early"
             if r.score > 0:
                 earned.append(_entry(name, True, message))
             if not (r.total and r.status == outcomes.Status.DONE):
@@ -73,19 +71,13 @@ def points(runs: dict[str, dict]) -> tuple[float, float]:
 def grade(directory: str) -> dict[str, outcomes.TaskResult]:
     """Grade each exercise in its own pytest process, so that one exercise that kills
     its process (``os._exit``, a crash) costs only its own points."""
-    results = outcomes.empty()
     with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "last-run.json"  # each run merges its tasks' results into it
         for e in catalogue.exercises():
-            if not (ROOT / e.test_file).is_file():
-                continue
-            path = Path(tmp) / f"{e.name}.json"
-            cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--target"]
-            cmd += [directory, "--kata-state", str(path), e.test_file]
-            subprocess.run(cmd, cwd=ROOT)
-            here = state.read(path, quiet=True).get("target", "")
-            mine = state.load_run(path, here)
-            results.update({t.key: mine[t.key] for t in e.tasks})
-    return results
+            if (ROOT / e.test_file).is_file():
+                cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--target"]
+                subprocess.run([*cmd, directory, "--kata-state", str(path), e.test_file], cwd=ROOT)
+        return state.load_run(path, state.read(path, quiet=True).get("target", ""))
 
 
 def add_parser(sub) -> None:
