@@ -8,12 +8,11 @@ alone, and said so. The other commands follow ``KATA_LANG``: ``KATA_LANG=zh make
 
 from __future__ import annotations
 
-import sys
-
 from kata import ROOT
 from kata.core import catalogue, lessons
 from kata.core.i18n import LANGUAGES, NAMES, _
 from kata.core.state import BACKUPS
+from kata.learner import commands
 from kata.learner.commands import pristine_stub, safe_backup
 from kata.learner.run import UsageError
 
@@ -44,19 +43,19 @@ def switch(lang: str, folder=None, backups=BACKUPS) -> int:
             todo.append((path, None, [], said.format(line=exc.lineno, message=exc.msg)))
         except UsageError as exc:
             todo.append((path, None, [], str(exc)))
-    changed = [(path, new) for path, new, _kept, _problem in todo if new is not None]
-    saved = [safe_backup(path, backups) for path, _new in changed]  # every backup first
+    saved = {p: safe_backup(p, backups) for p, new, *_ in todo if new is not None}  # all first
     language = NAMES[lang]
-    for (path, new), copy in zip(changed, saved):
-        path.write_text(new, encoding="utf-8")
-        shown = copy.relative_to(ROOT) if copy.is_relative_to(ROOT) else copy
-        said = _("{file}: lessons now in {language} (backup: {backup})")
-        print(said.format(file=f"exercises/{path.name}", language=language, backup=shown))
     for path, new, kept, problem in todo:
         file = f"exercises/{path.name}"
-        if problem:
+        if new is not None:
+            path.write_text(new, encoding="utf-8")
+            copy = saved[path]
+            shown = copy.relative_to(ROOT) if copy.is_relative_to(ROOT) else copy
+            said = _("{file}: lessons now in {language} (backup: {backup})")
+            print(said.format(file=file, language=language, backup=shown))
+        elif problem:
             print(_("{file}: {problem}").format(file=file, problem=problem))
-        elif new is None and not kept:
+        elif not kept:
             print(_("{file}: lessons already in {language}").format(file=file, language=language))
         if kept:
             said = _("{file}: kept your own text of {names}")
@@ -73,12 +72,4 @@ def add_parser(sub) -> None:
         description=__doc__.splitlines()[0],
     )
     p.add_argument("language", help="zh (简体中文) or en (English)")
-    p.set_defaults(run=run)
-
-
-def run(args) -> int:
-    try:
-        return switch(choose(args.language))
-    except UsageError as exc:
-        print(_("error: {message}").format(message=exc), file=sys.stderr)
-        return 2
+    p.set_defaults(run=commands.run, job=lambda args: switch(choose(args.language)))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import sys
 
-from kata.core import catalogue, outcomes, target
+from kata.core import catalogue, outcomes
 from kata.core.i18n import _
 from kata.core.references import reference
+from kata.learner import commands
 from kata.learner.commands import grade_quietly
 from kata.learner.run import Interrupted, UsageError
 from kata.testing.tables import label_text
@@ -21,37 +22,34 @@ def add_parser(sub) -> None:
     p = sub.add_parser("solution", help="[learner] a task's reference solution, once yours passes")
     p.add_argument("exercise", nargs="?")
     p.add_argument("task", nargs="?")
-    p.set_defaults(run=run)
+    p.set_defaults(run=commands.run, job=solution)
 
 
-def run(args) -> int:
-    try:
-        if not args.exercise or not args.task:
-            raise UsageError(
-                _(
-                    "which task? e.g. make solution EX=ex03 TASK=WeirdInit "
-                    "(it shows the reference once your task passes)"
-                )
+def solution(args) -> int:
+    if not args.exercise or not args.task:
+        raise UsageError(
+            _(
+                "which task? e.g. make solution EX=ex03 TASK=WeirdInit "
+                "(it shows the reference once your task passes)"
             )
-        ex = catalogue.exercise(args.exercise)
-        task = ex.task(args.task)
-        where = f"{ex.name}.{task.name}"
-        source = reference(ex.name, task.name)
-        if source is None:
-            print(
-                _(
-                    "error: this edition of the kata ships no reference solutions (your "
-                    "instructor decides: make release SOLUTIONS=after-pass); {where} passes or "
-                    "not, compare your code with a classmate's or ask"
-                ).format(where=where),
-                file=sys.stderr,
-            )
-            return 2
-        print(_("checking that {where} passes first…").format(where=where), flush=True)
-        status = grade_quietly(ex.name, task.name)[task.key].status
-    except (catalogue.UnknownName, target.TargetError, UsageError) as exc:
-        print(_("error: {message}").format(message=exc), file=sys.stderr)
+        )
+    ex = catalogue.exercise(args.exercise)
+    task = ex.task(args.task)
+    where = f"{ex.name}.{task.name}"
+    source = reference(ex.name, task.name)
+    if source is None:
+        print(
+            _(
+                "error: this edition of the kata ships no reference solutions (your "
+                "instructor decides: make release SOLUTIONS=after-pass); {where} passes or "
+                "not, compare your code with a classmate's or ask"
+            ).format(where=where),
+            file=sys.stderr,
+        )
         return 2
+    print(_("checking that {where} passes first…").format(where=where), flush=True)
+    try:
+        status = grade_quietly(ex.name, task.name)[task.key].status
     except (Interrupted, KeyboardInterrupt):
         print(_("interrupted: nothing shown"), file=sys.stderr)
         return 130
