@@ -1,10 +1,7 @@
 """The student edition: ``kata release [--out dist/student]`` (``make release``).
 
-A copy of what a learner needs (``build``), without answers, then checked: no line of
-a solution body appears in it, no function of it computes a solution's body (compared
-as syntax trees, names aside), and its own pytest, run as a learner would, reports every
-task as not started (``check``).
-"""
+A copy of what a learner needs (``build``), then checked (``check``): no solution line or
+function computing a solution's body (names aside) in it, every task 'not started' there."""
 
 from __future__ import annotations
 
@@ -39,10 +36,7 @@ STUDENT_BEGIN, STUDENT_END = "# student-only: begin", "# student-only: end"
 # What the edition's README must not mention: it has none of these.
 README_FORBIDDEN = (
     "solutions/",
-    "hidden/",
-    "mutants/",
-    "alternatives/",
-    "tooling/",
+    *(f"{d}/" for d in TEST_DIRS_EXCLUDED),
     ".ci/run",
     "--target solutions",
     "help-dev",
@@ -55,8 +49,7 @@ MIN_ANSWER_NODES = 25  # a body smaller than this (``layer.trainable = False``) 
 
 
 def readme_problems(text: str, name: str = "README.md") -> list[str]:
-    """What a README of the edition points to that the edition lacks: a link to a
-    section that is not in it, a mention of what was left out."""
+    """A README's links to sections it lacks, and its mentions of what was left out."""
     heads = {  # GitHub's anchors of the headings (letters of any script kept)
         re.sub(r"[^\w\- ]", "", ln.lstrip("#").strip().lower()).replace(" ", "-")
         for ln in text.splitlines()
@@ -116,8 +109,6 @@ def build(out: Path, root: Path = ROOT, solutions: str = "none") -> Path:
     out.mkdir(parents=True)
     (out / MARK).write_text("made by kata release\n")
     for name in FILES:
-        if not (root / name).is_file():
-            continue
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         if name == "Makefile" or name in READMES:
             text = (root / name).read_text(encoding="utf-8")
@@ -133,10 +124,7 @@ def build(out: Path, root: Path = ROOT, solutions: str = "none") -> Path:
     pristine = out / "kata" / "learner" / "pristine"  # the stubs ``make reset`` restores
     pristine.mkdir(parents=True, exist_ok=True)
     for e in catalogue.exercises():
-        if (root / "solutions" / e.filename).is_file():
-            (pristine / e.filename).write_text(stubs.generate(e.name), encoding="utf-8")
-        elif (root / "exercises" / e.filename).is_file():
-            shutil.copyfile(root / "exercises" / e.filename, pristine / e.filename)
+        (pristine / e.filename).write_text(stubs.generate(e.name), encoding="utf-8")
     if solutions == "after-pass":  # make solution shows them once a task passes
         write_json(out / references.PACKED.relative_to(ROOT), references.pack(root))
     return out
@@ -184,9 +172,8 @@ def answer_steps(source: str) -> dict[str, list[str]]:
 
 
 def holds_answers(source: str, answers: dict[str, list[str]]) -> list[str]:
-    """The answers (``{name: steps}``) that one function of ``source`` computes whole:
-    every step of the answer, names aside, among what that function computes (at any
-    depth, in any order, beside other statements)."""
+    """The answers (``{name: steps}``) one function of ``source`` computes whole: each
+    step, names aside, among its own (at any depth, in any order, beside others)."""
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
@@ -197,9 +184,8 @@ def holds_answers(source: str, answers: dict[str, list[str]]) -> list[str]:
 
 
 def _secrets(root: Path) -> tuple[dict[str, str], dict[str, list[str]], set[str]]:
-    """What the solutions' function bodies hold: ``{body dump: "exNN.function"}``, their
-    answers (``answer_steps``) and their distinctive lines, those in no public file of
-    the kata (stubs, graded tests, helpers, the kata package, README)."""
+    """The solutions' ``{body dump: "exNN.function"}``, their ``answer_steps`` and their
+    distinctive lines, those in no public file (stubs, graded tests, kata/, README)."""
     public = [root / "README.md", *root.glob("exercises/*.py"), *root.glob("tests/*.py")]
     public += (root / "kata").rglob("*.py")
     seen = {ln.strip() for f in public if f.is_file() for ln in f.read_text("utf-8").splitlines()}
@@ -235,13 +221,12 @@ def leaks(out: Path, root: Path = ROOT) -> list[str]:
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         try:
             text = path.read_text(encoding="utf-8")
+            tree = ast.parse(text) if path.suffix == ".py" else None
         except UnicodeDecodeError:
             continue
-        rel = path.relative_to(out)
-        try:
-            tree = ast.parse(text) if path.suffix == ".py" else None
         except SyntaxError:
             tree = None
+        rel = path.relative_to(out)
         if tree:
             dumps = ("\n".join(map(ast.dump, body)) for _name, body in _functions(tree))
             same = sorted({bodies[d] for d in dumps if d in bodies})

@@ -190,6 +190,26 @@ def test_release_refuses_a_test_that_computes_a_solution_body(tmp_path):
     ), problems
 
 
+def test_release_refuses_a_solution_body_with_only_its_names_changed(tmp_path):
+    """No statement added: what the function computes is the answer, no more."""
+    renamed = """
+import keras
+
+
+def reference_net(width, outputs=1):
+    twice = keras.layers.Dense(width, activation="relu")
+    return keras.Sequential([
+        keras.layers.Dense(width, activation="relu"), twice, twice, keras.layers.Dense(outputs)
+    ])
+"""
+    problems = release.leaks(_edition_with_test(tmp_path, renamed))
+    assert [p for p in problems if "computes what the body of" in p] == [
+        "tests/test_ex05_shared_params.py: computes what the body of "
+        "ex05_shared_params.build_tied_mlp computes (names aside): a test that builds its "
+        "reference this way hands over the answer"
+    ], problems
+
+
 def test_release_accepts_a_reference_built_another_way(tmp_path):
     other = REWRITTEN_TIED_MLP.replace('activation="relu"', 'activation="tanh"').replace(
         "Dense(outputs),", "Dense(outputs, activation=None),"
