@@ -1,7 +1,5 @@
-"""tf-params-kata's tooling: ``kata.core`` (what every tool shares), ``kata.testing`` (a
-graded pytest run), ``kata.learner``, ``kata.grading`` (the instructor's grader) and
-``kata.dev`` (the maintainers' tools, not in the student edition); ``kata.cli`` is the
-one command behind the Makefile's targets."""
+"""tf-params-kata's tooling: ``kata.core`` (shared), ``kata.testing`` (a graded pytest run),
+``kata.learner``, ``kata.grading`` and ``kata.dev``; ``kata.cli`` is the ``kata`` command."""
 
 import os
 from pathlib import Path

@@ -1,7 +1,6 @@
-"""Babel extraction methods (named in ``kata/core/locale/babel.cfg``) for the long texts,
-translated in the same catalog as the messages: the catalogue's titles and hints, and
-the lessons, the docstrings each solution's stub keeps. The message id is the English
-text; the comment says where it comes from."""
+"""Babel extraction methods (named in ``kata/core/locale/babel.cfg``) for the long texts:
+the catalogue's titles and hints, and the lessons (the docstrings a stub keeps). The
+message id is the English text; the comment says where it comes from."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
 """Make the learner's stubs from the reference solutions, so the two never drift.
 
-``kata dev stubs`` (``make stubs``) rewrites ``exercises/`` from ``solutions/``; an
-exercise that is neither its new stub nor the stub of the last commit is someone's
-work: it is backed up to ``.kata/backups/`` first, and written only with ``--force``.
-"""
+``make stubs`` writes an exercise that is neither its new stub nor the last commit's
+only with ``--force``, backed up to ``.kata/backups/`` first: it is someone's work."""
 
 from __future__ import annotations
 

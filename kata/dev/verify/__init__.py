@@ -1,9 +1,7 @@
 """Prove the graded suites: ``kata dev verify`` (part of ``make verify``).
 
 Each check is a module of this package with ``report`` (its problems make the exit status
-1) and, if it grades code, ``jobs``: graded in-process (``pytest.main``) by a pool of
-worker processes (``jobs.run_all``), so TensorFlow is imported once per worker.
-"""
+1) and, if it grades code, ``jobs``, run by ``jobs.run_all``."""
 
 from __future__ import annotations
 
@@ -36,15 +34,11 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     start = time.perf_counter()
     try:
-        wanted = {catalogue.exercise(n).name for n in args.exercises or ()}
+        wanted = {catalogue.exercise(n).name for n in args.exercises or catalogue.names()}
     except catalogue.UnknownName as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    exercises = [
-        e.name
-        for e in catalogue.exercises()
-        if jobs.suite_paths(e.name) and (not wanted or e.name in wanted)
-    ]
+    exercises = [n for n in catalogue.names() if n in wanted and jobs.suite_paths(n)]
     modules = (invariant, parity, seeds, translations, doctests)
     named = {m.__name__.rsplit(".", 1)[1]: m for m in modules}
     only = args.only or CHECKS

@@ -1,6 +1,5 @@
-"""Doctests: every ``>>>`` example in ``solutions/`` (lessons and docstrings) runs and
-shows what it says, each docstring on its own with only its module's names
-(``pytest --doctest-modules`` in a verify worker; ``...`` stands for any text)."""
+"""Doctests: every ``>>>`` example in ``solutions/`` shows what it says, each docstring
+on its own with only its module's names (``pytest --doctest-modules``; ``...``: any text)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Parity: ``exercises/``, ``solutions/`` and the catalogue agree on public names,
-signatures and docstrings; the lessons, the READMEs' exercise tables and their Chinese
-versions cite the catalogue's ``book`` (and list its tasks); the texts name the Keras
-and TensorFlow versions ``constraints.txt`` pins; each Chinese guide keeps up with its
+signatures and docstrings; the lessons and the READMEs' exercise tables agree with the
+catalogue; the texts name the pinned versions; each Chinese guide keeps up with its
 English one. Everything compared lives in this repository."""
 
 from __future__ import annotations
@@ -110,9 +109,8 @@ def _table_row(readme: str, name: str) -> str | None:
 
 
 def _zh(root: Path) -> dict[str, str]:
-    """The Chinese texts of the catalog in the tree at ``root``, by where their English
-    comes from (the comment ``kata.dev.extractors`` writes: ``ex01_access_params: module``)
-    or else by their English."""
+    """The Chinese texts of the catalog at ``root``, by where their English comes from
+    (``kata.dev.extractors``'s comment, ``ex01_access_params: module``) or by their English."""
     from babel.messages.pofile import read_po
 
     if not (root / ZH_CATALOG).exists():
@@ -171,9 +169,8 @@ def pins(root: Path = ROOT) -> dict[str, str]:
 
 
 def version_problems(root: Path = ROOT) -> list[str]:
-    """Lessons and guides that name other Keras/TensorFlow versions than the pins, and
-    module lessons with "Keras 3 facts" that do not say which versions they were
-    checked on."""
+    """Lessons and guides naming other Keras/TensorFlow versions than the pins, and
+    module lessons whose "Keras 3 facts" do not say which versions they were checked on."""
     if not (pinned := pins(root)):
         return ["constraints.txt: missing or without name==version pins"]
     names = [f"solutions/{ex.filename}" for ex in catalogue.exercises()]

@@ -1,8 +1,6 @@
-"""Translations: every text ``pybabel extract`` finds (``kata/core/locale/babel.cfg``)
-has a current translation in every language's ``kata.po`` (not fuzzy, the same
-``{placeholders}``, none of a text that is gone), the ``kata.mo`` is the compiled
-``kata.po``, and the graded suites hold no English prose outside ``_()``/``N_()``.
-"""
+"""Translations: every text ``pybabel extract`` finds has a current translation in each
+language's ``kata.po``, compiled in its ``kata.mo``, and the graded suites hold no English
+prose outside ``_()``/``N_()``."""
 
 from __future__ import annotations
 
@@ -52,9 +50,8 @@ def message_problems(lang: str, root: Path = ROOT, locale: Path = i18n.LOCALE) -
         return [f"{lang}: {_show(po, root)} is missing (pybabel init)"]
     with open(po, "rb") as f:
         messages = [m for m in read_po(f) if m.id and isinstance(m.id, str)]
-    out = [
-        f"{lang}: stale message (fuzzy; its English changed): {m.id!r}" for m in messages if m.fuzzy
-    ]
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    out = [f"{lang}: stale message (fuzzy; its English changed): {mid!r}" for mid in fuzzy]
     translated = {m.id: m.string for m in messages if m.string and not m.fuzzy}
     for mid, text in translated.items():
         if _fields(mid) != _fields(text):
@@ -63,8 +60,8 @@ def message_problems(lang: str, root: Path = ROOT, locale: Path = i18n.LOCALE) -
                 f"{sorted(_fields(text))} in its translation"
             )
     wanted = extracted(root)
-    fuzzy = {m.id for m in messages if m.fuzzy}
-    out += [f"{lang}: missing message: {mid!r}" for mid in sorted(wanted - set(translated) - fuzzy)]
+    missing = wanted - set(translated) - set(fuzzy)
+    out += [f"{lang}: missing message: {mid!r}" for mid in sorted(missing)]
     out += [
         f"{lang}: obsolete message (no such English text; make messages): {mid!r}"
         for mid in sorted(set(translated) - wanted)

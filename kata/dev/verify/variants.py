@@ -19,9 +19,8 @@ MIN_MUTANTS = 35
 
 
 def mutants(exercise: str) -> dict[str, tuple[str, str]]:
-    """``{name: (mistake, module source)}`` from ``tests/mutants/<exercise>.toml``: the
-    reference solution with each edit's ``old`` text, which must occur exactly once (a
-    mutant that no longer fits the solution is reported, not silently tested)."""
+    """``{name: (mistake, module source)}`` from ``tests/mutants/<exercise>.toml``; an
+    edit's ``old`` text must occur exactly once in the solution (else: ``ValueError``)."""
     path = MUTANTS / f"{exercise}.toml"
     if not path.exists():
         return {}
