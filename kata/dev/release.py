@@ -248,10 +248,9 @@ def check(out: Path) -> list[str]:
     problems = leaks(out)
     path = out / ".kata" / "release-check.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KATA_", "PYTEST_ADDOPTS"))}
+    env["PYTHONPATH"] = str(out)
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--kata-state", str(path)]
-    proc = subprocess.run(
-        cmd, cwd=out, env={**env, "PYTHONPATH": str(out)}, capture_output=True, text=True
-    )
+    proc = subprocess.run(cmd, cwd=out, env=env, capture_output=True, text=True)
     print(proc.stdout[-2500:])
     data = state.read(path, quiet=True)
     shutil.rmtree(out / ".kata", ignore_errors=True)
