@@ -22,11 +22,8 @@ def clean(text: object, limit: int = MESSAGE_LIMIT) -> str:
     """``text`` as printable, XML-safe text of at most ``limit`` characters (head kept)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
-    text = _ANSI.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
-    text = _BAD.sub("", text)
-    if len(text) > limit:
-        text = text[: max(0, limit - 1)] + "…"
-    return text
+    text = _BAD.sub("", _ANSI.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n"))
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
 def name(text: object, limit: int = 200) -> str:

@@ -1,8 +1,8 @@
 """The grader's pytest plugin: one JSON line per event (``collected``, each test's
-``start`` and ``end``, ``finish``) appended with ``os.write`` to ``KATA_GRADE_STREAM``, so
-every finished test survives a crash, each with the token the grader sends on stdin; it
-deletes the run's hidden tests once collected, and an ``end`` line lists any change the
-test made to the checking machinery (``snapshot``)."""
+``start`` and ``end``) appended with ``os.write`` to ``KATA_GRADE_STREAM``, so every
+finished test survives a crash, each with the token the grader sends on stdin; it deletes
+the run's hidden tests once collected, and an ``end`` line lists any change the test made
+to the checking machinery (``snapshot``)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import json
 import linecache
 import os
 import sys
-import time
 
 from kata.core import settings
 from kata.grading.sanitize import MESSAGE_LIMIT
+from kata.testing.keys import task_of
 
 # Modules whose functions and classes the checks rely on; the prefixes cover submodules.
 WATCHED = {"builtins", "pytest", "pluggy", "pytest_check", "kata", "tests", "keras.utils"}
@@ -34,7 +34,7 @@ if _path := settings.get("KATA_GRADE_STREAM", pop=True):
 def _emit(event: str, **data) -> None:
     if _fd is None:
         return
-    data.update(event=event, token=_token, t=time.time())
+    data.update(event=event, token=_token)
     os.write(_fd, (json.dumps(data) + "\n").encode())
 
 
@@ -81,11 +81,8 @@ _reports: dict = {}
 
 
 def _identity(item) -> dict:
-    from kata.testing.plugin import exercise_of, task_of
-
     return {
         "id": item.nodeid,
-        "exercise": exercise_of(item),
         "task": task_of(item),
         "hidden": item.get_closest_marker("hidden") is not None,
     }
@@ -149,11 +146,7 @@ def pytest_runtest_logfinish(nodeid, location):
     tampered = compare(_before.pop(nodeid, {}), snapshot())
     reports = _reports.pop(nodeid, [])
     outcome, message = _verdict(reports)
-    seconds = round(sum(getattr(r, "duration", 0.0) for r in reports), 3)  # setup+call+teardown
+    seconds = round(sum(r.duration for r in reports), 3)  # setup, call and teardown
     _emit(
         "end", id=nodeid, outcome=outcome, message=message, tampered=tampered[:20], seconds=seconds
     )
-
-
-def pytest_sessionfinish(session, exitstatus):
-    _emit("finish", exitstatus=int(exitstatus))
