@@ -139,13 +139,9 @@ def sweep_stale_trees() -> None:
 
 def _admit(g: ExerciseGrade, found: intake.Found) -> bool:
     """Decide whether the module ``found`` may run; set the verdict when it may not."""
-    inside = found.path.relative_to(found.base)  # the path and its parents up to the base
-    links = [found.base / p for p in (inside, *inside.parents[:-1])]
-    links = [p for p in links if p.is_symlink()]
-    if links:
-        where = sanitize.name(links[-1].relative_to(found.base))
-        to = sanitize.name(os.readlink(links[-1]))
-        why = f"{where} is a symbolic link (to {to}): submit the module itself"
+    if found.path.is_symlink():  # the intake never enters a linked folder: only this can be one
+        to = sanitize.name(os.readlink(found.path))
+        why = f"{found.shown} is a symbolic link (to {to}): submit the module itself"
         g.set_verdict(Verdict.REFUSED, why)
         return False
     if found.path.suffix == ".py":
@@ -170,8 +166,7 @@ def _no_module_reason(name: str, sub: intake.Submission) -> str:
 
 
 def take(sub: intake.Submission, result: Grade, root: Path) -> dict[str, Path]:
-    """The module of each exercise that may run; the others get their verdict, and what
-    the intake noticed becomes flags."""
+    """The module of each exercise that may run; the others get their verdict and flags."""
     modules = {}
     result.flags += sub.flags
     for name, g in result.exercises.items():
@@ -211,8 +206,7 @@ def grade(
     jobs: int = 1,
     sandbox: Sandbox | None = None,
 ) -> Grade:
-    """Grade the exercise modules found in ``submission``, one sandboxed run per exercise
-    (runs of several exercises, ``jobs`` at a time)."""
+    """Grade the exercise modules in ``submission``, ``jobs`` sandboxed exercises at a time."""
     started = time.monotonic()
     submission = Path(os.path.abspath(submission))
     limits = limits or Limits()
@@ -281,8 +275,9 @@ def add_parser(sub) -> None:
     p.add_argument(
         "submission", help="directory holding the exercise modules (exercises, solutions or a path)"
     )
-    p.add_argument("--out", help="output directory (default: grades/<submission name>)")
-    p.add_argument(
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--out", help="output directory (default: grades/<submission name>)")
+    out.add_argument(
         "--into",
         metavar="CLASS_OUT",
         help="regrade into a class graded by kata grade-all: write CLASS_OUT/<submission name>/ "
@@ -310,8 +305,7 @@ def add_parser(sub) -> None:
 
 
 def _failed(sub: Path, exercises, sandbox: Sandbox, exc: Exception, log: Path) -> Grade:
-    """The grade when the grader itself failed: every exercise in error, the traceback in
-    the log (for the maintainers), never a missing output."""
+    """Every exercise in error when the grader itself failed; the traceback goes to the log."""
     with open(log, "a") as out:
         out.write("\n" + "".join(traceback.format_exception(exc)))
     result = _new_grade(sub, exercises or catalogue.names(), sandbox)
@@ -335,9 +329,6 @@ def run(args) -> int:
         exercises = [catalogue.exercise(e.strip()).name for e in names if e.strip()] or None
     except catalogue.UnknownName as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.into and args.out:
-        print("error: give --out or --into, not both", file=sys.stderr)
         return 2
     missing = "is a symbolic link" if Path(args.submission).is_symlink() else None
     try:

@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -35,16 +34,14 @@ def grade_one(sub: Path, out: Path, extra: list[str], timeout: float = SUBMISSIO
     (out / "grade.json").unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(out), "--quiet"]
     cmd += ["--jobs", "1", *extra]  # the submissions are the unit of parallelism
-    tmp = Path(tempfile.mkdtemp(prefix="kata-batch-"))
-    env = dict(os.environ, TMPDIR=str(tmp))
-    try:
+    with tempfile.TemporaryDirectory(prefix="kata-batch-", ignore_cleanup_errors=True) as tmp:
         proc = subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=ROOT,
-            env=env,
+            env=dict(os.environ, TMPDIR=tmp),
             start_new_session=True,  # a signal to the grader's group never reaches the batch
         )
         error = ""
@@ -55,12 +52,10 @@ def grade_one(sub: Path, out: Path, extra: list[str], timeout: float = SUBMISSIO
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # and whatever it left in its session
         proc.wait()
-        text = text.decode("utf-8", errors="replace")
-        (out / "grader.log").write_text(text)
-        last = f"{sub.name}: {error or f'grader exit {proc.returncode}'}"
-        print(text.strip().splitlines()[-1] if text.strip() else last, flush=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    text = text.decode("utf-8", errors="replace")
+    (out / "grader.log").write_text(text)
+    last = f"{sub.name}: {error or f'grader exit {proc.returncode}'}"
+    print(text.strip().splitlines()[-1] if text.strip() else last, flush=True)
     if error:
         return {"error": error}
     failed = f"grader failed (exit {proc.returncode}); see {out / 'grader.log'}"

@@ -56,7 +56,6 @@ class Found:
 
     path: Path  # the file to read (inside the submission, or unpacked from an archive)
     shown: str  # its name for people: ``exercises/ex01_….py``, ``work.zip:ex01_….py``
-    base: Path  # the folder ``path`` was found in (the submission, or an archive's)
     rank: tuple = ()  # candidates sort by it, the best first
     notes: list[str] = field(default_factory=list)  # the name used, the candidates left out
 
@@ -95,42 +94,37 @@ class Submission:
     def _unpack(self, archive: Path, shown: str) -> None:
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix=self.tmp_prefix))
-        dest = self._tmp / str(len(list(self._tmp.iterdir())))
-        dest.mkdir()
+        dest = Path(tempfile.mkdtemp(dir=self._tmp))
         try:
             refused = unpack(archive, dest, MAX_BYTES - self._unpacked)
         except (OSError, ValueError, zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
             self.flags.append(f"{shown}: not unpacked ({sanitize.clean(str(exc), 200)})")
             return
-        for why in refused:
-            self.flags.append(f"{shown}: {why}")
+        self.flags += [f"{shown}: {why}" for why in refused]
         self._unpacked += sum(p.stat().st_size for p in walk(dest))
         self.entries += [(p, f"{shown}:{_shown(p, dest)}", dest) for p in walk(dest)]
 
     # ---------------------------------------------------------------- finding
 
     def candidates(self, name: str) -> list[Found]:
-        """The files that may be exercise ``name``'s module, the best first: the exact
-        name, a ``.py`` before a notebook, the folder before an archive, the top before
-        ``exercises/`` before deeper."""
+        """The files that may be exercise ``name``'s module, the best first: the exact name,
+        a ``.py`` before a notebook, the folder before an archive, the top before deeper."""
         out = []
         for path, shown, base in self.entries:
             if path.parent == self.root and path.name == "exercises" and path.is_symlink():
                 # A linked exercises/ folder: taken as it is, for the grader to refuse.
-                out.append(Found(path, shown, base, (False, False, False, 1, 1, shown)))
+                out.append(Found(path, shown, (False, False, False, 1, 1, shown)))
                 continue
-            if path.suffix.lower() not in MODULE_SUFFIXES or path.name.startswith("._"):
-                continue
-            if normalized(path.stem) != name or _kata_own(path, base):
+            skip = path.suffix.lower() not in MODULE_SUFFIXES or path.name.startswith("._")
+            if skip or normalized(path.stem) != name or _kata_own(path, base):
                 continue
             exact = path.name in (f"{name}.py", f"{name}{ipynb.SUFFIX}")
             inner = shown.split(":")[-1]
             depth = inner.count("/")
             place = 0 if depth == 0 else 1 if inner.startswith("exercises/") and depth == 1 else 2
             notebook = path.suffix.lower() == ipynb.SUFFIX
-            archived = base != self.root
-            rank = (not exact, notebook, archived, place, depth, shown)
-            out.append(Found(path, shown, base, rank))
+            rank = (not exact, notebook, base != self.root, place, depth, shown)
+            out.append(Found(path, shown, rank))
         return sorted(out, key=lambda c: c.rank)
 
     def find(self, name: str) -> Found | None:

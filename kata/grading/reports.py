@@ -20,23 +20,10 @@ from kata.grading.model import GRADED, ExerciseGrade, Grade, TaskGrade
 from kata.grading.sanitize import clean
 
 STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
-# The status and outcome words of the grader (grade.json keeps them in English).
-WORDS = (
-    N_("done"),
-    N_("not started"),
-    N_("missing"),
-    N_("no tests"),
-    N_("cannot import"),
-    N_("graded"),
-    N_("killed"),
-    N_("tampered"),
-    N_("crashed"),
-    N_("error"),
-    N_("passed"),
-    N_("failed"),
-    N_("broken"),
-    N_("no result"),
-)
+# The grader's words for a task, an exercise and a test (grade.json keeps them in English).
+WORDS = (N_("done"), N_("not started"), N_("missing"), N_("no tests"), N_("cannot import"))
+WORDS += (N_("graded"), N_("killed"), N_("tampered"), N_("crashed"), N_("error"))
+WORDS += (N_("passed"), N_("failed"), N_("broken"), N_("no result"))
 
 
 def word(status: str) -> str:
@@ -74,8 +61,7 @@ def _task_output(e: ExerciseGrade, tg: TaskGrade, hidden: bool | None) -> str:
 
 
 def _renamed(e: ExerciseGrade) -> bool:
-    """The module graded is not ``<name>.py`` (a near-miss name, a notebook) or came
-    from an archive: the learner is told which file counted."""
+    """The module graded is not ``<name>.py`` or came from an archive: the learner is told."""
     return bool(e.module) and (":" in e.module or e.module.split("/")[-1] != e.exercise.filename)
 
 
@@ -91,14 +77,12 @@ def _total(result: Grade) -> str:
 def gradescope(result: Grade) -> dict:
     """The Gradescope autograder results: one test entry per task (hidden tests apart);
     the top-level output, seen before the due date, has the visible tests' points only."""
-    tests, summary, seen, top, hidden_tests = [], [], 0.0, 0.0, False
+    tests, summary, seen, top = [], [], 0.0, 0.0
     for i, e in enumerate(result.exercises.values(), 1):
         if not e.counted:
             continue
         for j, tg in enumerate(e.tasks.values(), 1):
-            parts = [False, True] if any(t.hidden for t in tg.tests) else [None]
-            hidden_tests |= len(parts) > 1
-            for hidden in parts:
+            for hidden in [False, True] if any(t.hidden for t in tg.tests) else [None]:
                 score, max_score = tg.share(hidden)
                 suffix = " " + _("(hidden tests)") if hidden else ""
                 tests.append(
@@ -137,7 +121,7 @@ def gradescope(result: Grade) -> dict:
     note = f" ({result.sandbox_note})" if result.sandbox_note else ""
     head = [f"sandbox: {result.sandbox}{note}", *([result.problem] if result.problem else [])]
     tail = [_("visible tests: {score}/{max}").format(score=show_points(seen), max=show_points(top))]
-    if hidden_tests:
+    if any(t["visibility"] == "after_due_date" for t in tests):
         tail.append(_("hidden tests are graded too; they show after the due date"))
     return {
         "score": round(result.score, 4),
@@ -191,25 +175,21 @@ def summary(result: Grade) -> dict:
 
 
 def junit(result: Grade) -> ET.ElementTree:
-    """``junit.xml`` as the Jenkins xunit ``junit-10.xsd`` has it: a suite per exercise,
-    a case per test; a failed test is a ``failure``, a test with no verdict or an
-    exercise zeroed as a whole an ``error``."""
+    """``junit.xml`` as Jenkins xunit's ``junit-10.xsd`` has it: a suite per exercise, a case
+    per test, an ``error`` for a test with no verdict or an exercise zeroed as a whole."""
     suites = ET.Element("testsuites", name="kata grade", time=f"{result.seconds:.3f}")
     for e in result.exercises.values():
         if not e.counted:
             continue
         suite = ET.SubElement(suites, "testsuite", name=e.exercise.name)
-        elapsed = 0.0
         for tg in e.tasks.values():
             for t in tg.tests or [None]:
-                seconds = t.seconds if t else 0.0
-                elapsed += seconds
                 case = ET.SubElement(
                     suite,
                     "testcase",
                     name=clean(t.id.split("::")[-1], 200) if t else tg.task.name,
                     classname=f"{e.exercise.name}.{tg.task.name}",
-                    time=f"{seconds:.3f}",
+                    time=f"{t.seconds if t else 0:.3f}",
                 )
                 if e.status != GRADED:
                     why = clean(f"{word(e.status)}: {e.reason}", 500)
@@ -225,7 +205,7 @@ def junit(result: Grade) -> ET.ElementTree:
                     ET.SubElement(case, "failure", type=t.outcome, message=message).text = text
         _count(suite)
         suite.set("skipped", "0")
-        suite.set("time", f"{elapsed:.3f}")
+        suite.set("time", f"{sum(t.seconds for tg in e.tasks.values() for t in tg.tests):.3f}")
     _count(suites)
     ET.indent(suites)
     return ET.ElementTree(suites)
@@ -241,8 +221,7 @@ def _count(element: ET.Element) -> None:
 
 
 def feedback(result: Grade) -> str:
-    """The learner's feedback page (Markdown): per exercise and task the status and
-    points, and each failing check's diagnosis as ``make test`` shows it."""
+    """The learner's page (Markdown): points, statuses, each failing check as make test has it."""
     title = _("grade: {submission}").format(submission=clean(result.submission, 200))
     out = [f"# {title}", "", f"**{_total(result)}**", ""]
     if result.problem:
@@ -273,9 +252,8 @@ def write_all(result: Grade, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "results.json", json.dumps(gradescope(result), indent=1))
     write_text(out / "grade.json", json.dumps(summary(result), indent=1))
-    buf = io.BytesIO()
-    junit(result).write(buf, encoding="utf-8", xml_declaration=True)
-    write_text(out / "junit.xml", buf.getvalue().decode())
+    xml = ET.tostring(junit(result).getroot(), encoding="utf-8", xml_declaration=True)
+    write_text(out / "junit.xml", xml.decode())
     write_text(out / "feedback.md", feedback(result))
 
 
