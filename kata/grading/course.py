@@ -22,18 +22,12 @@ REVIEWED = ("graded", "missing", "no tests")  # statuses that need no review
 
 
 def read_grade(path: Path) -> dict | None:
-    """The ``grade.json`` at ``path``; None when there is none or it is not a grade (its
-    grader failed, or something else wrote the file)."""
+    """The ``grade.json`` at ``path``; None when there is none or it is not a grade."""
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("exercises"), dict) else None
-
-
-def _grades(out: Path, rows: list[dict]) -> dict[str, dict]:
-    """Each row's grade.json (an empty dict when it has none)."""
-    return {r["name"]: read_grade(out / r["name"] / "grade.json") or {} for r in rows}
 
 
 def _number(cell: str) -> float | None:
@@ -42,9 +36,6 @@ def _number(cell: str) -> float | None:
         return float(cell)
     except (TypeError, ValueError):
         return None
-
-
-# -------------------------------------------------------------------- figures
 
 
 def pass_rates(grades: dict[str, dict]) -> list[tuple[catalogue.Task, int, int]]:
@@ -103,9 +94,6 @@ def to_review(rows: list[dict], grades: dict[str, dict]) -> list[tuple[str, str]
                 out.append((r["name"], f"{name}: {e['status']}: {e['reason']}"))
             out += [(r["name"], f"{name}: {flag}") for flag in e["flags"]]
     return out
-
-
-# ---------------------------------------------------------------------- SVG
 
 
 def histogram_svg(totals: list[float], top: float) -> str:
@@ -171,8 +159,6 @@ def rates_svg(rates: list[tuple[catalogue.Task, int, int]]) -> str:
     return "".join(parts)
 
 
-# --------------------------------------------------------------------- page
-
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:72em}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
@@ -196,7 +182,8 @@ def _section(title: str, head: list[str], rows: list[list[str]], numeric=(), emp
 
 def render(out: Path, rows: list[dict]) -> str:
     """The report's HTML for the gradebook ``rows`` of the class graded into ``out``."""
-    esc, names, grades = html.escape, catalogue.names(), _grades(out, rows)
+    esc, names = html.escape, catalogue.names()
+    grades = {r["name"]: read_grade(out / r["name"] / "grade.json") or {} for r in rows}
     top = max((_number(r.get("max")) or 0.0 for r in rows), default=0.0)
     top = top or float(sum(e.points for e in catalogue.exercises()))
     totals = [x for x in (_number(r.get("total")) for r in rows) if x is not None]

@@ -41,8 +41,6 @@ TMP_PREFIX = "kata-grade-"  # + the grader's pid: a killed grader's tree is swep
 IGNORED_NAMES = {"conftest.py", "pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini"}
 IGNORED_NAMES |= {"sitecustomize.py", "usercustomize.py"}
 
-# -------------------------------------------------------------------- grading
-
 
 def _describe_death(r: Run) -> str:
     if r.killed:
@@ -244,8 +242,6 @@ def grade(
     result.seconds = time.monotonic() - started
     return result
 
-
-# ------------------------------------------------------------------------ CLI
 
 # The options of the sandbox's ``Limits``: (option, field, type, help).
 LIMITS = (

@@ -189,8 +189,7 @@ def read(out: Path) -> list[dict]:
 
 
 def write(out: Path, rows: list[dict], keep: bool = False) -> list[dict]:
-    """Write the gradebook (``keep``: the rows already there stay unless ``rows`` has the
-    same name) and the course report; the rows written."""
+    """Write the gradebook and the course report (``keep``: the other rows stay); the rows."""
     if keep:
         new = {r["name"]: r for r in rows}
         old = read(out)

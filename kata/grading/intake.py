@@ -30,8 +30,7 @@ _COPY = re.compile(r"(?:[\s_-]*(?:\(\d+\)|-\s*copy(?:\s*\(\d+\))?|\bcopy(?:\s*\d
 
 
 def normalized(stem: str) -> str:
-    """The name a file was meant to have: lower case, copy suffix gone, ``_`` for spaces
-    and hyphens (``Ex02_Builtin_Init (1)`` -> ``ex02_builtin_init``)."""
+    """The name a file was meant to have: ``Ex02_Builtin_Init (1)`` -> ``ex02_builtin_init``."""
     return re.sub(r"[\s.-]+", "_", _COPY.sub("", stem.strip().lower())).strip("_")
 
 
@@ -64,9 +63,10 @@ class Submission:
     """A submission folder with its archives unpacked (use as a context manager)."""
 
     def __init__(self, root: Path, tmp_prefix: str = "kata-intake-"):
-        self.root, self.tmp_prefix = root, tmp_prefix
+        self.root = root
         self.flags: list[str] = []  # what the intake refused or could not do
-        self._tmp: Path | None = None
+        self._dir = tempfile.TemporaryDirectory(prefix=tmp_prefix, ignore_cleanup_errors=True)
+        self._tmp = Path(self._dir.name)  # what the archives held
         self._unpacked = 0  # bytes unpacked from all the archives
         # (path, shown, base) of every file and link, unpacked ones included
         self.entries: list[tuple[Path, str, Path]] = []
@@ -87,13 +87,9 @@ class Submission:
 
     def close(self) -> None:
         """Remove what was unpacked."""
-        if self._tmp:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
+        self._dir.cleanup()
 
     def _unpack(self, archive: Path, shown: str) -> None:
-        if self._tmp is None:
-            self._tmp = Path(tempfile.mkdtemp(prefix=self.tmp_prefix))
         dest = Path(tempfile.mkdtemp(dir=self._tmp))
         try:
             refused = unpack(archive, dest, MAX_BYTES - self._unpacked)
@@ -103,8 +99,6 @@ class Submission:
         self.flags += [f"{shown}: {why}" for why in refused]
         self._unpacked += sum(p.stat().st_size for p in walk(dest))
         self.entries += [(p, f"{shown}:{_shown(p, dest)}", dest) for p in walk(dest)]
-
-    # ---------------------------------------------------------------- finding
 
     def candidates(self, name: str) -> list[Found]:
         """The files that may be exercise ``name``'s module, the best first: the exact name,
@@ -163,9 +157,8 @@ KATA_DIRS = ("kata", "tests", ".kata")  # a repository's tooling, graded suites,
 
 
 def _kata_own(path: Path, base: Path) -> bool:
-    """``path`` is one of the kata's own files in a submitted repository, not the
-    learner's module: under ``kata/`` (the pristine stubs of ``make reset``), ``tests/``,
-    ``.kata/`` (backups), or the reference ``solutions/`` beside an ``exercises/``."""
+    """``path`` is the kata's own file in a submitted repository: under ``kata/`` (pristine
+    stubs), ``tests/``, ``.kata/`` (backups), or ``solutions/`` beside ``exercises/``."""
     for parent in path.relative_to(base).parents:
         if parent.name in KATA_DIRS:
             return True
@@ -185,9 +178,6 @@ def walk(root: Path) -> list[Path]:
     return out
 
 
-# ------------------------------------------------------------------ unpacking
-
-
 def _safe_name(name: str) -> PurePosixPath | None:
     """The member's path inside the archive, or None when it would land outside."""
     p = PurePosixPath(name.replace("\\", "/"))
@@ -197,8 +187,7 @@ def _safe_name(name: str) -> PurePosixPath | None:
 
 
 def _members(archive: Path, room: int):
-    """(name, is a directory, is a regular file, opener) of each member, once the
-    archive is known to be within the caps (a tar's are checked as its members are read)."""
+    """(name, is a directory, is a regular file, opener) of each member, within the caps."""
     if archive.name.lower().endswith(".zip"):
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
@@ -218,9 +207,8 @@ def _members(archive: Path, room: int):
 
 
 def unpack(archive: Path, dest: Path, room: int = MAX_BYTES) -> list[str]:
-    """Unpack the regular files of ``archive`` into ``dest``; the reasons for what was
-    refused. Raises ``ValueError`` when the archive is over the caps (``MAX_MEMBERS``
-    members, ``room`` bytes, at most ``MAX_BYTES``): nothing is unpacked then."""
+    """Unpack the regular files of ``archive`` into ``dest``; the reasons for what was refused.
+    Raises ``ValueError``, unpacking nothing, past ``MAX_MEMBERS`` members or ``room`` bytes."""
     refused: list[str] = []
     for name, is_dir, regular, opener in _members(archive, room):
         rel = _safe_name(name)

@@ -69,8 +69,7 @@ class TaskGrade:
 
     @property
     def status(self) -> str:
-        """The verdict that zeroed the exercise, else the task's ``Status`` (with a count
-        of passing tests when it fails)."""
+        """The verdict that zeroed the exercise, else the task's ``Status`` (failing: a count)."""
         if self.verdict:
             return self.verdict
         status = task_status(t.outcome for t in self.tests)

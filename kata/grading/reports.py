@@ -71,9 +71,6 @@ def _total(result: Grade) -> str:
     )
 
 
-# --------------------------------------------------------------- results.json
-
-
 def gradescope(result: Grade) -> dict:
     """The Gradescope autograder results: one test entry per task (hidden tests apart);
     the top-level output, seen before the due date, has the visible tests' points only."""
@@ -96,18 +93,10 @@ def gradescope(result: Grade) -> dict:
                         "visibility": "after_due_date" if hidden else "visible",
                     }
                 )
-        if e.flags:
-            tests.append(
-                {
-                    "name": f"{e.exercise.name}: " + _("instructor flags"),
-                    "number": f"{i}.flags",
-                    "score": 0,
-                    "max_score": 0,
-                    "status": "passed",
-                    "output": "\n".join(e.flags),
-                    "visibility": "hidden",
-                }
-            )
+        if e.flags:  # a 0-point entry only the instructor sees
+            name, flags = f"{e.exercise.name}: " + _("instructor flags"), "\n".join(e.flags)
+            entry = {"name": name, "number": f"{i}.flags", "score": 0, "max_score": 0}
+            tests.append(entry | {"status": "passed", "output": flags, "visibility": "hidden"})
         visible = [tg.share(False) for tg in e.tasks.values()]
         got = sum(s for s, _m in visible) if e.status == GRADED else 0.0
         out_of = sum(m for _s, m in visible)
@@ -171,9 +160,6 @@ def summary(result: Grade) -> dict:
     }
 
 
-# ------------------------------------------------------------------ junit.xml
-
-
 def junit(result: Grade) -> ET.ElementTree:
     """``junit.xml`` as Jenkins xunit's ``junit-10.xsd`` has it: a suite per exercise, a case
     per test, an ``error`` for a test with no verdict or an exercise zeroed as a whole."""
@@ -217,9 +203,6 @@ def _count(element: ET.Element) -> None:
         element.set(key, str(len(element.findall(path))))
 
 
-# --------------------------------------------------------------- feedback.md
-
-
 def feedback(result: Grade) -> str:
     """The learner's page (Markdown): points, statuses, each failing check as make test has it."""
     title = _("grade: {submission}").format(submission=clean(result.submission, 200))
@@ -255,9 +238,6 @@ def write_all(result: Grade, out: Path) -> None:
     xml = ET.tostring(junit(result).getroot(), encoding="utf-8", xml_declaration=True)
     write_text(out / "junit.xml", xml.decode())
     write_text(out / "feedback.md", feedback(result))
-
-
-# ---------------------------------------------------------------------- table
 
 
 def render(result: Grade, *, width: int = 110) -> str:

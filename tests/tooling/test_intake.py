@@ -188,6 +188,7 @@ def test_archives_cannot_write_outside_or_link(tmp_path):
         assert "dev refused" in flags
         assert s.find(EX02) is None
     assert not (tmp_path / "escaped.py").exists() and not (tmp_path / "abs.py").exists()
+    assert not s._tmp.exists(), "leaving the with block removes what was unpacked"
 
 
 def test_archives_over_the_caps_are_not_unpacked(tmp_path, monkeypatch):

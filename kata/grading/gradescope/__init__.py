@@ -1,8 +1,6 @@
 """The Gradescope autograder: ``kata gradescope [--out autograder.zip]`` (``make gradescope``).
 
-The zip holds ``setup.sh``, ``run_autograder`` and ``grade-args.txt`` at its root and the
-grading source: ``pyproject.toml``, ``constraints.txt``, ``README.md``, the grading
-subpackages of ``kata/`` and the graded tests with the hidden ones.
+The zip holds the scripts Gradescope runs and ``grade-args.txt`` at its root, and ``files()``.
 """
 
 from __future__ import annotations
