@@ -4,19 +4,18 @@ English or translated. ``localize`` rewrites only the docstring literals (offset
 ``ast``) and the heading lines: every other byte stays as it is."""
 
 import ast
-import itertools
 from dataclasses import dataclass
 
 from kata.core import catalogue
 from kata.core.i18n import ENGLISH, LANGUAGES, N_, translate, wrap
+from kata.core.stubbing import Source
 
 MODULE = "module"  # the key of the module docstring
 
 
 @dataclass(frozen=True)
 class Doc:
-    """One docstring: its key (``module``, ``WeirdInit``, ``WeirdInit.__call__``), its
-    cleaned text, and where its literal sits in the source (byte offsets)."""
+    """One docstring: its key (``module``, ``WeirdInit.__call__``), text and byte offsets."""
 
     key: str
     text: str
@@ -26,19 +25,17 @@ class Doc:
 
 
 def docstrings(source: str) -> list[Doc]:
-    """Every module, class and function docstring of ``source`` (``SyntaxError`` if it
-    does not parse), in source order."""
+    """Every docstring of ``source`` in order (``SyntaxError`` if it does not parse)."""
     tree = ast.parse(source)
-    lines = source.encode("utf-8").split(b"\n")
-    starts = [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+    src = Source(source)
     out: list[Doc] = []
 
     def visit(node, prefix: str) -> None:
         text = ast.get_docstring(node)
         if text is not None:
             c = node.body[0].value
-            start = starts[c.lineno - 1] + c.col_offset
-            end = starts[c.end_lineno - 1] + c.end_col_offset
+            start = src.offset(c.lineno, c.col_offset)
+            end = src.offset(c.end_lineno, c.end_col_offset)
             out.append(Doc(prefix.rstrip(".") or MODULE, text, start, end, c.col_offset))
         for child in node.body:
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -104,11 +101,11 @@ def localize(source: str, exercise: str, lang: str, stub: str) -> tuple[str, lis
     docstrings left alone because they are neither the English of ``stub`` nor its
     translation (the learner's own text). The English comes byte for byte from ``stub``;
     a heading the learner edited is left alone."""
-    data = source.encode("utf-8")
+    src = Source(source)
     sdata = stub.encode("utf-8")
     english = {d.key: d for d in docstrings(stub)}
     kept = []
-    for d in reversed(docstrings(source)):  # from the end: the offsets before stay valid
+    for d in docstrings(source):
         e = english.get(d.key)
         if e is None:
             continue  # the learner's own function: not a lesson
@@ -116,14 +113,14 @@ def localize(source: str, exercise: str, lang: str, stub: str) -> tuple[str, lis
         if d.text == known.get(lang, e.text):
             continue
         if d.text not in known.values():
-            kept.insert(0, d.key)
+            kept.append(d.key)
             continue
         new = sdata[e.start : e.end]
         if lang != ENGLISH:
             closing = new.endswith(("\n" + " " * e.indent + '"""').encode("utf-8"))
             new = literal(known[lang], d.indent, closing).encode("utf-8")
-        data = data[: d.start] + new + data[d.end :]
-    source = "\n" + data.decode("utf-8") + "\n"
+        src.edits.append((d.start, d.end, new))
+    source = "\n" + src.apply() + "\n"
     for other in set(LANGUAGES) - {lang}:  # whole lines only
         for old, new in zip(headings(exercise, other), headings(exercise, lang)):
             source = source.replace(f"\n{old}\n", f"\n{new}\n") if old != new else source

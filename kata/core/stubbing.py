@@ -25,9 +25,8 @@ def _public(name: str) -> bool:
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
 
-class _Source:
-    """The source's UTF-8 lines (as ``ast`` counts them) and the edits to make, as
-    (start, end, bytes) spans."""
+class Source:
+    """A source's UTF-8 lines as ``ast`` counts them, and the (start, end, bytes) edits to make."""
 
     def __init__(self, text: str):
         self.data = text.encode("utf-8")
@@ -120,7 +119,7 @@ class _Source:
 
 def stub_source(source: str) -> str:
     """The stub module for one module's source (``SyntaxError`` if it does not parse)."""
-    src = _Source(source)
+    src = Source(source)
     for node in ast.parse(source).body:
         if isinstance(node, (*_DEFS, ast.ClassDef)) and not _public(node.name):
             src.remove(node)
