@@ -584,11 +584,6 @@ def guarded_globals(module_name: str, own: frozenset[str]) -> dict:
     }
 
 
-def run_module(module: types.ModuleType, text: str, filename: str) -> None:
-    """Compile ``text`` with the guard and run it as ``module`` (its ``__name__`` set)."""
-    run_pieces(module, [(text, filename)])
-
-
 def run_pieces(module: types.ModuleType, pieces: list[tuple[str, str]]) -> None:
     """Run the ``(text, filename)`` pieces in order as ``module``, guarded: a module's
     file, or the cells of a notebook (each keeps its own file name and lines)."""

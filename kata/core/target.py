@@ -30,12 +30,11 @@ def resolve(target: str | os.PathLike | None = None) -> Path:
     raw = str(target or settings.get("KATA_TARGET"))
     path = (ROOT / raw if raw in NAMED else Path(raw).expanduser()).resolve()
     if not path.is_dir():
-        raise TargetError(
-            _(
-                "{var}/--target {raw} is not a directory; use 'exercises', 'solutions' "
-                "or the path of a folder holding the exercise modules"
-            ).format(var="KATA_TARGET", raw=repr(raw))
+        said = _(
+            "{var}/--target {raw} is not a directory; use 'exercises', 'solutions' "
+            "or the path of a folder holding the exercise modules"
         )
+        raise TargetError(said.format(var="KATA_TARGET", raw=repr(raw)))
     return path
 
 
@@ -87,18 +86,16 @@ def load(name: str, directory: Path) -> ModuleType:
     if not path.is_file():
         raise LoadError(_("{path} not found").format(path=describe(path)))
     converted = None
-    if path.suffix == ipynb.SUFFIX:
-        try:
+    try:
+        if path.suffix == ipynb.SUFFIX:
             converted = ipynb.convert(path)
-        except ipynb.NotebookError as exc:
-            raise LoadError(f"{describe(path)}: {exc}") from None
-        text, dropped = converted.text, converted.notes
-    else:
-        try:
-            text = guard.read(path, describe(path))
-        except UnicodeError as exc:
-            raise LoadError(str(exc)) from None
-        text, dropped = ipynb.drop_scratch(text)  # cells tagged "scratch" are not graded
+            text, dropped = converted.text, converted.notes
+        else:  # cells tagged "scratch" are not graded
+            text, dropped = ipynb.drop_scratch(guard.read(path, describe(path)))
+    except ipynb.NotebookError as exc:
+        raise LoadError(f"{describe(path)}: {exc}") from None
+    except UnicodeError as exc:  # guard.read's reason, which names the file
+        raise LoadError(str(exc)) from None
     NOTES[name] = [f"{describe(path)}: dropped {n}" for n in dropped]
     modname = f"kata_target_{name}"
     spec = importlib.util.spec_from_file_location(modname, path.with_suffix(".py"))
@@ -106,12 +103,11 @@ def load(name: str, directory: Path) -> ModuleType:
     module.__file__ = str(path)
     sys.modules[modname] = module  # dataclasses, pickling and Keras need a real module
     try:
-        guard.run_module(module, text, str(path))
-    except SyntaxError as exc:
-        sys.modules.pop(modname, None)
-        raise LoadError(f"{_at(path, exc.lineno, converted)}: SyntaxError: {exc.msg}") from None
+        guard.run_pieces(module, [(text, str(path))])
     except (Exception, SystemExit) as exc:  # any failure at import is the learner's
         sys.modules.pop(modname, None)
+        if isinstance(exc, SyntaxError):
+            raise LoadError(f"{_at(path, exc.lineno, converted)}: SyntaxError: {exc.msg}") from None
         frames = traceback.extract_tb(exc.__traceback__)
         line = next((f.lineno for f in reversed(frames) if Path(f.filename) == path), None)
         raise LoadError(
