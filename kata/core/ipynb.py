@@ -57,11 +57,8 @@ def drop_scratch(text: str) -> tuple[str, list[str]]:
         if line.startswith("# %%"):
             dropping = bool(_SCRATCH_MARKER.match(line))
             if dropping:
-                notes.append(
-                    _('line {line}: a cell tagged "{tag}" (not graded)').format(
-                        line=number, tag=SCRATCH
-                    )
-                )
+                said = _('line {line}: a cell tagged "{tag}" (not graded)')
+                notes.append(said.format(line=number, tag=SCRATCH))
         out.append(line[len(line.rstrip("\r\n")) :] if dropping else line)
     return "".join(out), notes
 
@@ -118,9 +115,8 @@ def convert(path: str | Path, data: bytes | None = None) -> Module:
         metadata = cell.get("metadata")
         tags = metadata.get("tags") if isinstance(metadata, dict) else None
         if isinstance(tags, list) and SCRATCH in tags:
-            notes.append(
-                _('cell {cell}: tagged "{tag}" (not graded)').format(cell=number, tag=SCRATCH)
-            )
+            said = _('cell {cell}: tagged "{tag}" (not graded)')
+            notes.append(said.format(cell=number, tag=SCRATCH))
         elif _is_check_cell(code):
             notes.append(f"cell {number}: a check cell (checks do not run when graded)")
         elif first.lstrip().startswith("%%") and magic not in PYTHON_CELL_MAGICS:

@@ -16,9 +16,8 @@ def base_seed() -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(
-            _("{var} must be an integer, got {raw}").format(var="KATA_SEED", raw=repr(raw))
-        ) from None
+        said = _("{var} must be an integer, got {raw}")
+        raise ValueError(said.format(var="KATA_SEED", raw=repr(raw))) from None
 
 
 def seed_for(key: str, base: int | None = None) -> int:

@@ -35,12 +35,8 @@ def read(path: Path, *, quiet: bool = False) -> dict:
         return {}
     except (OSError, ValueError) as exc:
         if not quiet:
-            print(
-                _("note: {path} was unreadable ({error}); starting it afresh").format(
-                    path=path, error=exc
-                ),
-                file=sys.stderr,
-            )
+            said = _("note: {path} was unreadable ({error}); starting it afresh")
+            print(said.format(path=path, error=exc), file=sys.stderr)
         return {}
 
 
