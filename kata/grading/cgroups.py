@@ -112,10 +112,8 @@ class Group:
         self.kill()
         for folder in self.folders:
             for _ in range(50):  # a killed process leaves its group a moment later
-                try:
+                with contextlib.suppress(OSError):
                     folder.rmdir()
+                if not folder.exists():
                     break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+                time.sleep(0.02)

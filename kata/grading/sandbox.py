@@ -428,21 +428,18 @@ class _Stream:
             self.buf = b""
         progress = False
         for raw in lines:
-            line = parse_line(raw, self.token)
-            if line is None:
-                self.run.forged += 1
-            else:
-                progress |= self._take(line)
+            progress |= self._take(parse_line(raw, self.token))
         return progress
 
-    def _take(self, line: dict) -> bool:
+    def _take(self, line: dict | None) -> bool:
         """Follow the run: a test starts once, ends once, and only while it runs (so
-        repeated lines cannot restart the time limit)."""
-        run, event, test = self.run, line["event"], line.get("id")
-        if event == "collected" and run.collected is None:
-            run.collected = line["tests"]
-        elif event == "start" and test in run.ended:
+        repeated lines cannot restart the time limit); any other line is forged."""
+        run, line = self.run, line or {}
+        event, test = line.get("event"), line.get("id")
+        if not line or (event == "start" and test in run.ended):
             run.forged += 1
+        elif event == "collected" and run.collected is None:
+            run.collected = line["tests"]
         elif event == "start" and run.running is None and test in run.tests:
             run.running = test
             return True

@@ -43,6 +43,7 @@ class Redactor:
     public); withholds any text that quotes one."""
 
     MIN_LINE = 20  # shorter lines (``assert x``, ``return y``) are not distinctive
+    SKIP = ("#", "import ", "from ")  # nor are comments and imports
 
     def __init__(self, files: list[Path], public: list[Path] = ()):
         self.lines = {line for f in files for line in self._lines(f)}
@@ -50,12 +51,9 @@ class Redactor:
 
     @classmethod
     def _lines(cls, path: Path) -> set[str]:
-        out = set()
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if len(line) >= cls.MIN_LINE and not line.startswith(("#", "import ", "from ")):
-                out.add(bare(line))
-        return out
+        text = path.read_text(encoding="utf-8", errors="replace")
+        lines = (ln.strip() for ln in text.splitlines())
+        return {bare(ln) for ln in lines if len(ln) >= cls.MIN_LINE and not ln.startswith(cls.SKIP)}
 
     def quotes(self, text: str) -> bool:
         seen = bare(text)
