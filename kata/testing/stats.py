@@ -1,12 +1,10 @@
 """Statistical checks for initializers, with tolerances derived from the sample size.
 
 Each ``assert_*`` check fails a correct implementation with probability at most
-``ALPHA``, whatever the sample size. A failure raises ``AssertionError`` naming the
-mistake the values look like, then the statistic and its threshold, then a text
-histogram of the values beside the expected distribution. Each check decides with
-cheap exact means (thresholds cached per sample size) and builds SciPy's p-values and
-its message only on failure; ``tests/tooling/test_stats.py`` holds these decisions to
-``kstest`` and ``binomtest``.
+``ALPHA``. A failure raises ``AssertionError`` naming the mistake the values look like,
+the statistic and its threshold, and a text histogram beside the expected distribution.
+Checks decide with thresholds cached per sample size, as ``kstest`` and ``binomtest``
+would (``tests/tooling/test_stats.py`` holds them to it): SciPy's p-values only on failure.
 """
 
 from __future__ import annotations
@@ -81,10 +79,7 @@ def z_for(alpha: float) -> float:
 @functools.cache
 def _std_factors(n: int, alpha: float) -> tuple[float, float]:
     """The chi-square interval of a sample std over the true std, for ``n`` values."""
-    return (
-        math.sqrt(stats.chi2.ppf(alpha / 2, n - 1) / (n - 1)),
-        math.sqrt(stats.chi2.isf(alpha / 2, n - 1) / (n - 1)),
-    )
+    return tuple(math.sqrt(q(alpha / 2, n - 1) / (n - 1)) for q in (stats.chi2.ppf, stats.chi2.isf))
 
 
 def ks_statistic(x: np.ndarray, cdf) -> float:
@@ -204,10 +199,8 @@ def assert_fraction(count: int, n: int, p: float, *, what: str, alpha: float = A
 
 
 # ----------------------------------------------------------- naming the mistake
-#
-# A failure names first the mistake the values look like. Each naming is itself a
-# calibrated test: the values are named after a mistake only when they pass that
-# mistake's own checks at the same ``alpha`` while failing the expected distribution.
+# Each naming is itself a calibrated test: the values are named after a mistake only when
+# they pass that mistake's own checks at the same ``alpha``.
 
 
 def tails(values, alpha: float = ALPHA) -> str:
@@ -266,69 +259,78 @@ def looks_like(message: str) -> str:
     return _("this looks like {mistake}").format(mistake=message)
 
 
+WRONG_SHAPE = {  # (the distribution asked, the shape ``tails`` found): the mistake
+    ("normal", "uniform"): N_(
+        "a uniform draw where a normal is asked: no value beyond ±√3 std of the "
+        "mean, a flat histogram (use keras.random.normal or RandomNormal)"
+    ),
+    ("normal", "truncated"): N_(
+        "a truncated normal where a plain one is asked: no value beyond ±2σ "
+        "(TruncatedNormal, keras.random.truncated_normal, HeNormal and "
+        "GlorotNormal cut the tails; use RandomNormal or keras.random.normal)"
+    ),
+    ("uniform", "normal"): N_(
+        "a normal draw where a uniform is asked: tails beyond any bound, a bell-shaped "
+        "histogram (RandomNormal, HeNormal and GlorotNormal are not uniform)"
+    ),
+    ("uniform", "truncated"): N_(
+        "a truncated normal where a uniform is asked: GlorotNormal and HeNormal "
+        "draw a truncated normal, GlorotUniform and HeUniform a uniform"
+    ),
+}
+UNIFORM_BOUND = N_(
+    "a uniform draw on [mean - stddev, mean + stddev] = [{lo}, {hi}] where a "
+    "normal is asked: the standard deviation used as the bound (a uniform "
+    "has no tails; use keras.random.normal or RandomNormal)"
+)
+NORMAL_MISTAKES = {  # the mistake: the mean and std of its values, from the asked ones
+    N_(
+        "the variance passed as the standard deviation: std {got_std} ≈ {std}² "
+        "(N(μ, σ²) is written with the variance, but stddev takes σ = {std} itself)"
+    ): lambda mean, std: (mean, std**2),
+    N_(
+        "the square root of the standard deviation passed as the standard deviation: "
+        "std {got_std} ≈ √{std} ({std} read as the variance; stddev takes σ = {std} itself)"
+    ): lambda mean, std: (mean, math.sqrt(std)),
+    N_(
+        "the mean and the standard deviation swapped: mean {got_mean} ≈ {std}, std "
+        "{got_std} ≈ {mean} (pass them by name: mean=…, stddev=…)"
+    ): lambda mean, std: (std, mean),
+    N_(
+        "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
+        "{got_std} ≈ 1, the default (keras.random.normal(shape, mean, stddev) takes "
+        "the mean first: pass stddev=… by name)"
+    ): lambda mean, std: (std, 1),
+    N_(
+        "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
+        "{got_std} ≈ 0.05, RandomNormal's default (RandomNormal(mean, stddev) takes "
+        "the mean first: pass stddev=… by name)"
+    ): lambda mean, std: (std, 0.05),
+    N_(
+        "the mean argument ignored: the values are centred on 0 (mean {got_mean}), not on {mean}"
+    ): lambda mean, std: (0, std),
+}
+
+
 def normal_mistake(x: np.ndarray, mean: float, std: float, shape: str, mistakes=(), alpha=ALPHA):
     """The common mistake behind a sample that should be N(mean, std²) and has the
     ``shape`` of ``tails``, as a "this looks like" line ("" when none fits): a uniform
-    or truncated draw, the variance (or the square root) passed as the std, mean and
-    std swapped or misplaced, the mean ignored, and the caller's ``mistakes``
-    (``(mean, std, text)``: a sample of N(mean, std²) is that mistake)."""
+    or truncated draw, one of ``NORMAL_MISTAKES``, or one of the caller's ``mistakes``
+    (``(mean, std, text)``: a sample of N(mean, std²) is that mistake), tried first."""
     if shape == "uniform" and fits_uniform_bound(x, mean, std, alpha):
-        text = _(
-            "a uniform draw on [mean - stddev, mean + stddev] = [{lo}, {hi}] where a "
-            "normal is asked: the standard deviation used as the bound (a uniform "
-            "has no tails; use keras.random.normal or RandomNormal)"
-        ).format(lo=f"{mean - std:g}", hi=f"{mean + std:g}")
-    elif shape == "uniform":
-        text = _(
-            "a uniform draw where a normal is asked: no value beyond ±√3 std of the "
-            "mean, a flat histogram (use keras.random.normal or RandomNormal)"
-        )
-    elif shape == "truncated":
-        text = _(
-            "a truncated normal where a plain one is asked: no value beyond ±2σ "
-            "(TruncatedNormal, keras.random.truncated_normal, HeNormal and "
-            "GlorotNormal cut the tails; use RandomNormal or keras.random.normal)"
-        )
-    elif fits_normal(x, mean, std, alpha):
+        return looks_like(_(UNIFORM_BOUND).format(lo=f"{mean - std:g}", hi=f"{mean + std:g}"))
+    if ("normal", shape) in WRONG_SHAPE:
+        return looks_like(_(WRONG_SHAPE["normal", shape]))
+    if fits_normal(x, mean, std, alpha):
         return ""
-    else:
-        texts = [
-            _(
-                "the variance passed as the standard deviation: std {got_std} ≈ {std}² "
-                "(N(μ, σ²) is written with the variance, but stddev takes σ = {std} itself)"
-            ),
-            _(
-                "the square root of the standard deviation passed as the standard deviation: "
-                "std {got_std} ≈ √{std} ({std} read as the variance; stddev takes σ = {std} itself)"
-            ),
-            _(
-                "the mean and the standard deviation swapped: mean {got_mean} ≈ {std}, std "
-                "{got_std} ≈ {mean} (pass them by name: mean=…, stddev=…)"
-            ),
-            _(
-                "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
-                "{got_std} ≈ 1, the default (keras.random.normal(shape, mean, stddev) takes "
-                "the mean first: pass stddev=… by name)"
-            ),
-            _(
-                "the standard deviation passed as the mean: mean {got_mean} ≈ {std}, std "
-                "{got_std} ≈ 0.05, RandomNormal's default (RandomNormal(mean, stddev) takes "
-                "the mean first: pass stddev=… by name)"
-            ),
-            _(
-                "the mean argument ignored: the values are centred on 0 (mean {got_mean}), "
-                "not on {mean}"
-            ),
-        ]
-        params = [(mean, std**2), (mean, math.sqrt(std)), (std, mean), (std, 1), (std, 0.05)]
-        numbers = {"mean": f"{mean:g}", "std": f"{std:g}", "got_mean": f"{x.mean():.4g}"}
-        numbers["got_std"] = f"{x.std(ddof=1):.4g}"
-        for m, s, t in [*mistakes, *((m, s, t) for (m, s), t in zip([*params, (0, std)], texts))]:
-            if not (math.isclose(m, mean, abs_tol=1e-12) and math.isclose(s, std)):
-                if fits_normal(x, m, s, alpha):
-                    return looks_like(t.format(**numbers))
-        return ""
-    return looks_like(text) if text else ""
+    numbers = {"mean": f"{mean:g}", "std": f"{std:g}", "got_mean": f"{x.mean():.4g}"}
+    numbers["got_std"] = f"{x.std(ddof=1):.4g}"
+    ours = [(*params(mean, std), _(text)) for text, params in NORMAL_MISTAKES.items()]
+    for m, s, text in [*mistakes, *ours]:
+        if not (math.isclose(m, mean, abs_tol=1e-12) and math.isclose(s, std)):
+            if fits_normal(x, m, s, alpha):
+                return looks_like(text.format(**numbers))
+    return ""
 
 
 def assert_normal(
@@ -371,19 +373,10 @@ def uniform_mistake(x: np.ndarray, lo: float, hi: float, mistakes=(), alpha=ALPH
     ("" when none fits): a normal or a truncated normal draw, or a uniform one with
     one of the ``mistakes``' bounds (``(bound, text)``: U(center ± bound) is that mistake)."""
     shape = tails(x, alpha)
-    if shape == "normal":
-        text = _(
-            "a normal draw where a uniform is asked: tails beyond any bound, a bell-shaped "
-            "histogram (RandomNormal, HeNormal and GlorotNormal are not uniform)"
-        )
-    elif shape == "truncated":
-        text = _(
-            "a truncated normal where a uniform is asked: GlorotNormal and HeNormal "
-            "draw a truncated normal, GlorotUniform and HeUniform a uniform"
-        )
-    else:
-        center = (lo + hi) / 2
-        text = next((t for b, t in mistakes if fits_uniform_bound(x, center, b, alpha)), "")
+    if ("uniform", shape) in WRONG_SHAPE:
+        return looks_like(_(WRONG_SHAPE["uniform", shape]))
+    center = (lo + hi) / 2
+    text = next((t for b, t in mistakes if fits_uniform_bound(x, center, b, alpha)), "")
     return looks_like(text) if text else ""
 
 
@@ -413,24 +406,21 @@ def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = AL
     if x.size != y.size:
         return
     if np.ptp(x) == 0 and np.ptp(y) == 0:
-        raise AssertionError(
-            _("{what} are constants ({a} and {b}), not random draws").format(
-                what=_(what), a=f"{x[0]:g}", b=f"{y[0]:g}"
-            )
+        problem = _("{what} are constants ({a} and {b}), not random draws")
+        numbers = {"a": f"{x[0]:g}", "b": f"{y[0]:g}"}
+    elif np.array_equal(x, y):
+        numbers = {}
+        problem = _(
+            "{what} hold identical values: a reused initializer instance (or seed) "
+            "gives every same-shaped layer the same weights"
         )
-    if np.array_equal(x, y):
-        raise AssertionError(
-            _(
-                "{what} hold identical values: a reused initializer instance (or seed) "
-                "gives every same-shaped layer the same weights"
-            ).format(what=_(what))
+    else:
+        r, tol = float(np.corrcoef(x, y)[0, 1]), z_for(alpha) / math.sqrt(x.size)
+        if not abs(r) > tol:  # (r is NaN when one sample is constant)
+            return
+        problem = _(
+            "{what} are correlated (r = {r}, accepted |r| ≤ {tol}): they should be "
+            "independent samples"
         )
-    r = float(np.corrcoef(x, y)[0, 1])
-    tol = z_for(alpha) / math.sqrt(x.size)
-    if abs(r) > tol:
-        raise AssertionError(
-            _(
-                "{what} are correlated (r = {r}, accepted |r| ≤ {tol}): they should be "
-                "independent samples"
-            ).format(what=_(what), r=f"{r:.4f}", tol=f"{tol:.4f}")
-        )
+        numbers = {"r": f"{r:.4f}", "tol": f"{tol:.4f}"}
+    raise AssertionError(problem.format(what=_(what), **numbers))
