@@ -12,6 +12,12 @@ fails its own tests in one line each, and the run ends with a table of exercises
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import gc
+import logging
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,10 +25,73 @@ import pytest
 from kata.core import catalogue, outcomes, seeding, settings, state, target
 from kata.core.i18n import N_, _
 from kata.core.outcomes import Outcome
-from kata.testing import fixtures, gcpause, quickexit, shaping, tables, timelimit
+from kata.testing import fixtures, shaping, tables, timelimit
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
 
-quickexit.arm()  # python -m pytest: no interpreter finalization after the run
+# ------------------------------------------------------------- a lean process
+# TensorFlow's import and Keras's models allocate millions of objects that each full
+# collection walks. So in a process's first run the collector is paused from configure
+# to the end of collection, and everything alive then is frozen: later collections skip
+# it. Later runs in the same process (watch, verify's workers) leave it alone: freezing
+# again would keep each run's pytest objects, which form cycles, forever.
+
+_GC_WAS_ENABLED: list[bool] = []
+_GC_FROZEN: list[bool] = []  # gc.get_freeze_count() walks the whole frozen heap
+
+
+def pause_gc() -> None:
+    """Pause collection, unless this process already froze its big heap."""
+    if not (_GC_FROZEN or gc.get_freeze_count()):
+        _GC_WAS_ENABLED[:] = [gc.isenabled()]
+        gc.disable()
+
+
+def resume_gc(freeze: bool) -> None:
+    """Resume collection paused by ``pause_gc``, freezing what is alive first if asked."""
+    if freeze and _GC_WAS_ENABLED:
+        gc.freeze()
+        _GC_FROZEN.append(True)
+    if _GC_WAS_ENABLED and _GC_WAS_ENABLED.pop():
+        gc.enable()
+
+
+# When pytest is the program, what Python does after the run is finalizing the interpreter
+# (tearing down TensorFlow's and Keras's modules), which nobody waits for. So the process
+# ends with the run's exit status (``os._exit``) once the other exit functions ran, unless
+# no run finished (a usage error) or an exception escaped (Python then exits as usual).
+
+_FINISHED: list = []  # the finished run's pytest session (its exit status)
+_CRASHED: list[bool] = []  # an exception escaped pytest
+
+
+def _pytest_is_the_program() -> bool:
+    """Whether this process is ``python -m pytest`` or the ``pytest`` command."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None:
+        return spec.name == "pytest.__main__"
+    return os.path.basename(sys.argv[0]) in ("pytest", "py.test")
+
+
+def _uncaught(*exc_info, excepthook=sys.excepthook) -> None:
+    _CRASHED.append(True)
+    excepthook(*exc_info)
+
+
+def _quick_exit() -> None:
+    if not _FINISHED or _CRASHED:
+        return
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed or broken stream: nothing to keep
+            stream.flush()
+    os._exit(int(_FINISHED[0].exitstatus))
+
+
+# registered now, before TensorFlow is imported, it runs after every exit function but
+# logging's (which it calls); when anything else registered one before, Python exits as usual
+if _pytest_is_the_program() and atexit._ncallbacks() <= 1:
+    atexit.register(_quick_exit)
+    sys.excepthook = _uncaught
 
 
 OPTIONS = (  # (option, help); the --kata-* ones without a value are flags
@@ -78,11 +147,11 @@ def pytest_configure(config):
         config.pluginmanager.register(shaping.OutputShaper(), "kata-shaping")
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "kata-fixtures")
-    gcpause.pause()  # until collection has imported everything (see gcpause)
+    pause_gc()  # until collection has imported everything
 
 
 def pytest_unconfigure(config):
-    gcpause.resume(freeze=False)  # a run that ended before its collection did
+    resume_gc(freeze=False)  # a run that ended before its collection did
 
 
 # ------------------------------------------------------------------ reporting
@@ -143,7 +212,7 @@ class KataPlugin:
             items[:] = keep
 
     def pytest_collection_finish(self, session):
-        gcpause.resume(freeze=True)
+        resume_gc(freeze=True)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
@@ -247,7 +316,7 @@ class KataPlugin:
         tw.write(text)
 
     def pytest_sessionfinish(self, session, exitstatus):
-        quickexit.finished(session)
+        _FINISHED[:] = [session]
         path = session.config.getoption("kata_state")
         if not path or self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
             return

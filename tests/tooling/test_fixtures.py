@@ -12,7 +12,7 @@ import pytest
 
 from kata.core import seeding
 from kata.testing import fixtures as pytest_plugin
-from kata.testing import gcpause
+from kata.testing import plugin
 
 
 def draws():
@@ -129,18 +129,18 @@ def first_run(monkeypatch):
     frozen = []
     monkeypatch.setattr(gc, "get_freeze_count", lambda: 0)
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
-    monkeypatch.setattr(gcpause, "_FROZEN", [])
+    monkeypatch.setattr(plugin, "_GC_FROZEN", [])
     return frozen
 
 
 def test_gc_is_paused_until_collection_then_frozen_and_resumed(first_run):
     assert gc.isenabled()
-    gcpause.pause()
+    plugin.pause_gc()
     assert not gc.isenabled()
-    gcpause.resume(freeze=True)
+    plugin.resume_gc(freeze=True)
     assert gc.isenabled()
     assert first_run == [1]
-    gcpause.resume(freeze=False)  # unconfigure after collection: nothing more
+    plugin.resume_gc(freeze=False)  # unconfigure after collection: nothing more
     assert gc.isenabled()
     assert first_run == [1]
 
@@ -148,8 +148,8 @@ def test_gc_is_paused_until_collection_then_frozen_and_resumed(first_run):
 def test_gc_a_caller_had_disabled_stays_disabled(first_run):
     gc.disable()
     try:
-        gcpause.pause()
-        gcpause.resume(freeze=False)
+        plugin.pause_gc()
+        plugin.resume_gc(freeze=False)
         assert not gc.isenabled()
     finally:
         gc.enable()
@@ -158,9 +158,9 @@ def test_gc_a_caller_had_disabled_stays_disabled(first_run):
 def test_gc_is_left_alone_in_a_later_run(monkeypatch):
     monkeypatch.setattr(gc, "get_freeze_count", lambda: 1000)
     monkeypatch.setattr(gc, "freeze", lambda: pytest.fail("froze again"))
-    gcpause.pause()
+    plugin.pause_gc()
     assert gc.isenabled()
-    gcpause.resume(freeze=True)
+    plugin.resume_gc(freeze=True)
     assert gc.isenabled()
 
 

@@ -1,5 +1,5 @@
 """``python -m pytest`` with the kata's plugin ends right after the run's exit functions,
-with the run's exit status, skipping the interpreter's finalization (kata.testing.quickexit)."""
+with the run's exit status, skipping the interpreter's finalization (kata.testing.plugin)."""
 
 import os
 import subprocess
