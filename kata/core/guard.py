@@ -425,12 +425,10 @@ class Guard:
             return _file_function(value, what)
         if id(function) in denied:
             raise Refused("capability", denied[id(function)])
-        owner = getattr(value, "__self__", None)
-        if isinstance(value, types.BuiltinMethodType) and owner is not None:
-            if owner is builtins and value not in _SAFE_VALUES:
-                raise Refused("builtin", value.__name__)
+        owner = getattr(value, "__self__", None)  # a builtin function's is its module
+        if isinstance(value, types.BuiltinMethodType) and not isinstance(owner, types.ModuleType):
             method = getattr(type(owner), value.__name__, None)  # ndarray.tofile of a.tofile
-            if not isinstance(owner, types.ModuleType) and id(method) in denied:
+            if id(method) in denied:
                 raise Refused("capability", denied[id(method)])
         origin = getattr(value, "__module__", None)
         kinds = (types.FunctionType, types.BuiltinFunctionType, type)

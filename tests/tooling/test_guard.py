@@ -195,6 +195,16 @@ def test_bytes_that_are_not_text_say_where(tmp_path):
         load(tmp_path, "# café\n".encode("latin-1"))
 
 
+def test_a_builtin_function_a_library_hands_over_is_still_vetted():
+    """No allowed path reaches ``exec`` today; if one appears, ``vet`` still refuses it."""
+    vet = guard.Guard(NAME, frozenset()).vet
+    for f, rule in [(exec, "builtin"), (eval, "builtin"), (input, "builtin"), (open, "capability")]:
+        with pytest.raises(guard.Refused) as refused:
+            vet(f, f.__name__)
+        assert refused.value.rule == rule
+    assert vet(len, "len") is len
+
+
 def test_a_refusal_fails_one_call_not_the_module(tmp_path):
     """Refused at run time inside a function: the module loads, the call raises
     ``PermissionError`` naming the rule, with the mark the grader lists as a flag."""
