@@ -73,11 +73,9 @@ class Exercise:
         ]
         if len(found) == 1:
             return found[0]
-        raise UnknownName(
-            _("{exercise} has no task {name}; its tasks are: {tasks}").format(
-                exercise=self.name, name=repr(name), tasks=", ".join(t.name for t in self.tasks)
-            )
-        )
+        said = _("{exercise} has no task {name}; its tasks are: {tasks}")
+        tasks = ", ".join(t.name for t in self.tasks)
+        raise UnknownName(said.format(exercise=self.name, name=repr(name), tasks=tasks))
 
 
 def _check_keys(where: str, table: dict, allowed: set[str]) -> None:
@@ -128,15 +126,11 @@ def names() -> list[str]:
 
 
 def exercise(name: str) -> Exercise:
-    """The exercise called ``name``: its full name, ``ex03``, ``03`` or ``3`` (any case);
-    ``UnknownName`` otherwise."""
+    """Exercise ``name`` (full name, ``ex03``, ``03`` or ``3``, any case), else ``UnknownName``."""
     key = str(name).strip().lower().removesuffix(".py")
     number = re.fullmatch(r"(?:ex)?(\d+)", key)
     for e in exercises():
         if key == e.name or (number and int(number.group(1)) == e.number):
             return e
-    raise UnknownName(
-        _("unknown exercise {name}; the exercises are: {names}").format(
-            name=repr(name), names=", ".join(names())
-        )
-    )
+    said = _("unknown exercise {name}; the exercises are: {names}")
+    raise UnknownName(said.format(name=repr(name), names=", ".join(names())))
