@@ -10,8 +10,7 @@ GRADING = ("core", "testing", "grading")  # the grader's sandbox and the Gradesc
 
 
 def kata_files(root: Path, subpackages: tuple[str, ...]) -> list[tuple[Path, str]]:
-    """(file, path relative to ``root``) of the package's top level and ``subpackages``,
-    caches left out."""
+    """(file, path relative to ``root``) of the top level and ``subpackages``, caches left out."""
     package = root / "kata"
     paths = [package / n for n in TOP]
     paths += [p for sub in subpackages for p in sorted((package / sub).rglob("*"))]

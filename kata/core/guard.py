@@ -583,8 +583,7 @@ def guarded_globals(module_name: str, own: frozenset[str]) -> dict:
 
 
 def run_pieces(module: types.ModuleType, pieces: list[tuple[str, str]]) -> None:
-    """Run the ``(text, filename)`` pieces in order as ``module``, guarded: a module's
-    file, or the cells of a notebook (each keeps its own file name and lines)."""
+    """Run the ``(text, filename)`` pieces (a file, a notebook's cells) as ``module``, guarded."""
     if settings.get(SWITCH) == "off":  # kata grade --unguarded: the sandbox's tests only
         for text, filename in pieces:
             exec(compile(text, filename, "exec", dont_inherit=True), module.__dict__)

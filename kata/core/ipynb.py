@@ -96,8 +96,7 @@ def _cells(data: bytes, name: str) -> list[dict]:
 
 
 def convert(path: str | Path, data: bytes | None = None) -> Module:
-    """The module made of the code cells of the notebook at ``path`` (its content ``data``
-    when given)."""
+    """The module of the code cells of the notebook at ``path`` (or of its content ``data``)."""
     path = Path(path)
     data = path.read_bytes() if data is None else data
     out: list[str] = [f"# Python module made by kata from {path.name} (its code cells)"]
@@ -141,7 +140,6 @@ def convert(path: str | Path, data: bytes | None = None) -> Module:
 
 
 def module_text_of(data: bytes, name: str) -> str:
-    """The Python text of the code cells of a notebook's file content ``data`` (named
-    ``name``), the dropped lines noted at the top (what the grader copies as ``<name>.py``)."""
+    """The module text of notebook ``data``, what it dropped noted atop (the grader's ``.py``)."""
     module = convert(name, data)
     return "".join(f"# dropped: {n}\n" for n in module.notes) + module.text

@@ -30,8 +30,7 @@ _tf_seeded = False
 
 
 def _keras_globals():
-    """Keras's global state and its seed and seed generator slots (private names), or
-    None when this Keras lays them out differently."""
+    """Keras's global state and its (private) seed slots; None if this Keras differs."""
     try:
         from keras.src.backend.common import global_state
         from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR

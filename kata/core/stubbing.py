@@ -48,9 +48,8 @@ class Source:
         return lineno
 
     def after_code(self, node: ast.stmt, indent: int) -> int:
-        """Where a body ending with ``node`` ends: a comment after it on its line goes
-        with it, and so do the comment lines right below indented deeper than
-        ``indent`` (the header's column)."""
+        """Where a body ending with ``node`` ends, with its line's comment and the comment
+        lines right below indented deeper than ``indent`` (the header's column)."""
         end = self.offset(node.end_lineno, node.end_col_offset)
         lineno = node.end_lineno
         if self.data[end : self.starts[lineno]].strip().startswith(b"#"):
@@ -136,8 +135,7 @@ def stub_source(source: str) -> str:
 
 
 def make_stub(source: str) -> str:
-    """The stub of a module's source, formatted with ruff when it is installed so it reads
-    like hand-written code (``SyntaxError`` if it does not parse)."""
+    """``stub_source``, formatted with ruff when it is installed to read like hand-written code."""
     text = stub_source(source)
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():

@@ -76,10 +76,9 @@ def where(name: str, directory: Path) -> str:
 
 
 def load(name: str, directory: Path) -> ModuleType:
-    """Import ``directory/name.py`` (or ``name.ipynb``), or return the module ``serving``
-    serves, afresh from its text with the run-time guard (never a ``.pyc``: Python trusts
-    one whose source has the same size and mtime second); ``LoadError`` (one line) when
-    the file is missing or raises while it is imported."""
+    """The module ``serving`` serves, or ``name.py`` (``.ipynb``) run afresh from its text with
+    the guard (never a ``.pyc``: Python trusts one whose source has the same size and mtime
+    second); ``LoadError`` (one line) when it is missing or raises while it is imported."""
     if name in _LIVE:
         return _LIVE[name][0]
     path = find(name, directory)
