@@ -40,19 +40,14 @@ def _number(cell: str) -> float | None:
 
 def pass_rates(grades: dict[str, dict]) -> list[tuple[catalogue.Task, int, int]]:
     """(task, submissions with the task done, submissions graded) for every task."""
-    out = []
-    for e in catalogue.exercises():
-        for t in e.tasks:
-            done = seen = 0
-            for data in grades.values():
-                graded = data.get("exercises", {}).get(e.name, {})
-                task = graded.get("tasks", {}).get(t.name)
-                if task and graded["status"] != "no tests":
-                    seen += 1
-                    done += task["status"] == "done"
-            if seen:
-                out.append((t, done, seen))
-    return out
+    done, seen = Counter(), Counter()
+    for data in grades.values():
+        for name, e in data.get("exercises", {}).items():
+            for task, tg in e["tasks"].items() if e["status"] != "no tests" else ():
+                seen[name, task] += 1
+                done[name, task] += tg["status"] == "done"
+    tasks = [(t, (t.exercise, t.name)) for e in catalogue.exercises() for t in e.tasks]
+    return [(t, done[key], seen[key]) for t, key in tasks if seen[key]]
 
 
 def mistake(message: str) -> str:

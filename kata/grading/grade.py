@@ -71,8 +71,6 @@ def _record(g: ExerciseGrade, tests: list[dict], ended: dict[str, dict], redact)
         said = line.get("outcome", Outcome.NO_RESULT)
         outcome = CheckOutcome(
             sanitize.clean(t["id"], 300),
-            g.exercise.name,
-            str(t.get("task")),
             t.get("hidden") is True,
             said if said in known else Outcome.ERROR,
             redact(sanitize.clean(line.get("message", ""))),

@@ -31,8 +31,6 @@ class CheckOutcome:
     """One graded test as the grader saw it finish (or not)."""
 
     id: str  # pytest node id
-    exercise: str
-    task: str
     hidden: bool = False  # an instructor-only test (tests/hidden/)
     outcome: str = Outcome.NO_RESULT  # an ``Outcome`` value
     message: str = ""  # the failure's text, already sanitized

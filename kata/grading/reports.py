@@ -182,9 +182,8 @@ def junit(result: Grade) -> ET.ElementTree:
                     ET.SubElement(case, "error", type=str(e.status), message=why).text = why
                 elif t is None or t.outcome in ("no result", "error", "cannot import"):
                     what = t.outcome if t else "no test ran"
-                    ET.SubElement(case, "error", type=what, message=what).text = (
-                        clean(t.message) if t and not t.hidden else ""
-                    )
+                    text = clean(t.message) if t and not t.hidden else ""
+                    ET.SubElement(case, "error", type=what, message=what).text = text
                 elif not t.passed:
                     message = t.outcome if t.hidden else _headline(t.message)
                     text = _headline(t.message) if t.hidden else clean(t.message)
@@ -232,7 +231,6 @@ def feedback(result: Grade) -> str:
 
 
 def write_all(result: Grade, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     write_text(out / "results.json", json.dumps(gradescope(result), indent=1))
     write_text(out / "grade.json", json.dumps(summary(result), indent=1))
     xml = ET.tostring(junit(result).getroot(), encoding="utf-8", xml_declaration=True)

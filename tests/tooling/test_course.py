@@ -42,15 +42,11 @@ def _grade(name: str, passed: int, mistake: bool = False, quarantined: bool = Fa
         tg.tests = [
             CheckOutcome(
                 f"tests/test_{EX01}.py::test_{tname}",
-                EX01,
-                tname,
                 outcome=Outcome.PASSED if ok else Outcome.FAILED,
                 message="" if ok else msg,
             ),
             CheckOutcome(
                 f"tests/hidden/test_{EX01}.py::test_{tname}_h",
-                EX01,
-                tname,
                 hidden=True,
                 outcome=Outcome.PASSED if ok else Outcome.FAILED,
                 message="" if ok else f"hidden headline\n{HIDDEN_TEXT}",

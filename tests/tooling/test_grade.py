@@ -32,15 +32,13 @@ def fake_grade() -> Grade:
     ex01 = ExerciseGrade(catalogue.exercise(EX01))
     for t in ex01.tasks.values():
         t.tests = [
-            CheckOutcome(
-                f"tests/test_{EX01}.py::test_{t.task.name}_{i}", EX01, t.task.name, outcome="passed"
-            )
+            CheckOutcome(f"tests/test_{EX01}.py::test_{t.task.name}_{i}", outcome="passed")
             for i in range(2)
         ]
     ex01.tasks["count_params"].tests[1].outcome = "failed"
     ex01.tasks["count_params"].tests[1].message = "FAILURE: got 3, expected 4"
     ex01.tasks["find_param"].tests.append(
-        CheckOutcome("tests/hidden/x.py::test_h", EX01, "find_param", hidden=True, outcome="failed")
+        CheckOutcome("tests/hidden/x.py::test_h", hidden=True, outcome="failed")
     )
     ex01.flags = ["line 3: imports signal (signal handling)"]
     ex02 = ExerciseGrade(catalogue.exercises()[1])

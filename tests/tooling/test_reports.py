@@ -42,8 +42,6 @@ def _tests(ex: catalogue.Exercise, task: catalogue.Task, *outcomes, hidden=(), m
     return [
         CheckOutcome(
             id=f"tests/test_{ex.name}.py::test_{task.name}_{i}",
-            exercise=ex.name,
-            task=task.name,
             hidden=i in hidden,
             outcome=o,
             message=message if o == Outcome.FAILED else "",
