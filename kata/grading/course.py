@@ -91,6 +91,13 @@ def to_review(rows: list[dict], grades: dict[str, dict]) -> list[tuple[str, str]
     return out
 
 
+def _chart(name: str, w: float, h: float, title: str, parts: list[str]) -> str:
+    """An inline SVG chart of ``parts`` with its ``title``."""
+    size = f'width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg"'
+    head = f'<svg class="chart" id="{name}" role="img" {size}><title>{html.escape(title)}</title>'
+    return head + "".join(parts) + "</svg>"
+
+
 def histogram_svg(totals: list[float], top: float) -> str:
     """The totals in ``BINS`` equal bins from 0 to ``top`` (the last bin holds ``top``)."""
     counts = [0] * BINS
@@ -99,12 +106,7 @@ def histogram_svg(totals: list[float], top: float) -> str:
     w, h, pad = 560, 220, 30
     bar = (w - 2 * pad) / BINS
     most = max(counts) or 1
-    parts = [
-        f'<svg class="chart" id="histogram" role="img" width="{w}" height="{h}" '
-        f'viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg">',
-        "<title>" + html.escape(_("score distribution")) + "</title>",
-        f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#444"/>',
-    ]
+    parts = [f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#444"/>']
     for i, n in enumerate(counts):
         lo, hi = top * i / BINS, top * (i + 1) / BINS
         height = (h - 2 * pad) * n / most
@@ -124,19 +126,14 @@ def histogram_svg(totals: list[float], top: float) -> str:
             f'<text x="{pad + i * bar:.1f}" y="{h - pad + 14}" text-anchor="middle" '
             f'class="axis">{show_points(top * i / BINS)}</text>'
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return _chart("histogram", w, h, _("score distribution"), parts)
 
 
 def rates_svg(rates: list[tuple[catalogue.Task, int, int]]) -> str:
     """One horizontal bar per task: the share of submissions that have it done."""
     row, label_w, bar_w, pad = 22, 300, 300, 10
     w, h = label_w + bar_w + 80, pad * 2 + row * len(rates)
-    parts = [
-        f'<svg class="chart" id="pass-rates" role="img" width="{w}" height="{h}" '
-        f'viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg">',
-        "<title>" + html.escape(_("pass rate per task")) + "</title>",
-    ]
+    parts = []
     for i, (t, done, seen) in enumerate(rates):
         y = pad + i * row
         share = done / seen
@@ -150,8 +147,7 @@ def rates_svg(rates: list[tuple[catalogue.Task, int, int]]) -> str:
             f"<title>{html.escape(task_title(t))}</title></rect>"
             f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{done}/{seen}</text>'
         )
-    parts.append("</svg>")
-    return "".join(parts)
+    return _chart("pass-rates", w, h, _("pass rate per task"), parts)
 
 
 STYLE = """

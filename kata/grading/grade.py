@@ -185,10 +185,8 @@ def take(sub: intake.Submission, result: Grade, root: Path) -> dict[str, Path]:
 
 def _new_grade(submission: Path, names: list[str], sandbox: Sandbox) -> Grade:
     """The grade of exercises ``names`` of ``submission``, nothing decided yet."""
-    exercises = {n: ExerciseGrade(catalogue.exercise(n)) for n in names}
-    return Grade(
-        sanitize.name(submission), exercises, sandbox=sandbox.name, sandbox_note=sandbox.note
-    )
+    grades = {n: ExerciseGrade(catalogue.exercise(n)) for n in names}
+    return Grade(sanitize.name(submission), grades, sandbox=sandbox.name, sandbox_note=sandbox.note)
 
 
 def grade(
@@ -246,12 +244,7 @@ LIMITS = (
     ("--timeout", "timeout", float, "seconds per test"),
     ("--memory", "memory_mb", int, "MiB of memory a run may hold"),
     ("--startup", "startup", float, "seconds allowed with no test running: imports, collection"),
-    (
-        "--exercise-deadline",
-        "exercise",
-        float,
-        "seconds for all the runs of one exercise, whatever they print",
-    ),
+    ("--exercise-deadline", "exercise", float, "wall-clock seconds for all of one exercise's runs"),
     ("--deadline", "submission", float, "seconds for the whole submission"),
 )
 
@@ -282,12 +275,7 @@ def add_parser(sub) -> None:
         default = getattr(Limits, name)
         p.add_argument(option, type=kind, default=default, help=f"{text} (default %(default)s)")
     p.add_argument("--seed", type=int, default=None, help="KATA_SEED for the graded run")
-    p.add_argument(
-        "--jobs",
-        type=int,
-        default=0,
-        help="exercises graded at once, each in its own sandbox (default: one per core)",
-    )
+    p.add_argument("--jobs", type=int, default=0, help="exercises at once (default: one per core)")
     p.add_argument(
         "--unguarded",
         action="store_true",

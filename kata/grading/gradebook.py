@@ -102,10 +102,6 @@ def _scalar(value: str) -> str:
     return value
 
 
-def fields() -> list[str]:
-    return ["name", "student", "email", *catalogue.names(), "total", "max", "notes"]
-
-
 def row(name: str, data: dict, who: tuple[str, str] = ("", "")) -> dict:
     """The gradebook's row of a submission from its ``grade.json`` (or ``{"error": …}``)."""
     r = {"name": name, "student": sanitize.name(who[0]), "email": sanitize.name(who[1])}
@@ -118,10 +114,8 @@ def row(name: str, data: dict, who: tuple[str, str] = ("", "")) -> dict:
         elif e["status"] == "graded" and (flags := e["flags"]):
             more = f" (+{len(flags) - 1} more)" if len(flags) > 1 else ""
             notes.append(f"{ex}: {flags[0]}{more}")
-    r["total"] = show_points(data.get("score", 0))
-    r["max"] = show_points(data.get("max_score", 0))
-    r["notes"] = "; ".join(notes)
-    return r
+    total, most = show_points(data.get("score", 0)), show_points(data.get("max_score", 0))
+    return r | {"total": total, "max": most, "notes": "; ".join(notes)}
 
 
 def add_parser(sub) -> None:
@@ -200,7 +194,8 @@ def write(out: Path, rows: list[dict], keep: bool = False) -> list[dict]:
             [r for r in old if r["name"] not in new] + list(new.values()), key=lambda r: r["name"]
         )
     table = io.StringIO()
-    w = csv.DictWriter(table, fieldnames=fields(), restval="", extrasaction="ignore")
+    fields = ["name", "student", "email", *catalogue.names(), "total", "max", "notes"]
+    w = csv.DictWriter(table, fieldnames=fields, restval="", extrasaction="ignore")
     w.writeheader()
     w.writerows(rows)
     write_text(out / "gradebook.csv", table.getvalue())
