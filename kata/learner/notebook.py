@@ -83,6 +83,7 @@ class CheckResult:
     tasks: list[TaskCheck]
     hidden_may_exist: bool
     error: str = ""  # why nothing could be graded
+    saved: str = ""  # why make test and the grader cannot load the file as saved
 
     @property
     def passed(self) -> bool:
@@ -123,7 +124,11 @@ class CheckResult:
                 lines.append(
                     f"    {f.test}:\n" + "\n".join("      " + ln for ln in f.shown.splitlines())
                 )
-        return "\n".join(lines)
+        return "\n".join([*lines, self.saved_note] if self.saved else lines)
+
+    @property
+    def saved_note(self) -> str:
+        return _("your file as saved, as make test loads it: {problem}").format(problem=self.saved)
 
     def _repr_html_(self) -> str:
         red, left = "#cf222e", ' style="text-align:left"'
@@ -151,11 +156,12 @@ class CheckResult:
             f"<th{'' if n == 'tests' else left}>{html.escape(_(n))}</th>"
             for n in (N_("task"), N_("status"), N_("tests"), N_("diagnosis"))
         )
+        saved = f'<p style="color:{red}">{html.escape(self.saved_note)}</p>' if self.saved else ""
         return (
             f'<div class="kata-check"><p style="color:{"#1a7f37" if self.passed else red}"><b>'
             f"{html.escape(self.summary)}</b></p>"
             "<style>.kata-check-table td {vertical-align: top}</style>"
-            f'<table class="kata-check-table"><tr>{head}</tr>{"".join(rows)}</table></div>'
+            f'<table class="kata-check-table"><tr>{head}</tr>{"".join(rows)}</table>{saved}</div>'
         )
 
 
@@ -450,4 +456,18 @@ def _check(exercise: str, task: str | None, namespace: dict):
         TaskCheck(t, collector.results[t.key].outcomes, collector.failures.get(t.name, []))
         for t in wanted
     ]
+    result.saved = _saved_problem(ex.name)
     return result
+
+
+def _saved_problem(name: str) -> str:
+    """Why ``make test`` and the grader cannot load exercise ``name`` as its file is saved
+    (the grader's rules, cells tagged scratch left out), or ""."""
+    try:
+        target.load(name, target.resolve())
+    except (target.TargetError, target.LoadError) as exc:
+        return str(exc)
+    finally:
+        sys.modules.pop(f"kata_target_{name}", None)
+        target.NOTES.pop(name, None)
+    return ""

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from kata import ROOT
 from kata.core.outcomes import Outcome
 from kata.dev.verify.variants import mutants
 from kata.learner import notebook
@@ -79,3 +80,19 @@ def test_an_endless_loop_is_shown_with_its_cell_line(monkeypatch):
     shown = repr(result)
     assert "timed out after 1 s" in shown, shown
     assert "raised in your `build_mlp`, line 2 of its cell: while True:" in shown, shown
+
+
+def test_the_file_as_saved_is_judged_by_the_graders_rules(monkeypatch, tmp_path):
+    """Under its table kata.check says why make test cannot load the exercise's file as
+    saved (README: an exploration cell breaking the rules), cells tagged scratch left out."""
+    name = "ex05_shared_params"
+    answer = (ROOT / "solutions" / f"{name}.py").read_text()
+    saved = tmp_path / f"{name}.py"
+    monkeypatch.setenv("KATA_TARGET", str(tmp_path))
+    namespace = namespace_of(answer)
+    for cell, problem in (("# %%", "[guard: import]"), ('# %% tags=["scratch"]', "")):
+        saved.write_text(f"{answer}\n\n{cell}\nimport subprocess\n", encoding="utf-8")
+        result = notebook.check("ex05", "are_tied", namespace=namespace)
+        assert result.passed, repr(result)
+        assert problem in result.saved and bool(result.saved) == bool(problem), result.saved
+        assert (problem in repr(result)) and (problem in result._repr_html_())
