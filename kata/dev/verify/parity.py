@@ -103,11 +103,6 @@ def _first_paragraph(text: str) -> str:
     return _flat(text.strip().split("\n\n", 1)[0])
 
 
-def _table_row(readme: str, name: str) -> str | None:
-    rows = (line for line in readme.splitlines() if line.startswith(f"| `{name}` |"))
-    return next(rows, None)
-
-
 def _zh(root: Path) -> dict[str, str]:
     """The Chinese texts of the catalog at ``root``, by where their English comes from
     (``kata.dev.extractors``'s comment, ``ex01_access_params: module``) or by their English."""
@@ -134,7 +129,8 @@ def citation_problems(root: Path = ROOT) -> list[str]:
         for readme, text in readmes.items():
             if text is None:
                 continue
-            row, english = _table_row(text, ex.name), readme == "README.md"
+            row = next((ln for ln in text.splitlines() if ln.startswith(f"| `{ex.name}` |")), None)
+            english = readme == "README.md"
             places[f"{readme}: the exercise table's row"] = (row and _flat(row), english)
             tasks = row and re.findall(r"`([^`]+)`", row.strip().strip("|").split("|")[-1])
             if row and tasks != (want := [t.name for t in ex.tasks]):
