@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from kata.core import catalogue
 from kata.core.i18n import _
 
 # (name, module adding its subparser, who it is for), in the order of ``kata --help``.
@@ -64,12 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     name = argv[0] if argv else "-"
     command = next((c for c in COMMANDS if c[0] == name), None)
     if command and not available(command[1]):
-        print(
-            _(
-                "error: `kata {name}` is for {who}s and is not part of this edition of the kata"
-            ).format(name=name, who=command[2]),
-            file=sys.stderr,
-        )
+        msg = _("error: `kata {name}` is for {who}s and is not part of this edition of the kata")
+        print(msg.format(name=name, who=command[2]), file=sys.stderr)
         return 2
     p = parser(name if command else None)
     if not command and not name.startswith("-"):
@@ -78,4 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     if rest and "rest" not in vars(args):
         p.parse_args(argv)  # argparse's own error: unrecognized arguments
     args.rest = rest
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except catalogue.UnknownName as exc:  # an exercise or task name the command was given
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -45,11 +45,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    try:
-        names = [catalogue.exercise(n).name for n in args.names] or catalogue.names()
-    except catalogue.UnknownName as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    names = [catalogue.exercise(n).name for n in args.names] or catalogue.names()
     stale, edited = {}, []
     for name in names:
         path, text = ROOT / "exercises" / f"{name}.py", generate(name)

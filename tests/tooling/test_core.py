@@ -260,6 +260,16 @@ def test_options_a_command_does_not_know_go_on_only_where_it_says_so():
     assert "rest" not in vars(cli.parser("watch").parse_args(["watch"]))
 
 
+@pytest.mark.parametrize(
+    "argv", [["dev", "stubs", "ex99"], ["dev", "verify", "--exercises", "ex99"]]
+)
+def test_an_unknown_exercise_is_a_clear_error(argv, capsys):
+    from kata import cli
+
+    assert cli.main(argv) == 2
+    assert "error: unknown exercise 'ex99'; the exercises are: ex01" in capsys.readouterr().err
+
+
 def test_a_missing_subpackage_says_which_edition(tmp_path):
     import shutil
 

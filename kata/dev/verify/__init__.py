@@ -6,7 +6,6 @@ Each check is a module of this package with ``report`` (its problems make the ex
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 from kata.core import catalogue
@@ -33,11 +32,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     start = time.perf_counter()
-    try:
-        wanted = {catalogue.exercise(n).name for n in args.exercises or catalogue.names()}
-    except catalogue.UnknownName as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    wanted = {catalogue.exercise(n).name for n in args.exercises or catalogue.names()}
     exercises = [n for n in catalogue.names() if n in wanted and jobs.suite_paths(n)]
     modules = (invariant, parity, seeds, translations, doctests)
     named = {m.__name__.rsplit(".", 1)[1]: m for m in modules}
