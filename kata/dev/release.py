@@ -89,8 +89,6 @@ def student_makefile(text: str) -> str:
     """The Makefile without its instructor-only blocks, plus a rule that makes each
     removed target say it is instructor-only and fail (not "Nothing to be done")."""
     out, gone = _strip_instructor(text)
-    if not gone:
-        return out
     return out + (
         "\n# Instructor and maintainer targets are not part of the student edition.\n"
         f".PHONY: {' '.join(gone)}\n"
@@ -128,9 +126,6 @@ def build(out: Path, root: Path = ROOT, solutions: str = "none") -> Path:
     if solutions == "after-pass":  # make solution shows them once a task passes
         write_json(out / references.PACKED.relative_to(ROOT), references.pack(root))
     return out
-
-
-# ---------------------------------------------------------------------- checks
 
 
 def _functions(tree: ast.AST):
