@@ -21,6 +21,7 @@ grades a clean submission last: it gets its clean score.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import json
@@ -32,11 +33,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import pytest
 
 from kata import ROOT
 from kata.core import catalogue, guard, target
 from kata.grading import sanitize
+from kata.grading.sandbox import NPROC_LIMIT
 from tests.tooling.junit_schema import junit_problems
 
 ATTACKS = Path(__file__).with_name("attacks")
@@ -299,10 +302,20 @@ def test_one_endless_loop_costs_its_task_only(graded):
             assert task["score"] == task["max_score"], (name, task)
 
 
+def _threads_below(pid: int) -> int:
+    """The threads of every process below ``pid`` (its sandboxed runs included)."""
+    total = 0
+    for p in psutil.Process(pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            total += p.num_threads()
+    return total
+
+
 def test_thread_storm_touches_no_other_student(tmp_path):
-    """nproc_storm holds every thread RLIMIT_NPROC allows its user for a minute while a
-    clean student is graded beside it: each run has a uid of its own (and a pids cgroup),
-    so the clean student's TensorFlow starts its threads and gets full marks."""
+    """nproc_storm holds every thread RLIMIT_NPROC allows its user for a minute; once
+    its threads are seen, a clean student is graded beside it: each run has a uid of its
+    own (and a pids cgroup), so the clean student's TensorFlow starts its threads and
+    gets full marks. The storm's grader is then stopped (its grade is not the point)."""
     attacker = tmp_path / "attacker"
     attacker.mkdir()
     storm = (ATTACKS / "nproc_storm" / "patch.py.txt").read_text()
@@ -315,7 +328,11 @@ def test_thread_storm_touches_no_other_student(tmp_path):
     storm = [*cmd, str(attacker), "--out", str(tmp_path / "a-out")]
     first = subprocess.Popen([*storm, "--unguarded"], cwd=ROOT)
     try:
-        time.sleep(25)  # the storm is up (TensorFlow imported, the module loaded)
+        deadline = time.monotonic() + 300
+        while _threads_below(first.pid) < NPROC_LIMIT // 2:  # until the storm is up
+            assert first.poll() is None, "the storm's grader ended before its storm"
+            assert time.monotonic() < deadline, "no storm after 300 s"
+            time.sleep(0.5)
         proc = subprocess.run(
             [*cmd, str(clean), "--out", str(tmp_path / "c-out")],
             cwd=ROOT,
@@ -324,6 +341,7 @@ def test_thread_storm_touches_no_other_student(tmp_path):
             timeout=600,
         )
     finally:
+        first.terminate()  # the grader's SIGTERM: it kills its run and removes its tree
         first.wait(timeout=600)
     data = _grade_json(proc, tmp_path / "c-out")
     g = data["exercises"][EX04]
