@@ -312,10 +312,11 @@ def _threads_below(pid: int) -> int:
 
 
 def test_thread_storm_touches_no_other_student(tmp_path):
-    """nproc_storm holds every thread RLIMIT_NPROC allows its user for a minute; once
-    its threads are seen, a clean student is graded beside it: each run has a uid of its
-    own (and a pids cgroup), so the clean student's TensorFlow starts its threads and
-    gets full marks. The storm's grader is then stopped (its grade is not the point)."""
+    """nproc_storm holds every thread RLIMIT_NPROC allows its user until it is killed;
+    once its threads are seen, a clean student is graded beside it: each run has a uid
+    of its own (and a pids cgroup), so the clean student's TensorFlow starts its threads
+    and gets full marks. The storm still holds after that grade; then it is stopped
+    (its own grade is not the point)."""
     attacker = tmp_path / "attacker"
     attacker.mkdir()
     storm = (ATTACKS / "nproc_storm" / "patch.py.txt").read_text()
@@ -323,7 +324,7 @@ def test_thread_storm_touches_no_other_student(tmp_path):
     clean = tmp_path / "clean"
     clean.mkdir()
     shutil.copyfile(ROOT / "solutions" / f"{EX04}.py", clean / f"{EX04}.py")
-    limits = ["--timeout", "120", "--memory", "1500", "--startup", "120", "--jobs", "1"]
+    limits = ["--timeout", "120", "--memory", "1500", "--startup", "600", "--jobs", "1"]
     cmd = [sys.executable, "-m", "kata", "grade", "--quiet", "--exercises", EX04, *limits]
     storm = [*cmd, str(attacker), "--out", str(tmp_path / "a-out")]
     first = subprocess.Popen([*storm, "--unguarded"], cwd=ROOT)
@@ -340,8 +341,12 @@ def test_thread_storm_touches_no_other_student(tmp_path):
             text=True,
             timeout=600,
         )
-    finally:
-        first.terminate()  # the grader's SIGTERM: it kills its run and removes its tree
+        assert _threads_below(first.pid) >= NPROC_LIMIT // 2, "the storm ended too soon"
+    finally:  # stop the storm's grader: SIGTERM, then its run, which it would wait for
+        first.terminate()
+        for p in psutil.Process(first.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                p.kill()
         first.wait(timeout=600)
     data = _grade_json(proc, tmp_path / "c-out")
     g = data["exercises"][EX04]
