@@ -103,9 +103,6 @@ class Sandbox:
     user: tuple[int, int] | None = None  # the fallback's unprivileged (uid, gid)
 
 
-# ------------------------------------------------------------------- the tree
-
-
 def test_files(root: Path, name: str) -> list[Path]:
     """The graded test files of one exercise in the kata at ``root`` (hidden ones last)."""
     files = [root / "tests" / f"test_{name}.py", root / "tests" / "hidden" / f"test_{name}.py"]
@@ -152,9 +149,6 @@ def _run_tree(tree: Path, dest: Path, name: str, user: tuple[int, int] | None) -
         for f in [hidden, *hidden.iterdir()] if user else []:
             os.chown(f, *user)
     return dest
-
-
-# ------------------------------------------------------------------ sandboxes
 
 
 def _env(tree: Path, stream: Path, home: Path, seed: int | None, marker: str) -> dict[str, str]:
@@ -322,9 +316,6 @@ def _child_setup(user: tuple[int, int] | None, group=None, nproc: bool = False) 
         os.setuid(user[0])
 
 
-# ------------------------------------------------------------------ processes
-
-
 def descendants(pid: int) -> list[psutil.Process]:
     """``pid`` and every process below it (those still there)."""
     try:
@@ -370,8 +361,6 @@ def _kill(proc: subprocess.Popen, group: cgroups.Group | None) -> None:
     proc.kill()  # Popen's: nothing once reaped
     proc.wait()
 
-
-# -------------------------------------------------------------------- streams
 
 # The fields of each event and their types (``[t]``: a list of ``t``); anything else is
 # not the reporter's line.
@@ -458,9 +447,6 @@ def _capped(path: Path) -> bytes:
         head = f.read(LOG_KEEP)
         f.seek(size - LOG_KEEP)
         return head + f"\n[… {size - 2 * LOG_KEEP} bytes left out …]\n".encode() + f.read()
-
-
-# -------------------------------------------------------------------- running
 
 
 @dataclass

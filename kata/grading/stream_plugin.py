@@ -38,9 +38,6 @@ def _emit(event: str, **data) -> None:
     os.write(_fd, (json.dumps(data) + "\n").encode())
 
 
-# ------------------------------------------------------------------- snapshot
-
-
 def snapshot() -> dict:
     """Ids of every function, class and module reachable from the watched modules."""
     out: dict = {}
@@ -73,8 +70,6 @@ def compare(before: dict, after: dict) -> list[str]:
     added = [k for k in after if k[0] == "os.environ" and k not in before]
     return changed + [f"os.environ[{k[1]!r}] set" for k in added]
 
-
-# ---------------------------------------------------------------------- hooks
 
 _before: dict = {}
 _reports: dict = {}
