@@ -24,10 +24,9 @@ WHERE = N_("where:")  # the frames of an exception, as ``render_trace`` lists th
 MAX_LINE = 240  # characters of one line of an error message
 MAX_MESSAGE = 8  # lines of an exception's message
 MAX_FRAMES = 4  # frames shown (the learner's and the tests')
-LATER_CHECK = 1  # lines of a task's later checks: what is wrong
 
 CHAIN = re.compile(
-    r"^(During handling of the above exception, another exception occurred:"
+    r"^(?:During handling of the above exception, another exception occurred:"
     r"|The above exception was the direct cause of the following exception:)$",
     re.M,
 )
@@ -74,30 +73,21 @@ def split_checks(text: str) -> tuple[list[list[str]], str]:
     if start is None:
         return [], text
     ends = [i for i, ln in enumerate(lines) if ln == "-" * 60 and i > start][:2]
-    checks: list[list[str]] = []
-    for line in lines[start : ends[0] if ends else None]:
-        if line.startswith("FAILURE: "):
-            checks.append([line.removeprefix("FAILURE: ")])
-        else:
-            checks[-1].append(line)
+    block = "\n".join(lines[start : ends[0] if ends else None])
+    checks = [explained(c.splitlines()) for c in re.split("^FAILURE: ", block, flags=re.M)[1:]]
     rest = lines[ends[1] + 1 :] if len(ends) == 2 else []
-    return [explained(c) for c in checks], "\n".join(rest)
-
-
-def is_histogram_head(line: str) -> bool:
-    """The head line of a check's text histogram (``kata.testing.stats.histogram``), in
-    English or in the current language."""
-    words = line.split()
-    return words in (
-        ["bin", "your", "values", "expected"],
-        [_("bin"), *_("your values").split(), _("expected")],
-    )
+    return checks, "\n".join(rest)
 
 
 def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
-    """A check's lines with its histogram dropped (``keep`` False) or its empty edge
-    rows cut; and whether it had one."""
-    start = next((i for i, ln in enumerate(lines) if is_histogram_head(ln)), None)
+    """A check's lines with its histogram (``kata.testing.stats.histogram``) dropped
+    (``keep`` False) or its empty edge rows cut; and whether it had one."""
+    # its head line, in English or in the current language
+    heads = (
+        "bin your values expected".split(),
+        [_("bin"), *_("your values").split(), _("expected")],
+    )
+    start = next((i for i, ln in enumerate(lines) if ln.split() in heads), None)
     if start is None:
         return lines, False
     end = start + 1
@@ -138,48 +128,40 @@ def _is_test(frame: str) -> bool:
     return frame.startswith("tests/") or "/tests/" in frame.split(":")[0]
 
 
-NOTES = (  # errors whose cause the kata knows: (a piece of their text, the kata's note)
-    (
-        "KerasTensor cannot be used as input to a TensorFlow function",
-        N_(
-            "the kata: a functional model's tensors are symbolic KerasTensors; use keras.ops "
-            "(keras.ops.abs, keras.ops.subtract, …) on them, not tf.* functions"
-        ),
+NOTES = {  # errors whose cause the kata knows: a piece of their text -> the kata's note
+    "KerasTensor cannot be used as input to a TensorFlow function": N_(
+        "the kata: a functional model's tensors are symbolic KerasTensors; use keras.ops "
+        "(keras.ops.abs, keras.ops.subtract, …) on them, not tf.* functions"
     ),
-    (
-        "truth value of an array with more than one element is ambiguous",
-        N_(
-            "the kata: == (and `in`, `set`, list.index) compares variables element by element; "
-            "compare variable objects with `is`"
-        ),
+    "truth value of an array with more than one element is ambiguous": N_(
+        "the kata: == (and `in`, `set`, list.index) compares variables element by element; "
+        "compare variable objects with `is`"
     ),
-    (
-        "unhashable type: 'Variable'",
-        N_("the kata: Keras variables cannot go in a set or be dict keys; compare them with `is`"),
+    "unhashable type: 'Variable'": N_(
+        "the kata: Keras variables cannot go in a set or be dict keys; compare them with `is`"
     ),
-)
+}
 
 
 def note_for(message: list[str]) -> str:
     text = " ".join(message)
-    return next((_(note) for piece, note in NOTES if piece in text), "")
+    return next((_(note) for piece, note in NOTES.items() if piece in text), "")
 
 
 def parse_trace(text: str) -> Trace | None:
     """The message, own frames and cause of a ``--tb=short`` traceback text."""
-    chains = [c for c in CHAIN.split(text) if c and not CHAIN.fullmatch(c)]
     parsed = []
-    for chain in chains:
+    for chain in filter(None, CHAIN.split(text)):
         lines = chain.strip("\n").splitlines()
         message = [re.sub(r"^E {0,3}", "", ln) for ln in lines if ln[:2] in ("E ", "E")]
         frames = []
-        for i, ln in enumerate(lines):
-            m = FRAME.match(ln)
-            if m and _ours(m["file"]):
-                code = lines[i + 1].strip() if i + 1 < len(lines) else ""
-                frames.append(f"{m['file']}:{m['line']} in {m['func']}: {code}".rstrip(": "))
+        for ln, code in zip(lines, [*lines[1:], ""]):  # a frame's line, then its code
+            if (m := FRAME.match(ln)) and _ours(m["file"]):
+                frames.append(
+                    f"{m['file']}:{m['line']} in {m['func']}: {code.strip()}".rstrip(": ")
+                )
         parsed.append((message, frames))
-    if not parsed or not any(m for m, _ in parsed):
+    if not any(m for m, _ in parsed):
         return None
     message, _ = parsed[-1]
     frames: list[str] = []
@@ -218,8 +200,7 @@ def render_trace(trace: Trace) -> list[str]:
 class _First:
     report: object
     body: str
-    more: list[str] = field(default_factory=list)
-    not_run: int = 0
+    more: list[str] = field(default_factory=list)  # the tests folded into its report
 
 
 @dataclass(eq=False)  # a plugin: hashed by identity
@@ -232,16 +213,21 @@ class OutputShaper:
     timeouts: dict[str, _First] = field(default_factory=dict)  # task -> the test that timed out
     hidden: set[int] = field(default_factory=set)  # id() of reports left out of the failures
 
+    def _fold(self, report, first: _First, note: str) -> None:
+        """Leave ``report`` out of the failures, counted in ``note`` under ``first``'s."""
+        first.more.append(report.head_line or report.nodeid)
+        self.hidden.add(id(report))
+        names = ", ".join(n.split("::")[-1] for n in first.more)
+        first.report.longrepr = f"{first.body}\n" + note.format(n=len(first.more), names=names)
+
     def shape(self, report, ex: str, task: str) -> None:
         key = f"{ex}.{task}"
         props = dict(report.user_properties)
         timeout = props.get("kata_timeout")  # set by the plugin (kata.testing.timelimit)
         if timeout == "not run" and key in self.timeouts:
-            first = self.timeouts[key]
-            first.not_run += 1
-            self.hidden.add(id(report))
-            not_run = _("(the {n} other test(s) of this task were not run)")
-            first.report.longrepr = f"{first.body}\n{not_run.format(n=first.not_run)}"
+            self._fold(
+                report, self.timeouts[key], _("(the {n} other test(s) of this task were not run)")
+            )
             return
         if props.get("kata_outcome"):
             if timeout == "timed out":
@@ -263,7 +249,7 @@ class OutputShaper:
             if had:
                 self.histograms.add(key)
             lines = [ln for ln in lines if ln.strip()]
-            out += [_cut(ln) for ln in (lines[:LATER_CHECK] if later else lines)]
+            out += [_cut(ln) for ln in (lines[:1] if later else lines)]
         if repeated and out and not HIST_ROW.match(out[-1]):
             out[-1] += "  " + _("(+{n} more failed check(s) like it)").format(n=repeated)
         elif repeated:
@@ -272,13 +258,7 @@ class OutputShaper:
         if trace is not None:
             first = self.firsts.get((ex, trace.key))
             if first is not None and not checks:
-                first.more.append(report.head_line or report.nodeid)
-                self.hidden.add(id(report))
-                names = ", ".join(n.split("::")[-1] for n in first.more)
-                same = _("(same error in {n} more test(s): {names})")
-                first.report.longrepr = f"{first.body}\n" + same.format(
-                    n=len(first.more), names=names
-                )
+                self._fold(report, first, _("(same error in {n} more test(s): {names})"))
                 return
             out += render_trace(trace)
         elif rest.strip():
