@@ -63,12 +63,9 @@ def ex(request):
 
 
 class ModelCache:
-    """Built reference models shared by the tests of a process (watch and verify's
-    workers grade many times in one): ``get(key, build)`` returns the model ``build()``
-    made under ``key`` while its structure is untouched (the same layers holding the
-    same ``kernel`` and ``bias``, the same variables with the same shapes and trainable
-    flags; values are not guarded), else a new one. ``build()`` runs seeded from ``key``
-    alone, so it changes none of the asking test's random numbers."""
+    """Reference models shared by the tests of a process: ``get(key, build)`` returns the
+    model ``build()`` made under ``key`` while its layers and variables are the same (values
+    are not guarded), else a new one, built seeded from ``key`` alone."""
 
     def __init__(self):
         self._models: dict = {}
@@ -103,10 +100,8 @@ def models():
 
 
 class Once:
-    """``once(key, make)``: ``make()``'s result the first time ``key`` is asked for, the
-    same object afterwards (or the same exception raised again: a stub is "not started"
-    in each test). ``make()`` runs seeded from ``key`` alone, so the object does not
-    depend on which test asked first. A test that changes it must make its own."""
+    """``once(key, make)``: ``make()``'s result (or exception) the first time ``key`` is asked
+    for, the same afterwards; seeded from ``key`` alone, whichever test asks first."""
 
     def __init__(self, exercise: str, made: dict):
         self._exercise, self._made = exercise, made

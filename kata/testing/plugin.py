@@ -29,11 +29,9 @@ from kata.testing import fixtures, shaping, tables, timelimit
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
 
 # ------------------------------------------------------------- a lean process
-# TensorFlow's import and Keras's models allocate millions of objects that each full
-# collection walks. So in a process's first run the collector is paused from configure
-# to the end of collection, and everything alive then is frozen: later collections skip
-# it. Later runs in the same process (watch, verify's workers) leave it alone: freezing
-# again would keep each run's pytest objects, which form cycles, forever.
+# A process's first run pauses the GC until collection ends, then freezes what is alive
+# (TensorFlow's and Keras's millions of objects): later collections skip it. Later runs
+# (watch, verify's workers) do not freeze again, which would keep their pytest cycles.
 
 _GC_WAS_ENABLED: list[bool] = []
 _GC_FROZEN: list[bool] = []  # gc.get_freeze_count() walks the whole frozen heap
@@ -55,10 +53,9 @@ def resume_gc(freeze: bool) -> None:
         gc.enable()
 
 
-# When pytest is the program, what Python does after the run is finalizing the interpreter
-# (tearing down TensorFlow's and Keras's modules), which nobody waits for. So the process
-# ends with the run's exit status (``os._exit``) once the other exit functions ran, unless
-# no run finished (a usage error) or an exception escaped (Python then exits as usual).
+# When pytest is the program, the process ends with the run's exit status (``os._exit``)
+# once the other exit functions ran, without finalizing TensorFlow's and Keras's modules;
+# not when no run finished (a usage error) or an exception escaped.
 
 _FINISHED: list = []  # the finished run's pytest session (its exit status)
 _CRASHED: list[bool] = []  # an exception escaped pytest
@@ -216,11 +213,8 @@ class KataPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
-        """Tag every report with its exercise and task; make the special outcomes one line.
-
-        A not-started, missing or unimportable exercise gets a one-line report built
-        here, which also spares pytest formatting a traceback nobody will read.
-        """
+        """Tag every report with its exercise and task; a not-started, missing or
+        unimportable exercise gets a one-line report (no traceback formatted for it)."""
         item.user_properties.extend(
             p
             for p in [("kata_exercise", exercise_of(item)), ("kata_task", task_of(item))]
@@ -268,11 +262,9 @@ class KataPlugin:
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
         ex, task = props.get("kata_exercise"), props.get("kata_task")
-        if not ex or not task or ex not in catalogue.names():
+        if not ex or not task or ex not in catalogue.names() or report.skipped:
             return
         res = self.run.results
-        if report.skipped:
-            return
         if report.when == "call" or (report.when == "setup" and report.failed):
             outcome = Outcome.PASSED if report.passed else props.get("kata_outcome", Outcome.FAILED)
             outcomes.record(res, ex, task, outcome, props.get("kata_reason", ""))

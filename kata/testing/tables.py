@@ -90,9 +90,8 @@ def render(
     (earlier runs' results) names the next exercise after a narrowed run that passes."""
     from rich.console import Console
 
-    buf = io.StringIO()
     console = Console(  # force_jupyter=False: in a notebook's kernel rich would display it
-        file=buf,
+        file=io.StringIO(),
         force_terminal=color,
         force_jupyter=False,
         color_system="standard" if color else None,
@@ -133,4 +132,4 @@ def render(
                     exercise=exercise, short=short
                 )
             )
-    return buf.getvalue()
+    return console.file.getvalue()

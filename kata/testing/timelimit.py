@@ -42,16 +42,13 @@ def seconds(option: str | None) -> float:
     ``ValueError`` for a value that is not a number >= 0."""
     if option is None:
         option = "0" if settings.get("KATA_GRADE_STREAM") else settings.get(ENV_VAR)
-    try:
-        value = float(option)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value < math.inf:
-        raise ValueError(
-            f"the time limit (--kata-timeout / KATA_TIMEOUT / TIMEOUT=) must be a number of "
-            f"seconds >= 0 (0: no limit), not {option!r}"
-        )
-    return value
+    with contextlib.suppress(ValueError):
+        if 0 <= (value := float(option)) < math.inf:
+            return value
+    raise ValueError(
+        f"the time limit (--kata-timeout / KATA_TIMEOUT / TIMEOUT=) must be a number of "
+        f"seconds >= 0 (0: no limit), not {option!r}"
+    )
 
 
 def raise_in(thread_id: int, exc_type: type[BaseException] | None) -> None:
@@ -69,10 +66,9 @@ class _Phase:
 
 
 class _Watchdog:
-    """One daemon thread for the whole process that raises ``TimedOut`` in each armed
-    thread once its deadline passes, then every ``REPEAT`` seconds, until it disarms.
-    Arming wakes it only for a deadline sooner than its next wake-up (handing it the
-    interpreter at every phase slows the run). A forked child starts with its own."""
+    """One daemon thread per process raising ``TimedOut`` in each armed thread past its
+    deadline; arming wakes it only for a sooner deadline (waking it at every phase slows
+    the run)."""
 
     def __init__(self):
         self._reset()
@@ -110,9 +106,8 @@ class _Watchdog:
                 raise_in(ident, None)
 
     def suspend(self) -> _Phase | None:
-        """Take the calling thread off the watch and hand back its phase, its deadline
-        now the seconds it had left; None when not armed or already timed out (then it
-        stays on the watch)."""
+        """Take the calling thread off the watch and hand back its phase with the seconds
+        it had left; None when not armed or already timed out."""
         ident = threading.get_ident()
         with self._cond:
             phase = self._armed.get(ident)

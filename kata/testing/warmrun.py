@@ -1,15 +1,10 @@
-"""A graded pytest run inside a process that keeps running: the watcher's
-(``make watch``, on every save) and the notebook's (``kata.check`` in a kernel).
+"""A graded pytest run inside a process that keeps running (``make watch``, ``kata.check``).
 
 TensorFlow is imported already there, so pytest's own set-up is a good part of each
 run's time. ``run`` is ``pytest.main`` without what a graded run never uses: the
 built-in plugins in ``LEAN`` (each registered plugin is scanned for fixtures and hooks
 on every run), the installed packages' plugins (the kata's plugin and pytest-check are
 handed over as modules) and the closing table (the caller shows results its own way).
-
-Example::
-
-    code = warmrun.run(["tests/test_ex01_access_params.py", "--target", "exercises"])
 """
 
 from __future__ import annotations
@@ -33,7 +28,6 @@ NEEDED = (kata_plugin, pytest_check.plugin)
 
 
 def run(args: list[str], plugins=()) -> int:
-    """``pytest.main(args)`` made lean (see the module's docstring), with ``plugins``
-    registered too; its exit code."""
+    """``pytest.main(args)`` made lean, with ``plugins`` registered too; its exit code."""
     lean = ["--kata-no-table", "--disable-plugin-autoload", *LEAN]
     return pytest.main([*args, *lean], plugins=[*NEEDED, *plugins])
