@@ -81,16 +81,21 @@ tensorflow: data distribute tpu experimental debugging.experimental train profil
 tensorflow: test
 numpy: testing lib.npyio lib.format ma.mrecords f2py distutils ctypeslib
 """)
+# The saving and loading of D2L 4.5: denied, but inside a directory a test is granting.
+FILE_FUNCTIONS = _names("""
+numpy: load save savez savez_compressed
+keras.saving: load_model save_model
+keras.models: load_model save_model
+keras.Model: save save_weights load_weights
+""")
 # Library functions that reach files, processes, pickles or code, or change global
 # configuration, by the dotted path a learner would write (resolved once, by identity).
-DENIED = _names("""
-numpy: load save savez savez_compressed savetxt loadtxt genfromtxt fromfile memmap fromregex
-numpy: DataSource set_printoptions seterr seterrcall setbufsize rec.fromfile
+DENIED = FILE_FUNCTIONS | _names("""
+numpy: savetxt loadtxt genfromtxt fromfile memmap fromregex DataSource set_printoptions
+numpy: seterr seterrcall setbufsize rec.fromfile
 numpy: ndarray.tofile ndarray.dump ndarray.dumps lib.stride_tricks.as_strided
 tensorflow: py_function numpy_function load_op_library load_library
-keras.saving: load_model save_model deserialize_keras_object KerasFileEditor
-keras.models: load_model save_model model_from_json
-keras.Model: save save_weights load_weights export
+keras: saving.deserialize_keras_object saving.KerasFileEditor models.model_from_json Model.export
 keras.layers: Layer.save_own_variables Layer.load_own_variables TFSMLayer deserialize
 keras.config: set_floatx set_epsilon set_image_data_format set_backend set_dtype_policy
 keras.config: enable_unsafe_deserialization enable_interactive_logging disable_interactive_logging
@@ -118,13 +123,6 @@ multiprocessing atexit faulthandler tracemalloc mmap
 ALLOWED = _names("""
 keras.saving: register_keras_serializable get_registered_name get_registered_object
 keras.saving: serialize_keras_object get_custom_objects custom_object_scope CustomObjectScope
-""")
-# The saving and loading of D2L 4.5, allowed inside a granted directory only.
-FILE_FUNCTIONS = _names("""
-numpy: load save savez savez_compressed
-keras.saving: load_model save_model
-keras.models: load_model save_model
-keras.Model: save save_weights load_weights
 """)
 
 READABLE_DUNDERS = frozenset(
