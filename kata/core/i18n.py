@@ -78,21 +78,12 @@ def clip(text: str, width: int) -> str:
 
 
 # Chinese line breaking (GB/T 15834, the W3C's clreq): a line never starts with closing
-# punctuation nor ends with opening punctuation.
+# punctuation nor ends with opening punctuation (a token of only such marks: ``），``).
 NO_LINE_START = frozenset("，。、；：？！）》」』】〉〕…—’”%,.;:?!)]}")
 NO_LINE_END = frozenset("（《「『【〈〔‘“([{")
 _TOKENS = re.compile(r" +|[!-~]+|.")  # spaces, an ASCII word, one other character
 _CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
 _STRAY_SPACE = re.compile(f"(?<=[{_CJK}]) (?=[{_CJK}])")
-
-
-def _closing(token: str) -> bool:
-    """Closing punctuation: ``）``, ``。``, or an ASCII token of only such marks (``),``)."""
-    return all(c in NO_LINE_START for c in token)
-
-
-def _opening(token: str) -> bool:
-    return all(c in NO_LINE_END for c in token)
 
 
 def wrap(text: str, *, width: int, indent: str = "") -> str:
@@ -106,11 +97,11 @@ def wrap(text: str, *, width: int, indent: str = "") -> str:
     for token in _TOKENS.findall(text):
         if line and cells(indent + "".join(line) + token) > width:
             carry: list[str] = []
-            while len(line) > 1 and _closing((carry or [token])[0]):
+            while len(line) > 1 and set((carry or [token])[0]) <= NO_LINE_START:
                 carry.insert(0, line.pop())
-            while line and (line[-1].isspace() or _opening(line[-1])):
+            while line and (line[-1].isspace() or set(line[-1]) <= NO_LINE_END):
                 carry.insert(0, line.pop())
-            if not line or _closing((carry or [token])[0]):
+            if not line or set((carry or [token])[0]) <= NO_LINE_START:
                 line += carry  # no place to break: the marks hang past the margin
             else:
                 lines.append("".join(line).rstrip())

@@ -107,9 +107,9 @@ def test_wrapped_chinese_hints_follow_the_line_breaking_rules():
             assert "".join(wrapped.split()) == "".join(text.split())
             for line in wrapped.splitlines():
                 tokens = _TOKEN.findall(line.strip())
-                assert not i18n._closing(tokens[0]), f"{width}: {line!r}\n{wrapped}"
-                assert not i18n._opening(tokens[-1]), f"{width}: {line!r}\n{wrapped}"
-                while len(tokens) > 1 and i18n._closing(tokens[-1]):
+                assert not set(tokens[0]) <= i18n.NO_LINE_START, f"{width}: {line!r}\n{wrapped}"
+                assert not set(tokens[-1]) <= i18n.NO_LINE_END, f"{width}: {line!r}\n{wrapped}"
+                while len(tokens) > 1 and set(tokens[-1]) <= i18n.NO_LINE_START:
                     tokens.pop()
                 body = "  " + "".join(tokens)
                 words = line.split()
