@@ -29,24 +29,31 @@ help: ## list the learner's targets
 	@echo "  instructors and maintainers: make help-dev"
 # instructor-only: end
 
-$(STAMP): pyproject.toml constraints.txt
-	@test -x $(PY) || { echo "creating $(VENV) (first run only)…"; $(PYTHON) -m venv $(VENV); }
-	@echo "installing dependencies into $(VENV) (first run takes a few minutes)…"
-	@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
-	  && $(PY) -m pip install -c constraints.txt -e ".[dev]" >> $(VENV)/install.log 2>&1 \
+# $(call install,EXTRAS): create $(VENV) if needed, then install the kata with EXTRAS in
+# one pip step (one resolution, one build of the kata).
+comma := ,
+define install
+@test -x $(PY) || { echo "creating $(VENV) (first run only)…"; $(PYTHON) -m venv $(VENV); }
+@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
+	  && $(PY) -m pip install -c constraints.txt -e ".[$(1)]" >> $(VENV)/install.log 2>&1 \
 	  || { tail -n 30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log" >&2; exit 1; }
-	@echo "installed (log: $(VENV)/install.log)"
+@echo "installed (log: $(VENV)/install.log)"
+endef
+
+$(STAMP): pyproject.toml constraints.txt
+	@echo "installing dependencies into $(VENV) (first run takes a few minutes)…"
+	$(call install,dev)
 	@touch $@
 
 setup: $(STAMP) ## create .venv and install the dependencies (done for you by the other targets)
 
 # The optional extra [notebook] (JupyterLab, jupytext, ipykernel, matplotlib), installed
-# into the same .venv the first time a target needs it.
-$(NB_STAMP): $(STAMP)
+# into the same .venv the first time a target needs it (with the dependencies, when they
+# are not installed yet: a target that needs it needs no $(STAMP) of its own).
+$(NB_STAMP): pyproject.toml constraints.txt
 	@echo "installing the notebook extra (JupyterLab, jupytext, ipykernel, matplotlib) into $(VENV) (first use only)…"
-	@$(PY) -m pip install -c constraints.txt -e ".[dev,notebook]" >> $(VENV)/install.log 2>&1 \
-	  || { tail -n 30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log" >&2; exit 1; }
-	@touch $@
+	$(call install,dev$(comma)notebook)
+	@touch $(STAMP) $@
 
 test: $(STAMP) ## grade your exercises (EX=…, TASK=… for one exercise or task)
 	@$(KATA) test $(SEL) $(if $(TIMEOUT),--kata-timeout $(TIMEOUT))
@@ -90,7 +97,7 @@ help-dev: ## [instructor] list the instructor's and maintainer's targets
 	@echo "instructor and maintainer targets (not in the student edition):"
 	@grep -E '^[a-z-]+:.*## \[' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-verify: $(STAMP) $(NB_STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mutants die, parity, lint, tooling
+verify: $(NB_STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mutants die, parity, lint, tooling
 	@$(KATA) dev verify
 	@$(MAKE) --no-print-directory lint
 	@$(PY) -m pytest tests/tooling -p no:cacheprovider -p xdist.plugin -n 2 --dist loadfile
@@ -105,7 +112,7 @@ messages: $(STAMP) ## [maintainer] re-extract the messages, update the catalogs'
 stubs: $(STAMP) ## [maintainer] regenerate exercises/ from solutions/ (refuses to overwrite work without FORCE=1)
 	@$(KATA) dev stubs $(if $(FORCE),--force)
 
-bench: $(STAMP) $(NB_STAMP) ## [maintainer] the kata's speed against README's targets, as one table
+bench: $(NB_STAMP) ## [maintainer] the kata's speed against README's targets, as one table
 	@$(KATA) dev bench
 
 upgrade: ## [maintainer] re-resolve the newest dependencies, verify, and only then rewrite constraints.txt
