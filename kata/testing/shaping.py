@@ -74,7 +74,8 @@ def split_checks(text: str) -> tuple[list[list[str]], str]:
         return [], text
     ends = [i for i, ln in enumerate(lines) if ln == "-" * 60 and i > start][:2]
     block = "\n".join(lines[start : ends[0] if ends else None])
-    checks = [explained(c.splitlines()) for c in re.split("^FAILURE: ", block, flags=re.M)[1:]]
+    pieces = re.split("^FAILURE: ", block, flags=re.M)[1:]
+    checks = [explained(c.splitlines() or [""]) for c in pieces]  # a check with no message
     rest = lines[ends[1] + 1 :] if len(ends) == 2 else []
     return checks, "\n".join(rest)
 

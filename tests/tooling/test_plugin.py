@@ -199,6 +199,12 @@ def test_a_checks_explained_message_comes_without_pytests_introspection():
     )
     bare = f"FAILURE: assert 4.5 == 3.5\n{SEPARATOR}\nFailed Checks: 1\n{SEPARATOR}\n"
     assert _shaped(bare) == "assert 4.5 == 3.5", "a bare assert keeps its only explanation"
+    # A check with no message (an AssertionError() in a `with check:`) is shaped too.
+    empty = (
+        f"FAILURE: wrong kernel shapes\n\nFAILURE: \n{SEPARATOR}\nFailed Checks: 2\n{SEPARATOR}\n"
+    )
+    assert _shaped(empty).splitlines()[0] == "wrong kernel shapes", _shaped(empty)
+    assert "FAILURE" not in _shaped(empty) and "Failed Checks" not in _shaped(empty)
 
 
 def test_an_asserts_explained_message_comes_without_pytests_introspection():
