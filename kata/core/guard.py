@@ -424,6 +424,8 @@ class Guard:
         if id(function) in denied:
             raise Refused("capability", denied[id(function)])
         owner = getattr(value, "__self__", None)  # a builtin function's is its module
+        if owner is builtins and value not in _SAFE_VALUES:  # read-only, unlike __module__
+            raise Refused("builtin", getattr(value, "__name__", what))
         if isinstance(value, types.BuiltinMethodType) and not isinstance(owner, types.ModuleType):
             method = getattr(type(owner), value.__name__, None)  # ndarray.tofile of a.tofile
             if id(method) in denied:
