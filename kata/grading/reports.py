@@ -94,9 +94,17 @@ def gradescope(result: Grade) -> dict:
                     }
                 )
         if e.flags:  # a 0-point entry only the instructor sees
-            name, flags = f"{e.exercise.name}: " + _("instructor flags"), "\n".join(e.flags)
-            entry = {"name": name, "number": f"{i}.flags", "score": 0, "max_score": 0}
-            tests.append(entry | {"status": "passed", "output": flags, "visibility": "hidden"})
+            tests.append(
+                {
+                    "name": f"{e.exercise.name}: " + _("instructor flags"),
+                    "number": f"{i}.flags",
+                    "score": 0,
+                    "max_score": 0,
+                    "status": "passed",
+                    "output": "\n".join(e.flags),
+                    "visibility": "hidden",
+                }
+            )
         visible = [tg.share(False) for tg in e.tasks.values()]
         got = sum(s for s, _m in visible) if e.status == GRADED else 0.0
         out_of = sum(m for _s, m in visible)

@@ -64,8 +64,10 @@ def ex(request):
 
 class ModelCache:
     """Reference models shared by the tests of a process: ``get(key, build)`` returns the
-    model ``build()`` made under ``key`` while its layers and variables are the same (values
-    are not guarded), else a new one, built seeded from ``key`` alone."""
+    model ``build()`` made under ``key`` while its structure is untouched (the same layers
+    holding the same ``kernel`` and ``bias``, the same variables with the same shapes and
+    trainable flags; values are not guarded), else a new one, built seeded from ``key``
+    alone."""
 
     def __init__(self):
         self._models: dict = {}

@@ -79,7 +79,8 @@ def z_for(alpha: float) -> float:
 @functools.cache
 def _std_factors(n: int, alpha: float) -> tuple[float, float]:
     """The chi-square interval of a sample std over the true std, for ``n`` values."""
-    return tuple(math.sqrt(q(alpha / 2, n - 1) / (n - 1)) for q in (stats.chi2.ppf, stats.chi2.isf))
+    lo, hi = stats.chi2.ppf(alpha / 2, n - 1), stats.chi2.isf(alpha / 2, n - 1)
+    return math.sqrt(lo / (n - 1)), math.sqrt(hi / (n - 1))
 
 
 def ks_statistic(x: np.ndarray, cdf) -> float:
@@ -415,7 +416,8 @@ def assert_independent(a, b, *, what: str = "the two tensors", alpha: float = AL
             "gives every same-shaped layer the same weights"
         )
     else:
-        r, tol = float(np.corrcoef(x, y)[0, 1]), z_for(alpha) / math.sqrt(x.size)
+        r = float(np.corrcoef(x, y)[0, 1])
+        tol = z_for(alpha) / math.sqrt(x.size)
         if not abs(r) > tol:  # (r is NaN when one sample is constant)
             return
         problem = _(
