@@ -34,7 +34,7 @@ help: ## list the learner's targets
 comma := ,
 define install
 @test -x $(PY) || { echo "creating $(VENV) (first run only)…"; $(PYTHON) -m venv $(VENV); }
-@$(PY) -m pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
+@$(PY) -m pip install --quiet --upgrade pip >> $(VENV)/install.log 2>&1 \
 	  && $(PY) -m pip install -c constraints.txt -e ".[$(1)]" >> $(VENV)/install.log 2>&1 \
 	  || { tail -n 30 $(VENV)/install.log; echo "install failed: see $(VENV)/install.log" >&2; exit 1; }
 @echo "installed (log: $(VENV)/install.log)"

@@ -102,6 +102,7 @@ def checks(repeat: int) -> dict[str, float]:
         for i in range(repeat + 1):
             for path in sorted((ROOT / "solutions").glob("ex*.py")):
                 kc.execute_interactive(path.read_text(encoding="utf-8"), **keep)
+                printed.clear()  # a check that crashed prints no KATA-BENCH line of its own
                 kc.execute_interactive(CHECK.format(name=path.stem), **keep)
                 took, ok = "".join(printed).split("KATA-BENCH")[-1].split()
                 assert ok == "True", f"kata.check({path.stem!r}) failed on the solution"
