@@ -9,6 +9,7 @@ and, for a failed distribution check, a histogram (matplotlib). Nothing is writt
 from __future__ import annotations
 
 import base64
+import contextlib
 import dis
 import functools
 import html
@@ -28,7 +29,7 @@ from kata.core import catalogue, guard, target
 from kata.core.i18n import N_, _, cells
 from kata.core.outcomes import Outcome, Status, task_status
 from kata.learner.run import HIDDEN, Collector, Interrupted, UsageError, quietly
-from kata.testing import shaping, stats
+from kata.testing import shaping, stats, timelimit
 from kata.testing.tables import label_text
 from kata.testing.timelimit import TimedOut
 
@@ -88,6 +89,9 @@ class CheckResult:
     @property
     def passed(self) -> bool:
         return not self.error and bool(self.tasks) and all(t.passed for t in self.tasks)
+
+    def __bool__(self) -> bool:  # `assert kata.check("ex03")`
+        return self.passed
 
     def task(self, name: str) -> TaskCheck:
         wanted = self.exercise.task(name).name
@@ -328,7 +332,9 @@ class _Collector(Collector):
 
 def _unrun_definition(namespace: dict, names: list[str]) -> str:
     """Why the newest cell defining one of ``names`` cannot run (a syntax error), or ""."""
-    history = namespace.get("In", [])  # IPython's inputs, this cell's last
+    history = namespace.get("In")  # IPython's inputs, this cell's last
+    if not isinstance(history, list):  # not IPython's (or a learner's own `In`)
+        return ""
     shell = namespace.get("get_ipython")
     transform = getattr(shell(), "transform_cell", None) if callable(shell) else None
     pattern = re.compile(
@@ -462,11 +468,20 @@ def _check(exercise: str, task: str | None, namespace: dict):
 
 def _saved_problem(name: str) -> str:
     """Why ``make test`` and the grader cannot load exercise ``name`` as its file is saved
-    (the grader's rules, cells tagged scratch left out), or ""."""
+    (the grader's rules, cells tagged scratch left out), or "": loaded as ``make test``
+    loads it, under its time limit, what it prints not shown."""
     try:
-        target.load(name, target.resolve())
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with timelimit.limited(timelimit.seconds(None)):
+                target.load(name, target.resolve())
     except (target.TargetError, target.LoadError) as exc:
         return str(exc)
+    except timelimit.TimedOut:
+        return _(
+            "{path}: still importing after the time limit: an endless loop at the top level?"
+        ).format(path=target.describe(target.find(name, target.resolve())))
+    except KeyboardInterrupt:
+        return _("interrupted")
     finally:
         sys.modules.pop(f"kata_target_{name}", None)
         target.NOTES.pop(name, None)

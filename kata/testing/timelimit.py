@@ -67,8 +67,9 @@ class _Phase:
 
 class _Watchdog:
     """One daemon thread per process raising ``TimedOut`` in each armed thread past its
-    deadline; arming wakes it only for a sooner deadline (waking it at every phase slows
-    the run)."""
+    deadline, then every ``REPEAT`` seconds until it disarms; arming wakes it only for a
+    sooner deadline (waking it at every phase slows the run). A forked child starts with
+    its own."""
 
     def __init__(self):
         self._reset()
@@ -107,7 +108,7 @@ class _Watchdog:
 
     def suspend(self) -> _Phase | None:
         """Take the calling thread off the watch and hand back its phase with the seconds
-        it had left; None when not armed or already timed out."""
+        it had left; None when not armed or already timed out (then it stays on the watch)."""
         ident = threading.get_ident()
         with self._cond:
             phase = self._armed.get(ident)
@@ -180,6 +181,18 @@ class TimeLimit:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_teardown(self, item, nextitem):
         return (yield from self._guarded(item))
+
+
+@contextlib.contextmanager
+def limited(limit: float):
+    """The block under ``limit`` seconds (0: none): past them, ``TimedOut`` is raised in it."""
+    if limit:
+        _WATCHDOG.arm(limit, lambda: None)
+    try:
+        yield
+    finally:
+        if limit:
+            _WATCHDOG.disarm()
 
 
 @contextlib.contextmanager

@@ -82,9 +82,10 @@ def test_an_endless_loop_is_shown_with_its_cell_line(monkeypatch):
     assert "raised in your `build_mlp`, line 2 of its cell: while True:" in shown, shown
 
 
-def test_the_file_as_saved_is_judged_by_the_graders_rules(monkeypatch, tmp_path):
+def test_the_file_as_saved_is_judged_by_the_graders_rules(monkeypatch, tmp_path, capfd):
     """Under its table kata.check says why make test cannot load the exercise's file as
-    saved (README: an exploration cell breaking the rules), cells tagged scratch left out."""
+    saved (README: an exploration cell breaking the rules), cells tagged scratch left out;
+    loading it prints nothing and stops at the time limit, as make test's load does."""
     name = "ex05_shared_params"
     answer = (ROOT / "solutions" / f"{name}.py").read_text()
     saved = tmp_path / f"{name}.py"
@@ -96,3 +97,8 @@ def test_the_file_as_saved_is_judged_by_the_graders_rules(monkeypatch, tmp_path)
         assert result.passed, repr(result)
         assert problem in result.saved and bool(result.saved) == bool(problem), result.saved
         assert (problem in repr(result)) and (problem in result._repr_html_())
+    monkeypatch.setenv("KATA_TIMEOUT", "1")
+    saved.write_text(f"{answer}\nprint('EXPLORING')\nwhile True:\n    pass\n", encoding="utf-8")
+    result = notebook.check("ex05", "are_tied", namespace=namespace)
+    assert result and "still importing after the time limit" in result.saved, result.saved
+    assert "EXPLORING" not in capfd.readouterr().out
