@@ -516,6 +516,14 @@ def test_stream_reader_flags_every_bad_line(tmp_path):
     stream, run = _stream_of(tmp_path, [*good, _line(event="start", id="t1")])
     stream.poll()
     assert (run.forged, run.running) == (1, None)
+    # Nor while another test runs; and an event the reporter never writes is forged too.
+    two = dict(test, id="t2")
+    lines = [_line(event="collected", tests=[test, two]), *good[1:], _line(event="start", id="t2")]
+    stream, run = _stream_of(
+        tmp_path, [*lines, _line(event="start", id="t1"), _line(event="finish")]
+    )
+    stream.poll()
+    assert (run.forged, run.running) == (2, "t2")
 
 
 def test_redaction_sees_through_format_characters(tmp_path):
