@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -458,6 +459,7 @@ class _Runner:
     sandbox: Sandbox
     seed: int | None
     deadline: Deadline
+    stopped: threading.Event = field(default_factory=threading.Event)  # the grader is leaving
 
     def exercise(self, name: str) -> list[Run]:
         """The runs of one exercise. When a test passes the time limit, its task's tests
@@ -485,8 +487,8 @@ class _Runner:
         files = [str(f.relative_to(self.tree)) for f in test_files(self.tree, name)]
         if not files:  # pytest given no file would collect the whole tree
             return result
-        if time.monotonic() >= deadline.at:
-            result.killed = f"deadline: {deadline.what}"
+        if time.monotonic() >= deadline.at or self.stopped.is_set():
+            result.killed = "stopped" if self.stopped.is_set() else f"deadline: {deadline.what}"
             return result
         token = secrets.token_hex(16)
         work = self.tree.parent / f"run-{token[:12]}"
@@ -557,6 +559,8 @@ class _Runner:
                 run.killed = f"memory limit: {held:.0f} MiB held, limit {limits.memory_mb} MiB"
             elif now >= deadline.at:
                 run.killed = f"deadline: {deadline.what}"
+            elif self.stopped.is_set():
+                run.killed = "stopped"
             elif run.running and now - since > limits.timeout:
                 run.killed = f"time limit: still running after {limits.timeout:g} s"
                 run.timed_out = run.running
@@ -587,4 +591,8 @@ def run_all(
             return [Run(name, log=traceback.format_exc().encode())]
 
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(exercises)))) as pool:
-        return dict(zip(exercises, pool.map(runs, exercises), strict=True))
+        try:
+            return dict(zip(exercises, pool.map(runs, exercises), strict=True))
+        except BaseException:  # SIGTERM or Ctrl-C: end the runs now, not at their limits
+            runner.stopped.set()
+            raise

@@ -639,3 +639,34 @@ def test_the_sooner_deadline_stops_the_run(tmp_path):
     assert [r.killed for r in runs[ATTACKED]] == ["deadline: the submission ran past 1 s"]
     runs = run_all(tmp_path, [ATTACKED], Limits(exercise=0), sandbox=fallback)
     assert [r.killed for r in runs[ATTACKED]] == ["deadline: the exercise ran past 0 s"]
+
+
+def _pytest_below(pid: int) -> bool:
+    """Whether a ``python -m pytest`` runs below ``pid`` (the probes before it do not)."""
+    for p in descendants(pid)[1:]:
+        with contextlib.suppress(psutil.Error):
+            if p.cmdline()[1:3] == ["-m", "pytest"]:
+                return True
+    return False
+
+
+def test_a_stopped_grader_ends_its_runs_at_once(tmp_path):
+    """SIGTERM (or Ctrl-C) while a run is under way: the grader kills the run and leaves
+    now, not when the run reaches its limits (here ten minutes away)."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / f"{OTHER}.py").write_text("while True:\n    pass\n")
+    cmd = [sys.executable, "-m", "kata", "grade", str(sub), "--out", str(tmp_path / "out")]
+    cmd += ["--exercises", OTHER, "--timeout", "600", "--startup", "600", "--quiet"]
+    env = {**os.environ, "KATA_SANDBOX": "none"}
+    grader = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        while not _pytest_below(grader.pid) and grader.poll() is None:  # the run started
+            time.sleep(0.2)
+        grader.terminate()
+        assert grader.wait(timeout=120) == 128 + 15
+    finally:
+        for p in descendants(grader.pid):
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        grader.wait()
