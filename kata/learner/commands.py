@@ -77,11 +77,12 @@ def hint(args) -> int:
             print(said.format(exercise=after.exercise, short=short))
         return 0
     if args.level is None and res[task.key].status == outcomes.Status.DONE:
-        print(
-            f"{ex.name}.{task.name} already passes: no hint needed.\n"
-            f"  make solution EX={ex.short} TASK={task.name}   the reference solution, to compare\n"
-            f"  make hint EX={ex.short} TASK={task.name} LEVEL=n   a hint all the same"
+        said = _(
+            "{where} already passes: no hint needed.\n"
+            "  make solution EX={short} TASK={task}   the reference solution, to compare\n"
+            "  make hint EX={short} TASK={task} LEVEL=n   a hint all the same"
         )
+        print(said.format(where=f"{ex.name}.{task.name}", short=ex.short, task=task.name))
         return 0
     last = len(task.hints)
     if not last:

@@ -395,6 +395,9 @@ def test_hint_on_a_finished_task_says_it_passes(kata_copy):
     assert out.stdout.startswith("ex01_access_params.build_mlp already passes: no hint needed")
     assert "make solution EX=ex01 TASK=build_mlp" in out.stdout
     assert not (kata_copy / ".kata" / "state.json").exists()  # no level used up
+    out = learn(kata_copy, "hint", "ex01", "build_mlp", KATA_LANG="zh")
+    assert out.stdout.startswith("ex01_access_params.build_mlp 已经通过"), out.stdout
+    assert "make solution EX=ex01 TASK=build_mlp" in out.stdout
     out = learn(kata_copy, "hint", "ex01", "build_mlp", "--level", "2")
     assert out.stdout.startswith("hint 2/3")
 
