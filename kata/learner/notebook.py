@@ -29,7 +29,7 @@ from kata.core import catalogue, guard, target
 from kata.core.i18n import N_, _, cells
 from kata.core.outcomes import Outcome, Status, task_status
 from kata.learner.run import HIDDEN, Collector, Interrupted, UsageError, quietly
-from kata.testing import shaping, stats, timelimit
+from kata.testing import fixtures, shaping, stats, timelimit
 from kata.testing.tables import label_text
 from kata.testing.timelimit import TimedOut
 
@@ -471,15 +471,14 @@ def _saved_problem(name: str) -> str:
     (the grader's rules, cells tagged scratch left out), or "": loaded as ``make test``
     loads it, under its time limit, what it prints not shown."""
     try:
+        directory = target.resolve()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             with timelimit.limited(timelimit.seconds(None)):
-                target.load(name, target.resolve())
+                target.load(name, directory)
     except (target.TargetError, target.LoadError) as exc:
         return str(exc)
     except timelimit.TimedOut:
-        return _(
-            "{path}: still importing after the time limit: an endless loop at the top level?"
-        ).format(path=target.describe(target.find(name, target.resolve())))
+        return str(fixtures.looping_at_import(name, directory))
     except KeyboardInterrupt:
         return _("interrupted")
     finally:

@@ -51,15 +51,17 @@ def ex(request):
             run.modules[name] = exc
         except timelimit.TimedOut:  # looping at import: report it once, as a LoadError
             timelimit.forget(request.node)
-            run.modules[name] = target.LoadError(
-                _(
-                    "{path}: still importing after the time limit: an endless loop at the top level?"
-                ).format(path=target.describe(run.target / f"{name}.py"))
-            )
+            run.modules[name] = looping_at_import(name, run.target)
     loaded = run.modules[name]
     if isinstance(loaded, target.LoadError):
         raise loaded
     return Submission(loaded, name, target.where(name, run.target))
+
+
+def looping_at_import(name: str, directory: Path) -> target.LoadError:
+    """What loading module ``name`` of ``directory`` is when its time limit passed."""
+    said = _("{path}: still importing after the time limit: an endless loop at the top level?")
+    return target.LoadError(said.format(path=target.describe(target.find(name, directory))))
 
 
 class ModelCache:

@@ -164,11 +164,8 @@ class TimeLimit:
             ).format(limit=f"{self.limit:g} s", where=where)
             self.timed_out.setdefault(where, item.name)
 
-        _WATCHDOG.arm(self.limit, fired)
-        try:
+        with limited(self.limit, fired):
             return (yield)
-        finally:
-            _WATCHDOG.disarm()
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_setup(self, item):
@@ -184,10 +181,11 @@ class TimeLimit:
 
 
 @contextlib.contextmanager
-def limited(limit: float):
-    """The block under ``limit`` seconds (0: none): past them, ``TimedOut`` is raised in it."""
+def limited(limit: float, on_fire=lambda: None):
+    """The block under ``limit`` seconds (0: none): past them, ``on_fire()`` runs in the
+    watchdog's thread and ``TimedOut`` is raised in the block."""
     if limit:
-        _WATCHDOG.arm(limit, lambda: None)
+        _WATCHDOG.arm(limit, on_fire)
     try:
         yield
     finally:
