@@ -49,15 +49,13 @@ def progress(args) -> int:
     return 0
 
 
-WHICH = {  # what to say when no exercise is named
-    "hint": N_("which exercise? e.g. make hint EX=ex01_access_params; exercises: {names}"),
-    "reset": N_("which exercise? e.g. make reset EX=ex01_access_params; exercises: {names}"),
-}
+WHICH = N_("which exercise? e.g. make {command} EX=ex01_access_params; exercises: {names}")
 
 
 def _which(command: str, exercise: str | None) -> catalogue.Exercise:
     if not exercise:
-        raise UsageError(_(WHICH[command]).format(names=", ".join(catalogue.names())))
+        names = ", ".join(catalogue.names())
+        raise UsageError(_(WHICH).format(command=command, names=names))
     return catalogue.exercise(exercise)
 
 

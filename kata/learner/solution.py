@@ -1,8 +1,5 @@
 """``kata solution EX TASK`` (``make solution``): the reference solution of one task,
 shown only once the learner's own task passes (graded quietly first).
-
-The reference comes from ``solutions/``, or in the student edition from the references
-the instructor packed at release time (``kata.core.references``), if any.
 """
 
 from __future__ import annotations
@@ -38,15 +35,12 @@ def solution(args) -> int:
     where = f"{ex.name}.{task.name}"
     source = reference(ex.name, task.name)
     if source is None:
-        print(
-            _(
-                "error: this edition of the kata ships no reference solutions (your "
-                "instructor decides: make release SOLUTIONS=after-pass); {where} passes or "
-                "not, compare your code with a classmate's or ask"
-            ).format(where=where),
-            file=sys.stderr,
+        said = _(
+            "this edition of the kata ships no reference solutions (your instructor decides: "
+            "make release SOLUTIONS=after-pass); {where} passes or not, compare your code "
+            "with a classmate's or ask"
         )
-        return 2
+        raise UsageError(said.format(where=where))
     print(_("checking that {where} passes first…").format(where=where), flush=True)
     try:
         status = grade_quietly(ex.name, task.name)[task.key].status

@@ -72,7 +72,7 @@ def test_an_earlier_hint_level_does_not_rewind_the_saved_progress(kata_copy):
         (("hint", "ex99"), "the exercises are: ex01_access_params"),
         (("hint", "ex01", "nope"), "its tasks are: build_mlp"),
         (("hint", "ex01", "count_params", "--level", "9"), "hint levels 1 to 3"),
-        (("hint",), "which exercise?"),
+        (("hint",), "which exercise? e.g. make hint EX="),
     ],
 )
 def test_hint_bad_input_is_a_clear_error(kata_copy, args, needle):
