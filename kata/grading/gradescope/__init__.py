@@ -12,9 +12,9 @@ from kata import ROOT
 from kata.core import editions
 
 HERE = Path(__file__).resolve().parent
-# The two scripts Gradescope runs, kept as real files beside this module.
-SCRIPTS = ("setup.sh", "run_autograder")
-ARGS = "grade-args.txt"  # run_autograder's options of kata grade, beside the scripts
+# The zip's root: the two scripts Gradescope runs and run_autograder's options of kata
+# grade, kept as real files beside this module; their modes in the zip.
+AT_ROOT = {"setup.sh": 0o755, "run_autograder": 0o755, "grade-args.txt": 0o644}
 
 SOURCE_FILES = ("pyproject.toml", "constraints.txt", "README.md", "LICENSE")
 
@@ -29,11 +29,7 @@ def _info(name: str, mode: int = 0o644) -> zipfile.ZipInfo:
 def files(root: Path = ROOT) -> list[tuple[Path, str]]:
     """(file, name in the zip) of the grading source."""
     out = [(root / f, f) for f in SOURCE_FILES if (root / f).is_file()]
-    out += [
-        (p, n)
-        for p, n in editions.kata_files(root, editions.GRADING)
-        if p.name not in (*SCRIPTS, ARGS)
-    ]
+    out += [(p, n) for p, n in editions.kata_files(root, editions.GRADING) if p.name not in AT_ROOT]
     tests = [*sorted(root.glob("tests/*.py")), *sorted(root.glob("tests/hidden/*.py"))]
     return out + [(p, p.relative_to(root).as_posix()) for p in tests]
 
@@ -41,9 +37,8 @@ def files(root: Path = ROOT) -> list[tuple[Path, str]]:
 def build(out: Path, root: Path = ROOT) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w") as zf:
-        for script in SCRIPTS:
-            zf.writestr(_info(script, 0o755), (HERE / script).read_bytes())
-        zf.writestr(_info(ARGS), (HERE / ARGS).read_bytes())
+        for name, mode in AT_ROOT.items():
+            zf.writestr(_info(name, mode), (HERE / name).read_bytes())
         for path, name in files(root):
             zf.writestr(_info(name), path.read_bytes())
     return out
