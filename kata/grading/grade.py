@@ -121,13 +121,9 @@ def _settle_run(r: Run, g: ExerciseGrade, redact) -> None:
         g.set_verdict(Verdict.CRASHED, _describe_death(r))
 
 
-def _tmp_root() -> Path:
-    return Path(tempfile.gettempdir())
-
-
 def sweep_stale_trees() -> None:
     """Remove the temporary trees of graders that were killed (their pid is gone)."""
-    for d in _tmp_root().glob(f"{TMP_PREFIX}*"):
+    for d in Path(tempfile.gettempdir()).glob(f"{TMP_PREFIX}*"):
         pid = d.name[len(TMP_PREFIX) :].split("-")[0]
         if pid.isdigit() and int(pid) != os.getpid() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(d, ignore_errors=True)
@@ -322,7 +318,7 @@ def run(args) -> int:
         out = Path(args.into) / sanitize.name(sub.name)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        if out.resolve() == sub.resolve() or sub.resolve() in out.resolve().parents:
+        if out.resolve().is_relative_to(sub.resolve()):
             raise OSError("the output folder must not be inside the submission")
     except OSError as exc:
         print(f"error: cannot write to {out}: {exc}", file=sys.stderr)

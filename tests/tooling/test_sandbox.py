@@ -29,6 +29,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -611,7 +612,7 @@ def test_stale_trees_of_dead_graders_only_are_swept(tmp_path, monkeypatch):
     live = os.getppid()
     for pid in (gone.pid, live):
         (tmp_path / f"{grade.TMP_PREFIX}{pid}-abc").mkdir()
-    monkeypatch.setattr(grade, "_tmp_root", lambda: tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     grade.sweep_stale_trees()
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"{grade.TMP_PREFIX}{live}-abc"]
 
