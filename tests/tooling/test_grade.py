@@ -297,6 +297,20 @@ def test_grade_cli_rejects_a_missing_submission_and_writes_every_output(tmp_path
     assert (out / "junit.xml").is_file() and (out / "grade.json").is_file()
 
 
+def test_grade_cli_refuses_an_output_folder_inside_the_submission(tmp_path, capsys, monkeypatch):
+    import signal
+
+    from kata import cli
+
+    monkeypatch.setattr(signal, "signal", lambda *args: None)  # kata grade's, not pytest's
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for out in (sub, sub / "grades"):
+        assert cli.main(["grade", str(sub), "--out", str(out)]) == 2
+        assert "must not be inside the submission" in capsys.readouterr().err
+    assert not (sub / "grades" / "grade.log").exists()
+
+
 def test_a_symlinked_module_is_refused(tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()
