@@ -1,9 +1,7 @@
 """``kata notebook`` (``make notebook``): the exercises as notebooks in JupyterLab.
 
-Registers this venv's Python as the Jupyter kernel "tf-params-kata" (in the venv, not
-in your home), makes jupytext open the exercises' ``.py`` files as notebooks, and
-starts JupyterLab on ``exercises/``, on 127.0.0.1 only with a fresh token, printing
-the URL to open. Ctrl-C stops it. Needs the optional extra ``[notebook]``.
+The kernel and JupyterLab's settings are installed in the venv, not in your home; the
+server listens on 127.0.0.1 only, with a fresh token. Needs the extra ``[notebook]``.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 It grades what the kernel holds *now* with the exercise's visible graded tests, in this
 process (``kata.core.target.serving`` hands the tests the cells run again as the
-exercise's module), and shows a ``CheckResult``: a table with ``make test``'s diagnosis
-and, for a failed distribution check, a histogram (matplotlib). Nothing is written to ``.kata/``.
+exercise's module); nothing is written to ``.kata/``.
 """
 
 from __future__ import annotations
@@ -404,10 +403,8 @@ def _displayed_by_caller(frame) -> bool:
 
 
 def check(exercise: str, task: str | None = None, *, namespace: dict | None = None, frame=None):
-    """Grade ``exercise`` (or one ``task``) in ``namespace`` (the caller's globals): a
-    ``CheckResult``, shown in IPython unless the cell shows it."""
-    if frame is None and namespace is None:
-        frame = sys._getframe(1)
+    """Grade ``exercise`` (or one ``task``) in ``namespace``, else in ``frame``'s globals:
+    a ``CheckResult``, shown in IPython unless the cell shows it."""
     result = _check(exercise, task, frame.f_globals if namespace is None else namespace)
     if result is not None and "IPython" in sys.modules and not _displayed_by_caller(frame):
         from IPython import get_ipython
@@ -468,8 +465,7 @@ def _check(exercise: str, task: str | None, namespace: dict):
 
 def _saved_problem(name: str) -> str:
     """Why ``make test`` and the grader cannot load exercise ``name`` as its file is saved
-    (the grader's rules, cells tagged scratch left out), or "": loaded as ``make test``
-    loads it, under its time limit, what it prints not shown."""
+    (scratch cells left out), or "": loaded as ``make test`` loads it, output not shown."""
     try:
         directory = target.resolve()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

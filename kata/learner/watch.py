@@ -1,10 +1,7 @@
 """Watch mode: ``make watch`` re-grades an exercise each time you save it.
 
-One process keeps TensorFlow loaded; each save of ``exercises/<name>.py`` (or of the
-file in ``KATA_TARGET``), once the file has been still for ``SETTLE`` seconds, runs the
-exercise's tests in this process (the module is loaded afresh each time) and prints a
-status line per task, fitted to the terminal. A test that never returns fails after
-``--timeout`` seconds; the watcher restarts itself if Python cannot interrupt it.
+One process keeps TensorFlow loaded and grades each save in-process, once the file has
+been still for ``SETTLE`` seconds; it restarts itself if Python cannot stop a test.
 """
 
 from __future__ import annotations
