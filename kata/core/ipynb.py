@@ -35,17 +35,8 @@ class Module:
 
     text: str
     notes: list[str] = field(default_factory=list)  # what was dropped, one line each
-    origin: dict[int, tuple[int, int, str]] = field(default_factory=dict)
-    # line of ``text`` (1-based) -> (cell number, line in that cell, the cell's first line)
-
-    def where(self, lineno: int | None) -> str:
-        """``cell 4 ("def my_init():"), line 2`` for a line of ``text``."""
-        if lineno not in self.origin:
-            return ""
-        cell, line, first = self.origin[lineno]
-        head = first.strip()
-        head = head if len(head) <= 40 else head[:37] + "..."
-        return f'cell {cell} ("{head}"), line {line}'
+    origin: dict[int, str] = field(default_factory=dict)
+    # line of ``text`` (1-based) -> ``cell 4 ("def my_init():"), line 2``
 
 
 def drop_scratch(text: str) -> tuple[str, list[str]]:
@@ -100,7 +91,7 @@ def convert(path: str | Path, data: bytes | None = None) -> Module:
     path = Path(path)
     data = path.read_bytes() if data is None else data
     out: list[str] = [f"# Python module made by kata from {path.name} (its code cells)"]
-    origin: dict[int, tuple[int, int, str]] = {}
+    origin: dict[int, str] = {}
     notes: list[str] = []
     future: list[str] = []
     for number, cell in enumerate(_cells(data, path.name), start=1):
@@ -110,6 +101,8 @@ def convert(path: str | Path, data: bytes | None = None) -> Module:
             continue
         lines = code.splitlines()
         first = lines[0]
+        head = first.strip()
+        head = head if len(head) <= 40 else head[:37] + "..."  # names the cell in messages
         magic = (first.lstrip()[2:].split() or [""])[0]
         metadata = cell.get("metadata")
         tags = metadata.get("tags") if isinstance(metadata, dict) else None
@@ -133,7 +126,7 @@ def convert(path: str | Path, data: bytes | None = None) -> Module:
                         f"{indent}pass  # IPython line dropped by kata" if indent else "# " + line
                     )
                 out.append(line)
-                origin[len(out)] = (number, i, first)
+                origin[len(out)] = f'cell {number} ("{head}"), line {i}'
     out[1:1] = future  # after the first comment line; the line map moves with them
     origin = {k + len(future): v for k, v in origin.items()}
     return Module("\n".join(out) + "\n", notes, origin)

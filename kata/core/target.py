@@ -119,5 +119,5 @@ def load(name: str, directory: Path) -> ModuleType:
 
 def _at(path: Path, line: int | None, converted: ipynb.Module | None) -> str:
     """``exercises/ex03.py:12``, or ``ex03.ipynb, cell 4 ("def f():"), line 2``."""
-    at = converted.where(line) if converted else line
+    at = converted.origin.get(line, "") if converted else line
     return f"{describe(path)}{', ' if converted else ':'}{at}" if at else describe(path)
