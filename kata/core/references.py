@@ -24,13 +24,10 @@ def task_source(module_source: str, name: str) -> str:
     }
     if name not in top:
         raise KeyError(name)
-    order, todo = [], [name]
-    while todo:
-        current = todo.pop(0)
-        if current not in order:
-            order.append(current)
-            used = {n.id for n in ast.walk(top[current]) if isinstance(n, ast.Name)}
-            todo += sorted(u for u in used if u in top and u.startswith("_") and u not in order)
+    order = [name]
+    for current in order:  # the list grows as helpers are found: each once, first use first
+        used = {n.id for n in ast.walk(top[current]) if isinstance(n, ast.Name)}
+        order += sorted(u for u in used if u in top and u.startswith("_") and u not in order)
     nodes = [top[n] for n in order]
     texts = [
         "\n".join(lines[(n.decorator_list or [n])[0].lineno - 1 : n.end_lineno]) for n in nodes

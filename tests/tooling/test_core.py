@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from kata import ROOT
-from kata.core import catalogue, outcomes, state
+from kata.core import catalogue, outcomes, references, state
 from kata.core.outcomes import Outcome, Status
 from tests.tooling.copies import python
 
@@ -122,6 +122,25 @@ def test_points_are_shared_by_passing_tests_and_shown_rounded():
 def test_unknown_outcome_is_an_error():
     with pytest.raises(ValueError):
         outcomes.task_status(["passd"])
+
+
+# ----------------------------------------------------------------- references
+
+
+def test_a_task_source_brings_its_private_helpers_once_in_the_order_they_are_used():
+    source = (
+        "def _c():\n    return _a()\n\n\ndef _a():\n    return 1\n\n\n"
+        "def _b():\n    return _c() + _a()\n\n\n"
+        "@register\ndef f():\n    return _b() + _a() + _b()\n"
+    )
+    got = references.task_source(source, "f")
+    assert [line for line in got.splitlines() if line.startswith(("@", "def"))] == [
+        "@register",
+        "def f():",
+        "def _a():",
+        "def _b():",
+        "def _c():",
+    ]
 
 
 # ---------------------------------------------------------------------- state
