@@ -32,7 +32,7 @@ def _label(status: Status, r: TaskResult | None = None) -> str:
     return f"[{style}]{text}[/{style}]"
 
 
-def table(results: dict[str, TaskResult], *, per_task: bool, only: set[str] | None = None):
+def table(results: dict[str, TaskResult], *, per_task: bool):
     """A rich Table: one row per exercise, or one per task with ``per_task``; and the
     points earned and possible."""
     from rich.table import Table
@@ -44,7 +44,7 @@ def table(results: dict[str, TaskResult], *, per_task: bool, only: set[str] | No
     earned = possible = 0.0
     for e in catalogue.exercises():
         rows = [results[t_.key] for t_ in e.tasks if t_.key in results and results[t_.key].total]
-        if not rows or (only is not None and e.name not in only):
+        if not rows:
             continue
         score, most = sum(r.score for r in rows), sum(r.task.points for r in rows)
         earned, possible = earned + score, possible + most
@@ -83,7 +83,6 @@ def render(
     per_task: bool,
     color: bool = False,
     width: int = 100,
-    only=None,
     known: dict[str, TaskResult] | None = None,
 ) -> str:
     """The table, the total and the next task to do, as text for a terminal; ``known``
@@ -97,22 +96,18 @@ def render(
         color_system="standard" if color else None,
         width=width,
     )
-    only = set(only) if only is not None else None
-    results_here = {k: v for k, v in results.items() if only is None or v.task.exercise in only}
-    t, earned, possible = table(results, per_task=per_task, only=only)
+    t, earned, possible = table(results, per_task=per_task)
     console.print(t)
     say = functools.partial(console.print, highlight=False, soft_wrap=True)
-    broken: dict[str, str] = {}  # why each exercise that cannot be imported cannot be
-    for r in results_here.values():
-        if r.reason and r.total:
-            broken.setdefault(r.task.exercise, r.reason)
+    # why each exercise that cannot be imported cannot be (one LoadError for all its tasks)
+    broken = {r.task.exercise: r.reason for r in results.values() if r.reason and r.total}
     for name, reason in broken.items():
         say(f"[magenta]{name}: {reason}[/magenta]")
     total = _("total: {earned}/{possible} points").format(
         earned=show_points(earned), possible=show_points(possible)
     )
     console.print(f"[bold]{total}[/bold]")
-    nxt = next_task(results_here)
+    nxt = next_task(results)
     if nxt is not None:
         task = f"[bold]{nxt.exercise}.{nxt.name}[/bold]"
         say(_("next: {task} — {title}").format(task=task, title=task_title(nxt)))
