@@ -1,13 +1,9 @@
 """The kata's pytest plugin: target loading, seeding, task markers and a calm report.
 
-Loaded with ``-p kata.testing.plugin`` (``pyproject.toml`` does it for you). This
-module declares the options; ``pytest_configure`` registers, for each run, a
-``KataPlugin`` (its state on ``config.stash``), ``kata.testing.fixtures`` and, unless
-turned off, the time limit (``kata.testing.timelimit``) and the shortened failure
-reports (``kata.testing.shaping``). A function that still raises
-``NotImplementedError`` shows as "not started", an exercise that cannot be imported
-fails its own tests in one line each, and the run ends with a table of exercises
-(``--kata-tasks``: one row per task) and the next task to do.
+Loaded with ``-p kata.testing.plugin`` (``pyproject.toml`` does it for you). A function
+that still raises ``NotImplementedError`` shows as "not started", an exercise that
+cannot be imported fails its own tests in one line each, and the run ends with a table
+of exercises (``--kata-tasks``: one row per task) and the next task to do.
 """
 
 from __future__ import annotations
@@ -134,9 +130,9 @@ def pytest_configure(config):
         limit = timelimit.seconds(config.getoption("kata_timeout"))
     except (target.TargetError, catalogue.UnknownName, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[RUN] = RunState(directory)
+    run = config.stash[RUN] = RunState(directory)
     config.pluginmanager.register(
-        KataPlugin(config, want_ex.name if want_ex else None, want_task), "kata-run"
+        KataPlugin(run, want_ex.name if want_ex else None, want_task), "kata-run"
     )
     if limit:
         config.pluginmanager.register(timelimit.TimeLimit(limit), "kata-timelimit")
@@ -175,14 +171,10 @@ INTERRUPTED = N_("interrupted: results incomplete (nothing was saved)")
 
 
 class KataPlugin:
-    """The hooks of one run; its state lives on ``config.stash[RUN]``."""
+    """The hooks of one run; its state is also on ``config.stash[RUN]`` for the fixtures."""
 
-    def __init__(self, config, exercise: str | None, task: str | None):
-        self.config, self.exercise, self.task = config, exercise, task
-
-    @property
-    def run(self) -> RunState:
-        return self.config.stash[RUN]
+    def __init__(self, run: RunState, exercise: str | None, task: str | None):
+        self.run, self.exercise, self.task = run, exercise, task
 
     def pytest_collection_modifyitems(self, config, items):
         keep, drop, problems = [], [], []

@@ -9,7 +9,9 @@ import os
 import pytest
 
 from kata import ROOT
+from kata.core.outcomes import Status
 from kata.learner import watch
+from kata.learner.run import Collector
 from kata.testing import warmrun
 
 AUTOLOAD = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
@@ -25,7 +27,7 @@ class Recorder:
         self.no_table = config.getoption("kata_no_table")
 
 
-def graded_run(recorder) -> int:
+def graded_run(*plugins) -> int:
     return warmrun.run(
         [
             str(ROOT / "tests" / "test_ex01_access_params.py"),
@@ -38,14 +40,14 @@ def graded_run(recorder) -> int:
             "-k",
             "build_mlp",
         ],
-        plugins=[recorder],
+        plugins=plugins,
     )
 
 
 def test_a_warm_run_grades_without_the_plugins_it_does_not_need(monkeypatch, capsys):
     monkeypatch.delenv(AUTOLOAD, raising=False)
-    recorder = Recorder()
-    assert graded_run(recorder) == pytest.ExitCode.OK
+    recorder, collector = Recorder(), Collector()
+    assert graded_run(recorder, collector) == pytest.ExitCode.OK
     capsys.readouterr()
     left_out = {arg.removeprefix("-pno:") for arg in warmrun.LEAN}
     assert "unraisableexception" in left_out and not left_out & recorder.names
@@ -55,6 +57,8 @@ def test_a_warm_run_grades_without_the_plugins_it_does_not_need(monkeypatch, cap
     installed = {ep.name for ep in importlib.metadata.entry_points(group="pytest11")}
     assert not (installed - {"check"}) & recorder.names
     assert recorder.no_table is True
+    # the caller reads the results the kata's plugin recorded
+    assert collector.results["ex01_access_params::build_mlp"].status == Status.DONE
     # and the caller's environment is left alone
     assert AUTOLOAD not in os.environ
 
