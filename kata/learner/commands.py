@@ -107,24 +107,14 @@ def hint(args) -> int:
 
 def pristine_stub(name: str) -> str:
     """The stub of exercise ``name``: shipped with the student edition, else made from
-    ``solutions/``, else from the learner's own file (its docstrings kept, its code gone)."""
-    shipped = PRISTINE / f"{name}.py"
+    ``solutions/`` (the maintainers' repository)."""
+    shipped, solution = PRISTINE / f"{name}.py", ROOT / "solutions" / f"{name}.py"
     if shipped.is_file():
         return shipped.read_text(encoding="utf-8")
-    for source in (ROOT / "solutions" / f"{name}.py", ROOT / "exercises" / f"{name}.py"):
-        if source.is_file():
-            try:
-                return stubbing.make_stub(source.read_text(encoding="utf-8"))
-            except SyntaxError as exc:
-                raise UsageError(
-                    _(
-                        "no stub of {name} is shipped and exercises/{name}.py does not parse "
-                        "(line {line}: {message}); fix that line, or restore an earlier "
-                        "version from .kata/backups/"
-                    ).format(name=name, line=exc.lineno, message=exc.msg)
-                ) from None
-    said = _("no stub of {name} can be made: neither its solution nor its exercise exists")
-    raise UsageError(said.format(name=name))
+    if not solution.is_file():
+        said = _("no stub of {name} can be made: it is not shipped and has no solution")
+        raise UsageError(said.format(name=name))
+    return stubbing.make_stub(solution.read_text(encoding="utf-8"))
 
 
 def stub_in_language(name: str, path: Path) -> str:

@@ -272,6 +272,17 @@ def test_reset_gives_the_stub_in_the_current_language(tmp_path, monkeypatch):
     assert commands.stub_in_language("ex03_custom_init", mine) == stub
 
 
+def test_reset_without_a_shipped_stub_or_a_solution_is_a_clear_error(tmp_path, monkeypatch):
+    """The stub comes from the student edition's pristine copy or from solutions/."""
+    monkeypatch.setattr(commands, "ROOT", tmp_path)
+    monkeypatch.setattr(commands, "PRISTINE", tmp_path / "pristine")
+    with pytest.raises(commands.UsageError, match="no stub of ex03_custom_init can be made"):
+        commands.pristine_stub("ex03_custom_init")
+    (tmp_path / "pristine").mkdir()
+    (tmp_path / "pristine" / "ex03_custom_init.py").write_text("shipped\n", encoding="utf-8")
+    assert commands.pristine_stub("ex03_custom_init") == "shipped\n"
+
+
 # ------------------------------------------------------------- verify check
 
 
