@@ -3,8 +3,6 @@
 Each figure is the median of ``--repeat`` runs; the compared commands run
 alternately, so both see the same load of a shared machine (compare the ratios)."""
 
-from __future__ import annotations
-
 import os
 import shutil
 import signal

@@ -2,8 +2,6 @@
 the catalogue's titles and hints, and the lessons (the docstrings a stub keeps). The
 message id is the English text; the comment says where it comes from."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 from kata.core import catalogue as _catalogue

@@ -3,8 +3,6 @@
 A copy of what a learner needs (``build``), then checked (``check``): no solution line or
 function computing a solution's body (names aside) in it, every task 'not started' there."""
 
-from __future__ import annotations
-
 import ast
 import os
 import re

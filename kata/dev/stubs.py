@@ -3,8 +3,6 @@
 ``make stubs`` writes an exercise that is neither its new stub nor the last commit's
 only with ``--force``, backed up to ``.kata/backups/`` first: it is someone's work."""
 
-from __future__ import annotations
-
 import subprocess
 import sys
 from pathlib import Path

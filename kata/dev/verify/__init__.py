@@ -3,8 +3,6 @@
 Each check is a module of this package with ``report`` (its problems make the exit status
 1) and, if it grades code, ``jobs``, run by ``jobs.run_all``."""
 
-from __future__ import annotations
-
 import os
 import time
 

@@ -1,8 +1,6 @@
 """Doctests: every ``>>>`` example in ``solutions/`` shows what it says, each docstring
 on its own with only its module's names (``pytest --doctest-modules``; ``...``: any text)."""
 
-from __future__ import annotations
-
 from kata import ROOT
 from kata.dev.verify.jobs import Job, short
 

@@ -1,8 +1,6 @@
 """Invariant: every graded test passes on ``solutions/`` and fails on the stubs
 (generated from the solutions, so a learner's own work never counts here)."""
 
-from __future__ import annotations
-
 from kata.dev import stubs
 from kata.dev.verify.jobs import Job, suite_paths
 

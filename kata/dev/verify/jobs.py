@@ -1,8 +1,6 @@
 """Grading jobs for the verify checks, in a pool of worker processes that import
 TensorFlow once each; and how a check prints what it found."""
 
-from __future__ import annotations
-
 import concurrent.futures as cf
 import contextlib
 import io

@@ -3,8 +3,6 @@ signatures and docstrings; the lessons and the READMEs' exercise tables agree wi
 catalogue; the texts name the pinned versions; each Chinese guide keeps up with its
 English one. Everything compared lives in this repository."""
 
-from __future__ import annotations
-
 import ast
 import re
 from pathlib import Path

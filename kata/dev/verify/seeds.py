@@ -1,8 +1,6 @@
 """Seeds: the solutions pass under several ``KATA_SEED`` values (the statistical
 checks are calibrated for any seed)."""
 
-from __future__ import annotations
-
 from kata.dev.verify.jobs import Job, short, suite_paths
 
 SEEDS = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765, 10946)

@@ -2,8 +2,6 @@
 language's ``kata.po``, compiled in its ``kata.mo``, and the graded suites hold no English
 prose outside ``_()``/``N_()``."""
 
-from __future__ import annotations
-
 import ast
 import re
 import string

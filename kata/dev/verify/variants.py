@@ -3,8 +3,6 @@ is killed by a test of its exercise (the kill table names the first: a mutant's 
 there); every right implementation written differently, in
 ``tests/alternatives/<exercise>/``, passes every test (none over-specified)."""
 
-from __future__ import annotations
-
 import ast
 import tomllib
 
