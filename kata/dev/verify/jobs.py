@@ -73,15 +73,14 @@ def run_pytest(paths, target: str, seed: int | None = None, options=()) -> Verdi
 def _work(job: Job) -> tuple[tuple[str, str], Verdicts]:
     """Worker: grade one job; what it makes with ``tempfile`` (the doctests'
     ``mkdtemp()``, pytest's ``tmp_path``) goes with its own temporary directory."""
-    with tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp:
-        previous, tempfile.tempdir = tempfile.tempdir, tmp
-        try:
-            target = str(ROOT / "solutions") if job.source is None else tmp
-            if job.source is not None:
-                Path(tmp, f"{job.exercise}.py").write_text(job.source, encoding="utf-8")
-            return job.key, run_pytest(job.paths, target, job.seed, job.options)
-        finally:
-            tempfile.tempdir = previous
+    with (
+        tempfile.TemporaryDirectory(prefix="kata-verify-") as tmp,
+        mock.patch.object(tempfile, "tempdir", tmp),
+    ):
+        target = str(ROOT / "solutions") if job.source is None else tmp
+        if job.source is not None:
+            Path(tmp, f"{job.exercise}.py").write_text(job.source, encoding="utf-8")
+        return job.key, run_pytest(job.paths, target, job.seed, job.options)
 
 
 def run_all(jobs: list[Job], workers: int) -> tuple[dict[tuple[str, str], Verdicts], list[str]]:
