@@ -1,7 +1,5 @@
-"""The student edition: ``kata release [--out dist/student]`` (``make release``).
-
-A copy of what a learner needs (``build``), then checked (``check``): no solution line or
-function computing a solution's body (names aside) in it, every task 'not started' there."""
+"""The student edition (``make release``): a copy of what a learner needs (``build``),
+checked to hold no solution code and to show every task 'not started' (``check``)."""
 
 import ast
 import os
@@ -262,7 +260,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser(
         "release",
         help="[instructor] build the student edition, checked",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__,
     )
     p.add_argument("--out", default=str(ROOT / "dist" / "student"))
     p.add_argument("--no-check", action="store_true", help="skip running the release's tests")

@@ -1,7 +1,4 @@
-"""Make the learner's stubs from the reference solutions, so the two never drift.
-
-``make stubs`` writes an exercise that is neither its new stub nor the last commit's
-only with ``--force``, backed up to ``.kata/backups/`` first: it is someone's work."""
+"""Make the learner's stubs from the reference solutions, so the two never drift."""
 
 import subprocess
 import sys
