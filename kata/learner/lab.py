@@ -51,15 +51,14 @@ def free_port(start: int = 8888) -> int:
     raise OSError(f"no free port on 127.0.0.1 in {start}–{start + 99}")
 
 
-def register_kernel(prefix: str = sys.prefix) -> Path:
+def register_kernel(prefix: str = sys.prefix) -> None:
     """Install the kernel spec of this Python and JupyterLab's settings into ``prefix``."""
     from ipykernel.kernelspec import install
 
-    spec = install(prefix=prefix, kernel_name=KERNEL, display_name=KERNEL_TITLE)
+    install(prefix=prefix, kernel_name=KERNEL, display_name=KERNEL_TITLE)
     settings = Path(prefix) / "share" / "jupyter" / "lab" / "settings"
     settings.mkdir(parents=True, exist_ok=True)
     (settings / "overrides.json").write_text(json.dumps(OVERRIDES, indent=2) + "\n")
-    return Path(spec)
 
 
 def lab_command(root: Path, port: int, token: str) -> list[str]:

@@ -9,7 +9,7 @@ alone, and said so. The other commands follow ``KATA_LANG``: ``KATA_LANG=zh make
 from __future__ import annotations
 
 from kata import ROOT
-from kata.core import catalogue, lessons
+from kata.core import catalogue, lessons, target
 from kata.core.i18n import LANGUAGES, NAMES, _
 from kata.core.state import BACKUPS
 from kata.learner import commands
@@ -49,8 +49,7 @@ def switch(lang: str, folder=None, backups=BACKUPS) -> int:
         file = f"exercises/{path.name}"
         if new is not None:
             path.write_text(new, encoding="utf-8")
-            copy = saved[path]
-            shown = copy.relative_to(ROOT) if copy.is_relative_to(ROOT) else copy
+            shown = target.describe(saved[path])
             said = _("{file}: lessons now in {language} (backup: {backup})")
             print(said.format(file=file, language=language, backup=shown))
         elif problem:

@@ -250,6 +250,7 @@ def test_lang_leaves_an_edited_lesson_and_a_broken_file_alone(tmp_path, monkeypa
     assert lang.switch("zh", folder, tmp_path / "b") == 0
     out = capsys.readouterr().out
     assert "kept your own text of build_mlp" in out and "does not parse" in out
+    assert f"(backup: {tmp_path / 'b' / 'ex01_access_params'}." in out, out
     assert ex02.read_bytes() == broken
     assert '"""My MLP' in ex01.read_text() and "练习 1" in ex01.read_text()
 
