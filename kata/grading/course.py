@@ -92,10 +92,10 @@ def to_review(rows: list[dict], grades: dict[str, dict]) -> list[tuple[str, str]
 
 
 def _chart(name: str, w: float, h: float, title: str, parts: list[str]) -> str:
-    """An inline SVG chart of ``parts`` with its ``title``."""
+    """A heading and the inline SVG chart of ``parts`` under the same ``title``."""
     size = f'width="{w}" height="{h}" viewBox="0 0 {w} {h}" xmlns="http://www.w3.org/2000/svg"'
     head = f'<svg class="chart" id="{name}" role="img" {size}><title>{html.escape(title)}</title>'
-    return head + "".join(parts) + "</svg>"
+    return f"<h2>{html.escape(title)}</h2>\n" + head + "".join(parts) + "</svg>"
 
 
 def histogram_svg(totals: list[float], top: float) -> str:
@@ -199,9 +199,7 @@ def render(out: Path, rows: list[dict]) -> str:
         f"<title>{title}</title><style>{STYLE}</style></head><body>",
         f"<h1>{title}</h1>",
         f"<p>{esc(intro)}</p>",
-        f"<h2>{esc(_('score distribution'))}</h2>",
         histogram_svg(totals, top),
-        f"<h2>{esc(_('pass rate per task'))}</h2>",
         rates_svg(pass_rates(grades)),
         _section(
             _("most frequent failing checks"),

@@ -84,6 +84,8 @@ def test_the_report_shows_the_class(tmp_path):
     # self-contained: nothing fetched, nothing run
     assert not re.search(r"<script|<link|src=|url\(|@import", page)
     assert re.findall(r"https?://[^\"']+", page) == ["http://www.w3.org/2000/svg"] * 2
+    for title in ("score distribution", "pass rate per task"):  # each chart under its heading
+        assert f"<h2>{title}</h2>\n<svg" in page, title
     counts = [int(n) for n in re.findall(r'class="bar" data-count="(\d+)"', page)]
     assert len(counts) == course.BINS and sum(counts) == len(CLASS)
     rates = dict(re.findall(r'data-done="(\d+)" data-seen="(\d+)"', page)[:1])
