@@ -168,9 +168,6 @@ class CheckResult:
         )
 
 
-# ------------------------------------------------------------------ histograms
-
-
 @functools.cache
 def cjk_font() -> str | None:
     """The name of an installed font that draws Chinese (by its glyphs), or None."""
@@ -225,9 +222,6 @@ def histogram_png(values, dist, title: str = "") -> bytes | None:
             ax.set_title(title if len(title) <= 70 else title[:67] + "...", fontsize=9)
         fig.savefig(out, format="png")
     return out.getvalue()
-
-
-# ------------------------------------------------------------------- grading
 
 
 def _code_files(values) -> list[str]:
@@ -387,9 +381,6 @@ def _module_of(namespace: dict, name: str) -> types.ModuleType:
             )
     module.__kata_source__ = "\n".join([*imports, *(text for text, _file in pieces)])
     return module
-
-
-# --------------------------------------------------------------------- check
 
 
 def _displayed_by_caller(frame) -> bool:
