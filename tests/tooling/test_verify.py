@@ -12,7 +12,7 @@ import pytest
 
 from kata import ROOT
 from kata.core import catalogue
-from kata.dev.verify import jobs, parity, seeds
+from kata.dev.verify import doctests, jobs, parity, seeds
 
 EX = catalogue.exercises()[0]
 
@@ -240,3 +240,9 @@ def test_a_job_leaves_no_temporary_directory_behind(tmp_path):
     assert key == ("solution", "probe") and list(verdicts.values()) == [True]
     folder = made.read_text()
     assert folder and not Path(folder).exists(), folder
+
+
+def test_the_doctests_check_fails_when_no_docstring_ran():
+    """No verdict for the solutions' doctests is a problem, unless no solution was asked for."""
+    assert doctests.report({}, [EX.name], None) == ["doctests: no docstring was run"]
+    assert doctests.report({}, [], None) == []

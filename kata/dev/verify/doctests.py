@@ -23,10 +23,8 @@ def report(verdicts, exercises: list[str], args) -> list[str]:
         f"{len(got) - len(failed)}/{len(got)} docstrings pass"
         + ("" if ok else f" — {short(failed, 10)}")
     )
-    if not jobs(exercises, args):
-        return []
-    if not got:
-        return ["doctests: no docstring was run"]
+    if not got:  # no docstring run: a problem only if there was a solution to run them in
+        return ["doctests: no docstring was run"] if jobs(exercises, args) else []
     problems = [
         f"doctest fails: {n} (see: .venv/bin/python -m pytest --doctest-modules "
         f"-o '{FLAGS}' {n.split('::')[0]})"
