@@ -187,33 +187,30 @@ def _safe_name(name: str) -> PurePosixPath | None:
 
 
 def _members(archive: Path, room: int):
-    """(name, is a directory, is a regular file, opener) of each member, within the caps."""
+    """(name, is a regular file, opener) of each member but directories, within the caps."""
     if archive.name.lower().endswith(".zip"):
         with zipfile.ZipFile(archive) as zf:
             infos = zf.infolist()
             _caps(len(infos), sum(i.file_size for i in infos), room)
-            for i in infos:
+            for i in [i for i in infos if not i.is_dir()]:
                 kind = stat.S_IFMT(i.external_attr >> 16)  # 0: a zip made without modes
-                regular = kind in (0, stat.S_IFREG)
-                yield i.filename, i.is_dir(), regular, lambda i=i: zf.open(i)
+                yield i.filename, kind in (0, stat.S_IFREG), lambda i=i: zf.open(i)
         return
     with tarfile.open(archive) as tf:
         members: list[tarfile.TarInfo] = []
         while (m := tf.next()) is not None:  # the caps are checked before reading on
             members.append(m)
             _caps(len(members), sum(x.size for x in members if x.isfile()), room)
-        for m in members:
-            yield m.name, m.isdir(), m.isfile(), lambda m=m: tf.extractfile(m)
+        for m in [m for m in members if not m.isdir()]:
+            yield m.name, m.isfile(), lambda m=m: tf.extractfile(m)
 
 
 def unpack(archive: Path, dest: Path, room: int = MAX_BYTES) -> list[str]:
     """Unpack the regular files of ``archive`` into ``dest``; the reasons for what was refused.
     Raises ``ValueError``, unpacking nothing, past ``MAX_MEMBERS`` members or ``room`` bytes."""
     refused: list[str] = []
-    for name, is_dir, regular, opener in _members(archive, room):
+    for name, regular, opener in _members(archive, room):
         rel = _safe_name(name)
-        if is_dir:
-            continue
         if not regular or rel is None:
             why = "not a regular file" if not regular else "outside the archive"
             refused.append(f"{sanitize.clean(name, 120)} refused ({why})")

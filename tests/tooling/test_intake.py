@@ -136,6 +136,7 @@ def test_a_downloaded_zip_is_unpacked(tmp_path):
     _zip(
         sub / "submission.zip",
         {
+            "kata-main/": b"",  # directories have entries of their own, as GitHub's zips do
             f"kata-main/exercises/{EX01}.py": SOLVED[EX01].encode(),
             f"__MACOSX/kata-main/exercises/._{EX01}.py": b"\x00\x05\x16\x07",
             "kata-main/README.md": b"#",
@@ -146,6 +147,7 @@ def test_a_downloaded_zip_is_unpacked(tmp_path):
     assert modules[EX01] == SOLVED[EX01].encode()
     assert e.status == "graded" and e.module == f"submission.zip:kata-main/exercises/{EX01}.py"
     assert e.flags[0] == f"graded submission.zip:kata-main/exercises/{EX01}.py"
+    assert not any("submission.zip" in f for f in result.flags), result.flags
     assert not list(tmp_path.glob("kata-grade-*")), "the unpacked files are removed"
 
 
@@ -153,6 +155,9 @@ def test_a_tar_gz_is_unpacked(tmp_path):
     sub = tmp_path / "sub"
     sub.mkdir()
     with tarfile.open(sub / "work.tar.gz", "w:gz") as tf:
+        folder = tarfile.TarInfo("notes")
+        folder.type = tarfile.DIRTYPE
+        tf.addfile(folder)
         data = SOLVED[EX02].encode()
         info = tarfile.TarInfo("Ex02_Builtin_Init.py")
         info.size = len(data)
@@ -160,6 +165,7 @@ def test_a_tar_gz_is_unpacked(tmp_path):
     result, modules = _taken(sub, EX02)
     assert modules[EX02] == SOLVED[EX02].encode()
     assert result.exercises[EX02].module == "work.tar.gz:Ex02_Builtin_Init.py"
+    assert not any("work.tar.gz" in f for f in result.flags), result.flags
 
 
 def test_archives_cannot_write_outside_or_link(tmp_path):
