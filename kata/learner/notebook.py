@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from kata import ROOT
+from kata import ROOT, import_quietly
 from kata.core import catalogue, guard, target
 from kata.core.i18n import N_, _, cells
 from kata.core.outcomes import Outcome, Status, task_status
@@ -429,8 +429,6 @@ def _check(exercise: str, task: str | None, namespace: dict):
     if broken:
         result.tasks = [TaskCheck(t, [Outcome.BROKEN], [Failure("", broken)]) for t in wanted]
         return result
-    from kata import import_quietly
-
     import_quietly()
     collector = _Collector(set(_code_files(vars(module).values())))
     args = [str(tests), "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml")]

@@ -20,7 +20,7 @@ from kata.core import catalogue, outcomes, target
 from kata.core.i18n import N_, _, clip
 from kata.learner import commands
 from kata.learner.run import Collector, quietly
-from kata.testing import tables
+from kata.testing import shaping, tables
 from kata.testing.keys import task_of
 from kata.testing.timelimit import raise_in
 
@@ -79,10 +79,8 @@ def first_problem(text: str) -> str:
 
 def _not_numbers() -> tuple[str, ...]:
     """How a shortened report's lines that are not its numbers begin (in this language)."""
-    from kata.testing.shaping import WHERE
-
     caused = _("caused by: {error}").split("{", 1)[0]
-    return (_(WHERE), *([caused] if caused else []), "(", "（", "[", "bin ", "E ")
+    return (_(shaping.WHERE), *([caused] if caused else []), "(", "（", "[", "bin ", "E ")
 
 
 def grade(name: str, directory: Path, timeout: float = 0, collector=None) -> tuple[_Collector, int]:
