@@ -1,9 +1,7 @@
 """``kata lang zh|en`` (``make lang LANG=zh``): the lessons of ``exercises/`` in your language.
 
-Rewrites the docstrings of each exercise module (its lessons) into Chinese or back into
-English and leaves every other byte of the file, your code, as it is. Each file it
-changes is backed up first in ``.kata/backups/``; a docstring you edited yourself is left
-alone, and said so. The other commands follow ``KATA_LANG``: ``KATA_LANG=zh make test``.
+Only the lessons (the docstrings) change, each file backed up first; a docstring you
+edited yourself is left alone. The other commands follow ``KATA_LANG`` instead.
 """
 
 from __future__ import annotations

@@ -48,17 +48,14 @@ def solution(args) -> int:
         print(_("interrupted: nothing shown"), file=sys.stderr)
         return 130
     if status != outcomes.Status.DONE:
-        print(
-            _(
-                "not yet: {where} is {status}, and its reference solution is shown only once "
-                "yours passes."
-            ).format(where=where, status=label_text(status).lstrip("✓✗·! "))
-            + f"\n  make test EX={ex.short} TASK={task.name}   "
-            + _("what is wrong")
-            + f"\n  make hint EX={ex.short} TASK={task.name}   "
-            + _("a nudge"),
-            file=sys.stderr,
+        said = _(
+            "not yet: {where} is {status}, and its reference solution is shown only once "
+            "yours passes."
         )
+        print(said.format(where=where, status=label_text(status).lstrip("✓✗·! ")), file=sys.stderr)
+        selected = f"EX={ex.short} TASK={task.name}"
+        print(f"  make test {selected}   {_('what is wrong')}", file=sys.stderr)
+        print(f"  make hint {selected}   {_('a nudge')}", file=sys.stderr)
         return 1
     print(_("{where} passes. The reference solution, to compare with yours:").format(where=where))
     print(f"\n{source}")
