@@ -39,7 +39,7 @@ def _translation(lang: str) -> _gettext.NullTranslations:
 
 def _(message: str) -> str:
     """``message`` in the current language (itself when it has no translation)."""
-    return _translation(language()).gettext(message) or message
+    return translate(message, language())
 
 
 def translate(message: str, lang: str) -> str:

@@ -84,6 +84,7 @@ def test_a_message_without_translation_shows_in_english(monkeypatch):
     no_locale(monkeypatch, "zh")
     assert i18n._("done") == "完成"  # the catalog is there and used
     assert i18n._("a message nobody translated {n}").format(n=3) == "a message nobody translated 3"
+    assert i18n._("") == ""  # not the catalog's header, which gettext keeps under ""
 
 
 def test_a_message_dropped_from_the_catalog_falls_back_to_english(monkeypatch, tmp_path):
