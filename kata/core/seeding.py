@@ -20,10 +20,9 @@ def base_seed() -> int:
         raise ValueError(said.format(var="KATA_SEED", raw=repr(raw))) from None
 
 
-def seed_for(key: str, base: int | None = None) -> int:
+def seed_for(key: str) -> int:
     """A seed for one test, derived from the base seed and the test's stable key."""
-    base = base_seed() if base is None else base
-    return (base + zlib.crc32(key.encode())) % (2**31 - 1)
+    return (base_seed() + zlib.crc32(key.encode())) % (2**31 - 1)
 
 
 _tf_seeded = False
