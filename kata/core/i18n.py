@@ -1,9 +1,6 @@
-"""The kata's languages: English (the source, and the fallback) and Simplified Chinese.
-Every text goes through ``gettext``: short messages as ``_("std {got}")`` then
-``.format(…)``, long texts (the catalogue's titles and hints, the lessons) with their
-English as the message id. The catalog is ``locale/zh/LC_MESSAGES/kata.po`` (Babel,
-``make messages``), compiled to the committed ``kata.mo``; a text without a translation,
-or with a fuzzy one, shows in English."""
+"""The kata's languages: English (the source, and the fallback) and Simplified Chinese,
+by ``gettext`` from ``locale/zh/LC_MESSAGES/kata.mo`` (docs/maintainers.md, "Translations");
+a text without a translation, or with a fuzzy one, shows in English."""
 
 import functools
 import gettext as _gettext
