@@ -159,6 +159,15 @@ ATTACKS = {
         "[guard: capability]",
     ),
     "relative import": ("from . import solutions", "[guard: import]"),
+    "a metaclass": ("class A(metaclass=type):\n    pass", "[guard: dunder]"),
+    "a dunder defined outside a class": ("def __init__():\n    pass", "[guard: dunder]"),
+    "a dunder assigned": ("class A:\n    pass\nA().__doc__ = 'x'", "[guard: dunder]"),
+    "delattr of private Keras state": (
+        "import keras\ndelattr(keras.layers.Dense(2), '_tracker')",
+        "[guard: private]",
+    ),
+    "a module over 1 MB": ("x = 1\n" * 200_000, "a module larger than 1 MB is not run"),
+    "an unknown coding": ("# coding: no-such-codec\nx = 1\n", "unknown coding no-such-codec"),
 }
 
 
