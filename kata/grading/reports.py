@@ -19,7 +19,6 @@ from kata.core.outcomes import show_points
 from kata.grading.model import GRADED, ExerciseGrade, Grade, TaskGrade
 from kata.grading.sanitize import clean
 
-STYLE = {"done": "green", "not started": "dim", "missing": "yellow", "no tests": "yellow"}
 # The grader's words for a task, an exercise and a test (grade.json keeps them in English).
 WORDS = (N_("done"), N_("not started"), N_("missing"), N_("no tests"), N_("cannot import"))
 WORDS += (N_("graded"), N_("killed"), N_("tampered"), N_("crashed"), N_("error"))
@@ -247,7 +246,7 @@ def write_all(result: Grade, out: Path) -> None:
 
 
 def render(result: Grade, *, width: int = 110) -> str:
-    """A table per exercise and task with the points, the total and the flags."""
+    """A plain-text table per exercise and task with the points, the total and the flags."""
     buf = io.StringIO()
     note = result.sandbox_note
     buf.write(f"warning: {note}\n" if note else f"sandbox: {result.sandbox}\n")
@@ -255,30 +254,26 @@ def render(result: Grade, *, width: int = 110) -> str:
         buf.write(f"problem: {result.problem}\n")
     console = Console(file=buf, color_system=None, width=width)
     title = _("grade: {submission}").format(submission=escape(result.submission))
-    t = Table(box=None, pad_edge=False, header_style="bold", title=title, title_justify="left")
+    t = Table(box=None, pad_edge=False, title=title, title_justify="left")
     for col in (N_("exercise"), N_("task"), N_("status"), N_("points"), N_("note")):
         t.add_column(_(col), justify="right" if col == "points" else "left", overflow="fold")
     for e in result.exercises.values():
         if not e.counted:
-            t.add_row(
-                e.exercise.name, "", f"[yellow]{word('no tests')}[/yellow]", "-", escape(e.reason)
-            )
+            t.add_row(e.exercise.name, "", word("no tests"), "-", escape(e.reason))
             continue
-        head = f"[magenta]{escape(word(e.status))}: {escape(e.reason)}[/magenta]"
-        points = f"[bold]{show_points(e.score)}/{show_points(e.max_score)}[/bold]"
-        t.add_row(f"[bold]{e.exercise.name}[/bold]", "", head if e.status != GRADED else "", points)
+        head = f"{escape(word(e.status))}: {escape(e.reason)}" if e.status != GRADED else ""
+        t.add_row(e.exercise.name, "", head, f"{show_points(e.score)}/{show_points(e.max_score)}")
         for tg in e.tasks.values():
-            status, note = tg.status, ""
+            note = ""
             fails = [x for x in tg.tests if not x.passed and x.message]
-            if e.status == GRADED and fails and status != "not started":
+            if e.status == GRADED and fails and tg.status != "not started":
                 note = escape(_headline(fails[0].message)[:70])
-            style = "red" if status.startswith("failing") else STYLE.get(status, "magenta")
             show = f"{show_points(tg.score)}/{tg.task.points}"
-            t.add_row("", tg.task.name, f"[{style}]{escape(word(status))}[/]", show, note)
+            t.add_row("", tg.task.name, escape(word(tg.status)), show, note)
         for flag in e.flags:
-            t.add_row("", "", "[yellow]" + _("flag") + "[/yellow]", "", escape(flag))
+            t.add_row("", "", _("flag"), "", escape(flag))
     console.print(t)
-    console.print(f"[bold]{_total(result)}[/bold]  ({result.seconds:.0f} s)")
+    console.print(f"{_total(result)}  ({result.seconds:.0f} s)")
     for flag in result.flags:
-        console.print("[yellow]" + _("flag:") + f"[/yellow] {escape(flag)}")
+        console.print(_("flag:") + f" {escape(flag)}")
     return buf.getvalue().rstrip()
