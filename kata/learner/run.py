@@ -45,10 +45,7 @@ class Collector:
 def learner_args(argv: list[str]) -> list[str]:
     """pytest's arguments for a learner's run: no hidden tests, no repeated summary of
     failures (the kata's table says it), the results saved for progress and hint."""
-    args = ["-rN", "--show-capture=stdout"]
-    if HIDDEN.is_dir():
-        args += ["--ignore", str(HIDDEN)]
-    args += argv
+    args = ["-rN", "--show-capture=stdout", "--ignore", str(HIDDEN), *argv]
     if "--kata-state" not in argv:
         args += ["--kata-state", str(state.LAST_RUN)]
     return args
