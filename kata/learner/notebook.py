@@ -17,6 +17,7 @@ import io
 import linecache
 import re
 import sys
+import textwrap
 import types
 from dataclasses import dataclass, field
 
@@ -124,9 +125,7 @@ class CheckResult:
             tests = _("{counts} tests").format(counts=t.counts)
             lines.append(f"  {t.task.name:<22} {label_text(t.status):<14} {tests}")
             for f in t.failures:
-                lines.append(
-                    f"    {f.test}:\n" + "\n".join("      " + ln for ln in f.shown.splitlines())
-                )
+                lines += [f"    {f.test}:", textwrap.indent(f.shown, " " * 6)]
         return "\n".join([*lines, self.saved_note] if self.saved else lines)
 
     @property
