@@ -236,7 +236,7 @@ def test_a_job_leaves_no_temporary_directory_behind(tmp_path):
             """
         )
     )
-    key, verdicts = jobs._work(jobs.Job("solution", "probe", (str(test),)))
+    key, verdicts = jobs._work(jobs.Job(("solution", "probe"), (str(test),)))
     assert key == ("solution", "probe") and list(verdicts.values()) == [True]
     folder = made.read_text()
     assert folder and not Path(folder).exists(), folder

@@ -11,7 +11,7 @@ def jobs(exercises: list[str], _args) -> list[Job]:
     files = [ROOT / "solutions" / f"{e}.py" for e in exercises]
     paths = tuple(str(f) for f in files if f.is_file())
     options = ("--doctest-modules", "-o", FLAGS)
-    return [Job("doctest", "solutions", paths, options=options)] if paths else []
+    return [Job(("doctest", "solutions"), paths, options=options)] if paths else []
 
 
 def report(verdicts, exercises: list[str], args) -> list[str]:

@@ -7,7 +7,7 @@ from kata.dev.verify.jobs import Job, suite_paths
 
 def jobs(exercises: list[str], _args) -> list[Job]:
     return [
-        Job(kind, name, suite_paths(name), stubs.generate(name) if kind == "stub" else None, name)
+        Job((kind, name), suite_paths(name), stubs.generate(name) if kind == "stub" else None, name)
         for name in exercises
         for kind in ("solution", "stub")
     ]

@@ -21,17 +21,12 @@ Verdicts = dict[str, bool]  # {nodeid: passed}
 class Job:
     """Grade ``source`` as ``exercise``'s module (``None``: ``solutions/``) with ``paths``."""
 
-    kind: str  # which check asked: "solution", "stub", "mutant", "alternative", "seed"
-    name: str  # the check's name for it (an exercise, "ex01/mutant", a seed)
+    key: tuple[str, str]  # (the check, its name for it): ("seed", "21"), ("mutant", "ex01/…")
     paths: tuple[str, ...]
     source: str | None = None
     exercise: str = ""
     seed: int | None = None
     options: tuple[str, ...] = ()  # more pytest options (the doctests', the mutants')
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.kind, self.name)
 
 
 class VerdictRecorder:

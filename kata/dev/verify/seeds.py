@@ -8,7 +8,7 @@ SEEDS = (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584,
 
 def jobs(exercises: list[str], args) -> list[Job]:
     paths = tuple(p for e in exercises for p in suite_paths(e))
-    return [Job("seed", str(seed), paths, seed=seed) for seed in SEEDS[: args.seeds]]
+    return [Job(("seed", str(seed)), paths, seed=seed) for seed in SEEDS[: args.seeds]]
 
 
 def report(verdicts, _exercises, args) -> list[str]:

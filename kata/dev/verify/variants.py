@@ -68,7 +68,7 @@ class Variants:
                 continue
             for variant, (doc, source) in found.items():
                 self.docs[key := f"{ex}/{variant}"] = doc
-                out.append(Job(self.kind, key, suite_paths(ex), source, ex, options=options))
+                out.append(Job((self.kind, key), suite_paths(ex), source, ex, options=options))
         return out
 
     def report(self, verdicts, exercises: list[str], _args) -> list[str]:
