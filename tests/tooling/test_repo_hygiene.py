@@ -139,3 +139,28 @@ def test_each_layer_imports_only_the_layers_below_it():
                 if any(n.split(".")[:2] in (["kata", f] for f in forbidden) for n in names):
                     wrong.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert wrong == []
+
+
+def test_every_data_file_of_the_package_is_installed():
+    """Each committed file of ``kata/`` that is not Python matches the package data of
+    pyproject.toml (a non-editable install has only those), but for kata.dev's own."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data = config["tool"]["setuptools"]["package-data"]
+    listed = subprocess.run(["git", "ls-files", "kata"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    dev_only = {"kata/core/locale/babel.cfg"}  # read by kata dev verify and make messages
+    missing = []
+    for path in listed.stdout.split():
+        if path.endswith(".py") or path in dev_only:
+            continue
+        package = ".".join(path.split("/")[:-1])
+        while package and package not in data:
+            package = package.rpartition(".")[0]
+        rest = path.removeprefix(package.replace(".", "/") + "/")
+        if not any(fnmatch.fnmatch(rest, pattern) for pattern in data.get(package, [])):
+            missing.append(path)
+    assert missing == [], f"not in [tool.setuptools.package-data]: {missing}"
