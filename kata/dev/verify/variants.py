@@ -1,6 +1,5 @@
 """Mutants and alternatives: every wrong implementation in ``tests/mutants/<exercise>.toml``
-is killed by a test of its exercise (the kill table names the first: a mutant's run stops
-there); every right implementation written differently, in
+is killed by a test of its exercise; every right implementation written differently, in
 ``tests/alternatives/<exercise>/``, passes every test (none over-specified)."""
 
 import ast
