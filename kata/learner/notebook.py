@@ -292,7 +292,7 @@ class _Collector(Collector):
         room = MAX_PICTURES - sum(len(f.pictures) for f in failures)
         pictures = [histogram_png(f.values, f.dist, f.brief.splitlines()[0]) for f in failed[:room]]
         if failed and importlib.util.find_spec("matplotlib"):  # the pictures say it better
-            text = "\n".join(shaping.trim_histogram(text.splitlines(), keep=False)[0])
+            text = "\n".join(shaping.trim_histogram(text.splitlines(), keep=False))
         failures.append(Failure(report.nodeid.split("::", 1)[-1], text, [p for p in pictures if p]))
 
     def _diagnosis(self, report) -> str:

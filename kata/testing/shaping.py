@@ -80,9 +80,9 @@ def split_checks(text: str) -> tuple[list[list[str]], str]:
     return checks, "\n".join(rest)
 
 
-def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
+def trim_histogram(lines: list[str], keep: bool) -> list[str]:
     """A check's lines with its histogram (``kata.testing.stats.histogram``) dropped
-    (``keep`` False) or its empty edge rows cut; and whether it had one."""
+    (``keep`` False) or its empty edge rows cut."""
     # its head line, in English or in the current language
     heads = (
         "bin your values expected".split(),
@@ -90,15 +90,15 @@ def trim_histogram(lines: list[str], keep: bool) -> tuple[list[str], bool]:
     )
     start = next((i for i, ln in enumerate(lines) if ln.split() in heads), None)
     if start is None:
-        return lines, False
+        return lines
     end = start + 1
     while end < len(lines) and HIST_ROW.match(lines[end]):
         end += 1
     if not keep:
-        return lines[:start] + lines[end:], True
+        return lines[:start] + lines[end:]
     full = [i for i in range(start + 1, end) if HIST_ROW.match(lines[i])["rest"].strip()]
     rows = lines[full[0] : full[-1] + 1] if full else []
-    return lines[: start + 1] + rows + lines[end:], True
+    return lines[: start + 1] + rows + lines[end:]
 
 
 # --------------------------------------------------------- exceptions
@@ -208,7 +208,6 @@ class _First:
 class OutputShaper:
     """The hooks that shorten the failure reports of one run."""
 
-    histograms: set[str] = field(default_factory=set)  # tasks that showed one
     checks: dict[str, set[str]] = field(default_factory=dict)  # task -> signatures shown
     firsts: dict[tuple[str, str], _First] = field(default_factory=dict)  # (exercise, error key)
     timeouts: dict[str, _First] = field(default_factory=dict)  # task -> the test that timed out
@@ -244,13 +243,10 @@ class OutputShaper:
             if sig in seen:
                 repeated += 1
                 continue
-            later = bool(seen)  # the task already showed a check in full
-            seen.add(sig)
-            lines, had = trim_histogram(lines, keep=key not in self.histograms)
-            if had:
-                self.histograms.add(key)
             lines = [ln for ln in lines if ln.strip()]
-            out += [_cut(ln) for ln in (lines[:1] if later else lines)]
+            # the task's first check in full, with its histogram; a later one by its first line
+            out += [_cut(ln) for ln in (lines[:1] if seen else trim_histogram(lines, keep=True))]
+            seen.add(sig)
         if repeated and out and not HIST_ROW.match(out[-1]):
             out[-1] += "  " + _("(+{n} more failed check(s) like it)").format(n=repeated)
         elif repeated:
