@@ -4,7 +4,6 @@ reference models), ``once`` (what the learner's code made, shared by read-only t
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -146,9 +145,6 @@ def scratch():
     the test. Graded code reaches no other directory."""
     from kata.core import guard
 
-    path = Path(tempfile.mkdtemp(prefix="kata-scratch-"))
-    try:
-        with guard.granting(path):
-            yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="kata-scratch-", ignore_cleanup_errors=True) as name:
+        with guard.granting(name):
+            yield Path(name)

@@ -123,6 +123,21 @@ def test_model_cache_rebuilds_a_model_whose_kernel_was_rebound():
     assert cache.get("net", dense_net) is not net
 
 
+_SCRATCH: list = []  # the scratch directory the test below was given
+
+
+def test_scratch_is_a_fresh_empty_directory(scratch):
+    assert scratch.is_dir() and not any(scratch.iterdir())
+    (scratch / "sub").mkdir()
+    (scratch / "sub" / "a.npy").write_bytes(b"x")
+    _SCRATCH.append(scratch)
+
+
+def test_scratch_is_removed_after_its_test():
+    assert _SCRATCH, "run with the test above"
+    assert not _SCRATCH[0].exists()
+
+
 @pytest.fixture
 def first_run(monkeypatch):
     """As in a process's first run (nothing frozen yet); records freezes instead."""
