@@ -24,7 +24,6 @@ from kata.core.outcomes import Outcome
 from kata.testing import fixtures, shaping, tables, timelimit
 from kata.testing.keys import RUN, RunState, exercise_of, task_of
 
-# ------------------------------------------------------------- a lean process
 # A process's first run pauses the GC until collection ends, then freezes what is alive
 # (TensorFlow's and Keras's millions of objects): later collections skip it. Later runs
 # (watch, verify's workers) do not freeze again, which would keep their pytest cycles.
@@ -145,9 +144,6 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     resume_gc(freeze=False)  # a run that ended before its collection did
-
-
-# ------------------------------------------------------------------ reporting
 
 
 SPECIAL = (  # the exceptions that stand for an outcome of their own

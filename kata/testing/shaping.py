@@ -63,9 +63,6 @@ def signature(text: str) -> str:
     return NUMBER.sub("#", PATHLIKE.sub("<path>", text)).strip()
 
 
-# ------------------------------------------------------------- checks
-
-
 def split_checks(text: str) -> tuple[list[list[str]], str]:
     """pytest-check's report: (each failed check's lines, the raised exception's text)."""
     lines = text.splitlines()
@@ -99,9 +96,6 @@ def trim_histogram(lines: list[str], keep: bool) -> list[str]:
     full = [i for i in range(start + 1, end) if HIST_ROW.match(lines[i])["rest"].strip()]
     rows = lines[full[0] : full[-1] + 1] if full else []
     return lines[: start + 1] + rows + lines[end:]
-
-
-# --------------------------------------------------------- exceptions
 
 
 @dataclass
@@ -192,9 +186,6 @@ def render_trace(trace: Trace) -> list[str]:
         out.append(_(WHERE))
         out += [_cut(f"  {f}") for f in frames]
     return out
-
-
-# ------------------------------------------------------------- plugin
 
 
 @dataclass

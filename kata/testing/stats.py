@@ -199,7 +199,6 @@ def assert_fraction(count: int, n: int, p: float, *, what: str, alpha: float = A
         raise AssertionError(problem)
 
 
-# ----------------------------------------------------------- naming the mistake
 # Each naming is itself a calibrated test: the values are named after a mistake only when
 # they pass that mistake's own checks at the same ``alpha``.
 

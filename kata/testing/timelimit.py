@@ -4,8 +4,7 @@ Past the limit, one process-wide watchdog thread raises ``TimedOut`` in the thre
 running the test phase (``PyThreadState_SetAsyncExc``: ``make watch`` grades in a worker
 thread, which ``SIGALRM`` cannot reach), and again every ``REPEAT`` seconds should it be
 swallowed; a native call (a sleep, a TensorFlow kernel) is stopped when it returns. The
-test fails in one line and the other tests of its task are not run. The limit:
-``--kata-timeout SECONDS``, else ``$KATA_TIMEOUT``, else 10 s; 0 (the grader) turns it off.
+test fails in one line and the other tests of its task are not run.
 """
 
 from __future__ import annotations
@@ -38,8 +37,8 @@ class TimedOut(BaseException):
 
 
 def seconds(option: str | None) -> float:
-    """The limit in seconds from the option, ``$KATA_TIMEOUT`` or the default;
-    ``ValueError`` for a value that is not a number >= 0."""
+    """The limit in seconds: ``--kata-timeout``, else none under the grader, else
+    ``$KATA_TIMEOUT`` or its default; ``ValueError`` for a value that is not a number >= 0."""
     if option is None:
         option = "0" if settings.get("KATA_GRADE_STREAM") else settings.get(ENV_VAR)
     with contextlib.suppress(ValueError):
