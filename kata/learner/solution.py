@@ -54,8 +54,8 @@ def solution(args) -> int:
         )
         print(said.format(where=where, status=label_text(status).lstrip("✓✗·! ")), file=sys.stderr)
         selected = f"EX={ex.short} TASK={task.name}"
-        print(f"  make test {selected}   {_('what is wrong')}", file=sys.stderr)
-        print(f"  make hint {selected}   {_('a nudge')}", file=sys.stderr)
+        print(f"  make test {selected}   " + _("what is wrong"), file=sys.stderr)
+        print(f"  make hint {selected}   " + _("a nudge"), file=sys.stderr)
         return 1
     print(_("{where} passes. The reference solution, to compare with yours:").format(where=where))
     print(f"\n{source}")
