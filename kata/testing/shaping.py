@@ -158,13 +158,10 @@ def parse_trace(text: str) -> Trace | None:
         parsed.append((message, frames))
     if not any(m for m, _ in parsed):
         return None
-    message, _ = parsed[-1]
-    frames: list[str] = []
-    for _, fr in parsed:
-        frames += [f for f in fr if f not in frames]
-    first = parsed[0][0]
+    message, first = parsed[-1][0], parsed[0][0]
     cause = first[0] if len(parsed) > 1 and first and first[0] not in message else ""
-    return Trace(message, frames, cause)
+    unique = dict.fromkeys(f for _, chain_frames in parsed for f in chain_frames)  # in order
+    return Trace(message, list(unique), cause)
 
 
 def render_trace(trace: Trace) -> list[str]:

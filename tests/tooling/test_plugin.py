@@ -219,3 +219,34 @@ def test_an_asserts_explained_message_comes_without_pytests_introspection():
     assert out.splitlines()[0] == "return the variable itself, got an EagerTensor"
     assert "assert <tf.Tensor" not in out and "+  where" not in out, out
     assert "where:" in out and "test_ex04_set_params.py:166" in out, "the test's line stays"
+
+
+def test_a_chained_error_says_its_cause_and_each_frame_once():
+    chained = (
+        "tests/test_x.py:10: in test_x\n"
+        "    ex.solve()\n"
+        "exercises/ex02_builtin_init.py:3: in solve\n"
+        "    f()\n"
+        "exercises/ex02_builtin_init.py:5: in f\n"
+        "    g()\n"
+        "E   KeyError: 'a'\n\n"
+        "During handling of the above exception, another exception occurred:\n"
+        "tests/test_x.py:10: in test_x\n"
+        "    ex.solve()\n"
+        "exercises/ex02_builtin_init.py:3: in solve\n"
+        "    f()\n"
+        "exercises/ex02_builtin_init.py:7: in f\n"
+        "    raise ValueError('bad')\n"
+        "/usr/lib/python3/site-packages/keras/x.py:7: in h\n"
+        "    raise ValueError('bad')\n"
+        "E   ValueError: bad\n"
+    )
+    assert _shaped(chained).splitlines() == [
+        "ValueError: bad",
+        "caused by: KeyError: 'a'",
+        "where:",
+        "  tests/test_x.py:10 in test_x: ex.solve()",
+        "  exercises/ex02_builtin_init.py:3 in solve: f()",
+        "  exercises/ex02_builtin_init.py:5 in f: g()",
+        "  exercises/ex02_builtin_init.py:7 in f: raise ValueError('bad')",
+    ]
