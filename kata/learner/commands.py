@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kata import ROOT
 from kata.core import catalogue, lessons, outcomes, state, stubbing, target
-from kata.core.i18n import N_, _, language, task_hint, task_title, wrap
+from kata.core.i18n import _, language, task_hint, task_title, wrap
 from kata.core.state import backup, backups_of
 from kata.learner.run import Interrupted, UsageError, learner_args, quietly
 from kata.testing import tables
@@ -49,13 +49,10 @@ def progress(args) -> int:
     return 0
 
 
-WHICH = N_("which exercise? e.g. make {command} EX=ex01_access_params; exercises: {names}")
-
-
 def _which(command: str, exercise: str | None) -> catalogue.Exercise:
     if not exercise:
-        names = ", ".join(catalogue.names())
-        raise UsageError(_(WHICH).format(command=command, names=names))
+        said = _("which exercise? e.g. make {command} EX=ex01_access_params; exercises: {names}")
+        raise UsageError(said.format(command=command, names=", ".join(catalogue.names())))
     return catalogue.exercise(exercise)
 
 
