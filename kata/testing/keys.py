@@ -19,7 +19,6 @@ class RunState:
     results: dict[str, outcomes.TaskResult] = field(default_factory=outcomes.empty)
     modules: dict = field(default_factory=dict)  # exercise -> module or LoadError
     made: dict = field(default_factory=dict)  # the ``once`` fixture's objects
-    interrupted: bool = False
 
 
 RUN = pytest.StashKey[RunState]()

@@ -261,9 +261,6 @@ class KataPlugin:
             if slot and slot.outcomes and slot.outcomes[-1] == Outcome.PASSED:
                 slot.outcomes[-1] = Outcome.FAILED
 
-    def pytest_keyboard_interrupt(self, excinfo):
-        self.run.interrupted = True
-
     def pytest_report_header(self, config):
         return _("kata target: {target}, KATA_SEED={seed}").format(
             target=target.describe(self.run.target), seed=seeding.base_seed()
@@ -271,7 +268,7 @@ class KataPlugin:
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config):
         tw = terminalreporter
-        interrupted = self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED  # Ctrl-C, make watch's stall guard
         graded = {k: v for k, v in self.run.results.items() if v.total}
         if not interrupted and (not graded or config.getoption("kata_no_table")):
             return
@@ -298,6 +295,6 @@ class KataPlugin:
     def pytest_sessionfinish(self, session, exitstatus):
         _FINISHED[:] = [session]
         path = session.config.getoption("kata_state")
-        if not path or self.run.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED:
+        if not path or exitstatus == pytest.ExitCode.INTERRUPTED:
             return
         state.save_run(Path(path), str(self.run.target), seeding.base_seed(), self.run.results)
