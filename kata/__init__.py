@@ -2,6 +2,7 @@
 ``kata.learner``, ``kata.grading`` and ``kata.dev``; ``kata.cli`` is the ``kata`` command."""
 
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -9,6 +10,26 @@ ROOT = Path(__file__).resolve().parent.parent
 # Keep TensorFlow's C++ start-up chatter out of the terminal (set before any TensorFlow
 # import: every tool and the test plugin import this package first).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+class _NoPlotsInKeras:
+    """Keras 3 imports matplotlib.pyplot, when it is installed (the notebook extra), for
+    ``keras.visualization``, which no exercise uses: a tenth of every cold start of a
+    graded run. This finder fails that one import (Keras then leaves its plots out);
+    matplotlib imported by anything else, such as kata.check's histograms, is untouched."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] != "matplotlib":
+            return None
+        frame = sys._getframe(1)
+        while frame and frame.f_globals.get("__name__", "").startswith(("importlib", "_frozen")):
+            frame = frame.f_back
+        if frame and frame.f_globals.get("__name__", "").startswith("keras.src.visualization"):
+            raise ModuleNotFoundError(f"{name} is left out of Keras here (kata)", name=name)
+        return None
+
+
+sys.meta_path.insert(0, _NoPlotsInKeras())
 
 
 def import_quietly() -> None:
