@@ -310,7 +310,6 @@ def test_a_missing_subpackage_says_which_edition(tmp_path):
     assert "for instructors and is not part of this edition" in out.stderr
 
 
-
 def test_keras_leaves_its_plots_out_and_matplotlib_stays_importable():
     """Keras's visualization modules import matplotlib at the top (the premise); kata's
     finder fails that import for them alone: matplotlib imports for anybody else."""
