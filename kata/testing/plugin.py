@@ -177,6 +177,7 @@ class KataPlugin:
         known = set(catalogue.names())
         for item in items:
             ex, task = exercise_of(item), task_of(item)
+            item.user_properties += [("kata_exercise", ex), ("kata_task", task)]  # for the reports
             if ex in known:
                 if task is None:
                     problems.append(_("{test}: no @pytest.mark.task(...)").format(test=item.nodeid))
@@ -201,13 +202,8 @@ class KataPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_makereport(self, item, call):
-        """Tag every report with its exercise and task; a not-started, missing or
-        unimportable exercise gets a one-line report (no traceback formatted for it)."""
-        item.user_properties.extend(
-            p
-            for p in [("kata_exercise", exercise_of(item)), ("kata_task", task_of(item))]
-            if p not in item.user_properties
-        )
+        """A not-started, missing or unimportable exercise gets a one-line report (no
+        traceback formatted for it)."""
         if call.excinfo is None:
             return None
         timed_out = item.stash.get(timelimit.TIMED_OUT, None)
