@@ -355,5 +355,5 @@ def run(args) -> int:
         )
     else:
         print(reports.render(result))
-        print(f"wrote {out}/results.json, junit.xml, grade.json, grade.log")
+        print(f"wrote {out}/results.json, junit.xml, grade.json, grade.log, feedback.md")
     return 2 if missing else 0

@@ -295,6 +295,8 @@ def test_grade_cli_rejects_a_missing_submission_and_writes_every_output(tmp_path
     data = json.loads((out / "results.json").read_text())
     assert data["score"] == 0 and "does not exist" in data["output"]
     assert (out / "junit.xml").is_file() and (out / "grade.json").is_file()
+    listed = proc.stdout.splitlines()[-1].removeprefix(f"wrote {out}/").split(", ")
+    assert sorted(listed) == sorted(p.name for p in out.iterdir()), proc.stdout
 
 
 def test_grade_cli_refuses_an_output_folder_inside_the_submission(tmp_path, capsys, monkeypatch):
