@@ -205,7 +205,8 @@ def grade(
     result = _new_grade(submission, wanted, sandbox)
     sub = intake.Submission(submission, tmp_prefix=f"{TMP_PREFIX}{os.getpid()}-intake-")
     if submission.is_symlink() or not submission.is_dir():
-        why = "is a symbolic link" if submission.is_symlink() else "does not exist"
+        why = "does not exist" if not submission.exists() else "is not a directory"
+        why = "is a symbolic link" if submission.is_symlink() else why
         result.problem = f"the submission folder {sanitize.name(submission)} {why}"
     else:
         sub.open()

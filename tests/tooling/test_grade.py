@@ -238,17 +238,16 @@ def test_gradescope_zip(tmp_path):
     assert "/autograder/submission" in run and "/autograder/results" in run
 
 
-# ------------------------------------------------------------- the allow-list
-
-
 # ------------------------------------------------------------------ bad input
 
 
 def test_bad_input_gets_a_reason_per_exercise(tmp_path):
-    """No folder, an empty one, only non-Python files, odd names, a 150 MB module,
-    non-UTF-8 bytes: every output is written, each exercise says why."""
+    """No folder, a file, an empty folder, only non-Python files, odd names, a 150 MB
+    module, non-UTF-8 bytes: every output is written, each exercise says why."""
     cases = {}
     cases["nofolder"] = tmp_path / "does-not-exist"
+    cases["afile"] = tmp_path / "submission.zip"
+    cases["afile"].write_bytes(b"PK")
     for name in ("empty", "text", "odd", "huge", "latin1"):
         cases[name] = tmp_path / name
         cases[name].mkdir()
@@ -261,6 +260,7 @@ def test_bad_input_gets_a_reason_per_exercise(tmp_path):
     (cases["latin1"] / f"{EX01}.py").write_bytes("# café\n".encode("latin-1"))
     expect = {
         "nofolder": ("missing", "does not exist"),
+        "afile": ("missing", "is not a directory"),
         "empty": ("missing", "folder is empty"),
         "text": ("missing", "no Python file"),
         "odd": ("missing", "not in the submission"),
