@@ -7,7 +7,7 @@ import tensorflow as tf
 from pytest_check import check
 
 from kata.core.i18n import N_, _
-from kata.testing.stats import looks_like
+from kata.testing.shaping import looks_like
 from tests.helpers import (
     assert_unchanged,
     awkward,

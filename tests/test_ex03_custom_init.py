@@ -9,6 +9,7 @@ from pytest_check import check
 from scipy import stats
 
 from kata.core.i18n import N_, _
+from kata.testing.shaping import looks_like
 from kata.testing.stats import (
     ALPHA,
     as_array,
@@ -17,7 +18,6 @@ from kata.testing.stats import (
     assert_independent,
     assert_normal,
     describe,
-    looks_like,
 )
 from tests.helpers import NOT_STARTED, kind_of
 

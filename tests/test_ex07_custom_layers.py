@@ -10,7 +10,8 @@ import tensorflow as tf
 from pytest_check import check
 
 from kata.core.i18n import _
-from kata.testing.stats import assert_normal, looks_like
+from kata.testing.shaping import looks_like
+from kata.testing.stats import assert_normal
 from tests.helpers import is_linear, put, values
 
 task = pytest.mark.task

@@ -12,7 +12,7 @@ from pytest_check import check
 
 from kata.core.i18n import N_, _
 from kata.testing import timelimit
-from kata.testing.stats import looks_like
+from kata.testing.shaping import looks_like
 from tests.helpers import (
     assert_unchanged,
     fresh_values,

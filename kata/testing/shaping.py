@@ -43,6 +43,12 @@ def _cut(line: str, width: int = MAX_LINE) -> str:
 MISTAKE_LINES = ("this looks like {mistake}", "right value, wrong type: return {want}, not {got}")
 
 
+def looks_like(mistake: str) -> str:
+    """The line naming a mistake: "this looks like <the mistake>" (kept out of
+    kata.testing.stats, so that a suite that names mistakes needs no SciPy)."""
+    return _("this looks like {mistake}").format(mistake=mistake)
+
+
 def names_a_mistake(line: str) -> bool:
     """``line`` names the mistake (one of ``MISTAKE_LINES``, in the learner's language)."""
     return line.startswith(tuple(_(text).split("{", 1)[0] for text in MISTAKE_LINES))

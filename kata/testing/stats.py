@@ -16,6 +16,7 @@ import numpy as np
 from scipy import special, stats
 
 from kata.core.i18n import N_, _, cells, tidy
+from kata.testing.shaping import looks_like
 
 ALPHA = 1e-6  # false-failure probability of one check on a correct implementation
 TWO_SIGMA = float(2 * stats.norm.sf(2))  # P(|z| > 2) for a normal
@@ -252,11 +253,6 @@ def fits_uniform_bound(values, center: float, bound: float, alpha: float = ALPHA
     inside = -bound * (1 + 1e-6) <= lo and hi <= bound * (1 + 1e-6)
     reaches = lo <= -bound * (1 - 2 * eps) and hi >= bound * (1 - 2 * eps)
     return inside and reaches and ks_fits(x, stats.uniform(center - bound, 2 * bound).cdf, alpha)
-
-
-def looks_like(message: str) -> str:
-    """A naming line: "this looks like <the mistake>"."""
-    return _("this looks like {mistake}").format(mistake=message)
 
 
 WRONG_SHAPE = {  # (the distribution asked, the shape ``tails`` found): the mistake

@@ -250,3 +250,13 @@ def test_a_chained_error_says_its_cause_and_each_frame_once():
         "  exercises/ex02_builtin_init.py:5 in f: g()",
         "  exercises/ex02_builtin_init.py:7 in f: raise ValueError('bad')",
     ]
+
+
+def test_a_graded_run_loads_scipy_only_for_the_suites_that_use_it():
+    """The plugin and what every suite imports from the kata (the naming line with it)
+    need no SciPy: its import is a tenth of a cold start (kata.testing.stats has it)."""
+    import subprocess
+
+    script = "import sys, kata.testing.plugin, kata.testing.shaping; print('scipy' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
