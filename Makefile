@@ -100,7 +100,7 @@ help-dev: ## [instructor] list the instructor's and maintainer's targets
 verify: $(NB_STAMP) ## [maintainer] check the kata: solutions pass, stubs fail, mutants die, parity, lint, tooling
 	@$(KATA) dev verify
 	@$(MAKE) --no-print-directory lint
-	@$(PY) -m pytest tests/tooling -p no:cacheprovider -p xdist.plugin -n 2 --dist loadfile
+	@$(PY) -m pytest tests/tooling -p no:cacheprovider -p xdist.plugin -n 2 --dist loadfile --durations=10
 
 messages: $(STAMP) ## [maintainer] re-extract the messages, update the catalogs' .po, compile the .mo (pybabel)
 	@$(VENV)/bin/pybabel extract -F kata/core/locale/babel.cfg --no-location --no-wrap \
