@@ -442,3 +442,20 @@ def test_watch_status_shows_a_checks_numbers_and_fits_the_width():
     assert first_problem("ValueError: bad\nwhere:\n  tests/t.py:3 in f: x") == "ValueError: bad"
     line = "    ✗ init_normal: failing — " + "x" * 300
     assert clip(line, 80).endswith("…") and len(clip(line, 80)) == 80
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_interrupted_command_claims_nothing_it_cannot_know(lang, monkeypatch, capsys):
+    """Ctrl-C in a learner's command (``kata lang`` rewriting lessons, ``kata reset``):
+    exit status 130 and "interrupted", never a test run's "nothing was saved"."""
+    from types import SimpleNamespace
+
+    from kata.core.i18n import translate
+    from kata.learner import commands
+
+    def job(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setenv("KATA_LANG", lang)
+    assert commands.run(SimpleNamespace(job=job)) == 130
+    assert capsys.readouterr().err.strip() == translate("interrupted", lang)
