@@ -171,6 +171,11 @@ def run(args) -> int:
     except (UsageError, catalogue.UnknownName, target.TargetError) as exc:
         print(_("error: {message}").format(message=exc), file=sys.stderr)
         return 2
-    except (Interrupted, KeyboardInterrupt):  # kata lang's files done so far stay done
+    except Interrupted:  # a grading (make progress): its results are not saved
+        from kata.testing.plugin import INTERRUPTED
+
+        print(_(INTERRUPTED), file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # anything else: kata lang's files done so far stay done
         print(_("interrupted"), file=sys.stderr)
         return 130

@@ -446,16 +446,21 @@ def test_watch_status_shows_a_checks_numbers_and_fits_the_width():
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_an_interrupted_command_claims_nothing_it_cannot_know(lang, monkeypatch, capsys):
-    """Ctrl-C in a learner's command (``kata lang`` rewriting lessons, ``kata reset``):
-    exit status 130 and "interrupted", never a test run's "nothing was saved"."""
+    """Ctrl-C: exit status 130; a grading (``make progress``) says its results are
+    incomplete and unsaved, any other command (``kata lang`` rewriting lessons, ``kata
+    reset``) just "interrupted", never that nothing was saved."""
     from types import SimpleNamespace
 
     from kata.core.i18n import translate
     from kata.learner import commands
-
-    def job(args):
-        raise KeyboardInterrupt
+    from kata.learner.run import Interrupted
+    from kata.testing.plugin import INTERRUPTED
 
     monkeypatch.setenv("KATA_LANG", lang)
-    assert commands.run(SimpleNamespace(job=job)) == 130
-    assert capsys.readouterr().err.strip() == translate("interrupted", lang)
+    for raised, said in ((KeyboardInterrupt, "interrupted"), (Interrupted, INTERRUPTED)):
+
+        def job(args, raised=raised):
+            raise raised
+
+        assert commands.run(SimpleNamespace(job=job)) == 130
+        assert capsys.readouterr().err.strip() == translate(said, lang)

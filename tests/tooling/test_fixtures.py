@@ -123,19 +123,18 @@ def test_model_cache_rebuilds_a_model_whose_kernel_was_rebound():
     assert cache.get("net", dense_net) is not net
 
 
-_SCRATCH: list = []  # the scratch directory the test below was given
+def test_scratch_is_a_fresh_empty_directory_removed_after_its_test(request):
+    given = []
 
+    def removed():
+        assert not given[0].exists(), "the scratch directory outlived its test"
 
-def test_scratch_is_a_fresh_empty_directory(scratch):
+    request.addfinalizer(removed)  # last in, first out: after the scratch fixture's teardown
+    scratch = request.getfixturevalue("scratch")
+    given.append(scratch)
     assert scratch.is_dir() and not any(scratch.iterdir())
     (scratch / "sub").mkdir()
     (scratch / "sub" / "a.npy").write_bytes(b"x")
-    _SCRATCH.append(scratch)
-
-
-def test_scratch_is_removed_after_its_test():
-    assert _SCRATCH, "run with the test above"
-    assert not _SCRATCH[0].exists()
 
 
 @pytest.fixture
