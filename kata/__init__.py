@@ -15,8 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 class _NoPlotsInKeras:
     """Keras 3 imports matplotlib.pyplot, when it is installed (the notebook extra), for
     ``keras.visualization``, which no exercise uses: a tenth of every cold start of a
-    graded run. This finder fails that one import (Keras then leaves its plots out);
-    matplotlib imported by anything else, such as kata.check's histograms, is untouched."""
+    graded run. This finder fails that one import (Keras then leaves its plots out, and
+    keras.visualization cannot draw in that process); matplotlib imported by anything
+    else, such as kata.check's histograms, is untouched."""
 
     def find_spec(self, name, path=None, target=None):
         if name.partition(".")[0] != "matplotlib":
@@ -29,7 +30,11 @@ class _NoPlotsInKeras:
         return None
 
 
-sys.meta_path.insert(0, _NoPlotsInKeras())
+def leave_keras_plots_out() -> None:
+    """Install ``_NoPlotsInKeras`` (once): what grades does, before Keras is imported
+    (``kata.testing``, ``import_quietly``); a notebook's own ``import kata`` does not."""
+    if not any(isinstance(finder, _NoPlotsInKeras) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _NoPlotsInKeras())
 
 
 def import_quietly() -> None:
@@ -37,6 +42,7 @@ def import_quietly() -> None:
     descriptor 2, before any Python logging exists, sent to /dev/null."""
     import importlib
 
+    leave_keras_plots_out()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
@@ -51,8 +57,6 @@ def import_quietly() -> None:
 def check(exercise: str, task: str | None = None):
     """Grade ``exercise`` (e.g. ``"ex03"``), or one ``task``, as this notebook's kernel
     defines it now (``kata.learner.notebook``, loaded on the first check)."""
-    import sys
-
     from kata.learner import notebook
 
     return notebook.check(exercise, task, frame=sys._getframe(1))
