@@ -105,9 +105,10 @@ def hint(args) -> int:
 def pristine_stub(name: str) -> str:
     """The stub of exercise ``name``: shipped with the student edition, else made from
     ``solutions/`` (the maintainers' repository)."""
-    shipped, solution = PRISTINE / f"{name}.py", ROOT / "solutions" / f"{name}.py"
+    shipped = PRISTINE / f"{name}.py"
     if shipped.is_file():
         return shipped.read_text(encoding="utf-8")
+    solution = ROOT / "solutions" / f"{name}.py"
     if not solution.is_file():
         said = _("no stub of {name} can be made: it is not shipped and has no solution")
         raise UsageError(said.format(name=name))
