@@ -112,7 +112,7 @@ messages: $(STAMP) ## [maintainer] re-extract the messages, update the catalogs'
 stubs: $(STAMP) ## [maintainer] regenerate exercises/ from solutions/ (refuses to overwrite work without FORCE=1)
 	@$(KATA) dev stubs $(if $(FORCE),--force)
 
-bench: $(NB_STAMP) ## [maintainer] the kata's speed against README's targets, as one table
+bench: $(NB_STAMP) ## [maintainer] the kata's speed against its targets (docs/maintainers.md), as one table
 	@$(KATA) dev bench
 
 upgrade: ## [maintainer] re-resolve the newest dependencies, verify, and only then rewrite constraints.txt
