@@ -7,6 +7,7 @@ exercise's module); nothing is written to ``.kata/``.
 
 from __future__ import annotations
 
+import ast
 import base64
 import contextlib
 import dis
@@ -378,8 +379,23 @@ def _module_of(namespace: dict, name: str) -> types.ModuleType:
             imports.append(
                 f"from {parent} import {last} as {k}" if parent else f"import {last} as {k}"
             )
-    module.__kata_source__ = "\n".join([*imports, *(text for text, _file in pieces)])
+    module.__kata_source__ = _file_text(imports, [text for text, _file in pieces])
     return module
+
+
+def _file_text(imports: list[str], cells: list[str]) -> str:
+    """The cells as one file a fresh process can import: their ``__future__`` imports
+    first (Python takes them nowhere else), then ``imports``, then the cells."""
+    futures, body = [], []
+    for text in cells:
+        lines = text.splitlines()
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                futures.append(ast.unparse(node))
+                for i in range(node.lineno - 1, node.end_lineno):
+                    lines[i] = ""  # blank: the cell's other lines keep their numbers
+        body.append("\n".join(lines))
+    return "\n".join([*dict.fromkeys(futures), *imports, *body])
 
 
 def _displayed_by_caller(frame) -> bool:

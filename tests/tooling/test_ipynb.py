@@ -336,6 +336,20 @@ def test_check_in_process_says_visible_when_hidden_tests_exist():
         assert all("not defined in this kernel yet" in t for t in texts), texts
 
 
+def test_the_cells_become_a_file_a_fresh_process_can_import():
+    """A fresh process imports the kernel's cells as a file (ex08's roundtrip_model
+    loads its .keras file there): the cells' ``from __future__`` imports come first, or
+    that file does not compile and a correct solution fails in kata.check alone."""
+    from kata.learner import notebook
+
+    namespace = solution_namespace("ex08_read_write")
+    source = notebook._module_of(namespace, "ex08_read_write").__kata_source__
+    assert "from __future__ import annotations" in source
+    compile(source, "<ex08_read_write as a file>", "exec")
+    done = notebook.check("ex08", "roundtrip_model", namespace=namespace)
+    assert done.passed, repr(done)
+
+
 def test_check_runs_the_cells_under_the_guard():
     """kata.check grades the kernel's cells as the grader grades a file: run again
     under the run-time guard, so a refused call fails here as it would when graded."""
