@@ -54,6 +54,15 @@ def drop_scratch(text: str) -> tuple[str, list[str]]:
     return "".join(out), notes
 
 
+def move_future(line: str, future: list[str]) -> str:
+    """``line``; a ``from __future__`` import (legal atop any cell in IPython, only atop a
+    module) is added to ``future``, to go first, and commented out where it was."""
+    if not _FUTURE.match(line):
+        return line
+    future.append(line)
+    return "# (moved to the top) " + line
+
+
 def _is_check_cell(code: str) -> bool:
     """Only ``import kata`` and ``kata.check(...)`` calls, at the top level."""
     try:
@@ -116,10 +125,8 @@ def convert(path: str | Path, data: bytes | None = None) -> Module:
         else:
             out += ["", f"# %% cell {number}"]
             for i, line in enumerate(lines, start=1):
-                if _FUTURE.match(line):  # legal atop any cell in IPython, only atop a module
-                    future.append(line)
-                    line = "# (moved to the top) " + line
-                elif _IPYTHON_LINE.match(line):
+                line = move_future(line, future)
+                if _IPYTHON_LINE.match(line):
                     notes.append(f"cell {number}, line {i}: {line.strip()[:60]}")
                     indent = line[: len(line) - len(line.lstrip())]
                     line = (

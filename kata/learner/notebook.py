@@ -7,7 +7,6 @@ exercise's module); nothing is written to ``.kata/``.
 
 from __future__ import annotations
 
-import ast
 import base64
 import contextlib
 import dis
@@ -26,7 +25,7 @@ import numpy as np
 import pytest
 
 from kata import ROOT, import_quietly
-from kata.core import catalogue, guard, target
+from kata.core import catalogue, guard, ipynb, target
 from kata.core.i18n import N_, _, cells
 from kata.core.outcomes import Outcome, Status, task_status
 from kata.learner.run import HIDDEN, Collector, Interrupted, UsageError, quietly
@@ -383,19 +382,12 @@ def _module_of(namespace: dict, name: str) -> types.ModuleType:
     return module
 
 
-def _file_text(imports: list[str], cells: list[str]) -> str:
+def _file_text(imports: list[str], texts: list[str]) -> str:
     """The cells as one file a fresh process can import: their ``__future__`` imports
-    first (Python takes them nowhere else), then ``imports``, then the cells."""
-    futures, body = [], []
-    for text in cells:
-        lines = text.splitlines()
-        for node in ast.parse(text).body:
-            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                futures.append(ast.unparse(node))
-                for i in range(node.lineno - 1, node.end_lineno):
-                    lines[i] = ""  # blank: the cell's other lines keep their numbers
-        body.append("\n".join(lines))
-    return "\n".join([*dict.fromkeys(futures), *imports, *body])
+    first (as ``ipynb.convert`` moves a notebook's), then ``imports``, then the cells."""
+    future: list[str] = []
+    body = [ipynb.move_future(line, future) for line in "\n".join(texts).splitlines()]
+    return "\n".join([*dict.fromkeys(future), *imports, *body])
 
 
 def _displayed_by_caller(frame) -> bool:
