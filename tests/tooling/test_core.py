@@ -280,7 +280,8 @@ def test_options_a_command_does_not_know_go_on_only_where_it_says_so():
 
 
 @pytest.mark.parametrize(
-    "argv", [["dev", "stubs", "ex99"], ["dev", "verify", "--exercises", "ex99"]]
+    "argv",
+    [["dev", "stubs", "ex99"], ["dev", "verify", "--exercises", "ex99"], ["reset", "ex99"]],
 )
 def test_an_unknown_exercise_is_a_clear_error(argv, capsys):
     from kata import cli
